@@ -1,0 +1,1 @@
+"""Readers of national open data: Kolada, Skolverket, SIRIS exports, Skolenkäten."""
