@@ -98,6 +98,11 @@ def pseudonymise_column(
         errors.append(None)
     lookup = pl.DataFrame(
         {column: distinct, "pupil_key": keys, "pupil_gender": genders, "pnr_error": errors},
-        schema={column: df.schema[column], "pupil_key": pl.Utf8, "pupil_gender": pl.Utf8, "pnr_error": pl.Utf8},
+        schema={
+            column: df.schema[column],
+            "pupil_key": pl.Utf8,
+            "pupil_gender": pl.Utf8,
+            "pnr_error": pl.Utf8,
+        },
     )
     return df.join(lookup, on=column, how="left", nulls_equal=True).drop(column)

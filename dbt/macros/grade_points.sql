@@ -1,0 +1,12 @@
+{#- Grade points of domain.md: A 20, B 17.5, C 15, D 12.5, E 10, F and '-' 0. -#}
+{% macro grade_points(grade) -%}
+    case {{ grade }}
+        when 'A' then 20.0 when 'B' then 17.5 when 'C' then 15.0
+        when 'D' then 12.5 when 'E' then 10.0 else 0.0
+    end
+{%- endmacro %}
+
+{% macro school_year_end(school_year) -%}
+    {#- '2023/24' → 2024: Kolada's period for a school year is the calendar year of its spring term. -#}
+    (cast(left({{ school_year }}, 4) as integer) + 1)
+{%- endmacro %}

@@ -1,0 +1,48 @@
+-- The municipality's own computation of the year-9 indicators, per school unit and for the municipality,
+-- per year and gender (T, K, M), before disclosure control. Denominators per domain.md: the merit value
+-- averages pupils with at least one pass; the shares count every pupil with final grades.
+
+with pupils as (
+    select * from {{ ref('int_year9_pupils_summarised') }}
+),
+
+measures as (
+    select pupil_key, year, school_year, school_unit_code, gender, indicator_id, x, in_denominator
+    from pupils,
+    lateral (
+        values
+            ('N15505', merit_value, has_any_pass),
+            ('N15419', case when passed_all_subjects then 100.0 else 0.0 end, true),
+            ('N15436', case when eligible_vocational then 100.0 else 0.0 end, true),
+            ('N15433', case when eligible_natural_science_technology then 100.0 else 0.0 end, true),
+            ('N15434', case when eligible_economics_humanities_social then 100.0 else 0.0 end, true),
+            ('N15435', case when eligible_arts then 100.0 else 0.0 end, true)
+    ) as m(indicator_id, x, in_denominator)
+),
+
+-- Every pupil counts in the total (T) and in their own gender.
+by_gender as (
+    select measures.*, g.gender_cell
+    from measures
+    inner join (values ('T'), ('K'), ('M')) as g(gender_cell)
+        on g.gender_cell = 'T' or g.gender_cell = measures.gender
+),
+
+units as (
+    select 'skolenhet' as level, school_unit_code as unit_code, * exclude (school_unit_code) from by_gender
+    union all
+    select 'kommun', '{{ var("kommunkod") }}', * exclude (school_unit_code) from by_gender
+)
+
+select
+    indicator_id,
+    level,
+    unit_code,
+    year,
+    school_year,
+    gender_cell as gender,
+    avg(x) filter (where in_denominator) as value,
+    count(*) filter (where in_denominator) as n
+from units
+group by all
+having count(*) filter (where in_denominator) > 0

@@ -1,0 +1,65 @@
+"""The dbt project as Dagster assets (dagster-dbt): staging → intermediate → marts, dbt tests as checks."""
+
+
+import subprocess
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_duckdb import DuckDBResource
+
+from pipelines.resources import dbt_executable
+from skolanalys.settings import DBT_PROJECT_DIR
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
+    for folder in ("models", "seeds", "macros", "tests"):
+        files.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
+    return max(p.stat().st_mtime for p in files)
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> Path:
+    """Parse the project once when the manifest is missing or older than any dbt file.
+
+    `dagster dev` re-parses in every process; a plain run or test must not depend on a manual step either.
+    """
+    manifest = project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir):
+        subprocess.run(
+            [dbt_executable(), "parse", "--quiet", "--project-dir", str(project.project_dir),
+             "--profiles-dir", str(project.profiles_dir)],
+            check=True,
+            cwd=project.project_dir,
+        )
+    return manifest
+
+
+def _with_row_counts(context: dg.AssetExecutionContext, events: list, warehouse: DuckDBResource):
+    """Row counts as metadata, counted after dbt has exited: dagster-dbt's fetch_row_counts keeps a dbt
+    adapter connection open in this process, which then blocks every other DuckDB connection to the file."""
+    with warehouse.get_connection() as conn:
+        for event in events:
+            if isinstance(event, dg.Output):
+                table = ".".join(context.asset_key_for_output(event.output_name).path)
+                try:
+                    rows = conn.execute(f"select count(*) from {table}").fetchall()[0][0]
+                except duckdb.Error:
+                    rows = None
+                if rows is not None:
+                    event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
+            yield event
+
+
+@dbt_assets(manifest=ensure_manifest(), project=dbt_project)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+    events: list = []
+    try:
+        for event in dbt.cli(["build"], context=context).stream():
+            events.append(event)
+    finally:
+        # On a dbt failure the models that did build are still reported, then the error propagates.
+        yield from _with_row_counts(context, events, warehouse)

@@ -1,0 +1,96 @@
+"""The serving snapshot: aggregated, disclosure-controlled marts copied into serving.duckdb.
+
+The dashboard reads only this file. It is written beside the old one, verified, and swapped in with
+os.replace, so a failed run leaves the last good snapshot in place and readers never see half a file.
+"""
+
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from pipelines.resources import LandingConfig
+
+# What the serving snapshot holds: served table → warehouse mart. Only aggregates belong here.
+SERVED_TABLES: dict[str, str] = {
+    "indicators": "marts.indicators",
+    "indicator_values": "marts.indicator_values",
+}
+# Columns that would mean pupil-level data: a snapshot containing one is never published.
+FORBIDDEN_COLUMNS = {"pupil_key", "personnummer", "pupil_gender", "fornamn", "efternamn"}
+
+
+class SnapshotRejected(Exception):
+    pass
+
+
+def verify_snapshot(path: Path) -> dict[str, int]:
+    """Raise SnapshotRejected unless the file holds exactly the served tables, aggregated and controlled."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = {row[0] for row in con.execute(
+            "select table_name from information_schema.tables where table_catalog = current_database()"
+        ).fetchall()}
+        unexpected = tables - set(SERVED_TABLES) - {"snapshot_info"}
+        if unexpected:
+            raise SnapshotRejected(f"oväntade tabeller i serveringsfilen: {sorted(unexpected)}")
+        columns = {row[0] for row in con.execute(
+            "select column_name from information_schema.columns where table_catalog = current_database()"
+        ).fetchall()}
+        if columns & FORBIDDEN_COLUMNS:
+            raise SnapshotRejected(f"elevnivåkolumner i serveringsfilen: {sorted(columns & FORBIDDEN_COLUMNS)}")
+        leaked = con.execute(
+            "select count(*) from indicator_values where source = 'local' and value is not null and coalesce(n, 0) < 10"
+        ).fetchall()[0][0]
+        if leaked:
+            raise SnapshotRejected(f"{leaked} värden från färre än 10 elever är inte röjandekontrollerade")
+        return {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in sorted(tables)}
+    finally:
+        con.close()
+
+
+def publish(conn: duckdb.DuckDBPyConnection, serving_path: Path, info: dict[str, str]) -> dict[str, int]:
+    tmp = serving_path.with_name(serving_path.name + ".new")
+    tmp.unlink(missing_ok=True)
+    conn.execute(f"attach '{tmp}' as serving_new")
+    try:
+        for name, mart in SERVED_TABLES.items():
+            conn.execute(f"create table serving_new.{name} as select * from {mart}")
+        columns = ", ".join(f"cast(? as varchar) as {k}" for k in info)
+        conn.execute(f"create table serving_new.snapshot_info as select {columns}", list(info.values()))
+    finally:
+        conn.execute("detach serving_new")
+    try:
+        counts = verify_snapshot(tmp)
+    except SnapshotRejected:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, serving_path)
+    return counts
+
+
+@dg.asset(
+    key=["serving", "snapshot"],
+    group_name="serving",
+    deps=[dg.AssetKey(["marts", name]) for name in SERVED_TABLES],
+    description="Serveringsfilen serving.duckdb: bara aggregerade, röjandekontrollerade tabeller.",
+    kinds={"duckdb"},
+)
+def serving_snapshot(
+    context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    serving_path = Path(warehouse.database).with_name("serving.duckdb")
+    info = {
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "kommunkod": landing.kommunkod,
+        "run_id": context.run_id,
+    }
+    with warehouse.get_connection() as conn:
+        counts = publish(conn, serving_path, info)
+    return dg.MaterializeResult(
+        metadata={"path": str(serving_path), **{f"rows_{t}": n for t, n in counts.items()}}
+    )

@@ -1,0 +1,23 @@
+"""The Dagster code location of Skolanalys: `dagster dev -m pipelines.definitions` opens it."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.assets.dbt import dbt_models
+from pipelines.assets.landing import landing_assets
+from pipelines.assets.serving import serving_snapshot
+from pipelines.checks import raw_table_checks
+from pipelines.resources import build_resources
+from pipelines.schedules import everything_job, nightly_schedule
+from skolanalys.settings import load_settings
+
+defs = dg.Definitions(
+    assets=[*landing_assets, dbt_models, serving_snapshot],
+    asset_checks=raw_table_checks,
+    jobs=[everything_job],
+    schedules=[nightly_schedule],
+    resources=build_resources(load_settings()),
+    # One process: DuckDB allows one writer per file, and steps in parallel processes fight for its lock.
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,35 @@
+"""Sizes and character of the synthetic municipalities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    n_schools: int
+    pupils: int  # pupils F–9 in one school year (roughly constant over the years)
+    n_years: int  # school years written, ending with `last_school_year`
+    attendance_years: int = 1  # the latest school years that get lesson-level attendance
+    newly_arrived_rate: float = 0.012  # per year: arrivals from abroad as a share of a grade's size
+    foreign_background: float = 0.12  # share of Swedish-born entrants with another modersmål
+    segregation: float = 0.6  # sd of the schools' socio-economic index (spread of parents' education)
+    education_shift: float = 0.0  # + = more parents with eftergymnasial education than the country
+    school_effect_sd: float = 8.0  # planted value added per school, meritvärde points
+    pupils_per_chunk: int = 20_000  # attendance is generated per (month x chunk of pupils)
+
+
+PRESETS: dict[str, Preset] = {
+    "liten": Preset("liten", n_schools=2, pupils=300, n_years=3, newly_arrived_rate=0.015),
+    # Kävlinge-like: well-educated, little segregation, few newly arrived.
+    "kavlinge": Preset(
+        "kavlinge", n_schools=12, pupils=4_000, n_years=10, newly_arrived_rate=0.008,
+        foreign_background=0.10, segregation=0.45, education_shift=0.35,
+    ),
+    # A large city: more newly arrived, more foreign background, strongly segregated.
+    "storstad": Preset(
+        "storstad", n_schools=140, pupils=100_000, n_years=5, newly_arrived_rate=0.02,
+        foreign_background=0.25, segregation=0.9, education_shift=0.1,
+    ),
+}

@@ -1,0 +1,187 @@
+"""The landing kinds of the contract (see docs/contracts.md): columns, validation rules and typing.
+
+Attendance (franvaro/) is read by streaming through DuckDB and is not a polars kind.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sources.landing.contract import (
+    PNR,
+    SCHOOL_UNIT_RULE,
+    SCHOOL_YEAR_RULE,
+    Kind,
+    Rule,
+    empty_or,
+    iso_date_valid,
+    one_of,
+)
+
+GRADES = ["A", "B", "C", "D", "E", "F", "-"]
+SUBJECTS = [
+    "BI",
+    "BL",
+    "EN",
+    "FY",
+    "GE",
+    "HI",
+    "HKK",
+    "IDH",
+    "KE",
+    "MA",
+    "MU",
+    "RE",
+    "SH",
+    "SL",
+    "SV",
+    "SVA",
+    "TK",
+    "ML",
+    "M1",
+    "M2",
+]
+TEST_SUBJECTS = ["SV", "SVA", "MA", "EN", "BI", "FY", "KE", "GE", "HI", "RE", "SH"]
+GRADE_LEVELS = ["F", "1", "2", "3", "4", "5", "6", "7", "8", "9"]
+GENDER_WORDS = {"FLICKA": "K", "K": "K", "POJKE": "M", "M": "M"}
+
+
+def _upper(column: str) -> pl.Expr:
+    return pl.col(column).str.to_uppercase()
+
+
+# elever/ ---------------------------------------------------------------------------------------------
+
+
+def _enrolments(df: pl.DataFrame) -> pl.DataFrame:
+    return df.select(
+        "pupil_key",
+        pl.col("lasar").alias("school_year"),
+        pl.col("skolenhetskod").alias("school_unit_code"),
+        _upper("arskurs").alias("grade_level"),
+        pl.col("klass").alias("class_name"),
+        # An empty kon is derived from the personnummer (domain.md: second-to-last digit).
+        pl.coalesce(_upper("kon").replace_strict(GENDER_WORDS, default=None), "pupil_gender").alias("gender"),
+        pl.col("modersmal").str.to_lowercase().alias("mother_tongue"),
+        pl.col("ankomstdatum_sverige").str.to_date("%Y-%m-%d").alias("arrival_date"),
+        pl.col("foraldrars_utbildningsniva").cast(pl.Int8).alias("parent_education"),
+        "__line",
+    )
+
+
+ENROLMENTS = Kind(
+    folder="elever",
+    table="enrolments",
+    description="Inskrivningar per elev och läsår (per den 15 oktober)",
+    required=(PNR, "lasar", "skolenhetskod", "arskurs"),
+    optional=("klass", "kon", "modersmal", "ankomstdatum_sverige", "foraldrars_utbildningsniva"),
+    rules=(
+        SCHOOL_YEAR_RULE,
+        SCHOOL_UNIT_RULE,
+        Rule("arskurs", one_of("arskurs", GRADE_LEVELS), "årskurs ska vara F eller 1–9"),
+        Rule("kon", empty_or("kon", one_of("kon", list(GENDER_WORDS))), "kön ska vara Flicka/Pojke (K/M)"),
+        Rule(
+            "ankomstdatum_sverige",
+            empty_or("ankomstdatum_sverige", iso_date_valid("ankomstdatum_sverige")),
+            "ankomstdatum ska vara ett datum ÅÅÅÅ-MM-DD",
+        ),
+        Rule(
+            "foraldrars_utbildningsniva",
+            empty_or("foraldrars_utbildningsniva", one_of("foraldrars_utbildningsniva", ["1", "2", "3"])),
+            "föräldrarnas utbildningsnivå ska vara 1, 2 eller 3",
+        ),
+    ),
+    key=("pupil_key", "school_year"),
+    key_sv="elev och läsår",
+    transform=_enrolments,
+)
+
+
+# betyg/ ----------------------------------------------------------------------------------------------
+
+
+def _grades(df: pl.DataFrame) -> pl.DataFrame:
+    return df.select(
+        "pupil_key",
+        "pupil_gender",
+        pl.col("lasar").alias("school_year"),
+        _upper("termin").alias("term"),
+        pl.col("skolenhetskod").alias("school_unit_code"),
+        pl.col("arskurs").cast(pl.Int8).alias("grade_level"),
+        _upper("amne").alias("subject"),
+        _upper("sprak").alias("language"),
+        _upper("betyg").alias("grade"),
+        pl.col("betygstyp").str.to_lowercase().alias("grade_type"),
+        "__line",
+    )
+
+
+GRADE_RECORDS = Kind(
+    folder="betyg",
+    table="grades",
+    description="Betyg per elev, ämne och termin (terminsbetyg och slutbetyg)",
+    required=(PNR, "lasar", "termin", "skolenhetskod", "arskurs", "amne", "betyg", "betygstyp"),
+    optional=("sprak",),
+    rules=(
+        SCHOOL_YEAR_RULE,
+        Rule("termin", one_of("termin", ["HT", "VT"]), "termin ska vara HT eller VT"),
+        SCHOOL_UNIT_RULE,
+        Rule("arskurs", one_of("arskurs", ["6", "7", "8", "9"]), "betyg ges i årskurs 6–9"),
+        Rule("amne", one_of("amne", SUBJECTS), "okänd ämneskod (Skolverkets koder, t.ex. MA, SV, M2)"),
+        Rule("betyg", one_of("betyg", GRADES), "betyg ska vara A–F eller -"),
+        Rule(
+            "betygstyp",
+            one_of("betygstyp", ["terminsbetyg", "slutbetyg"]),
+            "betygstyp ska vara terminsbetyg eller slutbetyg",
+        ),
+        Rule(
+            "betygstyp",
+            ~one_of("betygstyp", ["slutbetyg"]) | (one_of("termin", ["VT"]) & (pl.col("arskurs") == "9")),
+            "slutbetyg ges bara på vårterminen i årskurs 9",
+        ),
+    ),
+    key=("pupil_key", "school_year", "term", "subject", "language"),
+    key_sv="elev, läsår, termin, ämne och språk",
+    transform=_grades,
+)
+
+
+# nationella_prov/ -------------------------------------------------------------------------------------
+
+
+def _national_tests(df: pl.DataFrame) -> pl.DataFrame:
+    return df.select(
+        "pupil_key",
+        "pupil_gender",
+        pl.col("lasar").alias("school_year"),
+        pl.col("skolenhetskod").alias("school_unit_code"),
+        pl.col("arskurs").cast(pl.Int8).alias("grade_level"),
+        _upper("amne").alias("subject"),
+        _upper("provbetyg").alias("test_grade"),
+        "__line",
+    )
+
+
+_TEST_GRADE_VALID = ((pl.col("arskurs") == "3") & one_of("provbetyg", ["G", "EG"])) | (
+    pl.col("arskurs").is_in(["6", "9"]) & one_of("provbetyg", GRADES[:-1])
+)
+
+NATIONAL_TESTS = Kind(
+    folder="nationella_prov",
+    table="national_tests",
+    description="Resultat på nationella prov per elev och ämne",
+    required=(PNR, "lasar", "skolenhetskod", "arskurs", "amne", "provbetyg"),
+    optional=(),
+    rules=(
+        SCHOOL_YEAR_RULE,
+        SCHOOL_UNIT_RULE,
+        Rule("arskurs", one_of("arskurs", ["3", "6", "9"]), "nationella prov ges i årskurs 3, 6 och 9"),
+        Rule("amne", one_of("amne", TEST_SUBJECTS), "ämnet har inget nationellt prov"),
+        Rule("provbetyg", _TEST_GRADE_VALID, "provbetyg ska vara A–F (åk 6, 9) eller G/EG (åk 3)"),
+    ),
+    key=("pupil_key", "school_year", "subject"),
+    key_sv="elev, läsår och ämne",
+    transform=_national_tests,
+)
+
+POLARS_KINDS: list[Kind] = [ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS]
