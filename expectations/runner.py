@@ -33,8 +33,7 @@ class ValidationOutcome:
             return f"{self.suite}: alla {self.evaluated} förväntningar uppfyllda"
         lines = [f"{self.suite}: {len(self.findings)} av {self.evaluated} förväntningar ej uppfyllda"]
         lines += [
-            f"- {f.column or ''} {f.expectation}: {f.unexpected_count} rader. {f.explanation_sv}"
-            for f in self.findings
+            f"- {f.column or ''} {f.expectation}: {f.unexpected_count} rader. {f.explanation_sv}" for f in self.findings
         ]
         return "\n".join(lines)
 
@@ -66,8 +65,11 @@ def validate(frame: pd.DataFrame, suite_name: str, expectations: list[tuple[obje
         cfg = r.expectation_config
         column = cfg.kwargs.get("column")
         explanation = next(
-            (text for exp, text in expectations if exp.expectation_type == cfg.type and
-             getattr(exp, "column", None) == column),
+            (
+                text
+                for exp, text in expectations
+                if exp.expectation_type == cfg.type and getattr(exp, "column", None) == column
+            ),
             "",
         )
         unexpected = r.result.get("unexpected_count", 0) or 0

@@ -1,6 +1,5 @@
 """Great Expectations suites on the raw tables, as asset checks (blocking ones stop the marts)."""
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 

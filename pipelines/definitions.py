@@ -1,4 +1,4 @@
-"""The Dagster code location of Skolanalys: `dagster dev -m pipelines.definitions` opens it."""
+"""The Dagster code location of Skolanalys: `skolanalys ui` (dagster dev -m pipelines.definitions) opens it."""
 
 from __future__ import annotations
 
@@ -10,14 +10,19 @@ from pipelines.assets.serving import serving_snapshot
 from pipelines.checks import raw_table_checks
 from pipelines.resources import build_resources
 from pipelines.schedules import everything_job, nightly_schedule
-from skolanalys.settings import load_settings
+from skolanalys.settings import Settings, load_settings
 
-defs = dg.Definitions(
-    assets=[*landing_assets, dbt_models, serving_snapshot],
-    asset_checks=raw_table_checks,
-    jobs=[everything_job],
-    schedules=[nightly_schedule],
-    resources=build_resources(load_settings()),
-    # One process: DuckDB allows one writer per file, and steps in parallel processes fight for its lock.
-    executor=dg.in_process_executor,
-)
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[*landing_assets, dbt_models, serving_snapshot],
+        asset_checks=raw_table_checks,
+        jobs=[everything_job],
+        schedules=[nightly_schedule],
+        resources=build_resources(settings),
+        # One process: DuckDB allows one writer per file; steps in parallel processes fight for its lock.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions(load_settings())

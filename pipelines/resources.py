@@ -36,7 +36,6 @@ def dbt_executable() -> str:
 
 def build_resources(settings: Settings) -> dict:
     settings.export_environment()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
         "landing": LandingConfig(
             landing_dir=str(settings.landing_dir),
@@ -45,6 +44,8 @@ def build_resources(settings: Settings) -> dict:
         ),
         "warehouse": DuckDBResource(database=str(settings.warehouse_path)),
         "dbt": DbtCliResource(
-            project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+            project_dir=str(DBT_PROJECT_DIR),
+            profiles_dir=str(DBT_PROJECT_DIR),
+            dbt_executable=dbt_executable(),
         ),
     }

@@ -25,15 +25,13 @@ def replace_quarantine(conn: duckdb.DuckDBPyConnection, kind: str, frame: pl.Dat
     conn.execute("create schema if not exists raw")
     conn.execute(
         f"create table if not exists {QUARANTINE_TABLE} (kind varchar, file varchar, line bigint, "
-        "\"column\" varchar, reason varchar, raw varchar, loaded_at timestamp)"
+        '"column" varchar, reason varchar, raw varchar, loaded_at timestamp)'
     )
     conn.execute(f"delete from {QUARANTINE_TABLE} where kind = ?", [kind])
     if frame.height:
         rows = frame.select(pl.lit(kind).alias("kind"), *QUARANTINE_SCHEMA)
         conn.register("incoming_quarantine", rows.to_arrow())
         try:
-            conn.execute(
-                f"insert into {QUARANTINE_TABLE} select *, current_timestamp from incoming_quarantine"
-            )
+            conn.execute(f"insert into {QUARANTINE_TABLE} select *, current_timestamp from incoming_quarantine")
         finally:
             conn.unregister("incoming_quarantine")

@@ -1,10 +1,10 @@
 """`skolanalys`: the command line of the warehouse.
 
-  skolanalys demo       generate the synthetic municipality, run everything, serve the dashboard
-  skolanalys generate   write a synthetic landing folder (presets liten, kavlinge, storstad)
-  skolanalys run        materialise every asset once against the landing folder
-  skolanalys serve      start the dashboard on the current serving snapshot
-  skolanalys ui         open the Dagster UI (assets, checks, runs, schedules)
+skolanalys demo       generate the synthetic municipality, run everything, serve the dashboard
+skolanalys generate   write a synthetic landing folder (presets liten, kavlinge, storstad)
+skolanalys run        materialise every asset once against the landing folder
+skolanalys serve      start the dashboard on the current serving snapshot
+skolanalys ui         open the Dagster UI (assets, checks, runs, schedules)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from skolanalys.settings import REPO_ROOT, Settings, load_settings
+from skolanalys.settings import REPO_ROOT, Settings, SettingsError, load_settings
 
 
 class UserError(Exception):
@@ -61,8 +61,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _streamlit_command(settings: Settings, port: int) -> list[str]:
     return [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboards" / "app.py"),
-        "--server.headless", "true", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO_ROOT / "dashboards" / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
     ]
 
 
@@ -92,13 +101,13 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     ensure_manifest()
     print(f"Dagster: http://localhost:{args.port}  (Ctrl+C avslutar)", flush=True)
     dagster = Path(sys.executable).with_name("dagster")
-    return subprocess.call(
-        [str(dagster), "dev", "-m", "pipelines.definitions", "-p", str(args.port)], cwd=REPO_ROOT
-    )
+    return subprocess.call([str(dagster), "dev", "-m", "pipelines.definitions", "-p", str(args.port)], cwd=REPO_ROOT)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="skolanalys", description="Skolanalys — datalager för skolans kvalitetsarbete")
+    parser = argparse.ArgumentParser(
+        prog="skolanalys", description="Skolanalys — datalager för skolans kvalitetsarbete"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="skriv en syntetisk kommuns exportfiler till landningsmappen")
@@ -135,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         return args.func(args, settings)
-    except (UserError, ValueError) as exc:
+    except (UserError, SettingsError) as exc:
         print(f"skolanalys: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

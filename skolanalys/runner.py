@@ -11,17 +11,20 @@ def _metadata_value(value) -> object:
     return getattr(value, "value", getattr(value, "text", value))
 
 
-def run_everything(settings: Settings) -> bool:
-    """Run the nightly job now. Returns True on success; on failure the old serving snapshot stays."""
+def run_everything(settings: Settings, instance=None) -> bool:
+    """Run the nightly job now. Returns True on success; on failure the old serving snapshot stays.
+
+    `instance` defaults to the persistent one in DAGSTER_HOME, so runs show in the Dagster UI.
+    """
     settings.export_environment()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     import dagster as dg
 
-    from pipelines.definitions import defs
+    from pipelines.definitions import build_definitions
 
-    job = defs.resolve_job_def("nightly_job")
-    instance = dg.DagsterInstance.get()
+    job = build_definitions(settings).resolve_job_def("nightly_job")
     result = job.execute_in_process(
-        instance=instance,
+        instance=instance or dg.DagsterInstance.get(),
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )

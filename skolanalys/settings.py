@@ -17,6 +17,10 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 DEMO_PSEUDONYM_KEY = "skolanalys-demo-nyckel-byt-mig"
 
 
+class SettingsError(ValueError):
+    """A configuration value the user must correct; the message says which and how."""
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -51,5 +55,5 @@ def load_settings() -> Settings:
     key = os.environ.get("SKOLANALYS_PSEUDONYM_KEY") or DEMO_PSEUDONYM_KEY
     kommunkod = os.environ.get("SKOLANALYS_KOMMUNKOD") or "1261"
     if not (len(kommunkod) == 4 and kommunkod.isdigit()):
-        raise ValueError(f"SKOLANALYS_KOMMUNKOD måste vara fyra siffror, fick {kommunkod!r}")
+        raise SettingsError(f"SKOLANALYS_KOMMUNKOD måste vara fyra siffror, fick {kommunkod!r}")
     return Settings(landing_dir, data_dir, key.encode("utf-8"), kommunkod)

@@ -50,9 +50,7 @@ left, middle, right = st.columns([3, 1, 2])
 indicator_id = left.selectbox("Indikator", local_ids, format_func=lambda i: f"{titles[i]} ({i})")
 gender = middle.radio("Kön", list(gender_labels), format_func=gender_labels.get, horizontal=True)
 selected = values[(values["indicator_id"] == indicator_id) & (values["gender"] == gender)].copy()
-units_available = (
-    selected[["level", "unit_code", "unit_name"]].drop_duplicates().sort_values(["level", "unit_name"])
-)
+units_available = selected[["level", "unit_code", "unit_name"]].drop_duplicates().sort_values(["level", "unit_name"])
 labels = {
     r.unit_code: (f"{r.unit_name} (kommunen)" if r.level == "kommun" else f"{r.unit_name} ({r.unit_code})")
     for r in units_available.itertuples()
@@ -61,9 +59,7 @@ default = [c for c, label in labels.items() if "(kommunen)" in label]
 chosen = right.multiselect("Enheter i diagrammet", list(labels), default=default, format_func=labels.get)
 
 unit = units[indicator_id]
-selected["visat"] = [
-    data.format_value(v, s, unit) for v, s in zip(selected["value"], selected["status"], strict=True)
-]
+selected["visat"] = [data.format_value(v, s, unit) for v, s in zip(selected["value"], selected["status"], strict=True)]
 selected["enhet"] = selected["unit_code"].map(labels)
 
 st.subheader(titles[indicator_id])
@@ -83,8 +79,12 @@ if not trend.empty:
             x=alt.X("year:O", title="År"),
             y=alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False)),
             color=alt.Color("enhet:N", title="Enhet"),
-            tooltip=[alt.Tooltip("enhet:N", title="Enhet"), alt.Tooltip("year:O", title="År"),
-                     alt.Tooltip("visat:N", title="Värde"), alt.Tooltip("n:Q", title="Antal elever")],
+            tooltip=[
+                alt.Tooltip("enhet:N", title="Enhet"),
+                alt.Tooltip("year:O", title="År"),
+                alt.Tooltip("visat:N", title="Värde"),
+                alt.Tooltip("n:Q", title="Antal elever"),
+            ],
         )
     )
     st.altair_chart(chart, width="stretch")
@@ -95,5 +95,6 @@ if not trend.empty:
 with st.expander("Så räknas indikatorerna"):
     st.dataframe(
         pd.DataFrame({"Indikator": catalogue["indicator_id"], "Beskrivning": catalogue["description"]}),
-        hide_index=True, width="stretch",
+        hide_index=True,
+        width="stretch",
     )

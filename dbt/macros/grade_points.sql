@@ -1,9 +1,9 @@
 {#- Grade points of domain.md: A 20, B 17.5, C 15, D 12.5, E 10, F and '-' 0. -#}
 {% macro grade_points(grade) -%}
-    case {{ grade }}
+    cast(case {{ grade }}
         when 'A' then 20.0 when 'B' then 17.5 when 'C' then 15.0
         when 'D' then 12.5 when 'E' then 10.0 else 0.0
-    end
+    end as double)
 {%- endmacro %}
 
 {% macro school_year_end(school_year) -%}

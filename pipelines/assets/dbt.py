@@ -1,6 +1,5 @@
 """The dbt project as Dagster assets (dagster-dbt): staging → intermediate → marts, dbt tests as checks."""
 
-
 import subprocess
 from pathlib import Path
 
@@ -30,8 +29,15 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir):
         subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--project-dir", str(project.project_dir),
-             "--profiles-dir", str(project.profiles_dir)],
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project.project_dir),
+                "--profiles-dir",
+                str(project.profiles_dir),
+            ],
             check=True,
             cwd=project.project_dir,
         )

@@ -4,7 +4,6 @@ The asset reads every file of its sub-folder through sources/, writes the valid 
 replaced by pupil_key) and replaces the kind's rows in raw.quarantine. Row counts go to the metadata.
 """
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 

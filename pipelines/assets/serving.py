@@ -4,7 +4,6 @@ The dashboard reads only this file. It is written beside the old one, verified, 
 os.replace, so a failed run leaves the last good snapshot in place and readers never see half a file.
 """
 
-
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,15 +31,21 @@ def verify_snapshot(path: Path) -> dict[str, int]:
     """Raise SnapshotRejected unless the file holds exactly the served tables, aggregated and controlled."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        tables = {row[0] for row in con.execute(
-            "select table_name from information_schema.tables where table_catalog = current_database()"
-        ).fetchall()}
+        tables = {
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_catalog = current_database()"
+            ).fetchall()
+        }
         unexpected = tables - set(SERVED_TABLES) - {"snapshot_info"}
         if unexpected:
             raise SnapshotRejected(f"oväntade tabeller i serveringsfilen: {sorted(unexpected)}")
-        columns = {row[0] for row in con.execute(
-            "select column_name from information_schema.columns where table_catalog = current_database()"
-        ).fetchall()}
+        columns = {
+            row[0]
+            for row in con.execute(
+                "select column_name from information_schema.columns where table_catalog = current_database()"
+            ).fetchall()
+        }
         if columns & FORBIDDEN_COLUMNS:
             raise SnapshotRejected(f"elevnivåkolumner i serveringsfilen: {sorted(columns & FORBIDDEN_COLUMNS)}")
         leaked = con.execute(
@@ -91,6 +96,4 @@ def serving_snapshot(
     }
     with warehouse.get_connection() as conn:
         counts = publish(conn, serving_path, info)
-    return dg.MaterializeResult(
-        metadata={"path": str(serving_path), **{f"rows_{t}": n for t, n in counts.items()}}
-    )
+    return dg.MaterializeResult(metadata={"path": str(serving_path), **{f"rows_{t}": n for t, n in counts.items()}})

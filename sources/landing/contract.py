@@ -73,14 +73,10 @@ def school_year_valid(column: str = "lasar") -> pl.Expr:
 
 
 def iso_date_valid(column: str) -> pl.Expr:
-    return pl.col(column).str.to_date("%Y-%m-%d", strict=False).is_not_null() & matches(
-        column, r"^\d{4}-\d{2}-\d{2}$"
-    )
+    return pl.col(column).str.to_date("%Y-%m-%d", strict=False).is_not_null() & matches(column, r"^\d{4}-\d{2}-\d{2}$")
 
 
-SCHOOL_UNIT_RULE = Rule(
-    "skolenhetskod", matches("skolenhetskod", r"^\d{8}$"), "skolenhetskod ska vara 8 siffror"
-)
+SCHOOL_UNIT_RULE = Rule("skolenhetskod", matches("skolenhetskod", r"^\d{8}$"), "skolenhetskod ska vara 8 siffror")
 SCHOOL_YEAR_RULE = Rule("lasar", school_year_valid(), "läsår ska skrivas som 2023/24")
 
 
@@ -112,16 +108,12 @@ def _reasons(rules: tuple[Rule, ...]) -> tuple[pl.Expr, pl.Expr]:
         if r.column == PNR:  # the validator's own reason, which never echoes the number
             text = pl.concat_str([pl.lit("personnummer: "), pl.col("pnr_error")])
         else:
-            text = pl.concat_str(
-                [pl.lit(f"{r.reason} (värde: '"), pl.col(r.column).fill_null(""), pl.lit("')")]
-            )
+            text = pl.concat_str([pl.lit(f"{r.reason} (värde: '"), pl.col(r.column).fill_null(""), pl.lit("')")])
         failed.append((r.column, bad, text))
     first_col = pl.lit(None, dtype=pl.Utf8)
     for column, bad, _ in reversed(failed):
         first_col = pl.when(bad).then(pl.lit(column)).otherwise(first_col)
-    reasons = pl.concat_str(
-        [pl.when(bad).then(text) for _, bad, text in failed], separator="; ", ignore_nulls=True
-    )
+    reasons = pl.concat_str([pl.when(bad).then(text) for _, bad, text in failed], separator="; ", ignore_nulls=True)
     return first_col, pl.when(reasons != "").then(reasons)
 
 
@@ -161,12 +153,8 @@ def read_kind_file(path: Path, kind: Kind, key: bytes, *, other_kinds: list[Kind
             pl.lit(missing[0]).alias("__column"),
             pl.lit(f"kolumn saknas i filen: {', '.join(missing)}{hint}").alias("__reason"),
         )
-        return LoadResult(
-            path, pl.DataFrame(), _quarantine(quarantined, path.name, present), messages=[message]
-        )
-    frame = frame.with_columns(
-        pl.lit(None, dtype=pl.Utf8).alias(c) for c in kind.optional if c not in headers
-    )
+        return LoadResult(path, pl.DataFrame(), _quarantine(quarantined, path.name, present), messages=[message])
+    frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in kind.optional if c not in headers)
     columns = list(kind.columns)
 
     rules = kind.rules
@@ -191,9 +179,7 @@ def read_kind_file(path: Path, kind: Kind, key: bytes, *, other_kinds: list[Kind
             dups.select(pl.col("source_line").alias(LINE_COLUMN), "__first"), on=LINE_COLUMN
         ).with_columns(
             pl.lit("nyckel").alias("__column"),
-            pl.format("dubblett: samma {} som rad {}", pl.lit(kind.key_sv), "__first").alias(
-                "__reason"
-            ),
+            pl.format("dubblett: samma {} som rad {}", pl.lit(kind.key_sv), "__first").alias("__reason"),
         )
         bad = pl.concat([bad, dup_rows.drop("__first")], how="diagonal_relaxed")
         typed = typed.filter(~dup)

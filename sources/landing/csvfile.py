@@ -58,9 +58,7 @@ def decode(raw: bytes) -> tuple[str, str]:
     try:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
-        raise LandingFileError(
-            f"okänd teckenkodning (varken UTF-8 eller Windows-1252), byte {exc.start}"
-        ) from exc
+        raise LandingFileError(f"okänd teckenkodning (varken UTF-8 eller Windows-1252), byte {exc.start}") from exc
 
 
 def sniff_separator(header_line: str) -> str:

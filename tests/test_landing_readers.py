@@ -1,0 +1,157 @@
+"""Landing files at the door: encodings, separators, forgiving headers, quarantine with file, line and
+reason, whole-file problems as clear messages, and rows in = rows loaded + rows quarantined."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+
+import pytest
+
+from sources.landing.contract import read_kind_file
+from sources.landing.csvfile import LandingFileError, read_landing_csv
+from sources.landing.folder import read_folder
+from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, POLARS_KINDS
+from tests.conftest import TEST_KEY, make_pnr, write_landing_csv
+
+KEY = TEST_KEY.encode()
+GRADE_HEADER = [
+    "personnummer",
+    "lasar",
+    "termin",
+    "skolenhetskod",
+    "arskurs",
+    "amne",
+    "sprak",
+    "betyg",
+    "betygstyp",
+]
+
+
+def pnr(i: int, form: str = "12-dash", female: bool = True) -> str:
+    return make_pnr(date(2010, 1 + i % 12, 1 + i % 28), i, female, form)
+
+
+@pytest.mark.parametrize("encoding, sep", [("utf-8-sig", ";"), ("utf-8", ";"), ("cp1252", ";"), ("utf-8", ",")])
+def test_encodings_and_separators_read_alike(tmp_path, encoding, sep):
+    path = write_landing_csv(
+        tmp_path / "e.csv",
+        ["PersonNummer", " Läsår", "Skolenhetskod ", "ÅRSKURS", "Modersmål", "Föräldrars utbildningsnivå"],
+        [
+            [pnr(1), "2023/24", "12345678", "7", "Svenska", "3"],
+            [pnr(2), "2023/24", "12345678", "f", "Arabiska", ""],
+        ],
+        encoding=encoding,
+        sep=sep,
+    )
+    result = read_kind_file(path, ENROLMENTS, KEY)
+    assert result.quarantine.height == 0
+    assert result.rows["mother_tongue"].to_list() == ["svenska", "arabiska"]
+    assert result.rows["grade_level"].to_list() == ["7", "F"]
+    assert result.rows["parent_education"].to_list() == [3, None]
+
+
+def test_gzip_file_is_read_without_unpacking(tmp_path):
+    plain = write_landing_csv(
+        tmp_path / "e.csv",
+        ["personnummer", "lasar", "skolenhetskod", "arskurs"],
+        [[pnr(3), "2023/24", "12345678", "9"]],
+    )
+    packed = tmp_path / "e.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert read_kind_file(packed, ENROLMENTS, KEY).rows.height == 1
+
+
+def test_empty_kon_is_derived_from_the_personnummer(tmp_path):
+    path = write_landing_csv(
+        tmp_path / "e.csv",
+        ["personnummer", "lasar", "skolenhetskod", "arskurs", "kon"],
+        [
+            [pnr(4, female=True), "2023/24", "12345678", "9", ""],
+            [pnr(5, female=False), "2023/24", "12345678", "9", ""],
+            [pnr(6, female=False), "2023/24", "12345678", "9", "Flicka"],
+        ],
+    )
+    assert read_kind_file(path, ENROLMENTS, KEY).rows["gender"].to_list() == ["K", "M", "K"]
+
+
+def test_bad_rows_are_quarantined_with_line_and_reason_and_the_rest_loads(tmp_path):
+    good = pnr(7)
+    rows = [
+        [good, "2023/24", "VT", "12345678", 9, "MA", "", "A", "slutbetyg"],  # line 2: fine
+        ["19811218-9875", "2023/24", "VT", "12345678", 9, "MA", "", "A", "slutbetyg"],  # 3: Luhn
+        [pnr(8), "2023/24", "VT", "12345678", 9, "MA", "", "G", "slutbetyg"],  # 4: unknown grade
+        [pnr(9), "2023-24", "VT", "1234", 9, "XX", "", "A", "terminsbetyg"],  # 5: three problems
+        [pnr(10), "2023/24", "HT", "12345678", 8, "SV", "", "B", "slutbetyg"],  # 6: slutbetyg in HT åk 8
+        [good, "2023/24", "VT", "12345678", 9, "MA", "", "B", "slutbetyg"],  # 7: duplicate of line 2
+    ]
+    path = write_landing_csv(tmp_path / "betyg.csv", GRADE_HEADER, rows)
+    result = read_kind_file(path, GRADE_RECORDS, KEY)
+    assert result.rows.height == 1 and result.quarantine.height == 5 and result.balanced
+    q = {r["line"]: r for r in result.quarantine.iter_rows(named=True)}
+    assert set(q) == {3, 4, 5, 6, 7}
+    assert q[3]["column"] == "personnummer" and "Luhn" in q[3]["reason"]
+    assert q[4]["column"] == "betyg" and "'G'" in q[4]["reason"]
+    assert all(word in q[5]["reason"] for word in ("läsår", "skolenhetskod", "ämneskod"))
+    assert "slutbetyg ges bara" in q[6]["reason"]
+    assert "dubblett" in q[7]["reason"] and "rad 2" in q[7]["reason"]
+    assert all(r["file"] == "betyg.csv" for r in q.values())
+    # The raw row is kept for the data engineer, with the personnummer masked.
+    assert all(r["raw"].startswith("<maskerat>;") for r in q.values())
+    assert "9875" not in "".join(result.quarantine["raw"]) + "".join(result.quarantine["reason"])
+
+
+def test_missing_column_quarantines_every_row_and_says_which(tmp_path):
+    path = write_landing_csv(
+        tmp_path / "b.csv",
+        [c for c in GRADE_HEADER if c != "betyg"],
+        [[pnr(11), "2023/24", "VT", "12345678", 9, "MA", "", "slutbetyg"]],
+    )
+    result = read_kind_file(path, GRADE_RECORDS, KEY)
+    assert result.rows.height == 0 and result.quarantine.height == 1 and result.balanced
+    assert "kolumn saknas: betyg" in result.messages[0] and "b.csv" in result.messages[0]
+
+
+def test_file_of_another_kind_in_the_wrong_folder_is_named(tmp_path):
+    path = write_landing_csv(
+        tmp_path / "elever.csv",
+        ["personnummer", "lasar", "skolenhetskod", "arskurs"],
+        [[pnr(12), "2023/24", "12345678", "9"]],
+    )
+    result = read_kind_file(path, GRADE_RECORDS, KEY, other_kinds=POLARS_KINDS)
+    assert "mappen elever/" in result.messages[0]
+
+
+def test_empty_file_and_undecodable_file_are_clear_errors(tmp_path):
+    empty = tmp_path / "tom.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(LandingFileError, match="tom.csv: filen är tom"):
+        read_landing_csv(empty)
+    broken = tmp_path / "trasig.csv.gz"
+    broken.write_bytes(b"\x1f\x8b" + b"not gzip at all")
+    with pytest.raises(LandingFileError, match="trasig.csv.gz: gzip"):
+        read_landing_csv(broken)
+
+
+def test_folder_loads_identical_files_once_and_later_files_correct_earlier(tmp_path):
+    folder = tmp_path / "betyg"
+    first = [
+        [pnr(13), "2023/24", "VT", "12345678", 9, "MA", "", "C", "slutbetyg"],
+        [pnr(14), "2023/24", "VT", "12345678", 9, "MA", "", "D", "slutbetyg"],
+    ]
+    a = write_landing_csv(folder / "a.csv", GRADE_HEADER, first)
+    (folder / "a_kopia.csv").write_bytes(a.read_bytes())
+    corrected = write_landing_csv(
+        folder / "rattelse.csv",
+        GRADE_HEADER,
+        [[pnr(13), "2023/24", "VT", "12345678", 9, "MA", "", "B", "slutbetyg"]],
+    )
+    import os
+
+    os.utime(corrected, (a.stat().st_mtime + 10, a.stat().st_mtime + 10))
+    (folder / "tom.csv").write_text("")
+    load = read_folder(folder, GRADE_RECORDS, KEY)
+    assert len(load.skipped_identical) == 1
+    assert load.superseded_rows == 1
+    assert sorted(load.rows["grade"].to_list()) == ["B", "D"]
+    assert any("tom.csv" in m for m in load.messages)

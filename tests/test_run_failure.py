@@ -1,0 +1,37 @@
+"""A run whose blocking check fails stops before the marts and leaves the last good serving snapshot."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+
+import expectations.suites
+from skolanalys.runner import run_everything
+from skolanalys.settings import Settings
+from tests.conftest import TEST_KEY, make_pnr, write_landing_csv
+
+
+def test_failed_blocking_check_keeps_the_last_good_snapshot(tmp_path, monkeypatch, capsys):
+    landing, data = tmp_path / "landing", tmp_path / "data"
+    pupils = [make_pnr(date(2009, 4, 1 + i), 200 + i, i % 2 == 0) for i in range(12)]
+    write_landing_csv(landing / "elever" / "e.csv", ["personnummer", "lasar", "skolenhetskod", "arskurs"],
+                      [[p, "2023/24", "11110001", "9"] for p in pupils])
+    write_landing_csv(
+        landing / "betyg" / "b.csv",
+        ["personnummer", "lasar", "termin", "skolenhetskod", "arskurs", "amne", "betyg", "betygstyp"],
+        [[p, "2023/24", "VT", "11110001", 9, s, "C", "slutbetyg"] for p in pupils for s in ["SV", "EN", "MA"]],
+    )
+    data.mkdir()
+    serving = data / "serving.duckdb"
+    serving.write_bytes(b"the last good snapshot")
+    # A suite that allows only A and B: every C in the file now breaks a blocking expectation.
+    monkeypatch.setattr(expectations.suites, "GRADES", ["A", "B"])
+    settings = Settings(landing, data, TEST_KEY.encode(), "1261")
+
+    assert run_everything(settings, instance=dg.DagsterInstance.ephemeral()) is False
+
+    assert serving.read_bytes() == b"the last good snapshot"
+    out = capsys.readouterr()
+    assert "gx_grades" in out.out and "Betyg ska vara A–F" in out.out
+    assert "senaste godkända serveringsfilen ligger kvar" in out.err

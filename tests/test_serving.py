@@ -1,0 +1,49 @@
+"""The serving snapshot is published whole or not at all, and never with pupil-level data."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipelines.assets.serving import SnapshotRejected, publish
+
+
+def _warehouse(path, *, n: int, value: float | None, extra_pupil_table: bool = False):
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute("create table marts.indicators as select 'N15505' as indicator_id, 'Meritvärde' as title_sv")
+    con.execute(
+        "create table marts.indicator_values as select 'N15505' as indicator_id, 'kommun' as level, "
+        f"'1261' as unit_code, 2024 as year, 'T' as gender, {value if value is not None else 'null'}::double "
+        f"as value, {n} as n, '' as status, 'local' as source"
+    )
+    return con
+
+
+def test_a_good_snapshot_replaces_the_old_one(tmp_path):
+    serving = tmp_path / "serving.duckdb"
+    con = _warehouse(tmp_path / "warehouse.duckdb", n=25, value=231.5)
+    counts = publish(con, serving, {"published_at": "2026-11-23T02:00:00"})
+    assert counts == {"indicator_values": 1, "indicators": 1, "snapshot_info": 1}
+    assert not (tmp_path / "serving.duckdb.new").exists()
+
+
+def test_unsuppressed_small_cell_is_rejected_and_the_last_good_snapshot_stays(tmp_path):
+    serving = tmp_path / "serving.duckdb"
+    serving.write_bytes(b"last good snapshot")
+    con = _warehouse(tmp_path / "warehouse.duckdb", n=4, value=250.0)
+    with pytest.raises(SnapshotRejected, match="färre än 10"):
+        publish(con, serving, {"published_at": "x"})
+    assert serving.read_bytes() == b"last good snapshot"
+    assert not (tmp_path / "serving.duckdb.new").exists()
+
+
+def test_pupil_level_columns_are_rejected(tmp_path, monkeypatch):
+    from pipelines.assets import serving as serving_module
+
+    con = _warehouse(tmp_path / "warehouse.duckdb", n=25, value=231.5)
+    con.execute("create table marts.pupils as select 'abc' as pupil_key, 200.0 as merit_value")
+    monkeypatch.setitem(serving_module.SERVED_TABLES, "pupils", "marts.pupils")
+    with pytest.raises(SnapshotRejected, match="pupil_key"):
+        publish(con, tmp_path / "serving.duckdb", {"published_at": "x"})
+    assert not (tmp_path / "serving.duckdb").exists()
