@@ -140,9 +140,7 @@ def municipality_codes_by_name(path: Path | str = MUNICIPALITIES_FILE) -> dict[s
     return dict(zip(frame["municipality_name"], frame["municipality_code"], strict=True))
 
 
-def _member_problem(
-    group_id: str, title: re.Match | None, member: object, codes: dict[str, str]
-) -> str | None:
+def _member_problem(group_id: str, title: re.Match | None, member: object, codes: dict[str, str]) -> str | None:
     if not re.fullmatch(r"G\d+", group_id):
         return "ogiltigt grupp-id"
     if title is None:
@@ -169,9 +167,7 @@ def read_municipality_groups(
             problem = _member_problem(group_id, m, member, codes)
             if problem or m is None:
                 where = f"{group_id}/members[{i}]"
-                bad.append(
-                    {"file": path.name, "line": None, "column": where, "reason": problem, "raw": str(member)}
-                )
+                bad.append({"file": path.name, "line": None, "column": where, "reason": problem, "raw": str(member)})
                 continue
             rows.append(
                 {
@@ -232,8 +228,9 @@ def read_oj_values(
     municipality_path, riket_path = Path(municipality_path), Path(riket_path)
     codes = municipality_codes_by_name(municipalities)
     by_name = json.loads(municipality_path.read_text(encoding="utf-8"))
+    per_municipality = [_oj_cells(t, codes.get(n, ""), n) for n, t in by_name.items()] or [_oj_cells({}, "", "")]
     sources = [
-        (municipality_path, pl.concat([_oj_cells(t, codes.get(n, ""), n) for n, t in by_name.items()])),
+        (municipality_path, pl.concat(per_municipality)),
         (riket_path, _oj_cells(json.loads(riket_path.read_text(encoding="utf-8")), RIKET, "Riket")),
     ]
     rules = [

@@ -146,8 +146,7 @@ def _recognise(path: Path, preamble: list[str]) -> tuple[Report, str, int]:
     if form not in ("grundskola", "grundskolan") or report is None:
         known = ", ".join(f"'{r.title}'" for r in REPORTS)
         raise SirisFormatError(
-            f"{path.name}, rad {line_no + 1}: okänd SIRIS-rapport '{text.strip()}' "
-            f"(kända: grundskola – {known})"
+            f"{path.name}, rad {line_no + 1}: okänd SIRIS-rapport '{text.strip()}' (kända: grundskola – {known})"
         )
     for s in preamble:
         m = re.match(r"^\s*Valt läsår:\s*(\d{4})/(\d{2}|\d{4})\s*$", s)
@@ -166,12 +165,14 @@ def _map_header(path: Path, report: Report, header: list[str]) -> tuple[dict[str
         key = normalise_header(cell)
         if not key:
             continue  # the empty cell after the trailing ';'
-        if key in IDENTITY:
-            identity[IDENTITY[key]] = pos
-        elif key in report.measures:
-            measures[report.measures[key]] = pos
-        else:
+        target = identity if key in IDENTITY else measures if key in report.measures else None
+        name = IDENTITY.get(key) or report.measures.get(key)
+        if target is None or name is None:
             unknown.append(cell)
+        elif name in target:  # e.g. a doubled column set: never let one silently overwrite the other
+            raise SirisFormatError(f"{path.name}: kolumnen '{cell}' förekommer två gånger i rubrikraden")
+        else:
+            target[name] = pos
     missing = [c for c in REQUIRED_IDENTITY if c not in identity]
     if unknown or missing:
         raise SirisFormatError(
@@ -198,18 +199,18 @@ def _line_problem(fields: list[str], header: list[str], identity: dict[str, int]
     return None
 
 
-def read_siris(path: Path | str) -> LoadResult:
-    """Read one SIRIS export; raises SirisFormatError (naming the file) if it is not a known report."""
-    path = Path(path)
-    lines, messages = _decode(path)
-    head = _find_header(path, lines)
-    report, school_year, year = _recognise(path, lines[:head])
-    header = _fields(lines[head])
-    identity, measures = _map_header(path, report, header)
+@dataclass
+class _Table:
+    good: list[dict[str, object]]  # one dict per readable line: identity fields and raw measure cells
+    bad: list[dict[str, object]]  # quarantine entries, one per measure of an unreadable line
+    bad_lines: int = 0
+    footer: int = 0
 
-    good: list[dict[str, object]] = []
-    bad: list[dict[str, object]] = []
-    bad_lines = footer = 0
+
+def _scan(path: Path, lines: list[str], head: int, identity: dict[str, int], measures: dict[str, int]) -> _Table:
+    """Walk the table below the header; it ends at the first blank line, the report description follows."""
+    header = _fields(lines[head])
+    table = _Table([], [])
     in_table = True
     for idx in range(head + 1, len(lines)):
         line, line_no = lines[idx], idx + 1
@@ -218,41 +219,44 @@ def read_siris(path: Path | str) -> LoadResult:
             continue
         fields = _fields(line)
         if not in_table and len(fields) != len(header):
-            footer += 1  # the report description after the table
+            table.footer += 1
             continue
         problem = "datarad efter tabellens slut (tom rad före)" if not in_table else None
         problem = problem or _line_problem(fields, header, identity)
         if problem:
-            bad_lines += 1
-            bad += [
+            table.bad_lines += 1
+            table.bad += [
                 {"file": path.name, "line": line_no, "column": header[pos], "reason": problem, "raw": line}
                 for pos in measures.values()
             ]
             continue
         row: dict[str, object] = {"source_line": line_no, "__raw": line}
-        for col, pos in identity.items():
-            row[col] = fields[pos].strip() or None
-        for measure, pos in measures.items():
-            row[measure] = fields[pos]
-        good.append(row)
+        row |= {col: fields[pos].strip() or None for col, pos in identity.items()}
+        row |= {measure: fields[pos] for measure, pos in measures.items()}
+        table.good.append(row)
+    return table
 
-    wide = pl.DataFrame(
-        good,
-        schema={"source_line": pl.Int64, "__raw": pl.Utf8}
-        | {c: pl.Utf8 for c in IDENTITY.values()}
-        | {m: pl.Utf8 for m in measures},
-    )
-    long = wide.unpivot(
-        on=list(measures), index=["source_line", "__raw", *IDENTITY.values()], variable_name="measure"
-    )
+
+def read_siris(path: Path | str) -> LoadResult:
+    """Read one SIRIS export; raises SirisFormatError (naming the file) if it is not a known report."""
+    path = Path(path)
+    lines, messages = _decode(path)
+    head = _find_header(path, lines)
+    report, school_year, year = _recognise(path, lines[:head])
+    header = _fields(lines[head])
+    identity, measures = _map_header(path, report, header)
+    table = _scan(path, lines, head, identity, measures)
+
+    schema = {"source_line": pl.Int64, "__raw": pl.Utf8} | dict.fromkeys([*IDENTITY.values(), *measures], pl.Utf8)
+    wide = pl.DataFrame(table.good, schema=schema)
+    long = wide.unpivot(on=list(measures), index=["source_line", "__raw", *IDENTITY.values()], variable_name="measure")
     value, status = parse_swedish_number(pl.col("value"))
     long = long.with_columns(value.alias("number"), status.alias("status"))
-    invalid = long.filter(pl.col("status") == "ogiltigt")
     header_of = {m: header[pos] for m, pos in measures.items()}
     quarantine = pl.concat(
         [
-            pl.DataFrame(bad, schema=QUARANTINE_SCHEMA),
-            invalid.select(
+            pl.DataFrame(table.bad, schema=QUARANTINE_SCHEMA),
+            long.filter(pl.col("status") == "ogiltigt").select(
                 pl.lit(path.name).alias("file"),
                 pl.col("source_line").alias("line"),
                 pl.col("measure").replace_strict(header_of).alias("column"),
@@ -272,10 +276,10 @@ def read_siris(path: Path | str) -> LoadResult:
         .select([pl.col(c).cast(t) for c, t in ROWS_SCHEMA.items()])
         .sort("source_line", "measure")
     )
-    n_lines = len(good) + bad_lines
+    n_lines = len(table.good) + table.bad_lines
     messages.append(
         f"{path.name}: rapport {report.key}, läsår {school_year}, {n_lines} tabellrader "
-        f"× {len(measures)} mått, {footer} rader rapportbeskrivning efter tabellen"
+        f"× {len(measures)} mått, {table.footer} rader rapportbeskrivning efter tabellen"
     )
     codes = wide["school_unit_code"]
     duplicates = codes.filter(codes.is_duplicated()).unique().to_list()

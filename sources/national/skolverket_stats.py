@@ -96,14 +96,10 @@ def read_planned_educations_statistics(path: Path | str = STATISTICS_FILE) -> Lo
     rows = (
         rows.with_columns(
             pl.when(pl.col("status") == "").then(pl.col("__source_value")).alias("value"),
-            ((pl.col("status") == "") & pl.col("variable").is_in(APPROXIMATE_VARIABLES)).alias(
-                "is_approximate"
-            ),
+            ((pl.col("status") == "") & pl.col("variable").is_in(APPROXIMATE_VARIABLES)).alias("is_approximate"),
         )
         .select([pl.col(c).cast(t) for c, t in ROWS_SCHEMA.items()])
         .sort(["time_period", *key])
     )
-    messages = [
-        f"{path.name}: {rounded} värden med valueType ROUNDED_OFF… (källvärde 100) blev NULL, status '~100'"
-    ]
+    messages = [f"{path.name}: {rounded} värden med valueType ROUNDED_OFF… (källvärde 100) blev NULL, status '~100'"]
     return LoadResult(path, rows, quarantine, rows_in=raw.height, messages=messages)
