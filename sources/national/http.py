@@ -10,7 +10,8 @@ import email.utils
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,13 +25,16 @@ USER_AGENT = "skolanalys/0.1"
 class NationalSourceError(Exception):
     """A national source could not be read. str(error) is a Swedish/English message naming the URL."""
 
-    def __init__(self, sv: str, en: str, url: str | None = None, status_code: int | None = None) -> None:
+    def __init__(
+        self, sv: str, en: str, url: str | None = None, status_code: int | None = None, detail: str = ""
+    ) -> None:
         self.sv = sv
         self.en = en
         self.url = url
         self.status_code = status_code
         where = f" [{url}]" if url else ""
-        super().__init__(f"{sv} / {en}{where}")
+        said = f" — {detail}" if detail else ""
+        super().__init__(f"{sv} / {en}{where}{said}")
 
 
 @dataclass(frozen=True)
@@ -144,10 +148,11 @@ class JsonFetcher:
                 continue
             if status >= 400:
                 raise NationalSourceError(
-                    f"Källan avvisade anropet med HTTP {status}: {_short(response.text)}",
+                    f"Källan avvisade anropet med HTTP {status}",
                     f"The source rejected the request with HTTP {status}",
                     shown,
                     status,
+                    detail=_short(response.text),
                 )
             try:
                 return response.json()
@@ -161,6 +166,16 @@ class JsonFetcher:
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
 
+@contextmanager
+def fetcher_or_new(fetcher: JsonFetcher | None) -> Iterator[JsonFetcher]:
+    """The caller's fetcher (left open), or a new default one closed afterwards."""
+    if fetcher is not None:
+        yield fetcher
+        return
+    with JsonFetcher() as own:
+        yield own
+
+
 def _short(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
@@ -168,6 +183,4 @@ def _short(text: str, limit: int = 200) -> str:
 
 def shape_error(what_sv: str, what_en: str, url: str | None) -> NationalSourceError:
     """The error for a response that parsed as JSON but does not have the documented shape."""
-    return NationalSourceError(
-        f"Oväntad struktur i svaret: {what_sv}", f"Unexpected response shape: {what_en}", url
-    )
+    return NationalSourceError(f"Oväntad struktur i svaret: {what_sv}", f"Unexpected response shape: {what_en}", url)

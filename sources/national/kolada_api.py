@@ -12,8 +12,7 @@ NationalSourceError and nothing partial is returned. Data: Källa: Kolada (RKA),
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from sources.national.http import JsonFetcher, NationalSourceError, shape_error
+from sources.national.http import JsonFetcher, NationalSourceError, fetcher_or_new, shape_error
 
 DEFAULT_KOLADA_URL = "https://api.kolada.se/v3"
 KOLADA_URL_ENV = "SKOLANALYS_KOLADA_URL"
@@ -71,15 +70,6 @@ _ID = re.compile(r"^[A-Za-z0-9]+$")
 # ---- plumbing -------------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _fetcher_or_new(fetcher: JsonFetcher | None) -> Iterator[JsonFetcher]:
-    if fetcher is not None:
-        yield fetcher
-        return
-    with JsonFetcher() as own:
-        yield own
-
-
 def _chunks(ids: Sequence[str], size: int = MAX_IDS_PER_SEGMENT) -> list[list[str]]:
     return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
@@ -103,17 +93,18 @@ def _pages(fetcher: JsonFetcher, url: str, params: dict[str, str | int] | None =
     next_url: str | None = url
     query = {"per_page": MAX_PER_PAGE, **(params or {})}
     while next_url:
-        if next_url in seen or len(pages) >= MAX_PAGES:
+        if next_url in seen:
             raise shape_error("next_url leder runt i cirkel", "next_url loops", next_url)
+        if len(pages) >= MAX_PAGES:
+            raise shape_error(f"fler än {MAX_PAGES} sidor", f"more than {MAX_PAGES} pages", next_url)
         seen.add(next_url)
         body = fetcher.get_json(next_url, params=query)
-        shown = next_url
         if not isinstance(body, dict) or not isinstance(body.get("values"), list):
-            raise shape_error("saknar listan 'values'", "no 'values' list", shown)
-        pages.append((shown, body["values"]))
+            raise shape_error("saknar listan 'values'", "no 'values' list", next_url)
+        pages.append((next_url, body["values"]))
         following = body.get("next_url")
         if following is not None and not isinstance(following, str):
-            raise shape_error("next_url är inte text", "next_url is not a string", shown)
+            raise shape_error("next_url är inte text", "next_url is not a string", next_url)
         next_url = following or None
         query = None  # next_url already carries the query string
     return pages
@@ -154,7 +145,7 @@ def fetch_kpis(
 ) -> pl.DataFrame:
     """KPI catalogue rows (KPI_SCHEMA) for the given ids, or every KPI whose operating area is grundskola."""
     base = base_url.rstrip("/")
-    with _fetcher_or_new(fetcher) as f:
+    with fetcher_or_new(fetcher) as f:
         if ids is not None:
             wanted = _clean_ids(ids, "KPI")
             pages = [p for chunk in _chunks(wanted) for p in _pages(f, f"{base}/kpi/{','.join(chunk)}")]
@@ -194,7 +185,7 @@ def is_grundskola_area(col: pl.Expr) -> pl.Expr:
 def fetch_municipalities(base_url: str = DEFAULT_KOLADA_URL, *, fetcher: JsonFetcher | None = None) -> pl.DataFrame:
     """All Kolada municipalities and regions (MUNICIPALITY_SCHEMA); riket is id 0000, regions have type L."""
     base = base_url.rstrip("/")
-    with _fetcher_or_new(fetcher) as f:
+    with fetcher_or_new(fetcher) as f:
         pages = _pages(f, f"{base}/municipality")
     return pl.DataFrame(_id_title_rows(pages, extra="type"), schema=MUNICIPALITY_SCHEMA).sort("id")
 
@@ -220,7 +211,7 @@ def fetch_municipality_groups(
 ) -> pl.DataFrame:
     """Municipality groups, one row per member (GROUP_SCHEMA); `title` is Kolada's free-text title search."""
     base = base_url.rstrip("/")
-    with _fetcher_or_new(fetcher) as f:
+    with fetcher_or_new(fetcher) as f:
         pages = _pages(f, f"{base}/municipality_groups", {"title": title} if title else None)
     rows = []
     for url, values in pages:
@@ -252,12 +243,14 @@ def fetch_similar_municipalities(
     """
     base = base_url.rstrip("/")
     code = _clean_ids([municipality_code], "kommun")[0]
-    with _fetcher_or_new(fetcher) as f:
+    with fetcher_or_new(fetcher) as f:
         found = _pages(f, f"{base}/municipality/{code}")
         names = [r["title"] for r in _id_title_rows(found, extra="type") if r["id"] == code]
         if not names:
             raise NationalSourceError(
-                f"Kommunen {code} finns inte i Kolada", f"Municipality {code} not found in Kolada", f"{base}/municipality"
+                f"Kommunen {code} finns inte i Kolada",
+                f"Municipality {code} not found in Kolada",
+                f"{base}/municipality",
             )
         prefix = f"Liknande kommuner grundskola, {names[0]}"
         groups = fetch_municipality_groups(base, prefix, fetcher=f)
@@ -284,7 +277,7 @@ def fetch_organisational_units(
     """
     base = base_url.rstrip("/")
     code = _clean_ids([municipality_code], "kommun")[0]
-    with _fetcher_or_new(fetcher) as f:
+    with fetcher_or_new(fetcher) as f:
         pages = _pages(f, f"{base}/ou", {"municipality": code})
     rows = [
         {"ou_id": r["id"], "title": r["title"], "municipality_code": r["municipality"]}
@@ -329,7 +322,7 @@ def fetch_values(
                     f"{base}/data/kpi/{','.join(kc)}/municipality/{','.join(mc)}/year/{','.join(yc)}"
                     for mc in _chunks(munis)
                 ]
-    with _fetcher_or_new(fetcher) as f:
+    with fetcher_or_new(fetcher) as f:
         pages = [p for url in urls for p in _pages(f, url)]
     frame = _values_frame(pages, "municipality", VALUES_SCHEMA)
     if munis is None:
@@ -357,7 +350,7 @@ def fetch_ou_values(
         for oc in _chunks(ous)
         for yc in _chunks(year_ids)
     ]
-    with _fetcher_or_new(fetcher) as f:
+    with fetcher_or_new(fetcher) as f:
         pages = [p for url in urls for p in _pages(f, url)]
     return _values_frame(pages, "ou", OU_VALUES_SCHEMA)
 

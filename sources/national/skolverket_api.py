@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import polars as pl
 
 from sources.national.codes import parse_swedish_number
-from sources.national.http import JsonFetcher, shape_error
+from sources.national.http import JsonFetcher, fetcher_or_new, shape_error
 
 log = logging.getLogger(__name__)
 
@@ -67,19 +66,15 @@ STATISTICS_SCHEMA = {
     "value_type": pl.Utf8,  # Skolverket's valueType as published
     "is_approximate": pl.Boolean,  # the figure was published as 'cirka N' (rounded pupil counts)
 }
-_RAW_SCHEMA = {"school_unit_code": pl.Utf8, "variable": pl.Utf8, "time_period": pl.Utf8, "raw": pl.Utf8,
-               "value_type": pl.Utf8}
+_RAW_SCHEMA = {
+    "school_unit_code": pl.Utf8,
+    "variable": pl.Utf8,
+    "time_period": pl.Utf8,
+    "raw": pl.Utf8,
+    "value_type": pl.Utf8,
+}
 _CODE = re.compile(r"^\d{8}$")
 _SALSA_LIST = "compulsorySchoolUnitSalsaMetricList"
-
-
-@contextmanager
-def _fetcher_or_new(fetcher: JsonFetcher | None) -> Iterator[JsonFetcher]:
-    if fetcher is not None:
-        yield fetcher
-        return
-    with JsonFetcher() as own:
-        yield own
 
 
 def _unit_codes(codes: Iterable[str]) -> list[str]:
@@ -117,8 +112,10 @@ def fetch_school_units(
     if not re.match(r"^\d{4}$", municipality_code):
         raise ValueError(f"ogiltig kommunkod / invalid municipality code: {municipality_code!r}")
     list_url = f"{base}/school-units"
-    with _fetcher_or_new(fetcher) as f:
-        listing = f.get_json(list_url, params={"municipality_code": municipality_code, "school_type": list(school_types)})
+    with fetcher_or_new(fetcher) as f:
+        listing = f.get_json(
+            list_url, params={"municipality_code": municipality_code, "school_type": list(school_types)}
+        )
         units = _school_unit_list(listing, list_url)
         details = {code: (f"{base}/school-units/{code}", f.get_json(f"{base}/school-units/{code}")) for code in units}
     rows = [_school_unit_row(code, units[code], body, url) for code, (url, body) in details.items()]
@@ -184,9 +181,7 @@ def _coordinates(addresses: Any) -> tuple[float | None, float | None]:
     """WGS84 of the visiting address (BESOKSADRESS), else of any address that has coordinates."""
     if not isinstance(addresses, list):
         return None, None
-    ordered = sorted(
-        (a for a in addresses if isinstance(a, dict)), key=lambda a: a.get("type") != "BESOKSADRESS"
-    )
+    ordered = sorted((a for a in addresses if isinstance(a, dict)), key=lambda a: a.get("type") != "BESOKSADRESS")
     for address in ordered:
         geo = address.get("geoCoordinates")
         if isinstance(geo, dict):
@@ -219,7 +214,7 @@ def fetch_gr_statistics(
     base = base_url.rstrip("/")
     headers = {"Accept": planned_educations_accept(base)}
     raw: list[tuple] = []
-    with _fetcher_or_new(fetcher) as f:
+    with fetcher_or_new(fetcher) as f:
         for code in _unit_codes(school_unit_codes):
             url = f"{base}/school-units/{code}/statistics/gr"
             body = _envelope_body(f.get_json(url, headers=headers, allow_404=True), url)
@@ -289,8 +284,14 @@ def _statistics_frame(raw: list[tuple]) -> pl.DataFrame:
         frame.with_columns(status=status, number=number, approx=approximate.fill_null(False), year=year)
         .with_columns(value=pl.when(pl.col("status") == "").then(pl.col("number")).otherwise(None))
         .select(
-            "school_unit_code", "variable", "time_period", pl.col("year").cast(pl.Int32), "value", "status",
-            "value_type", pl.col("approx").alias("is_approximate"),
+            "school_unit_code",
+            "variable",
+            "time_period",
+            pl.col("year").cast(pl.Int32),
+            "value",
+            "status",
+            "value_type",
+            pl.col("approx").alias("is_approximate"),
         )
         .sort("school_unit_code", "variable", "time_period")
         .cast(STATISTICS_SCHEMA)  # type: ignore[arg-type]
@@ -300,14 +301,12 @@ def _statistics_frame(raw: list[tuple]) -> pl.DataFrame:
 # ---- Planned Educations: SALSA --------------------------------------------------------------------------
 
 
-def fetch_salsa(
-    base_url: str, school_unit_codes: Iterable[str], *, fetcher: JsonFetcher | None = None
-) -> pl.DataFrame:
+def fetch_salsa(base_url: str, school_unit_codes: Iterable[str], *, fetcher: JsonFetcher | None = None) -> pl.DataFrame:
     """SALSA per unit from /statistics/all-schools/salsa/{code} (STATISTICS_SCHEMA); unknown units give no rows."""
     base = base_url.rstrip("/")
     headers = {"Accept": planned_educations_accept(base)}
     raw: list[tuple] = []
-    with _fetcher_or_new(fetcher) as f:
+    with fetcher_or_new(fetcher) as f:
         for code in _unit_codes(school_unit_codes):
             url = f"{base}/statistics/all-schools/salsa/{code}"
             body = _envelope_body(f.get_json(url, headers=headers, allow_404=True), url)
@@ -322,7 +321,7 @@ def fetch_salsa_all_schools(
     """SALSA for every grundskola unit in one request, optionally only units in one municipality."""
     base = base_url.rstrip("/")
     url = f"{base}/statistics/all-schools/salsa"
-    with _fetcher_or_new(fetcher) as f:
+    with fetcher_or_new(fetcher) as f:
         body = _envelope_body(f.get_json(url, headers={"Accept": planned_educations_accept(base)}), url)
     if body is None:
         raise shape_error("SALSA-listan saknas", "the SALSA list is missing", url)
