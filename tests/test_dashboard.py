@@ -31,11 +31,11 @@ def snapshot(tmp_path, monkeypatch):
     con.execute(
         "create table indicator_values (indicator_id varchar, level varchar, unit_code varchar, unit_name varchar,"
         " year integer, school_year varchar, gender varchar, value double, n integer, status varchar,"
-        " source varchar)"
+        " source varchar, min_n integer)"
     )
     for r in ROWS:
         con.execute(
-            "insert into indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local')",
+            "insert into indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', 10)",
             [*r[:5], f"{r[4] - 1}/{r[4] % 100:02d}", *r[5:]],
         )
     con.execute("create table snapshot_info as select '2026-11-23T02:00:00+00:00' as published_at")

@@ -15,7 +15,7 @@ def _warehouse(path, *, n: int, value: float | None, extra_pupil_table: bool = F
     con.execute(
         "create table marts.indicator_values as select 'N15505' as indicator_id, 'kommun' as level, "
         f"'1261' as unit_code, 2024 as year, 'T' as gender, {value if value is not None else 'null'}::double "
-        f"as value, {n} as n, '' as status, 'local' as source"
+        f"as value, {n} as n, '' as status, 'local' as source, 10 as min_n"
     )
     return con
 

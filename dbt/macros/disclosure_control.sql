@@ -1,11 +1,11 @@
 {#- Disclosure control (röjandekontroll, domain.md) of a relation of indicator values with columns
-    indicator_id, level, unit_code, year, gender, value, n, status:
-    - fewer than var('min_pupils') pupils → value null, status '..';
+    indicator_id, level, unit_code, year, gender, value, n, min_n, status:
+    - fewer than min_n pupils (10 for results, 5 respondents for surveys) → value null, status '..';
     - one gender cell suppressed → the other gender cell too (else it follows from the total);
     - a suppressed cell's n is null as well. -#}
 {% macro disclosure_control(relation) %}
 with cells as (
-    select *, n < {{ var('min_pupils') }} as too_few
+    select *, n < min_n as too_few
     from {{ relation }}
 ),
 

@@ -42,7 +42,8 @@ select
     school_year,
     gender_cell as gender,
     avg(x) filter (where in_denominator) as value,
-    count(*) filter (where in_denominator) as n
+    count(*) filter (where in_denominator) as n,
+    {{ var('min_pupils') }} as min_n
 from units
 group by all
 having count(*) filter (where in_denominator) > 0
