@@ -6,19 +6,26 @@ import dagster as dg
 
 from pipelines.assets.dbt import dbt_models
 from pipelines.assets.landing import landing_assets
+from pipelines.assets.national import national_assets
 from pipelines.assets.serving import serving_snapshot
-from pipelines.checks import raw_table_checks
+from pipelines.assets.surveys import survey_assets
+from pipelines.checks import build_raw_table_checks
 from pipelines.resources import build_resources
-from pipelines.schedules import everything_job, nightly_schedule
+from pipelines.schedules import everything_job, local_job, national_job, nightly_schedule, weekly_national_schedule
+from pipelines.sensors import build_landing_sensors
 from skolanalys.settings import Settings, load_settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
+    assets = [*landing_assets, survey_assets, *national_assets, dbt_models, serving_snapshot]
+    asset_keys = {key for asset in assets for key in asset.keys}
     return dg.Definitions(
-        assets=[*landing_assets, dbt_models, serving_snapshot],
-        asset_checks=raw_table_checks,
-        jobs=[everything_job],
-        schedules=[nightly_schedule],
+        assets=assets,
+        # Checks and sensors only for the raw tables defined here (raw.attendance arrives separately).
+        asset_checks=build_raw_table_checks(asset_keys),
+        sensors=build_landing_sensors(asset_keys),
+        jobs=[everything_job, local_job, national_job],
+        schedules=[nightly_schedule, weekly_national_schedule],
         resources=build_resources(settings),
         # One process: DuckDB allows one writer per file; steps in parallel processes fight for its lock.
         executor=dg.in_process_executor,

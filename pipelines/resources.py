@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -11,6 +12,8 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from skolanalys.settings import DBT_PROJECT_DIR, Settings
+from sources.national import kolada_api, skolverket_api
+from sources.national.http import NationalSourceError
 
 
 class LandingConfig(dg.ConfigurableResource):
@@ -28,6 +31,30 @@ class LandingConfig(dg.ConfigurableResource):
         return Path(self.landing_dir) / kind
 
 
+class NationalSources(dg.ConfigurableResource):
+    """Base URLs of the national APIs (environment variables; defaults are the public addresses)."""
+
+    kolada_url: str = kolada_api.DEFAULT_KOLADA_URL
+    skolenhetsregistret_url: str = skolverket_api.DEFAULT_SKOLENHETSREGISTRET_URL
+    planned_educations_url: str = skolverket_api.DEFAULT_PLANNED_EDUCATIONS_URL
+    # SKOLANALYS_OFFLINE=1: never reach out (demo, tests, a machine without internet); held data are used.
+    offline: bool = False
+
+    def ensure_online(self, url: str) -> None:
+        if self.offline:
+            raise NationalSourceError("offline-läge (SKOLANALYS_OFFLINE=1)", "offline mode", url)
+
+    @classmethod
+    def from_environment(cls) -> "NationalSources":
+        env = {
+            "offline": os.environ.get("SKOLANALYS_OFFLINE", "").lower() in {"1", "true", "ja", "yes"} or None,
+            "kolada_url": os.environ.get(kolada_api.KOLADA_URL_ENV),
+            "skolenhetsregistret_url": os.environ.get(skolverket_api.SKOLENHETSREGISTRET_URL_ENV),
+            "planned_educations_url": os.environ.get(skolverket_api.PLANNED_EDUCATIONS_URL_ENV),
+        }
+        return cls(**{k: v for k, v in env.items() if v})
+
+
 def dbt_executable() -> str:
     """The dbt of this environment (next to the running Python), not whichever is first on PATH."""
     candidate = Path(sys.executable).with_name("dbt")
@@ -42,6 +69,7 @@ def build_resources(settings: Settings) -> dict:
             pseudonym_key=settings.pseudonym_key.decode("utf-8"),
             kommunkod=settings.kommunkod,
         ),
+        "national": NationalSources.from_environment(),
         "warehouse": DuckDBResource(database=str(settings.warehouse_path)),
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),

@@ -35,3 +35,36 @@ def replace_quarantine(conn: duckdb.DuckDBPyConnection, kind: str, frame: pl.Dat
             conn.execute(f"insert into {QUARANTINE_TABLE} select *, current_timestamp from incoming_quarantine")
         finally:
             conn.unregister("incoming_quarantine")
+
+
+def table_has_rows(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    exists = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchone()[0]
+    return bool(exists) and conn.execute(f"select exists (select 1 from {table})").fetchone()[0]
+
+
+def append_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Append, creating the table from the frame's schema the first time."""
+    conn.execute(f"create schema if not exists {table.split('.')[0]}")
+    conn.register("incoming_rows", frame.to_arrow())
+    try:
+        conn.execute(f"create table if not exists {table} as select * from incoming_rows limit 0")
+        conn.execute(f"insert into {table} by name select * from incoming_rows")
+    finally:
+        conn.unregister("incoming_rows")
+
+
+def record_fetch(conn: duckdb.DuckDBPyConnection, source: str, *, ok: bool, rows: int, changed: int, message: str,
+                 data_as_of=None) -> None:
+    """national.fetch_log: every attempt to reach a national source, for freshness and for the data engineer."""
+    conn.execute("create schema if not exists national")
+    conn.execute(
+        "create table if not exists national.fetch_log (source varchar, attempted_at timestamp, ok boolean, "
+        "rows bigint, changed_rows bigint, message varchar, data_as_of timestamp)"
+    )
+    conn.execute(
+        "insert into national.fetch_log values (?, current_timestamp::timestamp, ?, ?, ?, ?, ?)",
+        [source, ok, rows, changed, message, data_as_of],
+    )

@@ -84,6 +84,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    # The demo runs offline on the real national data shipped in sources/reference.
+    os.environ.setdefault("SKOLANALYS_OFFLINE", "1")
     landing = settings.landing_dir
     if args.regenerate or not any(landing.glob("*/*")):
         gen = argparse.Namespace(scale=args.scale, seed=args.seed, out=str(landing), truth=None, clean=True)

@@ -22,7 +22,7 @@ def run_everything(settings: Settings, instance=None) -> bool:
 
     from pipelines.definitions import build_definitions
 
-    job = build_definitions(settings).resolve_job_def("nightly_job")
+    job = build_definitions(settings).resolve_job_def("everything_job")
     result = job.execute_in_process(
         instance=instance or dg.DagsterInstance.get(),
         raise_on_error=False,

@@ -52,6 +52,7 @@ def skolanalys_env(data_dir: Path, landing_dir: Path, kommunkod: str = "1261") -
         SKOLANALYS_KOMMUNKOD=kommunkod,
         DAGSTER_HOME=str(data_dir / "dagster_home"),
         GX_ANALYTICS_ENABLED="false",
+        SKOLANALYS_OFFLINE="1",  # tests never touch the network
     )
     return env
 

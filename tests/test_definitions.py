@@ -26,11 +26,16 @@ def test_grade_suite_is_a_blocking_check_and_dbt_tests_are_checks():
     assert spec.blocking
 
 
-def test_nightly_schedule_runs_everything_at_two_in_stockholm():
-    (schedule,) = defs.schedules
-    assert schedule.cron_schedule == "0 2 * * *"
-    assert schedule.execution_timezone == "Europe/Stockholm"
-    assert schedule.job_name == "nightly_job"
+def test_nightly_local_run_at_two_and_weekly_national_refresh_in_stockholm():
+    schedules = {s.job_name: s for s in defs.schedules}
+    assert schedules["nightly_job"].cron_schedule == "0 2 * * *"
+    assert schedules["national_job"].cron_schedule == "0 4 * * 1"
+    assert {s.execution_timezone for s in schedules.values()} == {"Europe/Stockholm"}
+    graph = defs.resolve_asset_graph()
+    nightly = defs.resolve_job_def("nightly_job").asset_layer.selected_asset_keys
+    assert dg.AssetKey(["kolada", "values"]) not in nightly
+    assert dg.AssetKey(["raw", "grades"]) in nightly and dg.AssetKey(["serving", "snapshot"]) in nightly
+    assert dg.AssetKey(["kolada", "values"]) in graph.get_all_asset_keys()
 
 
 def test_runs_in_one_process():

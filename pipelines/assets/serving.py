@@ -18,6 +18,11 @@ from pipelines.resources import LandingConfig
 SERVED_TABLES: dict[str, str] = {
     "indicators": "marts.indicators",
     "indicator_values": "marts.indicator_values",
+    "benchmarking": "marts.benchmarking",
+    "reconciliation": "marts.reconciliation",
+    "data_freshness": "marts.data_freshness",
+    "grade_test_discrepancy": "marts.grade_test_discrepancy",
+    "survey_results": "marts.survey_results",
 }
 # Columns that would mean pupil-level data: a snapshot containing one is never published.
 FORBIDDEN_COLUMNS = {"pupil_key", "personnummer", "pupil_gender", "fornamn", "efternamn"}

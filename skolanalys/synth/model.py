@@ -20,10 +20,25 @@ CORE_SUBJECTS = ["BI", "BL", "EN", "FY", "GE", "HI", "HKK", "IDH", "KE", "MA", "
 SUBJECTS = [*CORE_SUBJECTS, "SV", "SVA", "ML", "M1", "M2"]
 SUBJECT_INDEX = {s: i for i, s in enumerate(SUBJECTS)}
 SUBJECT_NAMES = {
-    "BI": "Biologi", "BL": "Bild", "EN": "Engelska", "FY": "Fysik", "GE": "Geografi", "HI": "Historia",
-    "HKK": "Hem- och konsumentkunskap", "IDH": "Idrott och hälsa", "KE": "Kemi", "MA": "Matematik",
-    "MU": "Musik", "RE": "Religionskunskap", "SH": "Samhällskunskap", "SL": "Slöjd", "TK": "Teknik",
-    "SV": "Svenska", "SVA": "Svenska som andraspråk", "ML": "Modersmål", "M1": "Moderna språk, elevens val",
+    "BI": "Biologi",
+    "BL": "Bild",
+    "EN": "Engelska",
+    "FY": "Fysik",
+    "GE": "Geografi",
+    "HI": "Historia",
+    "HKK": "Hem- och konsumentkunskap",
+    "IDH": "Idrott och hälsa",
+    "KE": "Kemi",
+    "MA": "Matematik",
+    "MU": "Musik",
+    "RE": "Religionskunskap",
+    "SH": "Samhällskunskap",
+    "SL": "Slöjd",
+    "TK": "Teknik",
+    "SV": "Svenska",
+    "SVA": "Svenska som andraspråk",
+    "ML": "Modersmål",
+    "M1": "Moderna språk, elevens val",
     "M2": "Moderna språk, språkval",
 }
 
@@ -31,7 +46,8 @@ SUBJECT_NAMES = {
 @dataclass(frozen=True)
 class LatentModel:
     ability_drift_sd: float = 0.12  # yearly random walk of ability
-    girl: float = 0.22
+    ability_sd: float = 0.85  # spread of ability in the standing (ability itself is standard normal)
+    girl: float = 0.33
     parent_education: float = 0.40  # per level, centred on 2 (gymnasial)
     newly_arrived: float = -1.25  # arrived less than a year ago; fades linearly to ...
     newly_arrived_at_4_years: float = -0.55  # ... this at four years in Sweden
@@ -43,23 +59,53 @@ class LatentModel:
     term_sd: float = 0.28  # occasion noise of one term grade
     test_sd: float = 0.45  # occasion noise of one national test
     # Grade thresholds on the subject latent: F|E, E|D, D|C, C|B, B|A.
-    cuts: tuple[float, ...] = (-1.72, -0.78, -0.30, 0.38, 0.95)
+    cuts: tuple[float, ...] = (-1.75, -0.8, -0.25, 0.5, 1.15)
     # Per-subject easiness (added to the latent) and extra effect of being a girl.
-    subject_shift: dict[str, float] = field(default_factory=lambda: {
-        "BI": 0.0, "BL": 0.25, "EN": 0.25, "FY": -0.12, "GE": 0.0, "HI": 0.0, "HKK": 0.25, "IDH": 0.45,
-        "KE": -0.15, "MA": -0.22, "MU": 0.2, "RE": 0.0, "SH": 0.0, "SL": 0.22, "TK": 0.0, "SV": 0.05,
-        "SVA": -0.3, "ML": 0.7, "M1": 0.1, "M2": -0.1,
-    })
-    subject_girl: dict[str, float] = field(default_factory=lambda: {
-        "BL": 0.2, "EN": -0.05, "HKK": 0.2, "IDH": -0.25, "MA": -0.08, "MU": 0.1, "SL": 0.12, "SV": 0.18,
-        "SVA": 0.15, "M2": 0.12, "FY": -0.05, "TK": -0.1,
-    })
+    subject_shift: dict[str, float] = field(
+        default_factory=lambda: {
+            "BI": 0.0,
+            "BL": 0.25,
+            "EN": 0.25,
+            "FY": -0.12,
+            "GE": 0.0,
+            "HI": 0.0,
+            "HKK": 0.25,
+            "IDH": 0.45,
+            "KE": -0.15,
+            "MA": -0.22,
+            "MU": 0.2,
+            "RE": 0.0,
+            "SH": 0.0,
+            "SL": 0.22,
+            "TK": 0.0,
+            "SV": 0.05,
+            "SVA": -0.3,
+            "ML": 0.7,
+            "M1": 0.1,
+            "M2": -0.1,
+        }
+    )
+    subject_girl: dict[str, float] = field(
+        default_factory=lambda: {
+            "BL": 0.2,
+            "EN": -0.05,
+            "HKK": 0.2,
+            "IDH": -0.25,
+            "MA": -0.08,
+            "MU": 0.1,
+            "SL": 0.12,
+            "SV": 0.18,
+            "SVA": 0.15,
+            "M2": 0.12,
+            "FY": -0.05,
+            "TK": -0.1,
+        }
+    )
     # Tests are marked harder than teachers grade, and girls' lead is smaller on tests than in grades.
-    test_shift: dict[str, float] = field(default_factory=lambda: {"MA": -0.2, "SV": -0.05, "SVA": -0.05,
-                                                                  "EN": 0.1})
+    test_shift: dict[str, float] = field(default_factory=lambda: {"MA": -0.2, "SV": -0.05, "SVA": -0.05, "EN": 0.1})
     test_girl_discount: float = 0.12
     year3_pass_cut: float = -1.0  # åk 3: passed all parts when the latent is above this
-    points_per_latent: float = 62.0  # d(meritvärde)/d(latent shift), calibrated: converts school effects
+    points_per_latent: float = 56.0  # d(meritvärde)/d(latent shift), calibrated: converts school effects
 
     def to_dict(self) -> dict:
         return asdict(self)

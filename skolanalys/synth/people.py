@@ -59,7 +59,9 @@ class Population:
     edu: np.ndarray  # parents' highest education 1/2/3 (the truth, also when not reported)
     edu_known: np.ndarray
     sva: np.ndarray  # reads Swedish as a second language
-    panel: pl.DataFrame  # pupil, year, grade, school, klass, ability, absence, years_in_sweden
+    # pupil, year, grade, school, klass, ability, absence, years_in_sweden, school_effect (points, total
+    # planted effect carried by the pupil that year) and upper_effect (its åk 7–9 part)
+    panel: pl.DataFrame
 
     @property
     def n(self) -> int:
@@ -79,8 +81,9 @@ class _Builder:
         rng, s, n = self.rng, self.s, len(grade)
         foreign_born = ~np.isnat(arrival)
         girl = rng.random(n) < 0.49
-        birth = (np.array([f"{autumn - 6 - g}-01-01" for g in range(10)], dtype="datetime64[D]")[grade]
-                 + rng.integers(0, 365, n))
+        birth = np.array([f"{autumn - 6 - g}-01-01" for g in range(10)], dtype="datetime64[D]")[grade] + rng.integers(
+            0, 365, n
+        )
         ses = s.ses[origin]
 
         modersmal = np.full(n, "svenska", dtype=object)
@@ -91,14 +94,14 @@ class _Builder:
             m = foreign_born & (arr_year == y)
             modersmal[m] = _pick(rng, names.arrival_languages(int(y)), m.sum())
 
-        latent_edu = (ses + self.p.education_shift + rng.normal(0, 1, n)
-                      - 0.9 * foreign_born - 0.3 * (settled & ~foreign_born))
+        latent_edu = ses + self.p.education_shift + rng.normal(0, 1, n) - 0.9 * foreign_born - 0.3 * settled
         edu = np.where(latent_edu < -1.3, 1, np.where(latent_edu > -0.1, 3, 2)).astype(np.int8)
         edu_known = rng.random(n) < np.where(foreign_born, 0.75, 0.97)
 
         age_at_arrival = (arrival - birth).astype("timedelta64[D]").astype(float) / 365.25
-        p_sva = np.where(foreign_born, np.where(age_at_arrival >= 5, 0.85, 0.55),
-                         np.where(modersmal != "svenska", 0.3, 0.0))
+        p_sva = np.where(
+            foreign_born, np.where(age_at_arrival >= 5, 0.85, 0.55), np.where(modersmal != "svenska", 0.3, 0.0)
+        )
         sva = rng.random(n) < p_sva
 
         intl = (modersmal != "svenska") & (rng.random(n) < 0.75)
@@ -110,9 +113,21 @@ class _Builder:
         last = np.where(intl, _draw(rng, names.SURNAMES_INTL, n), _draw(rng, names.SURNAMES, n))
 
         new = {
-            "birth": birth, "girl": girl, "pnr": self._personnummer(birth, girl), "first_name": first,
-            "last_name": last, "modersmal": modersmal, "arrival": arrival, "edu": edu, "edu_known": edu_known,
-            "sva": sva, "ability": rng.normal(0, 1, n), "absence_trait": rng.normal(0, 1, n),
+            "birth": birth,
+            "girl": girl,
+            "pnr": self._personnummer(birth, girl),
+            "first_name": first,
+            "last_name": last,
+            "modersmal": modersmal,
+            "arrival": arrival,
+            "edu": edu,
+            "edu_known": edu_known,
+            "sva": sva,
+            "ability": rng.normal(0, 1, n),
+            "absence_trait": rng.normal(0, 1, n),
+            "origin": origin,
+            "first_year": np.full(n, autumn),
+            "first_grade": grade,
         }
         for k, v in new.items():
             self.cols.setdefault(k, []).append(v)
@@ -133,7 +148,7 @@ class _Builder:
             _, first_seen = np.unique(keys, return_index=True)
             fresh = np.zeros(len(todo), bool)
             fresh[first_seen] = True
-            fresh &= np.array([k not in self.used_pnr for k in keys.tolist()])
+            fresh &= np.array([key not in self.used_pnr for key in keys.tolist()])
             self.used_pnr.update(keys[fresh].tolist())
             todo = todo[~fresh]
         ymd = np.datetime_as_string(birth, unit="D")
@@ -178,8 +193,9 @@ def build_population(preset: Preset, schools: Schools, seed: int, last_autumn: i
         need = np.flatnonzero(schools.hi[school] < grade)
         if len(need):
             to_feeder = rng.random(len(need)) < FEEDER_SHARE
-            out[need] = np.where(to_feeder, schools.feeder[school[need]],
-                                 _choose(rng, upper, schools.upper_weight, len(need)))
+            out[need] = np.where(
+                to_feeder, schools.feeder[school[need]], _choose(rng, upper, schools.upper_weight, len(need))
+            )
         return out
 
     def arrival_dates(autumn: int, span_years: np.ndarray) -> np.ndarray:
@@ -243,8 +259,7 @@ def build_population(preset: Preset, schools: Schools, seed: int, last_autumn: i
             movers = idx[rng.random(len(idx)) < MOVE_RATE]
             for g in np.unique(grade[movers]):
                 m = movers[grade[movers] == g]
-                school[m] = _choose(rng, schools.serving(g), schools.upper_weight if g >= 7 else schools.weight,
-                                    len(m))
+                school[m] = _choose(rng, schools.serving(g), schools.upper_weight if g >= 7 else schools.weight, len(m))
             # New förskoleklass, pupils moving in from elsewhere in Sweden, and arrivals from abroad.
             wave = names.ARRIVAL_WAVES.get(autumn, 1.0)
             joining = {
@@ -261,30 +276,85 @@ def build_population(preset: Preset, schools: Schools, seed: int, last_autumn: i
         idx = np.flatnonzero(active)
         yis = years_in_sweden(attrs["arrival"][idx], autumn)
         absence, long_absent[idx] = _absence(rng, attrs, idx, grade[idx], ability[idx], yis, long_absent[idx])
-        panels.append(pl.DataFrame({
-            "pupil": idx.astype(np.int32), "year": np.full(len(idx), t, np.int16),
-            "grade": grade[idx].astype(np.int8), "school": school[idx].astype(np.int16),
-            "ability": ability[idx], "absence": absence, "years_in_sweden": yis,
-        }))
+        panels.append(
+            pl.DataFrame(
+                {
+                    "pupil": idx.astype(np.int32),
+                    "year": np.full(len(idx), t, np.int16),
+                    "grade": grade[idx].astype(np.int8),
+                    "school": school[idx].astype(np.int16),
+                    "ability": ability[idx],
+                    "absence": absence,
+                    "years_in_sweden": yis,
+                }
+            )
+        )
 
     attrs = b.finish()
     return Population(
-        years=years, birth=attrs["birth"], girl=attrs["girl"], pnr=attrs["pnr"],
-        first_name=attrs["first_name"], last_name=attrs["last_name"], modersmal=attrs["modersmal"],
-        arrival=attrs["arrival"], edu=attrs["edu"], edu_known=attrs["edu_known"], sva=attrs["sva"],
-        panel=_assign_classes(pl.concat(panels), rng),
+        years=years,
+        birth=attrs["birth"],
+        girl=attrs["girl"],
+        pnr=attrs["pnr"],
+        first_name=attrs["first_name"],
+        last_name=attrs["last_name"],
+        modersmal=attrs["modersmal"],
+        arrival=attrs["arrival"],
+        edu=attrs["edu"],
+        edu_known=attrs["edu_known"],
+        sva=attrs["sva"],
+        panel=_school_effects(_assign_classes(pl.concat(panels), rng), schools, attrs, years[0]),
+    )
+
+
+def _school_effects(
+    panel: pl.DataFrame, schools: Schools, attrs: dict[str, np.ndarray], first_autumn: int
+) -> pl.DataFrame:
+    """Planted school effect on each pupil-year, in meritvärde points, as value added that persists.
+
+    A school adds its effect over a stage (F–6 or 7–9): a pupil's F–6 part is the mean effect of the
+    schools attended in F–6 so far, the 7–9 part likewise, and the F–6 part is carried into åk 7–9.
+    So åk 9 results hold both parts and the step from åk 6 to åk 9 holds only the 7–9 part, which is
+    what a prior-attainment value-added model measures. Pupils already in åk 7–9 when the data start
+    carry the effect of the F–6 school of their catchment; pupils arriving in åk 7–9 carry none.
+    """
+    e = pl.Series(schools.effect_points).gather(panel["school"].cast(pl.Int64))
+    p = panel["pupil"].to_numpy()
+    carried = np.where(
+        (attrs["first_year"] == first_autumn) & (attrs["first_grade"] >= 7), schools.effect_points[attrs["origin"]], 0.0
+    )[p]
+    young = pl.col("grade") <= 6
+    return (
+        panel.with_columns(_e=e, _carried=carried)
+        .with_columns(
+            upper_effect=_running_mean(pl.col("_e"), ~young).fill_null(0.0),
+            young_effect=_running_mean(pl.col("_e"), young).fill_null(pl.col("_carried")),
+        )
+        .with_columns(school_effect=pl.col("upper_effect") + pl.col("young_effect"))
+        .drop("_e", "_carried", "young_effect")
     )
 
 
 def _absence(
-    rng: np.random.Generator, attrs: dict[str, np.ndarray], idx: np.ndarray, grade: np.ndarray,
-    ability: np.ndarray, yis: np.ndarray, long_before: np.ndarray,
+    rng: np.random.Generator,
+    attrs: dict[str, np.ndarray],
+    idx: np.ndarray,
+    grade: np.ndarray,
+    ability: np.ndarray,
+    yis: np.ndarray,
+    long_before: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Share of scheduled time absent in the year: skewed, higher for weaker and older pupils."""
     n = len(idx)
-    logit = (-3.0 + 0.8 * attrs["absence_trait"][idx] + 0.3 * rng.normal(0, 1, n) - 0.3 * ability
-             + 0.1 * np.maximum(grade - 5, 0) + 0.25 * (np.nan_to_num(yis, nan=99) < 4)
-             - 0.1 * (attrs["edu"][idx] - 2))
+    logit = (
+        -3.0
+        + 0.8 * attrs["absence_trait"][idx]
+        + 0.3 * rng.normal(0, 1, n)
+        - 0.3 * ability
+        + 0.1 * np.maximum(grade - 5, 0)
+        + 0.25 * (np.nan_to_num(yis, nan=99) < 4)
+        - 0.1 * (attrs["edu"][idx] - 2)
+    )
     share = 1 / (1 + np.exp(-logit))
     # Long-term absence (hemmasittare) is rarer, persistent and mostly in the upper grades.
     p_long = np.where(long_before, 0.55, np.where(grade >= 6, 0.015, 0.004))
@@ -308,3 +378,10 @@ def _assign_classes(panel: pl.DataFrame, rng: np.random.Generator) -> pl.DataFra
         .drop("_r", "_rank", "_ncls")
         .sort("year", "school", "grade", "pupil")
     )
+
+
+def _running_mean(value: pl.Expr, cond: pl.Expr) -> pl.Expr:
+    """Per pupil, mean of `value` over the years so far where `cond` holds (null before the first)."""
+    total = pl.when(cond).then(value).otherwise(0.0).cum_sum().over("pupil", order_by="year")
+    n = cond.cast(pl.Int32).cum_sum().over("pupil", order_by="year")
+    return pl.when(n > 0).then(total / n)

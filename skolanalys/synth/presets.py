@@ -24,12 +24,24 @@ PRESETS: dict[str, Preset] = {
     "liten": Preset("liten", n_schools=2, pupils=300, n_years=3, newly_arrived_rate=0.015),
     # Kävlinge-like: well-educated, little segregation, few newly arrived.
     "kavlinge": Preset(
-        "kavlinge", n_schools=12, pupils=4_000, n_years=10, newly_arrived_rate=0.008,
-        foreign_background=0.10, segregation=0.45, education_shift=0.35,
+        "kavlinge",
+        n_schools=12,
+        pupils=4_000,
+        n_years=10,
+        newly_arrived_rate=0.008,
+        foreign_background=0.10,
+        segregation=0.45,
+        education_shift=0.35,
     ),
     # A large city: more newly arrived, more foreign background, strongly segregated.
     "storstad": Preset(
-        "storstad", n_schools=140, pupils=100_000, n_years=5, newly_arrived_rate=0.02,
-        foreign_background=0.25, segregation=0.9, education_shift=0.1,
+        "storstad",
+        n_schools=140,
+        pupils=100_000,
+        n_years=5,
+        newly_arrived_rate=0.02,
+        foreign_background=0.25,
+        segregation=0.9,
+        education_shift=0.1,
     ),
 }

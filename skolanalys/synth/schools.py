@@ -55,8 +55,7 @@ def make_schools(preset: Preset, seed: int, kommunkod: str) -> Schools:
     code_ints = rng.choice(90_000_000, size=n, replace=False) + 10_000_000
     combos = rng.choice(len(SCHOOL_PREFIXES) * len(SCHOOL_SUFFIXES), size=n, replace=False)
     names = [
-        f"{SCHOOL_PREFIXES[c // len(SCHOOL_SUFFIXES)]}{SCHOOL_SUFFIXES[c % len(SCHOOL_SUFFIXES)]}skolan"
-        for c in combos
+        f"{SCHOOL_PREFIXES[c // len(SCHOOL_SUFFIXES)]}{SCHOOL_SUFFIXES[c % len(SCHOOL_SUFFIXES)]}skolan" for c in combos
     ]
 
     weight = np.where(lo == 0, rng.lognormal(0.0, 0.35, n), 0.0)
@@ -81,7 +80,16 @@ def make_schools(preset: Preset, seed: int, kommunkod: str) -> Schools:
     climate = rng.normal(0.0, 0.25, (n, len(AREAS))) + 0.015 * effect[:, None]
     first_lesson = rng.choice(np.array([480, 490, 495, 500, 510]), n)
     return Schools(
-        code=[str(c) for c in code_ints], name=names, lo=lo, hi=hi, weight=weight, upper_weight=upper_weight,
-        feeder=feeder, ses=ses, effect_points=effect, reporting_rate=reporting, climate=climate,
+        code=[str(c) for c in code_ints],
+        name=names,
+        lo=lo,
+        hi=hi,
+        weight=weight,
+        upper_weight=upper_weight,
+        feeder=feeder,
+        ses=ses,
+        effect_points=effect,
+        reporting_rate=reporting,
+        climate=climate,
         first_lesson=first_lesson,
     )

@@ -1,7 +1,13 @@
-"""Reading every file of one landing sub-folder: one result per file, identical files loaded once.
+"""The files of one landing sub-folder: identified by content hash, loaded once, in order of arrival.
 
-Files are taken in order of modification time, so a corrected export dropped later wins over the rows of
-the same key in an earlier file.
+`sync_folder` is what the pipeline runs: it compares the folder with the ledger (raw.loaded_files) and
+loads only files whose content it has not seen, each in one transaction with its ledger row, in order of
+modification time, so a corrected export dropped later replaces the rows of the same key in earlier files.
+A file that has left the folder is marked `removed` in the ledger and its rows stay. Running it twice on
+the same folder changes nothing.
+
+`read_folder` reads a whole folder of a polars kind into memory without the warehouse (for tests and
+one-off checks of a folder).
 """
 
 from __future__ import annotations
@@ -9,11 +15,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
+import duckdb
 import polars as pl
 
 from sources.landing.contract import Kind, read_kind_file
 from sources.landing.csvfile import LandingFileError
+from sources.landing.ledger import REMOVED, FileOutcome, Ledger
 from sources.result import LoadResult, empty_quarantine
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".txt")
@@ -79,3 +88,100 @@ def read_folder(folder: Path, kind: Kind, key: bytes, *, other_kinds: list[Kind]
     if quarantines:
         load.quarantine = pl.concat(quarantines)
     return load
+
+
+# Incremental loading through the ledger ------------------------------------------------------------------
+
+
+class FileLoader(Protocol):
+    """Loads one kind's files into its raw table. `read` runs outside any transaction and may be retried
+    (e.g. with another encoding); `write` runs inside the file's transaction and must not commit."""
+
+    folder: str  # landing sub-folder = the ledger's and the quarantine's kind
+    table: str  # raw table, e.g. raw.attendance
+
+    def prepare(self, conn: duckdb.DuckDBPyConnection, ledger: Ledger) -> list[str]: ...
+
+    def read(self, conn: duckdb.DuckDBPyConnection, path: Path, digest: str) -> object: ...
+
+    def write(self, conn: duckdb.DuckDBPyConnection, staged: object, digest: str) -> FileOutcome: ...
+
+    def cleanup(self, conn: duckdb.DuckDBPyConnection, staged: object) -> None: ...
+
+
+@dataclass
+class FolderSync:
+    """What one pass over a folder did. `warnings` need the data engineer's attention; `notes` do not."""
+
+    folder: str
+    loaded: list[tuple[str, FileOutcome]] = field(default_factory=list)
+    identical: list[tuple[str, str]] = field(default_factory=list)  # (file, same content as)
+    removed: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def total(self, attribute: str) -> int:
+        return sum(getattr(outcome, attribute) for _, outcome in self.loaded)
+
+
+def sync_folder(conn: duckdb.DuckDBPyConnection, folder: Path, loader: FileLoader) -> FolderSync:
+    sync = FolderSync(loader.folder)
+    ledger = Ledger(conn, loader.folder)
+    sync.warnings += loader.prepare(conn, ledger)
+    known = ledger.entries()
+    present: dict[str, str] = {}  # hash → name of the file in the folder
+    new: list[tuple[Path, str]] = []
+    for path in landing_files(folder):
+        digest = content_hash(path)
+        if digest in present:
+            sync.identical.append((path.name, present[digest]))
+            sync.notes.append(f"{path.name}: identisk med {present[digest]}, läses en gång")
+            continue
+        present[digest] = path.name
+        if digest not in known:
+            new.append((path, digest))
+        elif known[digest].file_name != path.name:
+            sync.identical.append((path.name, known[digest].file_name))
+            sync.notes.append(f"{path.name}: identisk med den redan inlästa {known[digest].file_name}")
+
+    for digest, entry in known.items():
+        if digest not in present and entry.state != REMOVED:
+            ledger.set_state(digest, REMOVED)
+            sync.removed.append(entry.file_name)
+            sync.warnings.append(
+                f"{entry.file_name} finns inte längre i {loader.folder}/: dess {entry.rows_current} rader ligger "
+                f"kvar i {loader.table} (se raw.loaded_files)"
+            )
+        elif digest in present and entry.state == REMOVED:
+            ledger.set_state(digest, entry.present_state())
+            sync.restored.append(entry.file_name)
+            sync.notes.append(f"{present[digest]}: finns i {loader.folder}/ igen (raderna låg kvar)")
+
+    for path, digest in new:
+        staged = None
+        try:
+            staged = loader.read(conn, path, digest)
+            conn.begin()
+            try:
+                outcome = loader.write(conn, staged, digest)
+                ledger.record(digest, path.name, outcome)
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+        except LandingFileError as exc:
+            sync.unreadable.append(path.name)
+            sync.warnings.append(str(exc))
+            continue
+        finally:
+            if staged is not None:
+                loader.cleanup(conn, staged)
+        sync.loaded.append((path.name, outcome))
+        sync.warnings.extend(outcome.messages)
+        if outcome.replaced:
+            names = ledger.names(list(outcome.replaced))
+            corrected = ", ".join(f"{names[h]} ({n} rader)" for h, n in sorted(outcome.replaced.items()))
+            sync.notes.append(f"{path.name}: ersätter rader med samma nyckel i {corrected}")
+    return sync

@@ -5,6 +5,8 @@
 -- unit_code, year, school_year, gender, value, n, min_n (its disclosure threshold): add it to the list.
 {%- set local_models = [
     'int_indicator_values_grades',
+    'int_indicator_values_national_tests',
+    'int_indicator_values_surveys',
 ] %}
 
 with local_values as (
@@ -23,13 +25,57 @@ controlled as (
     {{ disclosure_control('local_values') }}
 ),
 
+-- Official figures as published (their own statuses kept): the municipality, its liknande kommuner and
+-- riket from Kolada; the municipality's school units from Skolverket.
+comparison_municipalities as (
+    select '{{ var("kommunkod") }}' as municipality_code
+    union select '0000'
+    union select member_code from {{ ref('stg_kolada__municipality_groups') }}
+),
+
+kolada_values as (
+    select
+        v.kpi_id as indicator_id,
+        case when v.municipality_code = '0000' then 'riket' else 'kommun' end as level,
+        v.municipality_code as unit_code,
+        v.year,
+        (v.year - 1)::varchar || '/' || right(v.year::varchar, 2) as school_year,
+        v.gender,
+        v.value,
+        null::integer as n,
+        null::integer as min_n,
+        v.status,
+        'kolada' as source
+    from {{ ref('stg_kolada__values') }} as v
+    inner join comparison_municipalities using (municipality_code)
+    where v.kpi_id in (select kpi_id from {{ ref('stg_kolada__kpi_config') }})
+),
+
+skolverket_values as (
+    select
+        indicator_id, 'skolenhet' as level, school_unit_code as unit_code, year, school_year, 'T' as gender,
+        value, null::integer as n, null::integer as min_n, status, 'skolverket' as source
+    from {{ ref('stg_skolverket__unit_statistics') }}
+    where indicator_id is not null
+),
+
+all_values as (
+    select * from controlled
+    union all by name
+    select * from kolada_values
+    union all by name
+    select * from skolverket_values
+),
+
 named as (
     select
-        controlled.*,
-        coalesce(m.municipality_name, 'Skolenhet ' || controlled.unit_code) as unit_name
-    from controlled
+        all_values.*,
+        coalesce(m.municipality_name, u.school_unit_name, 'Skolenhet ' || all_values.unit_code) as unit_name
+    from all_values
     left join {{ ref('municipalities') }} as m
-        on controlled.level in ('kommun', 'riket') and m.municipality_code = controlled.unit_code
+        on all_values.level in ('kommun', 'riket') and m.municipality_code = all_values.unit_code
+    left join {{ ref('stg_skolverket__school_units') }} as u
+        on all_values.level = 'skolenhet' and u.school_unit_code = all_values.unit_code
 )
 
 select

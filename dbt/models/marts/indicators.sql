@@ -1,3 +1,23 @@
--- Indikatorkatalog: what each indicator id means, its unit and which direction is better.
-select indicator_id, title_sv, unit, higher_is_better, description, source, sort_order
-from {{ ref('indicator_catalogue') }}
+-- Indikatorkatalog: what each indicator id means, its unit and which direction is better — the warehouse's
+-- own catalogue, plus the configured Kolada KPIs it does not compute itself.
+with own as (
+    select indicator_id, title_sv, unit, higher_is_better, description, source, sort_order
+    from {{ ref('indicator_catalogue') }}
+),
+
+kolada as (
+    select
+        kpi_id as indicator_id,
+        title as title_sv,
+        unit,
+        higher_is_better,
+        title || '. Källa: Kolada (RKA).' as description,
+        'kolada' as source,
+        1000 + row_number() over (order by kpi_group, kpi_id) as sort_order
+    from {{ ref('stg_kolada__kpi_config') }}
+    where kpi_id not in (select indicator_id from own)
+)
+
+select * from own
+union all
+select * from kolada

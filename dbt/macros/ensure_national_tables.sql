@@ -1,0 +1,23 @@
+{#- The national tables the Dagster assets [kolada, *], [skolverket, *] write, created empty when a run has
+    never reached them (e.g. the nightly local job on a new installation), so the models still build.
+    Keep in step with pipelines/assets/national.py. -#}
+{% macro ensure_national_tables() %}
+    create schema if not exists kolada;
+    create schema if not exists skolverket;
+    create schema if not exists national;
+    create table if not exists kolada.kpi_config (kpi_id varchar, title varchar, unit varchar,
+        higher_is_better boolean, kpi_group varchar, ou_data boolean);
+    create table if not exists kolada."values" (kpi_id varchar, municipality_code varchar, year integer,
+        gender varchar, value double, status varchar, count integer, fetched_at timestamp, origin varchar);
+    create table if not exists kolada.municipality_groups (group_id varchar, year integer, home_code varchar,
+        member_code varchar, member_name varchar);
+    create table if not exists skolverket.school_units (school_unit_code varchar, name varchar, status varchar,
+        municipality_code varchar, organizer_org_number varchar, organizer_name varchar, organizer_type varchar,
+        is_municipal boolean, school_types varchar[], grades varchar[], latitude double, longitude double,
+        start_date varchar, end_date varchar);
+    create table if not exists skolverket.unit_statistics (school_unit_code varchar, variable varchar,
+        time_period varchar, year integer, value double, status varchar, value_type varchar,
+        is_approximate boolean);
+    create table if not exists national.fetch_log (source varchar, attempted_at timestamp, ok boolean,
+        rows bigint, changed_rows bigint, message varchar, data_as_of timestamp);
+{% endmacro %}

@@ -1,0 +1,177 @@
+"""National open data: Kolada (values, KPI list, liknande kommuner) and Skolverket (school units, unit
+statistics). One asset per dataset, group `national`, refreshed by the weekly schedule.
+
+Offline first: when a source cannot be reached the asset warns, keeps what the warehouse already holds and
+says how old it is; it never fails the local pipeline. A warehouse that has never reached Kolada starts
+from the real values shipped in sources/reference (Källa: Kolada (RKA)).
+"""
+
+from datetime import UTC, date, datetime
+
+import dagster as dg
+import duckdb
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from pipelines.resources import LandingConfig, NationalSources
+from pipelines.warehouse import append_rows, record_fetch, replace_table, table_has_rows
+from sources.national import kolada_api, skolverket_api
+from sources.national.http import NationalSourceError
+from sources.national.kolada_files import read_municipality_groups
+from sources.national.kolada_history import SHIPPED_AS_OF, revisions, shipped_values
+from sources.national.skolverket_stats import read_planned_educations_statistics
+
+GROUP = "national"
+FIRST_YEAR = 2010
+GROUPS_SCHEMA = {"group_id": pl.Utf8, "year": pl.Int32, "home_code": pl.Utf8, "member_code": pl.Utf8,
+                 "member_name": pl.Utf8}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _unreachable(context, source: str, conn, exc: NationalSourceError) -> None:
+    context.log.warning(f"{source}: kunde inte hämtas ({exc}); senast hämtade data används")
+    record_fetch(conn, source, ok=False, rows=0, changed=0, message=str(exc))
+
+
+def _age_metadata(conn, source: str) -> dict:
+    row = conn.execute(
+        "select max(data_as_of) from national.fetch_log where source = ? and ok", [source]
+    ).fetchone()
+    as_of = row[0] if row else None
+    days = (date.today() - as_of.date()).days if as_of else None
+    return {"data_as_of": str(as_of.date()) if as_of else "saknas", "data_age_days": days}
+
+
+@dg.asset(key=["kolada", "kpi_config"], group_name=GROUP, kinds={"duckdb"},
+          description="Konfigurerade Kolada-nyckeltal (sources/kolada_kpis.yaml): enhet och vilket håll som är bäst.")
+def kolada_kpi_config(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    config = kolada_api.load_kpi_config()
+    frame = pl.DataFrame(
+        [{"kpi_id": k.id, "title": k.title, "unit": k.unit, "higher_is_better": k.higher_is_better,
+          "kpi_group": k.group, "ou_data": k.ou_data} for k in config],
+        schema={"kpi_id": pl.Utf8, "title": pl.Utf8, "unit": pl.Utf8, "higher_is_better": pl.Boolean,
+                "kpi_group": pl.Utf8, "ou_data": pl.Boolean},
+    )
+    with warehouse.get_connection() as conn:
+        replace_table(conn, "kolada.kpi_config", frame)
+    return dg.MaterializeResult(metadata={"dagster/row_count": frame.height})
+
+
+@dg.asset(key=["kolada", "values"], group_name=GROUP, kinds={"duckdb"}, deps=[kolada_kpi_config],
+          description="Koladas värden för de konfigurerade nyckeltalen, alla kommuner och riket, som publicerade: "
+                      "varje hämtning lägger till nya och reviderade värden med hämtdatum.")
+def kolada_values(context: dg.AssetExecutionContext, national: NationalSources,
+                  warehouse: DuckDBResource) -> dg.MaterializeResult:
+    kpis = [k.id for k in kolada_api.load_kpi_config()]
+    with warehouse.get_connection() as conn:
+        held = conn.sql("select * from kolada.values").pl() if table_has_rows(conn, "kolada.values") else None
+        try:
+            national.ensure_online(national.kolada_url)
+            fetched = kolada_api.fetch_values(national.kolada_url, kpis, range(FIRST_YEAR, date.today().year + 1))
+        except NationalSourceError as exc:
+            _unreachable(context, "kolada", conn, exc)
+            if held is None:
+                _store_shipped(context, conn)
+            return dg.MaterializeResult(metadata={"fetched": False, **_age_metadata(conn, "kolada")})
+        now = _now()
+        stamped = fetched.with_columns(pl.lit(now).alias("fetched_at"), pl.lit("api").alias("origin"))
+        changed = revisions(held if held is not None else stamped.clear(), stamped)
+        append_rows(conn, "kolada.values", changed)
+        record_fetch(conn, "kolada", ok=True, rows=fetched.height, changed=changed.height,
+                     message=national.kolada_url, data_as_of=now)
+        return dg.MaterializeResult(metadata={
+            "fetched": True, "rows_fetched": fetched.height, "rows_new_or_revised": changed.height,
+            "kpis": len(kpis), "municipalities": fetched["municipality_code"].n_unique(),
+            **_age_metadata(conn, "kolada"),
+        })
+
+
+def _store_shipped(context, conn: duckdb.DuckDBPyConnection) -> None:
+    values, results = shipped_values()
+    as_of = datetime.combine(SHIPPED_AS_OF, datetime.min.time())
+    stamped = values.with_columns(pl.lit(as_of).alias("fetched_at"), pl.lit("sources/reference").alias("origin"))
+    append_rows(conn, "kolada.values", stamped)
+    accounted = ", ".join(f"{r.source_file.name}: {r.rows_in} in, {r.rows.height} laddade, "
+                          f"{r.quarantine.height} i karantän" for r in results)
+    context.log.warning(f"Kolada: använder de medföljande publicerade värdena per {SHIPPED_AS_OF} ({accounted})")
+    record_fetch(conn, "kolada", ok=True, rows=stamped.height, changed=stamped.height,
+                 message="medföljande publicerade värden (sources/reference/kolada)", data_as_of=as_of)
+
+
+@dg.asset(key=["kolada", "municipality_groups"], group_name=GROUP, kinds={"duckdb"},
+          description="Koladas 'Liknande kommuner grundskola' för kommunen: sju kommuner med liknande förutsättningar.")
+def kolada_municipality_groups(context: dg.AssetExecutionContext, national: NationalSources,
+                               landing: LandingConfig, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as conn:
+        try:
+            national.ensure_online(national.kolada_url)
+            api = kolada_api.fetch_similar_municipalities(national.kolada_url, landing.kommunkod)
+            groups = api.select(
+                "group_id", "year", pl.lit(landing.kommunkod).alias("home_code"),
+                pl.col("municipality_code").alias("member_code"), pl.col("municipality_title").alias("member_name"),
+            )
+        except NationalSourceError as exc:
+            _unreachable(context, "kolada_groups", conn, exc)
+            if table_has_rows(conn, "kolada.municipality_groups"):
+                return dg.MaterializeResult(metadata={"fetched": False})
+            shipped = read_municipality_groups().rows
+            groups = shipped.filter(pl.col("municipality_code") == landing.kommunkod).select(
+                "group_id", "year", pl.col("municipality_code").alias("home_code"), "member_code", "member_name")
+        replace_table(conn, "kolada.municipality_groups", groups.cast(GROUPS_SCHEMA))
+        if groups.is_empty():
+            context.log.warning(f"Inga liknande kommuner hittades för {landing.kommunkod}")
+        return dg.MaterializeResult(metadata={"dagster/row_count": groups.height})
+
+
+@dg.asset(key=["skolverket", "school_units"], group_name=GROUP, kinds={"duckdb"},
+          description="Skolenhetsregistret: kommunens skolenheter (kommunala och fristående) med namn och status.")
+def skolverket_school_units(context: dg.AssetExecutionContext, national: NationalSources,
+                            landing: LandingConfig, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as conn:
+        try:
+            national.ensure_online(national.skolenhetsregistret_url)
+            units = skolverket_api.fetch_school_units(national.skolenhetsregistret_url, landing.kommunkod)
+        except NationalSourceError as exc:
+            _unreachable(context, "skolenhetsregistret", conn, exc)
+            if not table_has_rows(conn, "skolverket.school_units"):
+                replace_table(conn, "skolverket.school_units", pl.DataFrame(schema=skolverket_api.SCHOOL_UNIT_SCHEMA))
+            return dg.MaterializeResult(metadata={"fetched": False, **_age_metadata(conn, "skolenhetsregistret")})
+        replace_table(conn, "skolverket.school_units", units)
+        record_fetch(conn, "skolenhetsregistret", ok=True, rows=units.height, changed=units.height,
+                     message=national.skolenhetsregistret_url, data_as_of=_now())
+        return dg.MaterializeResult(metadata={"dagster/row_count": units.height})
+
+
+@dg.asset(key=["skolverket", "unit_statistics"], group_name=GROUP, kinds={"duckdb"}, deps=[skolverket_school_units],
+          description="Skolverkets statistik per skolenhet (grundskola) och SALSA, med specialkoder som skäl.")
+def skolverket_unit_statistics(context: dg.AssetExecutionContext, national: NationalSources,
+                               landing: LandingConfig, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as conn:
+        codes = [r[0] for r in conn.execute("select school_unit_code from skolverket.school_units").fetchall()]
+        try:
+            national.ensure_online(national.planned_educations_url)
+            stats = pl.concat([
+                skolverket_api.fetch_gr_statistics(national.planned_educations_url, codes),
+                skolverket_api.fetch_salsa(national.planned_educations_url, codes),
+            ]) if codes else pl.DataFrame(schema=skolverket_api.STATISTICS_SCHEMA)
+            fetched = True
+        except NationalSourceError as exc:
+            _unreachable(context, "planned_educations", conn, exc)
+            if table_has_rows(conn, "skolverket.unit_statistics"):
+                return dg.MaterializeResult(metadata={"fetched": False})
+            fetched = False
+            shipped = read_planned_educations_statistics().rows
+            stats = shipped.filter((pl.col("municipality_code") == landing.kommunkod)
+                                   & (pl.col("school_form") == "gr")).select(list(skolverket_api.STATISTICS_SCHEMA))
+        replace_table(conn, "skolverket.unit_statistics", stats)
+        if fetched:
+            record_fetch(conn, "planned_educations", ok=True, rows=stats.height, changed=stats.height,
+                         message=national.planned_educations_url, data_as_of=_now())
+        return dg.MaterializeResult(metadata={"dagster/row_count": stats.height, "fetched": fetched})
+
+
+national_assets = [kolada_kpi_config, kolada_values, kolada_municipality_groups, skolverket_school_units,
+                   skolverket_unit_statistics]

@@ -1,0 +1,228 @@
+"""Survey answers (enkater/): anonymous Likert answers and the question catalogue of each survey.
+
+The folder holds two kinds of file: answer files (one row per respondent and question) and one question
+catalogue per survey, named `<enkat>_fragor.csv`. An answer is only meaningful against its question — is
+the question known, is the answer within the question's scale — so the catalogues are read first and the
+answer rules are built from them. Both are ordinary contract kinds (`sources.landing.contract`) without a
+personnummer: respondents are random ids, unique within a survey.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from sources.landing.contract import (
+    SCHOOL_UNIT_RULE,
+    SCHOOL_YEAR_RULE,
+    Kind,
+    Rule,
+    empty_or,
+    empty_rows,
+    matches,
+    one_of,
+    read_kind_file,
+)
+from sources.landing.csvfile import LINE_COLUMN, LandingFileError
+from sources.landing.folder import content_hash, landing_files
+from sources.landing.kinds import GRADE_LEVELS
+from sources.result import LoadResult, empty_quarantine
+
+FOLDER = "enkater"
+CATALOGUE_SUFFIX = "_fragor"
+# 'Annat' is kept as X: it counts in the total (T), never in a girls' or boys' cell.
+GENDER_WORDS = {"FLICKA": "K", "K": "K", "POJKE": "M", "M": "M", "ANNAT": "X"}
+_SEP = "\x1f"  # joins survey and question id into one lookup key; cannot occur in a CSV value
+
+
+def _present(column: str) -> pl.Expr:
+    return pl.col(column).is_not_null()
+
+
+def survey_of_catalogue(path: Path) -> str | None:
+    """'elevenkat_2024_fragor.csv' → 'elevenkat_2024'; None for a file that is not a catalogue."""
+    stem = path.name.lower()
+    for suffix in (".gz", ".csv", ".txt"):
+        stem = stem.removesuffix(suffix)
+    return stem.removesuffix(CATALOGUE_SUFFIX) if stem.endswith(CATALOGUE_SUFFIX) else None
+
+
+# Question catalogue ----------------------------------------------------------------------------------
+
+
+def _questions(df: pl.DataFrame, survey: str) -> pl.DataFrame:
+    return df.select(
+        pl.lit(survey, dtype=pl.Utf8).alias("survey"),
+        pl.col("fraga_id").str.to_uppercase().alias("question_id"),
+        pl.col("fraga").alias("question_text"),
+        pl.col("omrade").str.to_lowercase().alias("area"),
+        pl.col("skala_max").cast(pl.Int8).alias("scale_max"),
+        (pl.col("omvand").str.to_lowercase() == "ja").alias("reversed"),
+        LINE_COLUMN,
+    )
+
+
+QUESTIONS = Kind(
+    folder=FOLDER,
+    table="survey_questions",
+    description="Enkätfrågor: frågekatalogen per enkät (område, skala, omvänd fråga)",
+    required=("fraga_id", "fraga", "omrade", "skala_max", "omvand"),
+    optional=(),
+    rules=(
+        Rule("fraga_id", _present("fraga_id"), "fråge-id saknas"),
+        Rule("fraga", _present("fraga"), "frågetexten saknas"),
+        Rule("omrade", _present("omrade"), "område saknas (t.ex. trygghet, studiero)"),
+        Rule("skala_max", one_of("skala_max", ["4", "5"]), "skala_max ska vara 4 eller 5"),
+        Rule("omvand", one_of("omvand", ["ja", "nej"]), "omvand ska vara ja eller nej"),
+    ),
+    key=("survey", "question_id"),
+    key_sv="enkät och fråge-id",
+    transform=lambda df: _questions(df, ""),
+    has_personnummer=False,
+)
+
+
+def questions_kind(survey: str) -> Kind:
+    """The catalogue kind of one survey: the survey id comes from the file name, not from a column."""
+    return dataclasses.replace(QUESTIONS, transform=lambda df: _questions(df, survey))
+
+
+# Answers ---------------------------------------------------------------------------------------------
+
+
+def _answers(df: pl.DataFrame) -> pl.DataFrame:
+    return df.select(
+        pl.col("enkat").str.to_lowercase().alias("survey"),
+        pl.col("lasar").alias("school_year"),
+        pl.col("skolenhetskod").alias("school_unit_code"),
+        pl.col("arskurs").str.to_uppercase().alias("grade_level"),
+        pl.col("kon").str.to_uppercase().replace_strict(GENDER_WORDS, default=None).alias("gender"),
+        "respondent_id",
+        pl.col("fraga_id").str.to_uppercase().alias("question_id"),
+        pl.col("svar").cast(pl.Int8).alias("answer"),
+        LINE_COLUMN,
+    )
+
+
+ANSWERS = Kind(
+    folder=FOLDER,
+    table="survey_answers",
+    description="Enkätsvar per svarande och fråga (anonyma)",
+    required=("enkat", "lasar", "skolenhetskod", "respondent_id", "fraga_id", "svar"),
+    optional=("arskurs", "kon"),
+    rules=(),  # built per load from the catalogues: see answers_kind
+    key=("survey", "respondent_id", "question_id"),
+    key_sv="enkät, svarande och fråga",
+    transform=_answers,
+    has_personnummer=False,
+)
+
+
+def answers_kind(questions: pl.DataFrame) -> Kind:
+    """The answer kind checked against the loaded catalogues: known survey, known question, answer in scale."""
+    scales = {f"{s}{_SEP}{q}": int(m) for s, q, m in questions.select("survey", "question_id", "scale_max").rows()}
+    surveys = sorted({key.split(_SEP)[0] for key in scales})
+    survey = pl.col("enkat").str.to_lowercase()
+    known_survey = survey.is_in(surveys)
+    scale = pl.concat_str([survey, pl.col("fraga_id").str.to_uppercase()], separator=_SEP).replace_strict(
+        scales, default=None, return_dtype=pl.Int64
+    )
+    answer = pl.col("svar").cast(pl.Int64, strict=False)
+    rules = [
+        Rule("enkat", _present("enkat"), "enkät-id saknas"),
+        Rule(
+            "enkat",
+            pl.col("enkat").is_null() | known_survey,
+            "ingen frågekatalog för enkäten: lägg den i enkater/<enkät>_fragor.csv",
+        ),
+        SCHOOL_YEAR_RULE,
+        SCHOOL_UNIT_RULE,
+        Rule("arskurs", empty_or("arskurs", one_of("arskurs", GRADE_LEVELS)), "årskurs ska vara F, 1–9 eller tom"),
+        Rule("kon", empty_or("kon", one_of("kon", list(GENDER_WORDS))), "kön ska vara Flicka, Pojke, Annat eller tomt"),
+        Rule("respondent_id", _present("respondent_id"), "respondent_id saknas"),
+        # An unknown survey is reported once, above, not again for each of its questions.
+        Rule("fraga_id", ~known_survey.fill_null(False) | scale.is_not_null(), "okänd fråga: saknas i frågekatalogen"),
+        Rule("svar", empty_or("svar", matches("svar", r"^\d+$")), "svar ska vara ett heltal eller tomt"),
+    ]
+    # One rule per scale, so the reason names the range that applies to the row's question.
+    for m in sorted(set(scales.values())):
+        within = answer.is_between(1, m) | ~matches("svar", r"^\d+$")
+        rules.append(Rule("svar", empty_or("svar", (scale != m).fill_null(True) | within), f"svar ska vara 1–{m}"))
+    return dataclasses.replace(ANSWERS, rules=tuple(rules))
+
+
+# The folder ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SurveyLoad:
+    questions: pl.DataFrame
+    answers: pl.DataFrame
+    results: list[LoadResult] = field(default_factory=list)
+    quarantine: pl.DataFrame = field(default_factory=empty_quarantine)
+    messages: list[str] = field(default_factory=list)
+    skipped_identical: list[tuple[str, str]] = field(default_factory=list)
+    superseded_rows: int = 0
+
+    @property
+    def rows_in(self) -> int:
+        return sum(r.rows_in for r in self.results)
+
+
+def _latest_per_key(frames: list[pl.DataFrame], kind: Kind, empty: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Concatenate files in order; the latest file's row of a key replaces earlier ones (a correction)."""
+    if not frames:
+        return empty, 0
+    combined = pl.concat(frames, how="vertical_relaxed")
+    keep = combined.select(pl.struct(list(kind.key)).is_last_distinct()).to_series()
+    return combined.filter(keep), int((~keep).sum())
+
+
+def read_survey_folder(folder: Path) -> SurveyLoad:
+    """Read every catalogue, then every answer file of enkater/. Identical files are read once."""
+    files = landing_files(folder)
+    load = SurveyLoad(empty_questions(), empty_answers())
+    seen: dict[str, str] = {}
+
+    def read(path: Path, kind: Kind, survey: str | None) -> pl.DataFrame | None:
+        digest = content_hash(path)
+        # A catalogue's survey id is in its file name: next year's identical questions are another survey.
+        identity = f"{survey}{_SEP}{digest}" if survey else digest
+        if identity in seen:
+            load.skipped_identical.append((path.name, seen[identity]))
+            load.messages.append(f"{path.name}: identisk med {seen[identity]}, läses en gång")
+            return None
+        seen[identity] = path.name
+        try:
+            result = read_kind_file(path, kind, b"")
+        except LandingFileError as exc:
+            load.messages.append(str(exc))
+            return None
+        load.results.append(result)
+        load.messages.extend(result.messages)
+        return result.rows.with_columns(pl.lit(digest).alias("source_file_hash")) if result.rows.height else None
+
+    catalogues = [(p, survey_of_catalogue(p)) for p in files]
+    question_frames = [f for p, s in catalogues if s is not None and (f := read(p, questions_kind(s), s)) is not None]
+    load.questions, superseded = _latest_per_key(question_frames, QUESTIONS, load.questions)
+    kind = answers_kind(load.questions)
+    answer_frames = [f for p, s in catalogues if s is None and (f := read(p, kind, None)) is not None]
+    load.answers, superseded_answers = _latest_per_key(answer_frames, ANSWERS, load.answers)
+    load.superseded_rows = superseded + superseded_answers
+    quarantines = [r.quarantine for r in load.results if r.quarantine.height]
+    if quarantines:
+        load.quarantine = pl.concat(quarantines)
+    if any(s is None for _, s in catalogues) and not any(s is not None for _, s in catalogues):
+        load.messages.append(f"{FOLDER}/: ingen frågekatalog (<enkät>_fragor.csv) hittades; svaren kan inte läsas")
+    return load
+
+
+def empty_questions() -> pl.DataFrame:
+    return empty_rows(QUESTIONS)
+
+
+def empty_answers() -> pl.DataFrame:
+    return empty_rows(ANSWERS)

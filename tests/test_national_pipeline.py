@@ -1,0 +1,177 @@
+"""National data through `skolanalys run` against a Kolada-compatible server on 127.0.0.1 that pages,
+rejects more than 25 ids a segment with HTTP 422 and answers 429 and 500 now and then — and the
+benchmarking mart checked against rank, quartile and liknande-kommuner mean computed here, independently,
+from the real published Kolada values shipped in sources/reference."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+import yaml
+
+from tests.conftest import REPO, run_skolanalys, skolanalys_env
+from tests.national.fake_servers import FakeNationalServer
+
+KOLADA = REPO / "sources" / "reference" / "kolada"
+KOMMUN = "1261"  # Kävlinge
+
+
+def published_values() -> pl.DataFrame:
+    """The shipped values read straight from the files: the parquet, then the ÖJ JSON where it adds cells."""
+    parquet = pl.read_parquet(KOLADA / "kolada_values_2010_2024.parquet").select(
+        pl.col("kpi").alias("kpi_id"), pl.col("municipality_id").alias("code"), pl.col("year").cast(pl.Int32),
+        "gender", "value", pl.col("status").fill_null(""), pl.col("count").cast(pl.Int32),
+    )
+    names = json.loads((KOLADA / "oj_grundskola_municipalities.txt").read_text(encoding="utf-8"))
+    code_of = {name: code for code, name in names.items()}
+    cells = []
+    by_municipality = json.loads((KOLADA / "oj_grundskola_2016_2019_by_municipality.json").read_text("utf-8"))
+    riket = json.loads((KOLADA / "oj_grundskola_2016_2019_riket.json").read_text("utf-8"))
+    trees = [(code_of[name], tree) for name, tree in by_municipality.items()] + [("0000", riket)]
+    for code, tree in trees:
+        for kpi, years in tree.items():
+            for year, genders in years.items():
+                for gender, value in genders.items():
+                    cells.append((kpi, code, int(year), gender, value))
+    oj = pl.DataFrame(cells, schema=["kpi_id", "code", "year", "gender", "value"], orient="row").with_columns(
+        pl.col("year").cast(pl.Int32), pl.col("value").cast(pl.Float64),
+        status=pl.when(pl.col("value").is_null()).then(pl.lit("Missing")).otherwise(pl.lit("")),
+        count=pl.lit(1, dtype=pl.Int32),
+    )
+    oj = oj.join(parquet, on=["kpi_id", "code", "year", "gender"], how="anti")
+    return pl.concat([parquet, oj.select(parquet.columns)])
+
+
+def as_kolada_v3(values: pl.DataFrame) -> list[dict]:
+    """Kolada v3 `data` items: one per KPI, municipality and year with a list of gender cells."""
+    items = []
+    for (kpi, code, year), cells in values.group_by(["kpi_id", "code", "year"]):
+        items.append({
+            "kpi": kpi, "municipality": code, "period": int(year),
+            "values": [{"gender": c["gender"], "status": c["status"], "value": c["value"], "count": c["count"],
+                        "isdeleted": False} for c in cells.iter_rows(named=True)],
+        })
+    return items
+
+
+@pytest.fixture(scope="module")
+def configured() -> dict[str, bool | None]:
+    config = yaml.safe_load((REPO / "sources" / "kolada_kpis.yaml").read_text(encoding="utf-8"))
+    return {k["id"]: k["higher_is_better"] for k in config["kpis"]}
+
+
+@pytest.fixture(scope="module")
+def national_run(tmp_path_factory, configured):
+    root = tmp_path_factory.mktemp("national")
+    (root / "landing").mkdir()
+    values = published_values().filter(pl.col("kpi_id").is_in(list(configured)))
+    # Request 2 is answered 429 (Retry-After 1 s) and request 5 with a 500: the client must retry both.
+    server = FakeNationalServer(page_size=2000, fail_on={2: (429, {"Retry-After": "1"}), 5: 500})
+    server.data = as_kolada_v3(values)
+    with server:
+        env = skolanalys_env(root / "data", root / "landing")
+        env.pop("SKOLANALYS_OFFLINE")
+        env["SKOLANALYS_KOLADA_URL"] = server.kolada_url
+        env["SKOLANALYS_SKOLENHETSREGISTRET_URL"] = server.skolenhetsregistret_url
+        env["SKOLANALYS_PLANNED_EDUCATIONS_URL"] = server.planned_educations_url
+        result = run_skolanalys(["run"], env)
+        requests = list(server.requests)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return root / "data", values, requests
+
+
+def _query(path: Path, sql: str, params=()) -> pl.DataFrame:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.sql(sql, params=list(params)).pl()
+    finally:
+        con.close()
+
+
+def test_every_configured_kpi_is_loaded_for_every_municipality_through_paging_and_faults(national_run):
+    data, values, requests = national_run
+    statuses = [r for r in requests if "/data/" in r.path]
+    assert len(statuses) > 4, "the values must have come in several pages"
+    assert all(len(r.path.split("/kpi/")[1].split("/")[0].split(",")) <= 25 for r in statuses)
+    held = _query(data / "warehouse.duckdb",
+                  "select kpi_id, municipality_code, count(*) as n from kolada.values group by all")
+    expected = values.group_by("kpi_id", "code").len()
+    assert held.height == expected.height
+    assert held["n"].sum() == values.height
+    assert held["municipality_code"].n_unique() == values["code"].n_unique() == 291  # 290 + riket
+    # Status kept, value null: never turned into 0.
+    privacy = _query(data / "warehouse.duckdb",
+                     "select count(*) as n, count(value) as with_value from kolada.values where status <> ''")
+    assert privacy["n"][0] > 0 and privacy["with_value"][0] == 0
+
+
+def _independent_benchmarks(values: pl.DataFrame, configured, similar: list[str]) -> dict:
+    out = {}
+    for (kpi, year, gender), cells in values.group_by(["kpi_id", "year", "gender"]):
+        direction = configured[kpi]
+        ranked = [(c["code"], c["value"]) for c in cells.iter_rows(named=True)
+                  if c["code"] != "0000" and c["value"] is not None]
+        own = next((v for code, v in ranked if code == KOMMUN), None)
+        if own is None or direction is None:
+            continue
+        better = sum(1 for _, v in ranked if (v > own if direction else v < own))
+        rank = better + 1  # ties share the best rank
+        n = len(ranked)
+        peers = [v for code, v in ranked if code in similar]
+        out[(kpi, year, gender)] = (rank, n, min(4, math.floor((rank - 1) * 4 / n) + 1),
+                                    sum(peers) / len(peers) if peers else None)
+    return out
+
+
+def test_benchmarking_matches_rank_quartile_and_similar_mean_computed_independently(national_run, configured):
+    data, values, _ = national_run
+    groups = json.loads((KOLADA / "liknande_kommuner_grundskola_2024.json").read_text(encoding="utf-8"))
+    kavlinge = next(g for g in groups.values() if "Kävlinge" in g["title"])
+    similar = [code for code, _name in kavlinge["members"]]
+    assert len(similar) == 7
+    expected = _independent_benchmarks(values, configured, similar)
+    served = _query(data / "serving.duckdb", "select * from benchmarking where municipality_code = ?", [KOMMUN])
+    assert served.height > 0
+    checked = 0
+    for row in served.iter_rows(named=True):
+        key = (row["kpi_id"], row["year"], row["gender"])
+        if key not in expected:
+            assert row["rank"] is None
+            continue
+        rank, n, quartile, peer_mean = expected[key]
+        assert (row["rank"], row["ranked_municipalities"], row["quartile"]) == (rank, n, quartile), key
+        if peer_mean is None:
+            assert row["similar_mean"] is None
+        else:
+            assert row["similar_mean"] == pytest.approx(peer_mean), key
+        checked += 1
+    assert checked >= 100
+    assert set(served["attribution"]) == {"Källa: Kolada (RKA)"}
+
+
+def test_change_from_previous_year_and_riket(national_run):
+    data, values, _ = national_run
+    own = values.filter((pl.col("code") == KOMMUN) & (pl.col("kpi_id") == "N15428") & (pl.col("gender") == "T"))
+    by_year = {r["year"]: r["value"] for r in own.iter_rows(named=True)}
+    riket = values.filter((pl.col("code") == "0000") & (pl.col("kpi_id") == "N15428") & (pl.col("gender") == "T"))
+    served = _query(data / "serving.duckdb",
+                    "select year, value, change_from_previous_year, riket_value from benchmarking "
+                    "where kpi_id = 'N15428' and gender = 'T' order by year")
+    for row in served.iter_rows(named=True):
+        previous = by_year.get(row["year"] - 1)
+        if previous is not None and row["value"] is not None:
+            assert row["change_from_previous_year"] == pytest.approx(row["value"] - previous)
+    assert by_year[2024] == pytest.approx(90.835, abs=1e-3)  # the published figure, read from the file
+    assert served.filter(pl.col("year") == 2024)["value"][0] == pytest.approx(by_year[2024])
+    assert riket.height == 0 or served["riket_value"].is_not_null().any()
+
+
+def test_freshness_says_the_data_were_fetched_now(national_run):
+    data, _, _ = national_run
+    fresh = _query(data / "serving.duckdb", "select * from data_freshness where source = 'kolada'")
+    assert fresh["last_attempt_ok"][0] is True and fresh["data_age_days"][0] == 0
