@@ -16,6 +16,7 @@ st.set_page_config(page_title="Skolanalys", page_icon="📊", layout="wide")
 
 pages = [
     st.Page("app_pages/resultat.py", title="Resultat åk 9", icon="🎓", default=True),
+    st.Page("app_pages/jamforelser.py", title="Jämförelser", icon="📈"),
 ]
 navigation = st.navigation(pages)
 

@@ -75,3 +75,26 @@ def format_value(value, status: str, unit: str) -> str:
         return "."
     text = f"{value:,.1f}".replace(",", " ").replace(".", ",")
     return text + (" %" if unit == "procent" else "")
+
+
+def benchmarking() -> pd.DataFrame:
+    return _query("select * from benchmarking order by kpi_group, kpi_id, year", _version())
+
+
+def reconciliation() -> pd.DataFrame:
+    return _query("select * from reconciliation order by indicator_id, level, unit_code, year", _version())
+
+
+def freshness() -> pd.DataFrame:
+    return _query("select * from data_freshness order by source", _version())
+
+
+def table_exists(name: str) -> bool:
+    found = _query("select count(*) as n from information_schema.tables where table_name = ?", _version(), (name,))
+    return bool(found["n"].iloc[0])
+
+
+QUARTILE_TEXT = {1: "bästa fjärdedelen", 2: "näst bästa fjärdedelen", 3: "näst sämsta fjärdedelen",
+                 4: "sämsta fjärdedelen"}
+# Öppna jämförelser's colours: green for the best quarter, red for the worst, yellow between.
+QUARTILE_COLOUR = {1: "#2e7d32", 2: "#f9a825", 3: "#f9a825", 4: "#c62828"}

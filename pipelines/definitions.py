@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines.assets.dbt import dbt_models
 from pipelines.assets.landing import landing_assets
 from pipelines.assets.national import national_assets
+from pipelines.assets.national_files import national_file_assets
 from pipelines.assets.serving import serving_snapshot
 from pipelines.assets.surveys import survey_assets
 from pipelines.checks import build_raw_table_checks
@@ -17,7 +18,7 @@ from skolanalys.settings import Settings, load_settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    assets = [*landing_assets, survey_assets, *national_assets, dbt_models, serving_snapshot]
+    assets = [*landing_assets, survey_assets, *national_assets, *national_file_assets, dbt_models, serving_snapshot]
     asset_keys = {key for asset in assets for key in asset.keys}
     return dg.Definitions(
         assets=assets,

@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from skolanalys.settings import DBT_PROJECT_DIR, Settings
 from sources.national import kolada_api, skolverket_api
-from sources.national.http import NationalSourceError
+from sources.national.http import JsonFetcher, NationalSourceError, RetryPolicy
 
 
 class LandingConfig(dg.ConfigurableResource):
@@ -39,15 +39,22 @@ class NationalSources(dg.ConfigurableResource):
     planned_educations_url: str = skolverket_api.DEFAULT_PLANNED_EDUCATIONS_URL
     # SKOLANALYS_OFFLINE=1: never reach out (demo, tests, a machine without internet); held data are used.
     offline: bool = False
+    # SKOLANALYS_HTTP_ATTEMPTS: tries per request (429, 5xx and network errors are retried with backoff).
+    attempts: int = 5
+
+    def fetcher(self) -> JsonFetcher:
+        return JsonFetcher(retry=RetryPolicy(attempts=self.attempts))
 
     def ensure_online(self, url: str) -> None:
         if self.offline:
             raise NationalSourceError("offline-läge (SKOLANALYS_OFFLINE=1)", "offline mode", url)
 
     @classmethod
-    def from_environment(cls) -> "NationalSources":
+    def from_environment(cls) -> NationalSources:
         env = {
             "offline": os.environ.get("SKOLANALYS_OFFLINE", "").lower() in {"1", "true", "ja", "yes"} or None,
+            "attempts": int(os.environ["SKOLANALYS_HTTP_ATTEMPTS"]) if os.environ.get("SKOLANALYS_HTTP_ATTEMPTS")
+            else None,
             "kolada_url": os.environ.get(kolada_api.KOLADA_URL_ENV),
             "skolenhetsregistret_url": os.environ.get(skolverket_api.SKOLENHETSREGISTRET_URL_ENV),
             "planned_educations_url": os.environ.get(skolverket_api.PLANNED_EDUCATIONS_URL_ENV),

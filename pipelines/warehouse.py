@@ -41,8 +41,8 @@ def table_has_rows(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
     exists = conn.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-    ).fetchone()[0]
-    return bool(exists) and conn.execute(f"select exists (select 1 from {table})").fetchone()[0]
+    ).fetchall()[0][0]
+    return bool(exists) and conn.execute(f"select exists (select 1 from {table})").fetchall()[0][0]
 
 
 def append_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:

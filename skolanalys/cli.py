@@ -83,6 +83,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return subprocess.call(_streamlit_command(settings, args.port))
 
 
+def _drop_published_national_files(landing: Path) -> None:
+    """As a data engineer would: put the downloaded SIRIS exports and Skolenkäten report in the landing folder."""
+    reference = REPO_ROOT / "sources" / "reference"
+    for folder, pattern, source in (("siris", "*.csv", "siris"), ("skolenkaten", "*.xlsx", "skolinspektionen")):
+        (landing / folder).mkdir(parents=True, exist_ok=True)
+        for path in (reference / source).glob(pattern):
+            shutil.copyfile(path, landing / folder / path.name)
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     # The demo runs offline on the real national data shipped in sources/reference.
     os.environ.setdefault("SKOLANALYS_OFFLINE", "1")
@@ -90,6 +99,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if args.regenerate or not any(landing.glob("*/*")):
         gen = argparse.Namespace(scale=args.scale, seed=args.seed, out=str(landing), truth=None, clean=True)
         cmd_generate(gen, settings)
+        _drop_published_national_files(landing)
     if cmd_run(args, settings) != 0:
         return 1
     return cmd_serve(args, settings)

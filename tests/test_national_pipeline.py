@@ -175,3 +175,19 @@ def test_freshness_says_the_data_were_fetched_now(national_run):
     data, _, _ = national_run
     fresh = _query(data / "serving.duckdb", "select * from data_freshness where source = 'kolada'")
     assert fresh["last_attempt_ok"][0] is True and fresh["data_age_days"][0] == 0
+
+
+def test_unreachable_kolada_keeps_the_held_values_and_marks_their_age(national_run):
+    data, values, _ = national_run
+    before = _query(data / "warehouse.duckdb", "select count(*) as n from kolada.values")["n"][0]
+    env = skolanalys_env(data, data.parent / "landing")
+    env["SKOLANALYS_KOLADA_URL"] = "http://127.0.0.1:9/v3"  # nothing listens there
+    env["SKOLANALYS_HTTP_ATTEMPTS"] = "2"
+    env.pop("SKOLANALYS_OFFLINE")
+    result = run_skolanalys(["run"], env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "kunde inte hämtas" in result.stdout + result.stderr
+    assert _query(data / "warehouse.duckdb", "select count(*) as n from kolada.values")["n"][0] == before
+    fresh = _query(data / "serving.duckdb", "select * from data_freshness where source = 'kolada'")
+    assert fresh["last_attempt_ok"][0] is False and fresh["data_age_days"][0] == 0
+    assert _query(data / "serving.duckdb", "select count(*) as n from benchmarking")["n"][0] > 0

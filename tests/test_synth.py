@@ -17,6 +17,7 @@ from sources.personnummer import gender_from_personnummer, normalise
 
 SEED = 7
 CONTRACT = {
+    "skolenheter": ["skolenhetskod", "skolenhetsnamn"],  # the project's extension (docs/contracts.md)
     "elever": [
         "personnummer",
         "fornamn",

@@ -63,9 +63,16 @@ def _with_row_counts(context: dg.AssetExecutionContext, events: list, warehouse:
 @dbt_assets(manifest=ensure_manifest(), project=dbt_project)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     events: list = []
+    failure: Exception | None = None
+    invocation = dbt.cli(["build"], context=context)
     try:
-        for event in dbt.cli(["build"], context=context).stream():
+        for event in invocation.stream():
             events.append(event)
-    finally:
-        # On a dbt failure the models that did build are still reported, then the error propagates.
-        yield from _with_row_counts(context, events, warehouse)
+    except Exception as exc:  # reported after the models that did build
+        failure = exc
+        # dbt may still be running and holding the warehouse lock: stop it before counting rows.
+        invocation.process.terminate()
+        invocation.process.wait()
+    yield from _with_row_counts(context, events, warehouse)
+    if failure is not None:
+        raise failure

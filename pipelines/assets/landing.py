@@ -1,47 +1,73 @@
 """Raw tables from the landing folder: one asset per landing kind, keyed [raw, <table>] like dbt's sources.
 
-The asset reads every file of its sub-folder through sources/, writes the valid rows (personnummer already
-replaced by pupil_key) and replaces the kind's rows in raw.quarantine. Row counts go to the metadata.
+Each asset syncs its sub-folder with the ledger raw.loaded_files (sources/landing/folder.py): files whose
+content is already loaded are not read again, new files are appended in one transaction each and replace
+earlier rows with the same key (a corrected export), and a file that has left the folder keeps its rows and
+is flagged `removed` with a warning. Running twice on the same folder changes nothing. The polars kinds
+(elever/, betyg/, nationella_prov/) are read by sources/landing/contract.py; franvaro/ is streamed through
+DuckDB by sources/landing/attendance.py.
 """
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.resources import LandingConfig
-from pipelines.warehouse import replace_quarantine, replace_table
-from sources.landing.contract import Kind, empty_rows
-from sources.landing.folder import read_folder
+from sources.landing.attendance import AttendanceLoader
+from sources.landing.contract import Kind
+from sources.landing.folder import FileLoader, FolderSync, sync_folder
+from sources.landing.kind_loader import KindLoader
 from sources.landing.kinds import POLARS_KINDS
+
+
+def _sync(context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource, loader: FileLoader):
+    with warehouse.get_connection() as conn:
+        sync = sync_folder(conn, landing.folder(loader.folder), loader)
+        rows = conn.execute(f"select count(*) from {loader.table}").fetchall()[0][0]
+    for message in sync.warnings:
+        context.log.warning(message)
+    for message in sync.notes:
+        context.log.info(message)
+    return dg.MaterializeResult(metadata=_metadata(sync, rows))
+
+
+def _metadata(sync: FolderSync, rows: int) -> dict:
+    messages = [*sync.warnings, *sync.notes]
+    return {
+        "dagster/row_count": rows,
+        "files_loaded": len(sync.loaded),
+        "identical_files_skipped": len(sync.identical),
+        "files_removed": len(sync.removed),
+        "files_unreadable": len(sync.unreadable),
+        "rows_in": sync.total("rows_in"),
+        "rows_loaded": sync.total("rows_loaded"),
+        "rows_quarantined": sync.total("rows_quarantined"),
+        "rows_replaced_by_corrections": sync.total("rows_replaced"),
+        "messages": dg.MetadataValue.md("\n".join(f"- {m}" for m in messages) or "inga"),
+    }
 
 
 def landing_asset(kind: Kind) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", kind.table],
         group_name="landing",
-        description=f"{kind.description}. Läses från landningsmappen {kind.folder}/.",
+        description=f"{kind.description}. Nya filer i landningsmappen {kind.folder}/ läses in (se raw.loaded_files).",
         kinds={"polars", "duckdb"},
     )
     def _asset(context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource):
-        load = read_folder(landing.folder(kind.folder), kind, landing.key, other_kinds=POLARS_KINDS)
-        rows = load.rows if load.rows.height else empty_rows(kind)
-        with warehouse.get_connection() as conn:
-            replace_table(conn, f"raw.{kind.table}", rows)
-            replace_quarantine(conn, kind.folder, load.quarantine)
-        for message in load.messages:
-            context.log.warning(message)
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": load.rows.height,
-                "files": len(load.results),
-                "identical_files_skipped": len(load.skipped_identical),
-                "rows_in": load.rows_in,
-                "rows_quarantined": load.quarantine.height,
-                "rows_superseded_by_later_files": load.superseded_rows,
-                "messages": dg.MetadataValue.md("\n".join(f"- {m}" for m in load.messages) or "inga"),
-            }
-        )
+        return _sync(context, landing, warehouse, KindLoader(kind, landing.key, other_kinds=POLARS_KINDS))
 
     return _asset
 
 
-landing_assets = [landing_asset(kind) for kind in POLARS_KINDS]
+@dg.asset(
+    key=["raw", "attendance"],
+    group_name="landing",
+    description="Frånvaro per elev och schemalagd lektion. Nya filer i landningsmappen franvaro/ strömmas in "
+    "genom DuckDB (se raw.loaded_files).",
+    kinds={"duckdb"},
+)
+def attendance_asset(context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource):
+    return _sync(context, landing, warehouse, AttendanceLoader(landing.key, other_kinds=POLARS_KINDS))
+
+
+landing_assets = [*(landing_asset(kind) for kind in POLARS_KINDS), attendance_asset]

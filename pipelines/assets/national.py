@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.resources import LandingConfig, NationalSources
 from pipelines.warehouse import append_rows, record_fetch, replace_table, table_has_rows
+from sources.landing.school_units import read_school_unit_lists
 from sources.national import kolada_api, skolverket_api
 from sources.national.http import NationalSourceError
 from sources.national.kolada_files import read_municipality_groups
@@ -37,10 +38,10 @@ def _unreachable(context, source: str, conn, exc: NationalSourceError) -> None:
 
 
 def _age_metadata(conn, source: str) -> dict:
-    row = conn.execute(
+    # fetchall, not fetchone: DuckDB 2.0 refuses new statements while a result is only partly fetched.
+    as_of = conn.execute(
         "select max(data_as_of) from national.fetch_log where source = ? and ok", [source]
-    ).fetchone()
-    as_of = row[0] if row else None
+    ).fetchall()[0][0]
     days = (date.today() - as_of.date()).days if as_of else None
     return {"data_as_of": str(as_of.date()) if as_of else "saknas", "data_age_days": days}
 
@@ -70,11 +71,12 @@ def kolada_values(context: dg.AssetExecutionContext, national: NationalSources,
         held = conn.sql("select * from kolada.values").pl() if table_has_rows(conn, "kolada.values") else None
         try:
             national.ensure_online(national.kolada_url)
-            fetched = kolada_api.fetch_values(national.kolada_url, kpis, range(FIRST_YEAR, date.today().year + 1))
+            fetched = kolada_api.fetch_values(national.kolada_url, kpis, range(FIRST_YEAR, date.today().year + 1),
+                                              fetcher=national.fetcher())
         except NationalSourceError as exc:
-            _unreachable(context, "kolada", conn, exc)
             if held is None:
                 _store_shipped(context, conn)
+            _unreachable(context, "kolada", conn, exc)
             return dg.MaterializeResult(metadata={"fetched": False, **_age_metadata(conn, "kolada")})
         now = _now()
         stamped = fetched.with_columns(pl.lit(now).alias("fetched_at"), pl.lit("api").alias("origin"))
@@ -108,7 +110,8 @@ def kolada_municipality_groups(context: dg.AssetExecutionContext, national: Nati
     with warehouse.get_connection() as conn:
         try:
             national.ensure_online(national.kolada_url)
-            api = kolada_api.fetch_similar_municipalities(national.kolada_url, landing.kommunkod)
+            api = kolada_api.fetch_similar_municipalities(national.kolada_url, landing.kommunkod,
+                                                          fetcher=national.fetcher())
             groups = api.select(
                 "group_id", "year", pl.lit(landing.kommunkod).alias("home_code"),
                 pl.col("municipality_code").alias("member_code"), pl.col("municipality_title").alias("member_name"),
@@ -130,19 +133,29 @@ def kolada_municipality_groups(context: dg.AssetExecutionContext, national: Nati
           description="Skolenhetsregistret: kommunens skolenheter (kommunala och fristående) med namn och status.")
 def skolverket_school_units(context: dg.AssetExecutionContext, national: NationalSources,
                             landing: LandingConfig, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    own_list, messages = read_school_unit_lists(landing.folder("skolenheter"))
+    for message in messages:
+        context.log.warning(message)
     with warehouse.get_connection() as conn:
         try:
             national.ensure_online(national.skolenhetsregistret_url)
-            units = skolverket_api.fetch_school_units(national.skolenhetsregistret_url, landing.kommunkod)
+            units = skolverket_api.fetch_school_units(national.skolenhetsregistret_url, landing.kommunkod,
+                                                      fetcher=national.fetcher())
+            record_fetch(conn, "skolenhetsregistret", ok=True, rows=units.height, changed=units.height,
+                         message=national.skolenhetsregistret_url, data_as_of=_now())
         except NationalSourceError as exc:
             _unreachable(context, "skolenhetsregistret", conn, exc)
-            if not table_has_rows(conn, "skolverket.school_units"):
-                replace_table(conn, "skolverket.school_units", pl.DataFrame(schema=skolverket_api.SCHOOL_UNIT_SCHEMA))
-            return dg.MaterializeResult(metadata={"fetched": False, **_age_metadata(conn, "skolenhetsregistret")})
+            held = table_has_rows(conn, "skolverket.school_units")
+            units = (conn.sql("select * from skolverket.school_units where status is not null").pl() if held
+                     else pl.DataFrame(schema=skolverket_api.SCHOOL_UNIT_SCHEMA))
+        # Units only the municipality's own list knows get their name from it (status unknown: null).
+        extra = own_list.join(units.select("school_unit_code"), on="school_unit_code", how="anti").select(
+            "school_unit_code", pl.col("school_unit_name").alias("name"),
+            pl.lit(landing.kommunkod).alias("municipality_code"))
+        units = pl.concat([units, extra], how="diagonal_relaxed").cast(skolverket_api.SCHOOL_UNIT_SCHEMA)
         replace_table(conn, "skolverket.school_units", units)
-        record_fetch(conn, "skolenhetsregistret", ok=True, rows=units.height, changed=units.height,
-                     message=national.skolenhetsregistret_url, data_as_of=_now())
-        return dg.MaterializeResult(metadata={"dagster/row_count": units.height})
+        return dg.MaterializeResult(metadata={"dagster/row_count": units.height, "from_own_list": extra.height,
+                                              **_age_metadata(conn, "skolenhetsregistret")})
 
 
 @dg.asset(key=["skolverket", "unit_statistics"], group_name=GROUP, kinds={"duckdb"}, deps=[skolverket_school_units],
@@ -154,8 +167,8 @@ def skolverket_unit_statistics(context: dg.AssetExecutionContext, national: Nati
         try:
             national.ensure_online(national.planned_educations_url)
             stats = pl.concat([
-                skolverket_api.fetch_gr_statistics(national.planned_educations_url, codes),
-                skolverket_api.fetch_salsa(national.planned_educations_url, codes),
+                skolverket_api.fetch_gr_statistics(national.planned_educations_url, codes, fetcher=national.fetcher()),
+                skolverket_api.fetch_salsa(national.planned_educations_url, codes, fetcher=national.fetcher()),
             ]) if codes else pl.DataFrame(schema=skolverket_api.STATISTICS_SCHEMA)
             fetched = True
         except NationalSourceError as exc:

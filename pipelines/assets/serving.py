@@ -21,8 +21,11 @@ SERVED_TABLES: dict[str, str] = {
     "benchmarking": "marts.benchmarking",
     "reconciliation": "marts.reconciliation",
     "data_freshness": "marts.data_freshness",
+    "skolenkaten_results": "marts.skolenkaten_results",
+    "siris_unit_statistics": "marts.siris_unit_statistics",
     "grade_test_discrepancy": "marts.grade_test_discrepancy",
     "survey_results": "marts.survey_results",
+    "attendance_by_period": "marts.attendance_by_period",
 }
 # Columns that would mean pupil-level data: a snapshot containing one is never published.
 FORBIDDEN_COLUMNS = {"pupil_key", "personnummer", "pupil_gender", "fornamn", "efternamn"}

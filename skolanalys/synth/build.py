@@ -61,7 +61,8 @@ def generate(
     codes = pl.Series("skolenhetskod", schools.code)
     labels = [school_year_label(y) for y in pop.years]
     rng = np.random.default_rng([seed, 10])  # how identifiers are written in each file
-    written: dict[str, list[Path]] = {k: [] for k in ("elever", "betyg", "nationella_prov", "franvaro", "enkater")}
+    kinds = ("skolenheter", "elever", "betyg", "nationella_prov", "franvaro", "enkater")
+    written: dict[str, list[Path]] = {k: [] for k in kinds}
     rows = dict.fromkeys(written, 0)
     n_years = len(pop.years)
 
@@ -72,6 +73,9 @@ def generate(
         if not name.endswith("_fragor.csv"):  # rows counts data rows, not question catalogues
             rows[kind] += df.height
 
+    # The municipality's own list of its school units (names), used where Skolenhetsregistret can't be reached.
+    put("skolenheter", pl.DataFrame({"skolenhetskod": schools.code, "skolenhetsnamn": schools.name,
+                                     "kommunkod": [kommunkod] * schools.n}), "skolenheter.csv")
     for t, label in enumerate(labels):
         stem = label.replace("/", "-")
         # Older exports from another system: the oldest enrolment file and one year's grades are cp1252.

@@ -8,7 +8,8 @@ another name, is loaded once. One row per (kind, file_hash):
 | kind | landing sub-folder: elever, betyg, nationella_prov, franvaro |
 | file_hash | SHA-256 of the file's bytes (the rows it loaded carry it as `source_file_hash`) |
 | file_name | the file's name when it was loaded |
-| state | `active` (in the folder), `superseded` (in the folder, every row it loaded replaced by later files), `removed` (gone from the folder: its rows stay) |
+| state | `active`: in the folder; `superseded`: in the folder, but every row it loaded has been replaced by |
+|   | later files; `removed`: gone from the folder (its rows stay) |
 | rows_in | data rows in the file (blank lines not counted) |
 | rows_loaded, rows_quarantined | rows_in = rows_loaded + rows_quarantined |
 | rows_replaced | rows of earlier files this file replaced by key (a corrected export) |
@@ -120,7 +121,8 @@ def ensure_raw_table(conn: duckdb.DuckDBPyConnection, table: str, empty_select: 
         ).fetchall()
     ]
     if existing == expected:
-        if ledger.entries() or not conn.execute(f"select count(*) from (select 1 from {table} limit 1)").fetchall()[0][0]:
+        has_rows = conn.execute(f"select count(*) from (select 1 from {table} limit 1)").fetchall()[0][0]
+        if ledger.entries() or not has_rows:
             return []
         reason = "tabellen lästes in innan inläsningsloggen fanns"
     elif existing:

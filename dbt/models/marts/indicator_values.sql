@@ -7,6 +7,7 @@
     'int_indicator_values_grades',
     'int_indicator_values_national_tests',
     'int_indicator_values_surveys',
+    'int_indicator_values_attendance',
 ] %}
 
 with local_values as (

@@ -1,0 +1,84 @@
+-- One row per pupil, school year, period (1, 2, 3 of the annual wheel; 0 = the whole school year) and unit
+-- — each school unit the pupil had lessons at, and the municipality over all of them — with the scheduled
+-- and absent minutes (giltig / ogiltig), the absence shares of scheduled time, and the reporting rate
+-- (share of the pupil's scheduled lessons where attendance was registered). Gender from the enrolment of
+-- the same school year, else from the personnummer. Pupil level: stays in the warehouse, never served.
+
+with lessons as (
+    select * from {{ ref('stg_raw__attendance') }}
+),
+
+enrolments as (
+    select * from {{ ref('stg_raw__enrolments') }}
+),
+
+-- Summed once at the finest grain the rest needs; 100 M lessons become ~3 rows per pupil and unit.
+per_unit_and_period as (
+    select
+        pupil_key,
+        school_year,
+        year,
+        school_unit_code,
+        period,
+        any_value(pupil_gender) as pupil_gender,
+        count(*) as lessons,
+        count(*) filter (where reported) as reported_lessons,
+        sum(scheduled_min) as scheduled_min,
+        sum(absent_min) as absent_min,
+        sum(absent_valid_min) as absent_valid_min,
+        sum(absent_invalid_min) as absent_invalid_min
+    from lessons
+    group by all
+),
+
+-- The whole school year (period 0) and the municipality (all the pupil's school units) add up the same
+-- minutes: a pupil who changed school counts at each unit with its own lessons, once in the municipality.
+rolled_up as (
+    select
+        pupil_key,
+        school_year,
+        year,
+        case when grouping(school_unit_code) = 0 then 'skolenhet' else 'kommun' end as level,
+        coalesce(school_unit_code, '{{ var("kommunkod") }}') as unit_code,
+        coalesce(period, 0) as period,
+        any_value(pupil_gender) as pupil_gender,
+        sum(lessons) as lessons,
+        sum(reported_lessons) as reported_lessons,
+        sum(scheduled_min) as scheduled_min,
+        sum(absent_min) as absent_min,
+        sum(absent_valid_min) as absent_valid_min,
+        sum(absent_invalid_min) as absent_invalid_min
+    from per_unit_and_period
+    group by grouping sets (
+        (pupil_key, school_year, year, school_unit_code, period),
+        (pupil_key, school_year, year, school_unit_code),
+        (pupil_key, school_year, year, period),
+        (pupil_key, school_year, year)
+    )
+)
+
+select
+    r.pupil_key,
+    r.school_year,
+    r.year,
+    r.period,
+    r.level,
+    r.unit_code,
+    coalesce(e.gender, r.pupil_gender) as gender,
+    r.lessons,
+    r.reported_lessons,
+    r.scheduled_min,
+    r.absent_min,
+    r.absent_valid_min,
+    r.absent_invalid_min,
+    r.absent_min / r.scheduled_min as absence_share,
+    r.absent_valid_min / r.scheduled_min as valid_absence_share,
+    r.absent_invalid_min / r.scheduled_min as invalid_absence_share,
+    -- "Above 10 %" is strict, compared in whole minutes so that exactly 10 % is not above.
+    r.absent_min * 10 > r.scheduled_min as above_10,
+    r.absent_min * 100 > r.scheduled_min * 15 as above_15,
+    r.absent_min * 2 > r.scheduled_min as above_50,
+    r.reported_lessons / r.lessons as reporting_rate
+from rolled_up as r
+left join enrolments as e
+    on e.pupil_key = r.pupil_key and e.school_year = r.school_year

@@ -1,0 +1,42 @@
+-- Frånvaro per period (served as `attendance_by_period`): per school unit and municipality, school year,
+-- period of the annual wheel (1 July–December, 2 January–March, 3 April–June; 0 the whole school year)
+-- and gender, the pupils' mean absence share (total, giltig, ogiltig), the share of pupils above 10 %,
+-- 15 % and 50 % absence, and beside them the reporting rate. Disclosure-controlled: fewer than 10 pupils
+-- → every figure and n null, status '..'; the gender cells of a unit and period in pairs.
+
+{%- set measures = [
+    'absence_pct', 'valid_absence_pct', 'invalid_absence_pct',
+    'above_10_pct', 'above_15_pct', 'above_50_pct', 'reporting_rate_pct',
+] %}
+
+with cells as (
+    select *, '' as status
+    from {{ ref('int_attendance_cells_aggregated') }}
+),
+
+controlled as (
+    {{ disclosure_control('cells', cell_key=['level', 'unit_code', 'year', 'period'], values=measures) }}
+),
+
+named as (
+    select
+        controlled.*,
+        coalesce(m.municipality_name, u.school_unit_name, 'Skolenhet ' || controlled.unit_code) as unit_name,
+        case controlled.period
+            when 0 then 'Hela läsåret'
+            when 1 then 'Period 1 (juli–december)'
+            when 2 then 'Period 2 (januari–mars)'
+            when 3 then 'Period 3 (april–juni)'
+        end as period_name
+    from controlled
+    left join {{ ref('municipalities') }} as m
+        on controlled.level = 'kommun' and m.municipality_code = controlled.unit_code
+    left join {{ ref('stg_skolverket__school_units') }} as u
+        on controlled.level = 'skolenhet' and u.school_unit_code = controlled.unit_code
+)
+
+select
+    level, unit_code, unit_name, year, school_year, period, period_name, gender, n,
+    {{ measures | join(', ') }},
+    status, min_n
+from named

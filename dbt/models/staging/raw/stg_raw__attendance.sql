@@ -1,0 +1,32 @@
+-- Frånvaro per elev och schemalagd lektion, with the period of the annual wheel (årshjul) the lesson
+-- falls in — 1 = July–December, 2 = January–March, 3 = April–June — and the absent minutes split into
+-- giltig (valid) and ogiltig (invalid).
+
+with source as (
+    select * from {{ source('raw', 'attendance') }}
+),
+
+renamed as (
+    select
+        pupil_key,
+        pupil_gender,
+        school_unit_code,
+        school_year,
+        {{ school_year_end('school_year') }} as year,
+        lesson_date,
+        lesson_start,
+        case
+            when month(lesson_date) >= 7 then 1
+            when month(lesson_date) <= 3 then 2
+            else 3
+        end as period,
+        subject,
+        scheduled_min,
+        absent_min,
+        case when absence_type = 'giltig' then absent_min else 0 end as absent_valid_min,
+        case when absence_type = 'ogiltig' then absent_min else 0 end as absent_invalid_min,
+        reported
+    from source
+)
+
+select * from renamed

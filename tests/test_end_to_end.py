@@ -1,0 +1,175 @@
+"""End to end on the synthetic municipality `liten`: generate, `skolanalys run`, and compare every served
+year-9 indicator with values this test computes itself from the landing files (its own CSV reading and its
+own meritvärde and eligibility rules, written from domain.md) — and look for personnummer everywhere."""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from skolanalys.synth import generate
+from tests.conftest import run_skolanalys, skolanalys_env
+
+POINTS = {"A": 20.0, "B": 17.5, "C": 15.0, "D": 12.5, "E": 10.0, "F": 0.0, "-": 0.0}
+CORE = {"SV", "SVA", "EN", "MA"}
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    text = raw.decode("utf-8-sig") if raw.startswith(b"\xef\xbb\xbf") else None
+    if text is None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")
+    first = text.splitlines()[0]
+    reader = csv.DictReader(io.StringIO(text), delimiter=";" if first.count(";") >= first.count(",") else ",")
+    fold = str.maketrans("åäö", "aao")
+    return [{k.strip().lower().translate(fold): (v or "").strip() for k, v in row.items()} for row in reader]
+
+
+def twelve_digits(pnr: str) -> str:
+    digits = pnr.replace("-", "").replace("+", "")
+    return digits if len(digits) == 12 else "20" + digits  # every synthetic pupil is born in the 2000s
+
+
+def pupil_result(rows: list[dict[str, str]]) -> dict:
+    """Merit value and eligibility of one pupil's final grades, from the rules in domain.md."""
+    slots: dict[str, tuple[float, bool]] = {}
+    for r in rows:
+        subject = r["amne"]
+        slot = "SV/SVA" if subject in ("SV", "SVA") else (
+            f"{subject}:{r.get('sprak', '')}" if subject in ("ML", "M1", "M2") else subject)
+        points, passed = POINTS[r["betyg"]], r["betyg"] in "ABCDE"
+        best = slots.get(slot)
+        slots[slot] = (max(points, best[0]), passed or best[1]) if best else (points, passed)
+    pool = sorted((p for s, (p, _) in slots.items() if not s.startswith("M2")), reverse=True)
+    m2 = max((p for s, (p, ok) in slots.items() if s.startswith("M2") and ok), default=0.0)
+    passed_subjects = {r["amne"] for r in rows if r["betyg"] in "ABCDE"}
+    core = bool(passed_subjects & {"SV", "SVA"}) and {"EN", "MA"} <= passed_subjects
+    others = len({s for s, (_, ok) in slots.items() if ok and s not in ("SV/SVA", "EN", "MA")})
+    return {
+        "N15505": sum(pool[:16]) + m2,
+        "any_pass": bool(passed_subjects),
+        "N15419": all(r["betyg"] in "ABCDE" for r in rows),
+        "N15436": core and others >= 5,
+        "N15433": core and others >= 9 and {"BI", "FY", "KE"} <= passed_subjects,
+        "N15434": core and others >= 9 and {"GE", "HI", "RE", "SH"} <= passed_subjects,
+        "N15435": core and others >= 9,
+    }
+
+
+def expected_cells(landing: Path, kommunkod: str) -> dict[tuple, tuple[float, int]]:
+    gender: dict[tuple[str, str], str] = {}
+    for path in sorted((landing / "elever").glob("*.csv")):
+        for r in read_rows(path):
+            kon = {"FLICKA": "K", "K": "K", "POJKE": "M", "M": "M"}.get(r.get("kon", "").upper())
+            pnr = twelve_digits(r["personnummer"])
+            gender[(pnr, r["lasar"])] = kon or ("M" if int(pnr[10]) % 2 else "K")
+    final: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for path in sorted((landing / "betyg").glob("*.csv")):
+        for r in read_rows(path):
+            if r["betygstyp"].lower() == "slutbetyg":
+                final[(twelve_digits(r["personnummer"]), r["lasar"])].append(r)
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for (pnr, lasar), rows in final.items():
+        result = pupil_result(rows)
+        school = Counter(r["skolenhetskod"] for r in rows).most_common(1)[0][0]
+        year = int(lasar[:4]) + 1
+        g = gender.get((pnr, lasar)) or ("M" if int(pnr[10]) % 2 else "K")
+        for unit in (("skolenhet", school), ("kommun", kommunkod)):
+            for cell in ("T", g):
+                groups[(*unit, year, cell)].append(result)
+    cells = {}
+    for (level, unit, year, g), results in groups.items():
+        with_pass = [r["N15505"] for r in results if r["any_pass"]]
+        if with_pass:
+            cells[("N15505", level, unit, year, g)] = (statistics.fmean(with_pass), len(with_pass))
+        for kpi in ("N15419", "N15436", "N15433", "N15434", "N15435"):
+            cells[(kpi, level, unit, year, g)] = (100 * sum(r[kpi] for r in results) / len(results), len(results))
+    return cells
+
+
+@pytest.fixture(scope="module")
+def liten(tmp_path_factory):
+    root = tmp_path_factory.mktemp("liten")
+    landing, data = root / "landing", root / "data"
+    generate("liten", 7, landing, root / "truth.json", kommunkod="1261")
+    result = run_skolanalys(["run"], skolanalys_env(data, landing))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return landing, data, result
+
+
+def test_served_indicators_equal_an_independent_computation_from_the_landing_files(liten):
+    landing, data, _ = liten
+    expected = expected_cells(landing, "1261")
+    con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
+    try:
+        served = {
+            (r[0], r[1], r[2], r[3], r[4]): (r[5], r[6], r[7])
+            for r in con.execute(
+                "select indicator_id, level, unit_code, year, gender, value, n, status from indicator_values "
+                "where source = 'local' and indicator_id in ('N15505','N15419','N15436','N15433','N15434','N15435')"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert set(served) == set(expected)
+    suppressed = shown = 0
+    for key, (value, n) in expected.items():
+        level, unit, year = key[1], key[2], key[3]
+        pair = [expected.get((key[0], level, unit, year, g)) for g in ("K", "M")]
+        pair_small = any(p is None or p[1] < 10 for p in pair)
+        must_hide = n < 10 or (key[4] != "T" and pair_small)
+        got_value, got_n, status = served[key]
+        if must_hide:
+            assert (got_value, got_n, status) == (None, None, ".."), key
+            suppressed += 1
+        else:
+            assert status == "" and got_n == n and got_value == pytest.approx(value), key
+            shown += 1
+    assert shown > 20 and suppressed > 0
+
+
+def test_no_personnummer_of_the_landing_files_in_either_duckdb_file_or_the_output(liten):
+    landing, data, result = liten
+    numbers = set()
+    for kind in ("elever", "betyg", "nationella_prov"):
+        for path in (landing / kind).glob("*.csv"):
+            numbers |= {twelve_digits(r["personnummer"]) for r in read_rows(path)}
+    assert len(numbers) > 100
+    # Look for the ten digits after the century, which every written form contains.
+    pattern = "|".join(sorted({n[2:8] + "[-+]?" + n[8:] for n in numbers}))
+    for name in ("warehouse.duckdb", "serving.duckdb"):
+        con = duckdb.connect(str(data / name), read_only=True)
+        try:
+            columns = con.execute(
+                "select table_schema, table_name, column_name from information_schema.columns "
+                "where data_type = 'VARCHAR'"
+            ).fetchall()
+            for schema, table, column in columns:
+                hits = con.execute(
+                    f'select count(*) from "{schema}"."{table}" where regexp_matches("{column}", ?)', [pattern]
+                ).fetchone()[0]
+                assert hits == 0, f"{name}: {schema}.{table}.{column}"
+        finally:
+            con.close()
+    import re
+
+    assert not re.search(pattern, result.stdout + result.stderr)
+
+
+def test_serving_snapshot_holds_no_pupil_level_table(liten):
+    _, data, _ = liten
+    con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
+    try:
+        columns = {r[0] for r in con.execute("select column_name from information_schema.columns").fetchall()}
+    finally:
+        con.close()
+    assert not columns & {"pupil_key", "personnummer", "respondent_id"}
