@@ -78,7 +78,7 @@ def format_value(value, status: str, unit: str) -> str:
 
 
 def benchmarking() -> pd.DataFrame:
-    return _query("select * from benchmarking order by kpi_group, kpi_id, year", _version())
+    return _query("select * from benchmarking order by kpi_position, year", _version())
 
 
 def reconciliation() -> pd.DataFrame:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-
 # Columns whose values never appear as examples in a check's description (pseudonyms, respondent ids).
 PERSONAL_COLUMNS = {"pupil_key", "respondent_id"}
 

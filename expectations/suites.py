@@ -29,7 +29,7 @@ def _school_unit_and_year(what: str) -> list[tuple[object, str]]:
     return [
         (
             gxe.ExpectColumnValuesToMatchRegex(column="school_unit_code", regex=SCHOOL_UNIT_CODE),
-            f"Skolenhetskoden ska vara Skolverkets åttasiffriga kod. Rätta {what} och lägg filen i landningsmappen igen.",
+            f"Skolenhetskoden ska vara Skolverkets åttasiffriga kod. Rätta {what} och lägg in filen igen.",
         ),
         (
             gxe.ExpectColumnValuesToMatchRegex(column="school_year", regex=SCHOOL_YEAR),

@@ -8,10 +8,8 @@ from expectations.suites import SUITES, Suite
 
 
 def _missing_tables(conn, tables: tuple[str, ...]) -> list[str]:
-    present = {
-        row[0]
-        for row in conn.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()
-    }
+    rows = conn.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()
+    present = {row[0] for row in rows}
     return [f"raw.{t}" for t in tables if t not in present]
 
 
@@ -58,4 +56,3 @@ def build_raw_table_checks(asset_keys: set[dg.AssetKey] | None = None) -> list[d
         for suite in SUITES.values()
         if asset_keys is None or all(dg.AssetKey(["raw", t]) in asset_keys for t in suite.tables)
     ]
-

@@ -22,7 +22,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     asset_keys = {key for asset in assets for key in asset.keys}
     return dg.Definitions(
         assets=assets,
-        # Checks and sensors only for the raw tables defined here (raw.attendance arrives separately).
+        # Checks and sensors only for the raw tables this code location defines.
         asset_checks=build_raw_table_checks(asset_keys),
         sensors=build_landing_sensors(asset_keys),
         jobs=[everything_job, local_job, national_job],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines.assets.serving import SnapshotRejected, publish
+from pipelines.assets.serving import CONTROLLED_CELLS, SERVED_TABLES, SnapshotRejected, publish
 
 
 def _warehouse(path, *, n: int, value: float | None, extra_pupil_table: bool = False):
@@ -17,6 +17,10 @@ def _warehouse(path, *, n: int, value: float | None, extra_pupil_table: bool = F
         f"'1261' as unit_code, 2024 as year, 'T' as gender, {value if value is not None else 'null'}::double "
         f"as value, {n} as n, '' as status, 'local' as source, 10 as min_n"
     )
+    for name, mart in SERVED_TABLES.items():  # the other served marts: present and empty
+        cells = ", ".join(f"null::double as {c}" for c in CONTROLLED_CELLS.get(name, []))
+        con.execute(f"create table if not exists {mart} as select {cells + ', ' if cells else ''}"
+                    "0 as n, 10 as min_n limit 0")
     return con
 
 
@@ -24,7 +28,9 @@ def test_a_good_snapshot_replaces_the_old_one(tmp_path):
     serving = tmp_path / "serving.duckdb"
     con = _warehouse(tmp_path / "warehouse.duckdb", n=25, value=231.5)
     counts = publish(con, serving, {"published_at": "2026-11-23T02:00:00"})
-    assert counts == {"indicator_values": 1, "indicators": 1, "snapshot_info": 1}
+    assert counts["indicator_values"] == 1 and counts["indicators"] == 1 and counts["snapshot_info"] == 1
+    assert counts["survey_results"] == 0
+    assert set(counts) == {*SERVED_TABLES, "snapshot_info"}
     assert not (tmp_path / "serving.duckdb.new").exists()
 
 

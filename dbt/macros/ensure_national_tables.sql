@@ -6,7 +6,7 @@
     create schema if not exists skolverket;
     create schema if not exists national;
     create table if not exists kolada.kpi_config (kpi_id varchar, title varchar, unit varchar,
-        higher_is_better boolean, kpi_group varchar, ou_data boolean);
+        higher_is_better boolean, kpi_group varchar, ou_data boolean, position integer);
     create table if not exists kolada."values" (kpi_id varchar, municipality_code varchar, year integer,
         gender varchar, value double, status varchar, count integer, fetched_at timestamp, origin varchar);
     create table if not exists kolada.municipality_groups (group_id varchar, year integer, home_code varchar,

@@ -52,9 +52,9 @@ def kolada_kpi_config(warehouse: DuckDBResource) -> dg.MaterializeResult:
     config = kolada_api.load_kpi_config()
     frame = pl.DataFrame(
         [{"kpi_id": k.id, "title": k.title, "unit": k.unit, "higher_is_better": k.higher_is_better,
-          "kpi_group": k.group, "ou_data": k.ou_data} for k in config],
+          "kpi_group": k.group, "ou_data": k.ou_data, "position": i} for i, k in enumerate(config, start=1)],
         schema={"kpi_id": pl.Utf8, "title": pl.Utf8, "unit": pl.Utf8, "higher_is_better": pl.Boolean,
-                "kpi_group": pl.Utf8, "ou_data": pl.Boolean},
+                "kpi_group": pl.Utf8, "ou_data": pl.Boolean, "position": pl.Int32},
     )
     with warehouse.get_connection() as conn:
         replace_table(conn, "kolada.kpi_config", frame)

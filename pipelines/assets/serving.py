@@ -28,7 +28,21 @@ SERVED_TABLES: dict[str, str] = {
     "attendance_by_period": "marts.attendance_by_period",
 }
 # Columns that would mean pupil-level data: a snapshot containing one is never published.
-FORBIDDEN_COLUMNS = {"pupil_key", "personnummer", "pupil_gender", "fornamn", "efternamn"}
+FORBIDDEN_COLUMNS = {"pupil_key", "personnummer", "pupil_gender", "fornamn", "efternamn", "respondent_id"}
+# Served cell tables besides indicator_values: their value columns must be null below min_n.
+CONTROLLED_CELLS = {
+    "grade_test_discrepancy": ["share_higher", "share_same", "share_lower"],
+    "survey_results": ["share_positive", "index_value"],
+    "attendance_by_period": [
+        "absence_pct",
+        "valid_absence_pct",
+        "invalid_absence_pct",
+        "above_10_pct",
+        "above_15_pct",
+        "above_50_pct",
+        "reporting_rate_pct",
+    ],
+}
 
 
 class SnapshotRejected(Exception):
@@ -60,6 +74,11 @@ def verify_snapshot(path: Path) -> dict[str, int]:
             "select count(*) from indicator_values where source = 'local' and value is not null "
             "and (coalesce(n, 0) < min_n or min_n < 5)"
         ).fetchall()[0][0]
+        for table, values in ((t, v) for t, v in CONTROLLED_CELLS.items() if t in tables):
+            shown = " or ".join(f"{v} is not null" for v in values)
+            leaked += con.execute(
+                f"select count(*) from {table} where ({shown}) and (coalesce(n, 0) < min_n or min_n < 5)"
+            ).fetchall()[0][0]
         if leaked:
             raise SnapshotRejected(f"{leaked} värden från färre än 10 elever (5 svarande) är inte röjandekontrollerade")
         return {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in sorted(tables)}

@@ -19,25 +19,32 @@ raw.attendance — one row per pupil and scheduled lesson (key: pupil_key, lesso
 | source_line | bigint | line in that file, as a text editor counts (header included) |
 
 Every row satisfies the contract (docs/contracts.md); rows that do not are in raw.quarantine (kind
-`franvaro`). A GX suite must not pull this table into pandas whole (100 M rows): validate aggregates, a
+`franvaro`) with file, line, first failing column, every reason and the row (personnummer masked). A GX
+suite must not pull this table into pandas whole (100 M rows): validate aggregates computed in DuckDB, a
 sample, or the rows of the latest files (source_file_hash in raw.loaded_files).
 
-How a file is loaded (AttendanceLoader, driven by folder.sync_folder and the ledger):
-- Only files whose content hash is not in the ledger are read: a nightly file adds its own rows, appended
-  to raw.attendance, and nothing else is read or rewritten. Appending file by file keeps a file's rows
-  together in DuckDB's row groups, so the min/max zone maps of lesson_date partition the table by the
-  months the files cover: the correction step below scans only the row groups of the new file's dates.
+How a file is loaded (AttendanceLoader, driven by folder.sync_folder and the ledger raw.loaded_files):
+- Partitioning: only files whose content hash is not in the ledger are read, and each appends its own rows
+  to raw.attendance in one transaction; nothing else is read or rewritten. Appending file by file keeps a
+  file's rows together in DuckDB's row groups, so the min/max zone maps of lesson_date partition the table
+  by the months the files cover (one file a month from the school systems): the correction step below
+  scans only the row groups of the new file's dates, not the school year.
 - The file is never read into Python. DuckDB reads it line by line (one text column, so every physical
-  line keeps its line number and a ragged or blank line cannot derail the parser), splits the fields and
-  validates them in SQL. Pass 1 groups by personnummer: row counts, date range and the rejected rows with
-  their reasons. The keyed hash is computed in Python once per distinct personnummer (~one per pupil) and
-  joined back in pass 2, which inserts the valid rows straight into raw.attendance. A third pass runs only
-  when needed: to fetch the rows of invalid personnummer or of duplicate keys for the quarantine.
+  line keeps its line number and a ragged, blank or half-quoted line cannot derail the parser), splits the
+  fields and validates them in SQL.
+- Pass 1 reads two fields: rows and date range per distinct personnummer. The keyed hash is computed in
+  Python once per distinct personnummer (about one per pupil; sources/personnummer.py) and joined back in
+  pass 2, which validates every row and inserts the valid ones straight into raw.attendance. Pass 3 runs
+  only for a file with rejected rows (contract, personnummer or duplicate key), to write the quarantine.
+  sync_folder runs pass 1 of the next file on a second connection while this one is written: a gzip
+  stream keeps one core busy, so two files in flight use both.
 - Corrections: rows of earlier files with the same key as a row of the new file are deleted (counted per
   earlier file for the ledger); a key twice within the file keeps its first line, the rest are quarantined.
 - gzip and UTF-8 (with or without BOM) are read by DuckDB directly; cp1252 files are first transcoded to a
   temporary UTF-8 file in 1 MiB blocks (so is a file that turns out not to be UTF-8 after its first MiB).
-- DuckDB runs with a memory limit (spilling to its temp directory beyond it) and two threads.
+  A file without a required column is not loaded at all (a warning every run until it is replaced).
+- DuckDB runs with a memory limit (spilling to its temp directory beyond it) and two threads: peak RSS
+  stays near 1.2 GiB whatever the file size (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ import codecs
 import gzip
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -89,7 +96,7 @@ SCHEMA = {
     "source_file_hash": "varchar",
     "source_line": "bigint",
 }
-KEY = ("pupil_key", "lesson_date", "lesson_start")
+KEY = ("pupil_key", "lesson_date", "lesson_start")  # a later file's row replaces an earlier one's
 SAMPLE_BYTES = 1 << 20
 BOM = b"\xef\xbb\xbf"
 LINE_DELIMITER = "\x01"  # a byte no export contains: DuckDB then hands over each line whole
@@ -170,18 +177,62 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def checked_rows_sql(source: Path, compression: str, fmt: FileFormat) -> str:
-    """One row per data line: the contract fields, their typed values, and the reasons a row is rejected."""
+def lines_sql(source: Path, compression: str, fmt: FileFormat) -> str:
+    """(line_no, line) per data line. DuckDB reads each line as one text value, so its line number is exact
+    and a ragged, blank or half-quoted line cannot derail the parser."""
     sep = fmt.separator
-    fields = ",\n".join(
-        f"nullif(trim(p[{fmt.positions[c]}], ' \t'), '') as {c}" if c in fmt.positions else f"null::varchar as {c}"
-        for c in COLUMNS
+    return f"""
+    select ordinality as line_no, line
+    from read_csv({_literal(str(source))}, columns = {{'line': 'VARCHAR'}}, header = false,
+                  delim = '{LINE_DELIMITER}', quote = '', escape = '', auto_detect = false,
+                  compression = '{compression}') with ordinality
+    -- Blank lines, and lines of only separators (Excel's empty rows), are not data rows.
+    where ordinality > {fmt.header_line} and line is not null
+      and (left(line, 1) not in ('{sep}', ' ', '"', '\t') or not regexp_full_match(line, '[ \t{sep}"]*'))
+"""
+
+
+def _needs_care(line: str = "line") -> str:
+    return f"(contains({line}, '\"') or contains({line}, ' ') or contains({line}, '\t'))"
+
+
+def _fields_list(sep: str) -> str:
+    """The fields of `line`: plain lines split on the separator; a line with quotes goes through a
+    quote-aware pattern, and only a line with blanks pays for trimming its fields."""
+    return f"""case
+        when contains(line, '"') then list_transform(
+            regexp_extract_all(line || '{sep}', '("(?:[^"]|"")*"|[^{sep}"]*){sep}', 1),
+            lambda f: trim(case when f[1] = '"' then replace(f[2:-2], '""', '"') else f end))
+        when {_needs_care()} then list_transform(string_split(line, '{sep}'), lambda f: trim(f, ' \t'))
+        else string_split(line, '{sep}')
+    end"""
+
+
+def _light_field(fmt: FileFormat, column: str) -> str:
+    """One field without splitting the whole line (pass 1), the careful way only where needed."""
+    position, sep = fmt.positions[column], fmt.separator
+    return (
+        f"nullif(case when {_needs_care()} then ({_fields_list(sep)})[{position}] "
+        f"else split_part(line, '{sep}', {position}) end, '')"
     )
+
+
+def _field(fmt: FileFormat, column: str) -> str:
+    return f"nullif(p[{fmt.positions[column]}], '')" if column in fmt.positions else "null::varchar"
+
+
+def checked_rows_sql(source: Path, compression: str, fmt: FileFormat) -> str:
+    """Every data line: the contract fields as text, their typed values, and why a row is rejected (null
+    reason: the row satisfies the contract, apart from the personnummer, which is checked in Python).
+
+    Written for speed on 100 M lines: short regular expressions, trimming only where a line has blanks,
+    and the reason text built only for the rare rejected row.
+    """
 
     def reason(flag: str, column: str, text: str) -> str:
         return f"case when {flag} then '{text} (värde: ''' || coalesce({column}, '') || ''')' end"
 
-    rules = [  # (flag, column, reason) in contract order; the personnummer is checked in Python
+    rules = [  # (flag, column, reason) in contract order
         ("bad_school", "skolenhetskod", "skolenhetskod ska vara 8 siffror"),
         ("bad_date", "datum", "datum ska vara ett datum ÅÅÅÅ-MM-DD"),
         ("bad_start", "lektion_start", "lektionsstart ska skrivas TT:MM, t.ex. 08:15"),
@@ -190,41 +241,30 @@ def checked_rows_sql(source: Path, compression: str, fmt: FileFormat) -> str:
         ("bad_type", "franvarotyp", "frånvarotyp ska vara tom utan frånvaro, annars giltig eller ogiltig"),
         ("bad_reported", "rapporterad", "rapporterad ska vara ja eller nej"),
     ]
+    fields = ",\n        ".join(f"{_field(fmt, c)} as {c}" for c in COLUMNS)
+    any_bad = " or ".join(flag for flag, _, _ in rules)
     first_bad = " ".join(f"when {flag} then '{column}'" for flag, column, _ in rules)
     reasons = ", ".join(reason(flag, column, text) for flag, column, text in rules)
-    raw = ", ".join(f"'{MASK}'" if c == "personnummer" else f"coalesce({c}, '')" for c in COLUMNS)
-    digits = "'0123456789'"
     return f"""
-with lines as (
-    select ordinality as line_no, line
-    from read_csv({_literal(str(source))}, columns = {{'line': 'VARCHAR'}}, header = false,
-                  delim = '{LINE_DELIMITER}', quote = '', escape = '', auto_detect = false,
-                  compression = '{compression}') with ordinality
-    where ordinality > {fmt.header_line} and trim(coalesce(line, ''), ' \t{sep}"') <> ''
-),
+with lines as ({lines_sql(source, compression, fmt)}),
 split as (
-    -- Plain lines split on the separator; a line with quotes goes through a quote-aware pattern.
-    select line_no, case
-        when contains(line, '"') then list_transform(
-            regexp_extract_all(line || '{sep}', '("(?:[^"]|"")*"|[^{sep}"]*){sep}', 1),
-            lambda f: case when f[1] = '"' then replace(f[2:-2], '""', '"') else f end)
-        else string_split(line, '{sep}')
-    end as p
+    select line_no, {_fields_list(fmt.separator)} as p
     from lines
 ),
 fields as (
     select line_no, len(p) as n_fields,
-{fields}
+        {fields}
     from split
 ),
 typed as (
     select *,
-        case when length(datum) = 10 then try_strptime(datum, '%Y-%m-%d')::date end as lesson_date,
+        case when length(datum) = 10 and datum[5] = '-' and datum[8] = '-' then try_cast(datum as date) end
+            as lesson_date,
         case when regexp_full_match(lektion_start, '([01]?[0-9]|2[0-3]):[0-5][0-9]')
-             then strptime(lektion_start, '%H:%M')::time end as lesson_start,
-        case when ltrim(schemalagd_tid_min, {digits}) = '' then try_cast(schemalagd_tid_min as integer) end
+             then try_cast(lektion_start as time) end as lesson_start,
+        case when regexp_full_match(schemalagd_tid_min, '[0-9]{{1,6}}') then schemalagd_tid_min::integer end
             as scheduled_min,
-        case when ltrim(franvaro_min, {digits}) = '' then try_cast(franvaro_min as integer) end as absent_min,
+        case when regexp_full_match(franvaro_min, '[0-9]{{1,6}}') then franvaro_min::integer end as absent_min,
         lower(franvarotyp) as absence_type,
         lower(rapporterad) as reported_text
     from fields
@@ -232,11 +272,11 @@ typed as (
 flagged as (
     select *,
         n_fields <> {fmt.n_fields} as bad_fields,
-        not coalesce(length(skolenhetskod) = 8 and ltrim(skolenhetskod, {digits}) = '', false) as bad_school,
+        not coalesce(regexp_full_match(skolenhetskod, '[0-9]{{8}}'), false) as bad_school,
         lesson_date is null as bad_date,
         lesson_start is null as bad_start,
         coalesce(scheduled_min <= 0, true) as bad_scheduled,
-        coalesce(absent_min < 0 or (scheduled_min > 0 and absent_min > scheduled_min), true) as bad_absent,
+        coalesce(absent_min > scheduled_min, absent_min is null) as bad_absent,
         case when absent_min = 0 then absence_type is not null
              when absent_min > 0 then coalesce(absence_type not in ('giltig', 'ogiltig'), true)
              else coalesce(absence_type not in ('giltig', 'ogiltig'), false) end as bad_type,
@@ -244,34 +284,59 @@ flagged as (
     from typed
 )
 select
-    line_no, personnummer, skolenhetskod, lesson_date, lesson_start, upper(amne) as subject, scheduled_min,
-    absent_min, absence_type, reported_text = 'ja' as reported,
+    line_no, {", ".join(COLUMNS)},
+    lesson_date, lesson_start, upper(amne) as subject, scheduled_min, absent_min, absence_type,
+    reported_text = 'ja' as reported, bad_fields,
     case when bad_fields then 'rad' {first_bad} end as bad_column,
     case when bad_fields then 'raden har ' || n_fields || ' fält men rubrikraden {fmt.n_fields}'
-         else nullif(concat_ws('; ', {reasons}), '') end as reason,
-    -- The row as the contract's columns, personnummer masked; a misaligned row shows nothing (its fields
-    -- could hold a name from a dropped column).
-    case when not bad_fields then regexp_replace(concat_ws('{sep}', {raw}), '{PNR_LIKE}', '{MASK}', 'g') end as raw
+         when {any_bad} then concat_ws('; ', {reasons}) end as reason
 from flagged
 """
 
 
-SCHOOL_YEAR_SQL = (
-    "(year(c.lesson_date) - (month(c.lesson_date) < 7)::integer)::varchar || '/' || "
-    "lpad(((year(c.lesson_date) - (month(c.lesson_date) < 7)::integer + 1) % 100)::varchar, 2, '0')"
-)
+def raw_row_sql(alias: str) -> str:
+    """The quarantined row as the contract's columns, personnummer masked (also any number shaped like one).
+
+    Null for a row with the wrong number of fields: its fields are misaligned and could hold a name from a
+    dropped column. Select it after filtering: it is a regular expression per row.
+    """
+    parts = ", ".join(f"'{MASK}'" if c == "personnummer" else f"coalesce({alias}.{c}, '')" for c in COLUMNS)
+    masked = f"regexp_replace(concat_ws(';', {parts}), '{PNR_LIKE}', '{MASK}', 'g')"
+    return f"case when not {alias}.bad_fields then {masked} end"
+
+
+def school_year_sql(first: date | None, last: date | None) -> str:
+    """The läsår (July–June) of c.lesson_date as constants for the file's date range: cheaper than string
+    arithmetic on every row."""
+    if first is None or last is None:
+        return "null::varchar"
+    start, end = first.year - (first.month < 7), last.year - (last.month < 7)
+    whens = " ".join(
+        f"when c.lesson_date < date '{y + 1}-07-01' then '{y}/{(y + 1) % 100:02d}'" for y in range(start, end + 1)
+    )
+    return f"case {whens} end"
+
+
+KEY_HASH = f"hash({', '.join(KEY)})"
 
 
 @dataclass
 class Staged:
-    """What pass 1 left in temp tables for one file, for `write`."""
+    """What pass 1 found in one file, for `write` (possibly on another connection: nothing in temp tables)."""
 
     name: str
-    checked_sql: str
+    fmt: FileFormat
+    source: Path  # the file itself, or its UTF-8 transcoding
+    compression: str
     rows_in: int
-    first_date: date | None
+    first_date: date | None  # the range of the file's dates: where its keys can meet earlier rows
     last_date: date | None
+    keys: pl.DataFrame  # pnr → pupil_key, pupil_gender, pnr_error; held in memory, never written
     workdir: Path
+
+    @property
+    def checked_sql(self) -> str:
+        return checked_rows_sql(self.source, self.compression, self.fmt)
 
 
 class AttendanceLoader:
@@ -294,7 +359,7 @@ class AttendanceLoader:
         columns = ", ".join(f"null::{t} as {c}" for c, t in SCHEMA.items())
         return ensure_raw_table(conn, TABLE, f"select {columns} limit 0", ledger)
 
-    # Pass 1 -----------------------------------------------------------------------------------------
+    # Pass 1, outside the transaction --------------------------------------------------------------------
 
     def read(self, conn: duckdb.DuckDBPyConnection, path: Path, digest: str) -> Staged:
         fmt = sniff(path, self._other_kinds)
@@ -306,59 +371,59 @@ class AttendanceLoader:
                 if fmt.encoding != "utf-8" or "unicode" not in str(exc).lower():
                     raise _file_error(path, exc) from None
             # Valid UTF-8 in the first MiB, not after it: a cp1252 file whose first lines are plain ASCII.
-            return self._profile(conn, path, FileFormat(**{**fmt.__dict__, "encoding": "cp1252"}), workdir)
+            try:
+                return self._profile(conn, path, replace(fmt, encoding="cp1252"), workdir)
+            except duckdb.Error as exc:
+                raise _file_error(path, exc) from None
         except BaseException:
             shutil.rmtree(workdir, ignore_errors=True)
             raise
 
     def _profile(self, conn: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, workdir: Path) -> Staged:
+        """Rows and date range per distinct personnummer (only two fields are read here), and their keys."""
         if fmt.encoding == "utf-8":
             source, compression = path, "gzip" if fmt.gzip else "none"
         else:
             source, compression = transcode_to_utf8(path, fmt.gzip, workdir), "none"
-        checked = checked_rows_sql(source, compression, fmt)
-        try:
-            conn.execute(f"""
-                create or replace temp table attendance_pupils as
-                select personnummer as pnr, count(*) as rows_in,
-                       min(lesson_date) filter (where reason is null) as first_date,
-                       max(lesson_date) filter (where reason is null) as last_date,
-                       list({{'line': line_no, 'column': bad_column,
-                              'reason': regexp_replace(reason, '{PNR_LIKE}', '{MASK}', 'g'), 'raw': raw}})
-                           filter (where reason is not null) as rejected
-                from ({checked}) group by personnummer
-            """)
-        except duckdb.Error as exc:
-            if fmt.encoding == "utf-8" and "unicode" in str(exc).lower():
-                raise
-            raise _file_error(path, exc) from None
-        self._pseudonymise(conn)
-        rows_in, first, last = conn.execute(
-            "select coalesce(sum(rows_in), 0), min(first_date), max(last_date) from attendance_pupils"
-        ).fetchall()[0]
-        return Staged(path.name, checked, int(rows_in), first, last, workdir)
-
-    def _pseudonymise(self, conn: duckdb.DuckDBPyConnection) -> None:
-        """The keyed hash once per distinct personnummer of the file, joined back in SQL."""
-        pnrs = [row[0] for row in conn.execute("select pnr from attendance_pupils").fetchall()]
-        distinct = pl.DataFrame({"pnr": pnrs}, schema={"pnr": pl.Utf8})
-        keys = pseudonymise_column(
-            distinct.with_columns(pl.col("pnr").alias("__pnr")), "__pnr", self._key, reference_year=date.today().year
+        pupils = conn.execute(f"""
+            select pnr, count(*), min(d), max(d)
+            from (
+                select {_light_field(fmt, "personnummer")} as pnr, try_cast({_light_field(fmt, "datum")} as date) as d
+                from ({lines_sql(source, compression, fmt)})
+            )
+            group by all
+        """).fetchall()
+        dates = [d for _, _, first, last in pupils for d in (first, last) if d is not None]
+        return Staged(
+            name=path.name,
+            fmt=fmt,
+            source=source,
+            compression=compression,
+            rows_in=sum(n for _, n, _, _ in pupils),
+            first_date=min(dates, default=None),
+            last_date=max(dates, default=None),
+            keys=self._pseudonymise([pnr for pnr, _, _, _ in pupils]),
+            workdir=workdir,
         )
-        conn.register("attendance_keys_frame", keys.to_arrow())
+
+    def _pseudonymise(self, pnrs: list[str | None]) -> pl.DataFrame:
+        """The keyed hash once per distinct personnummer of the file: (pnr, pupil_key, pupil_gender, pnr_error)."""
+        distinct = pl.DataFrame({"pnr": pnrs, "__pnr": pnrs}, schema={"pnr": pl.Utf8, "__pnr": pl.Utf8})
+        return pseudonymise_column(distinct, "__pnr", self._key, reference_year=date.today().year)
+
+    # Pass 2, the corrections and the quarantine, inside the file's transaction -----------------------------
+
+    def write(self, conn: duckdb.DuckDBPyConnection, staged: Staged, digest: str) -> FileOutcome:
+        conn.register("attendance_keys_frame", staged.keys.to_arrow())
         try:
             conn.execute("create or replace temp table attendance_keys as select * from attendance_keys_frame")
         finally:
             conn.unregister("attendance_keys_frame")
-
-    # Pass 2 and the corrections, inside the file's transaction --------------------------------------
-
-    def write(self, conn: duckdb.DuckDBPyConnection, staged: Staged, digest: str) -> FileOutcome:
-        conn.execute("create or replace temp table attendance_duplicates (line bigint, first_line bigint)")
+        school_year = school_year_sql(staged.first_date, staged.last_date)
         inserted = conn.execute(
             f"""
             insert into {TABLE}
-            select k.pupil_key, k.pupil_gender, c.skolenhetskod, {SCHOOL_YEAR_SQL}, c.lesson_date, c.lesson_start,
+            select k.pupil_key, k.pupil_gender, c.skolenhetskod, {school_year}, c.lesson_date, c.lesson_start,
                    c.subject, c.scheduled_min, c.absent_min, c.absence_type, c.reported, ?, c.line_no
             from ({staged.checked_sql}) c
             join attendance_keys k on c.personnummer = k.pnr
@@ -366,59 +431,63 @@ class AttendanceLoader:
         """,
             [digest],
         ).fetchall()[0][0]
+        conn.execute("create or replace temp table attendance_duplicates (line bigint, first_line bigint)")
         replaced = self._correct(conn, staged, digest) if inserted else {}
-        quarantined = self._quarantine(conn, staged)
-        loaded = inserted - conn.execute("select count(*) from attendance_duplicates").fetchall()[0][0]
-        outcome = FileOutcome(staged.rows_in, loaded, quarantined, replaced)
+        duplicates = conn.execute("select count(*) from attendance_duplicates").fetchall()[0][0]
+        quarantined = self._quarantine(conn, staged) if inserted - duplicates < staged.rows_in else 0
+        outcome = FileOutcome(staged.rows_in, inserted - duplicates, quarantined, replaced)
         if not outcome.balanced:  # a bug, never the data: stop before the ledger records it
-            raise RuntimeError(f"{staged.name}: {staged.rows_in} rader in men {loaded} + {quarantined} ut")
+            raise RuntimeError(f"{staged.name}: {staged.rows_in} rader in men {outcome.rows_loaded} + {quarantined} ut")
         if quarantined:
             outcome.messages.append(f"{staged.name}: {quarantined} av {staged.rows_in} rader i karantän")
         return outcome
 
     def _correct(self, conn: duckdb.DuckDBPyConnection, staged: Staged, digest: str) -> dict[str, int]:
-        """Keys met more than once among the new file's dates: duplicates within the file (its later lines)
-        and rows of earlier files (replaced). Only row groups of the new file's dates are scanned."""
-        in_dates = "lesson_date between ? and ?"
+        """Keys met more than once among the new file's dates: later lines of a key within the file
+        (duplicates) and rows of earlier files (replaced). Zone maps limit the scan to the row groups of the
+        file's dates; hashing the key first keeps the grouping to 8 bytes a row."""
         dates = [staged.first_date, staged.last_date]
         conn.execute(
             f"""
             create or replace temp table attendance_clashes as
+            with candidates as (
+                select {KEY_HASH} as h from {TABLE}
+                where lesson_date between ? and ?
+                group by h having count(*) > 1
+            )
             select pupil_key, lesson_date, lesson_start,
                    list(source_line order by source_line) filter (where source_file_hash = ?) as new_lines,
                    list(source_file_hash) filter (where source_file_hash <> ?) as earlier_files
             from {TABLE}
-            where {in_dates}
+            where lesson_date between ? and ? and {KEY_HASH} in (select h from candidates)
             group by all
-            having count(*) > 1
+            having count(*) > 1 and count(*) filter (where source_file_hash = ?) > 0
         """,
-            [digest, digest, *dates],
+            [*dates, digest, digest, *dates, digest],
         )
         conn.execute("""
-            create or replace temp table attendance_duplicates as
-            select unnest(new_lines[2:]) as line, new_lines[1] as first_line
-            from attendance_clashes where len(new_lines) > 1
+            insert into attendance_duplicates
+            select unnest(new_lines[2:]), new_lines[1] from attendance_clashes where len(new_lines) > 1
         """)
         conn.execute(
             f"""
             delete from {TABLE}
-            where source_file_hash = ? and {in_dates}
+            where source_file_hash = ? and lesson_date between ? and ?
               and source_line in (select line from attendance_duplicates)
         """,
             [digest, *dates],
         )
         replaced = dict(
             conn.execute("""
-            select earlier, count(*) from (
-                select unnest(earlier_files) as earlier from attendance_clashes where len(new_lines) > 0
-            ) group by all
+            select earlier, count(*) from (select unnest(earlier_files) as earlier from attendance_clashes)
+            group by all
         """).fetchall()
         )
         if replaced:
             conn.execute(
                 f"""
                 delete from {TABLE} t using attendance_clashes c
-                where t.source_file_hash <> ? and t.{in_dates} and len(c.new_lines) > 0
+                where t.source_file_hash <> ? and t.lesson_date between ? and ?
                   and t.pupil_key = c.pupil_key and t.lesson_date = c.lesson_date
                   and t.lesson_start = c.lesson_start
             """,
@@ -427,40 +496,28 @@ class AttendanceLoader:
         return replaced
 
     def _quarantine(self, conn: duckdb.DuckDBPyConnection, staged: Staged) -> int:
-        file = _literal(staged.name)
-        # Rows rejected in pass 1, with the personnummer's own reason first when it is invalid too.
-        count = conn.execute(f"""
+        """Pass 3, only for a file with rejected rows: each with its line, first failing column and every
+        reason (the personnummer's first), the row masked."""
+        return conn.execute(f"""
             insert into {QUARANTINE_TABLE}
-            select '{FOLDER}', {file}, r.line,
-                   case when k.pnr_error is not null then 'personnummer' else r.column end,
-                   concat_ws('; ', 'personnummer: ' || k.pnr_error, r.reason), r.raw, current_timestamp
-            from (select pnr, unnest(rejected) as r from attendance_pupils) p
-            join attendance_keys k on p.pnr is not distinct from k.pnr
+            select '{FOLDER}', {_literal(staged.name)}, c.line_no,
+                   case when k.pnr_error is not null then 'personnummer'
+                        when c.reason is not null then c.bad_column else 'nyckel' end,
+                   regexp_replace(concat_ws('; ',
+                       'personnummer: ' || k.pnr_error,
+                       c.reason,
+                       'dubblett: samma elev, datum och lektionsstart som rad ' || d.first_line
+                   ), '{PNR_LIKE}', '{MASK}', 'g'),
+                   {raw_row_sql("c")},
+                   current_timestamp
+            from ({staged.checked_sql}) c
+            left join attendance_keys k on c.personnummer is not distinct from k.pnr
+            left join attendance_duplicates d on d.line = c.line_no
+            where c.reason is not null or k.pnr_error is not null or d.line is not null
         """).fetchall()[0][0]
-        # Rows whose only fault is the personnummer, and later lines of a duplicate key: read again (rare).
-        needs_pass_3 = conn.execute("""
-            select (select count(*) from attendance_duplicates) + (
-                select count(*) from attendance_pupils p join attendance_keys k on p.pnr is not distinct from k.pnr
-                where k.pnr_error is not null and p.rows_in > coalesce(len(p.rejected), 0))
-        """).fetchall()[0][0]
-        if needs_pass_3:
-            count += conn.execute(f"""
-                insert into {QUARANTINE_TABLE}
-                select '{FOLDER}', {file}, c.line_no,
-                       case when d.line is not null then 'nyckel' else 'personnummer' end,
-                       case when d.line is not null
-                            then 'dubblett: samma elev, datum och lektionsstart som rad ' || d.first_line
-                            else 'personnummer: ' || k.pnr_error end,
-                       c.raw, current_timestamp
-                from ({staged.checked_sql}) c
-                left join attendance_keys k on c.personnummer is not distinct from k.pnr
-                left join attendance_duplicates d on d.line = c.line_no
-                where c.reason is null and (k.pnr_error is not null or d.line is not null)
-            """).fetchall()[0][0]
-        return count
 
     def cleanup(self, conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:
-        for table in ("attendance_pupils", "attendance_keys", "attendance_clashes", "attendance_duplicates"):
+        for table in ("attendance_keys", "attendance_clashes", "attendance_duplicates"):
             conn.execute(f"drop table if exists {table}")
         shutil.rmtree(staged.workdir, ignore_errors=True)
 

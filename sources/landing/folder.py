@@ -4,7 +4,8 @@
 loads only files whose content it has not seen, each in one transaction with its ledger row, in order of
 modification time, so a corrected export dropped later replaces the rows of the same key in earlier files.
 A file that has left the folder is marked `removed` in the ledger and its rows stay. Running it twice on
-the same folder changes nothing.
+the same folder changes nothing. The next new file is read (the loader's first pass) while the current one
+is written, on a second connection.
 
 `read_folder` reads a whole folder of a polars kind into memory without the warehouse (for tests and
 one-off checks of a folder).
@@ -12,7 +13,9 @@ one-off checks of a folder).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -94,8 +97,10 @@ def read_folder(folder: Path, kind: Kind, key: bytes, *, other_kinds: list[Kind]
 
 
 class FileLoader(Protocol):
-    """Loads one kind's files into its raw table. `read` runs outside any transaction and may be retried
-    (e.g. with another encoding); `write` runs inside the file's transaction and must not commit."""
+    """Loads one kind's files into its raw table. `read` runs outside any transaction, on a second
+    connection in a worker thread (so it must not leave state in temp tables), and may retry (e.g. with
+    another encoding); `write` runs on the main connection inside the file's transaction, must not commit,
+    and `cleanup` follows it on the main connection."""
 
     folder: str  # landing sub-folder = the ledger's and the quarantine's kind
     table: str  # raw table, e.g. raw.attendance
@@ -131,7 +136,15 @@ def sync_folder(conn: duckdb.DuckDBPyConnection, folder: Path, loader: FileLoade
     ledger = Ledger(conn, loader.folder)
     sync.warnings += loader.prepare(conn, ledger)
     known = ledger.entries()
-    present: dict[str, str] = {}  # hash → name of the file in the folder
+    present, new = _survey(folder, known, sync)
+    _mark_removed_and_restored(ledger, known, present, loader, sync)
+    _load_new_files(conn, ledger, loader, new, sync)
+    return sync
+
+
+def _survey(folder: Path, known: dict, sync: FolderSync) -> tuple[dict[str, str], list[tuple[Path, str]]]:
+    """The folder's files by content: hash → name of the files present, and the files not loaded yet."""
+    present: dict[str, str] = {}
     new: list[tuple[Path, str]] = []
     for path in landing_files(folder):
         digest = content_hash(path)
@@ -145,7 +158,10 @@ def sync_folder(conn: duckdb.DuckDBPyConnection, folder: Path, loader: FileLoade
         elif known[digest].file_name != path.name:
             sync.identical.append((path.name, known[digest].file_name))
             sync.notes.append(f"{path.name}: identisk med den redan inlästa {known[digest].file_name}")
+    return present, new
 
+
+def _mark_removed_and_restored(ledger: Ledger, known: dict, present: dict, loader: FileLoader, sync: FolderSync):
     for digest, entry in known.items():
         if digest not in present and entry.state != REMOVED:
             ledger.set_state(digest, REMOVED)
@@ -159,29 +175,55 @@ def sync_folder(conn: duckdb.DuckDBPyConnection, folder: Path, loader: FileLoade
             sync.restored.append(entry.file_name)
             sync.notes.append(f"{present[digest]}: finns i {loader.folder}/ igen (raderna låg kvar)")
 
-    for path, digest in new:
-        staged = None
-        try:
-            staged = loader.read(conn, path, digest)
-            conn.begin()
+
+def _load_new_files(
+    conn: duckdb.DuckDBPyConnection, ledger: Ledger, loader: FileLoader, new: list[tuple[Path, str]], sync: FolderSync
+) -> None:
+    """Each new file in its own transaction, in order. The next file is read on a second connection while
+    the current one is written: reading a gzip file keeps one core busy, so the two overlap on two cores."""
+    if not new:
+        return
+    reader = conn.cursor()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-read")
+    pending = pool.submit(loader.read, reader, *new[0])
+    try:
+        for i, (path, digest) in enumerate(new):
             try:
-                outcome = loader.write(conn, staged, digest)
-                ledger.record(digest, path.name, outcome)
-                conn.commit()
-            except BaseException:
-                conn.rollback()
-                raise
-        except LandingFileError as exc:
-            sync.unreadable.append(path.name)
-            sync.warnings.append(str(exc))
-            continue
-        finally:
+                staged = pending.result()
+            except LandingFileError as exc:
+                staged = None
+                sync.unreadable.append(path.name)
+                sync.warnings.append(str(exc))
+            pending = pool.submit(loader.read, reader, *new[i + 1]) if i + 1 < len(new) else None
             if staged is not None:
-                loader.cleanup(conn, staged)
-        sync.loaded.append((path.name, outcome))
-        sync.warnings.extend(outcome.messages)
-        if outcome.replaced:
-            names = ledger.names(list(outcome.replaced))
-            corrected = ", ".join(f"{names[h]} ({n} rader)" for h, n in sorted(outcome.replaced.items()))
-            sync.notes.append(f"{path.name}: ersätter rader med samma nyckel i {corrected}")
-    return sync
+                _write(conn, ledger, loader, path, digest, staged, sync)
+    finally:
+        if pending is not None:  # a write failed: let the read ahead finish and clean up after it
+            with contextlib.suppress(Exception):
+                loader.cleanup(conn, pending.result())
+        pool.shutdown()
+        reader.close()
+
+
+def _write(conn, ledger: Ledger, loader: FileLoader, path: Path, digest: str, staged: object, sync: FolderSync):
+    try:
+        conn.begin()
+        try:
+            outcome = loader.write(conn, staged, digest)
+            ledger.record(digest, path.name, outcome)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+    except LandingFileError as exc:
+        sync.unreadable.append(path.name)
+        sync.warnings.append(str(exc))
+        return
+    finally:
+        loader.cleanup(conn, staged)
+    sync.loaded.append((path.name, outcome))
+    sync.warnings.extend(outcome.messages)
+    if outcome.replaced:
+        names = ledger.names(list(outcome.replaced))
+        corrected = ", ".join(f"{names[h]} ({n} rader)" for h, n in sorted(outcome.replaced.items()))
+        sync.notes.append(f"{path.name}: ersätter rader med samma nyckel i {corrected}")

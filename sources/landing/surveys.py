@@ -205,17 +205,18 @@ def read_survey_folder(folder: Path) -> SurveyLoad:
         load.messages.extend(result.messages)
         return result.rows.with_columns(pl.lit(digest).alias("source_file_hash")) if result.rows.height else None
 
-    catalogues = [(p, survey_of_catalogue(p)) for p in files]
-    question_frames = [f for p, s in catalogues if s is not None and (f := read(p, questions_kind(s), s)) is not None]
+    # (file, its survey if it is a question catalogue, else None): catalogues first, answers against them.
+    classified = [(p, survey_of_catalogue(p)) for p in files]
+    question_frames = [f for p, s in classified if s is not None and (f := read(p, questions_kind(s), s)) is not None]
     load.questions, superseded = _latest_per_key(question_frames, QUESTIONS, load.questions)
     kind = answers_kind(load.questions)
-    answer_frames = [f for p, s in catalogues if s is None and (f := read(p, kind, None)) is not None]
+    answer_frames = [f for p, s in classified if s is None and (f := read(p, kind, None)) is not None]
     load.answers, superseded_answers = _latest_per_key(answer_frames, ANSWERS, load.answers)
     load.superseded_rows = superseded + superseded_answers
     quarantines = [r.quarantine for r in load.results if r.quarantine.height]
     if quarantines:
         load.quarantine = pl.concat(quarantines)
-    if any(s is None for _, s in catalogues) and not any(s is not None for _, s in catalogues):
+    if any(s is None for _, s in classified) and not any(s is not None for _, s in classified):
         load.messages.append(f"{FOLDER}/: ingen frågekatalog (<enkät>_fragor.csv) hittades; svaren kan inte läsas")
     return load
 

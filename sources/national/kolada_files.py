@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from sources.national.codes import quarantine_where
+from sources.national.kolada_api import GENDERS, KNOWN_STATUSES, RIKET, VALUES_SCHEMA
 from sources.result import QUARANTINE_SCHEMA, LoadResult
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "reference"
@@ -24,19 +25,8 @@ MUNICIPALITIES_FILE = KOLADA_DIR / "oj_grundskola_municipalities.txt"
 OJ_MUNICIPALITY_FILE = KOLADA_DIR / "oj_grundskola_2016_2019_by_municipality.json"
 OJ_RIKET_FILE = KOLADA_DIR / "oj_grundskola_2016_2019_riket.json"
 
-RIKET = "0000"
-GENDERS = ("T", "K", "M")
-STATUSES = ("", "Missing", "Privacy", "Not applicable")
-
-VALUES_SCHEMA = {
-    "kpi_id": pl.Utf8,
-    "municipality_code": pl.Utf8,
-    "year": pl.Int32,
-    "gender": pl.Utf8,
-    "value": pl.Float64,
-    "status": pl.Utf8,
-    "count": pl.Int32,
-}
+# One shape for Kolada values whether they come from the API or from the shipped files.
+STATUSES = KNOWN_STATUSES
 
 _KPI = r"^[A-Z]\d{5}$"
 _CODE = r"^\d{4}$"

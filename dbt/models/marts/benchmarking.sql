@@ -38,6 +38,7 @@ select
     config.title as kpi_title,
     config.unit,
     config.kpi_group,
+    config.position as kpi_position,
     own.higher_is_better,
     own.municipality_code,
     own.year,

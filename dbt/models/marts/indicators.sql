@@ -13,7 +13,7 @@ kolada as (
         higher_is_better,
         title || '. Källa: Kolada (RKA).' as description,
         'kolada' as source,
-        1000 + row_number() over (order by kpi_group, kpi_id) as sort_order
+        1000 + position as sort_order
     from {{ ref('stg_kolada__kpi_config') }}
     where kpi_id not in (select indicator_id from own)
 )

@@ -1,0 +1,397 @@
+"""Attendance (franvaro/) at the door and in the indicators.
+
+The loader is tested on hand-written files: every contract rule quarantines its row with the right line
+and reason, rows in = loaded + quarantined, encodings and separators read alike, no personnummer anywhere.
+The indicators are checked end to end (`skolanalys run`, once for the module) against shares computed by
+hand in this file from the same lessons, not by the code under test.
+"""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from sources.landing.attendance import AttendanceLoader, sniff
+from sources.landing.csvfile import LandingFileError
+from sources.landing.folder import sync_folder
+from sources.landing.kinds import POLARS_KINDS
+from tests.conftest import TEST_KEY, make_pnr, pupil_key, run_skolanalys, skolanalys_env, write_landing_csv
+
+KEY = TEST_KEY.encode()
+HEADER = [
+    "personnummer",
+    "fornamn",
+    "skolenhetskod",
+    "datum",
+    "lektion_start",
+    "amne",
+    "schemalagd_tid_min",
+    "franvaro_min",
+    "franvarotyp",
+    "rapporterad",
+]
+SCHOOL = "11110001"
+
+
+def pnr(i: int, female: bool = True, form: str = "12-dash") -> str:
+    return make_pnr(date(2012, 1 + i % 12, 1 + i % 28), 500 + i, female, form)
+
+
+def lesson(p: str, day: str, start: str = "08:15", scheduled=60, absent=0, kind="", reported="ja", name="Anna"):
+    return [p, name, SCHOOL, day, start, "MA", scheduled, absent, kind, reported]
+
+
+def load(folder: Path, conn: duckdb.DuckDBPyConnection | None = None):
+    conn = conn or duckdb.connect()
+    return conn, sync_folder(conn, folder, AttendanceLoader(KEY, other_kinds=POLARS_KINDS))
+
+
+def quarantine(conn) -> dict[int, tuple[str, str, str]]:
+    rows = conn.execute("select line, \"column\", reason, raw from raw.quarantine where kind = 'franvaro'").fetchall()
+    return {line: (column, reason, raw) for line, column, reason, raw in rows}
+
+
+# At the door ---------------------------------------------------------------------------------------------
+
+
+def test_every_contract_rule_quarantines_its_row_with_line_and_reason(tmp_path):
+    good, other, luhn_bad = pnr(1), pnr(2, female=False), "20120101-1235"
+    rows = [
+        lesson(good, "2024-09-02"),  # line 2
+        None,  # line 3: a blank line is not a row, but it is a line
+        lesson(other, "2024-09-02", absent=60, kind="giltig"),  # 4
+        lesson(luhn_bad, "2024-09-02"),  # 5
+        [good, "Anna", "1234", "2024-09-03", "08:15", "MA", 60, 0, "", "ja"],  # 6 school unit
+        lesson(good, "2024-13-01"),  # 7 date
+        lesson(good, "2024-09-04", start="25:00"),  # 8 time
+        lesson(good, "2024-09-05", scheduled=0),  # 9 scheduled time
+        lesson(good, "2024-09-06", scheduled=40, absent=50, kind="ogiltig"),  # 10 more absent than scheduled
+        lesson(good, "2024-09-09", absent=0, kind="giltig"),  # 11 a type without absence
+        lesson(good, "2024-09-10", absent=10, kind=""),  # 12 absence without a type
+        lesson(good, "2024-09-11", reported="kanske"),  # 13
+        [*lesson(good, "2024-09-12"), "extra"],  # 14 one field too many
+        lesson(good, "2024-09-02", absent=5, kind="ogiltig"),  # 15 same key as line 2
+        lesson("", "2024-09-13"),  # 16 no personnummer
+        lesson(luhn_bad, "2024-02-30"),  # 17 two faults
+        [other, "Anna", SCHOOL, "2024-09-03", " 8:15 ", "ma", "45", "45", "Giltig", "JA"],  # 18 fine
+    ]
+    path = tmp_path / "franvaro" / "sept.csv"
+    path.parent.mkdir()
+    lines = [";".join(HEADER)] + ["" if r is None else ";".join(str(v) for v in r) for r in rows]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+
+    conn, sync = load(path.parent)
+
+    ((name, outcome),) = sync.loaded
+    assert (outcome.rows_in, outcome.rows_loaded, outcome.rows_quarantined) == (16, 3, 13)
+    q = quarantine(conn)
+    assert set(q) == {5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}
+    expected_column = {
+        5: "personnummer",
+        6: "skolenhetskod",
+        7: "datum",
+        8: "lektion_start",
+        9: "schemalagd_tid_min",
+        10: "franvaro_min",
+        11: "franvarotyp",
+        12: "franvarotyp",
+        13: "rapporterad",
+        14: "rad",
+        15: "nyckel",
+        16: "personnummer",
+        17: "personnummer",
+    }
+    assert {line: q[line][0] for line in q} == expected_column
+    assert "Luhn" in q[5][1] and "'1234'" in q[6][1] and "'2024-13-01'" in q[7][1] and "'25:00'" in q[8][1]
+    assert "'kanske'" in q[13][1] and "11 fält" in q[14][1] and "saknas" in q[16][1]
+    assert "dubblett" in q[15][1] and "rad 2" in q[15][1]
+    assert "Luhn" in q[17][1] and "datum" in q[17][1]  # every reason, the personnummer's first
+    assert q[14][2] is None  # a misaligned row is not shown: a name could sit in any of its fields
+    assert all(raw.startswith("<maskerat>;") for line, (_, _, raw) in q.items() if line != 14)
+    loaded = conn.execute(
+        "select source_line, lesson_start::varchar, subject, absent_min, absence_type, reported "
+        "from raw.attendance order by source_line"
+    ).fetchall()
+    assert loaded == [
+        (2, "08:15:00", "MA", 0, None, True),
+        (4, "08:15:00", "MA", 60, "giltig", True),
+        (18, "08:15:00", "MA", 45, "giltig", True),
+    ]
+    ledger = conn.execute("select file_name, state, rows_in, rows_loaded, rows_quarantined from raw.loaded_files")
+    assert ledger.fetchall() == [("sept.csv", "active", 16, 3, 13)]
+    everything = str(conn.execute("select * from raw.quarantine").fetchall()) + str(sync.warnings)
+    assert all(p not in everything and p.replace("-", "") not in everything for p in (good, other, luhn_bad))
+
+
+def _rows(conn) -> list[tuple]:
+    return conn.execute(
+        "select pupil_key, pupil_gender, school_unit_code, school_year, lesson_date, lesson_start, subject, "
+        "scheduled_min, absent_min, absence_type, reported, source_line from raw.attendance order by all"
+    ).fetchall()
+
+
+@pytest.mark.parametrize(
+    "encoding, sep, packed",
+    [("utf-8-sig", ";", False), ("cp1252", ";", False), ("utf-8", ",", True), ("cp1252", ";", True)],
+)
+def test_encodings_separators_and_gzip_read_alike(tmp_path, encoding, sep, packed):
+    rows = [
+        lesson(pnr(i), "2024-10-01", start=start, name="Åsa Öberg") for i in range(3) for start in ("08:15", "09:15")
+    ]
+    reference = write_landing_csv(tmp_path / "ref" / "franvaro" / "a.csv", HEADER, rows)
+    path = write_landing_csv(tmp_path / "x" / "franvaro" / "a.csv", HEADER, rows, encoding=encoding, sep=sep)
+    if packed:
+        path.with_suffix(".csv.gz").write_bytes(gzip.compress(path.read_bytes()))
+        path.unlink()
+    expected, _ = load(reference.parent)
+    conn, sync = load(path.parent)
+    assert not sync.warnings
+    assert _rows(conn) == _rows(expected) and len(_rows(conn)) == 6
+
+
+def test_a_cp1252_file_that_looks_like_utf8_for_its_first_mebibyte_is_read_again(tmp_path):
+    """The encoding is sniffed from the first MiB; an Å after it makes DuckDB fail, and the file is
+    transcoded and read again instead of being rejected."""
+    day = date(2024, 9, 2)
+    rows = [
+        lesson(pnr(i % 50), str(day + timedelta(days=i // 50)), start=f"{8 + i % 50 // 10:02d}:{i % 10 * 5:02d}")
+        for i in range(25_000)
+    ]
+    rows[-1][1] = "Åsa"
+    path = write_landing_csv(tmp_path / "franvaro" / "stor.csv", HEADER, rows, encoding="cp1252")
+    assert path.stat().st_size > 1 << 20 and sniff(path).encoding == "utf-8"
+    conn, sync = load(path.parent)
+    assert not sync.warnings
+    assert sync.loaded[0][1].rows_loaded == 25_000
+
+
+def test_forgiving_headers_and_the_optional_subject(tmp_path):
+    header = [
+        "PersonNummer",
+        "Skolenhetskod ",
+        "Datum",
+        " Lektion_Start",
+        "Schemalagd tid min",
+        "Frånvaro_min",
+        "FRÅNVAROTYP",
+        "Rapporterad",
+    ]
+    path = write_landing_csv(
+        tmp_path / "franvaro" / "a.csv", header, [[pnr(1), SCHOOL, "2024-09-02", "08:15", 60, 0, "", "ja"]]
+    )
+    conn, sync = load(path.parent)
+    assert not sync.warnings
+    assert conn.execute("select subject, scheduled_min from raw.attendance").fetchall() == [(None, 60)]
+
+
+def test_a_file_without_a_required_column_is_not_loaded_and_says_which(tmp_path):
+    path = write_landing_csv(
+        tmp_path / "franvaro" / "a.csv",
+        [h for h in HEADER if h != "franvaro_min"],
+        [[pnr(1), "Anna", SCHOOL, "2024-09-02", "08:15", "MA", 60, "", "ja"]],
+    )
+    conn, sync = load(path.parent)
+    assert sync.unreadable == ["a.csv"] and "kolumn saknas: franvaro_min" in sync.warnings[0]
+    assert conn.execute("select count(*) from raw.loaded_files").fetchall() == [(0,)]
+    # The same file in the next run is tried (and reported) again, until it is replaced.
+    assert load(path.parent, conn)[1].unreadable == ["a.csv"]
+
+
+def test_broken_gzip_is_a_clear_message(tmp_path):
+    folder = tmp_path / "franvaro"
+    folder.mkdir()
+    (folder / "trasig.csv.gz").write_bytes(b"\x1f\x8b" + b"not gzip at all")
+    with pytest.raises(LandingFileError, match="trasig.csv.gz: gzip"):
+        sniff(folder / "trasig.csv.gz")
+    assert "trasig.csv.gz" in load(folder)[1].warnings[0]
+
+
+def test_keys_school_year_and_no_personnummer_or_name_in_the_warehouse(tmp_path):
+    twelve, ten = pnr(7, female=False), pnr(7, female=False, form="10")
+    rows = [lesson(twelve, "2024-06-30", name="Zlatan"), lesson(ten, "2024-07-01", name="Zlatan")]
+    path = write_landing_csv(tmp_path / "franvaro" / "a.csv", HEADER, rows)
+    db = tmp_path / "w.duckdb"
+    conn, _ = load(path.parent, duckdb.connect(str(db)))
+    got = conn.execute("select pupil_key, pupil_gender, school_year from raw.attendance order by lesson_date")
+    assert got.fetchall() == [(pupil_key(twelve), "M", "2023/24"), (pupil_key(twelve), "M", "2024/25")]
+    conn.close()
+    stored = db.read_bytes()
+    for secret in (twelve, twelve.replace("-", ""), ten, "Zlatan"):
+        assert secret.encode() not in stored
+
+
+# Through `skolanalys run`: the indicators -------------------------------------------------------------------
+
+SCHOOL_A, SCHOOL_B = "21110001", "21110002"
+MONTHS = {1: "2024-09", 2: "2025-02", 3: "2025-05"}  # one month in each period of 2024/25
+# Pupil: (female, school per period, absent minutes per period out of 10 lessons x 60 min, ogiltig share
+# of the absence, unreported lessons per period, enrolled). 600 scheduled minutes a period.
+PUPILS = {
+    # a0–a19: 0 + 15i + 30i of 1800 minutes = 2.5i % (a4 exactly 10 %, a6 exactly 15 %); half ogiltig.
+    **{f"a{i}": (i < 10, (SCHOOL_A,) * 3, (0, 15 * i, 30 * i), 0.5, (0, 1, 0), True) for i in range(20)},
+    # Exactly 10 % of the year (180 of 1800 min): not above 10 %.
+    "a_exactly_10": (True, (SCHOOL_A,) * 3, (60, 60, 60), 0.0, (0, 0, 0), True),
+    # More than half the year absent, all ogiltig, nothing reported in period 3.
+    "a_long_absent": (False, (SCHOOL_A,) * 3, (600, 300, 120), 1.0, (0, 0, 10), True),
+    # Moved from A to B after period 1; not enrolled: gender from the personnummer (a boy).
+    "moved_not_enrolled": (False, (SCHOOL_A, SCHOOL_B, SCHOOL_B), (120, 0, 0), 0.0, (0, 0, 0), False),
+    "b1": (True, (SCHOOL_B,) * 3, (0, 0, 0), 0.0, (0, 0, 0), True),
+    "b2": (False, (SCHOOL_B,) * 3, (60, 60, 60), 0.0, (0, 0, 0), True),
+}
+
+
+def _lessons(p: str, spec) -> list[list]:
+    female, schools, absent, invalid_share, unreported, _ = spec
+    rows = []
+    for period, month in MONTHS.items():
+        left = absent[period - 1]
+        for k in range(10):
+            a = min(60, left)
+            left -= a
+            invalid = k < round(10 * invalid_share)
+            kind = "" if a == 0 else ("ogiltig" if invalid else "giltig")
+            rep = "nej" if k < unreported[period - 1] else "ja"
+            day = f"{month}-{3 + k:02d}"
+            rows.append([p, "Namn", schools[period - 1], day, "10:00", "SV", 60, a, kind, rep])
+    return rows
+
+
+def _expected(pupils: dict, unit: str | None, periods: tuple[int, ...], gender: str | None) -> dict[str, float]:
+    """The figures by hand: per pupil minutes over the chosen periods at the unit (None = municipality)."""
+    shares, invalid_shares, lessons, reported = [], [], 0, 0
+    for p, spec in pupils.items():
+        female, schools, absent, invalid_share, unreported, _ = spec
+        if gender and gender != ("K" if female else "M"):
+            continue
+        chosen = [i for i in periods if unit is None or schools[i - 1] == unit]
+        if not chosen:
+            continue
+        rows = [r for r in _lessons(p, spec) if int(r[3][5:7]) in {int(MONTHS[i][5:]) for i in chosen}]
+        scheduled = sum(r[6] for r in rows)
+        shares.append(sum(r[7] for r in rows) / scheduled)
+        invalid_shares.append(sum(r[7] for r in rows if r[8] == "ogiltig") / scheduled)
+        lessons += len(rows)
+        reported += sum(r[9] == "ja" for r in rows)
+    n = len(shares)
+    return {
+        "n": n,
+        "SKA_FRV_TOTAL": 100 * sum(shares) / n,
+        "SKA_FRV_OGILTIG": 100 * sum(invalid_shares) / n,
+        "SKA_FRV_GILTIG": 100 * (sum(shares) - sum(invalid_shares)) / n,
+        "SKA_FRV_OVER10": 100 * sum(s > 0.10 for s in shares) / n,
+        "SKA_FRV_OVER15": 100 * sum(s > 0.15 for s in shares) / n,
+        "SKA_FRV_OVER50": 100 * sum(s > 0.50 for s in shares) / n,
+        "SKA_FRV_RAPPORTERAD": 100 * reported / lessons,
+    }
+
+
+@pytest.fixture(scope="module")
+def attendance_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("attendance")
+    landing, data = root / "landing", root / "data"
+    pnrs = {p: make_pnr(date(2013, 1 + i % 12, 1 + i), 700 + i, spec[0]) for i, (p, spec) in enumerate(PUPILS.items())}
+    enrol = [
+        [pnrs[p], "2024/25", spec[1][0], "6", "6A", "Flicka" if spec[0] else "Pojke"]
+        for p, spec in PUPILS.items()
+        if spec[5]
+    ]
+    write_landing_csv(
+        landing / "elever" / "elever.csv", ["personnummer", "lasar", "skolenhetskod", "arskurs", "klass", "kon"], enrol
+    )
+    rows = [r for p, spec in PUPILS.items() for r in _lessons(pnrs[p], spec)]
+    for month in MONTHS.values():  # one gzip file per month, as the school systems export them
+        path = write_landing_csv(
+            landing / "franvaro" / f"franvaro_{month}.csv", HEADER, [r for r in rows if r[3].startswith(month)]
+        )
+        path.with_suffix(".csv.gz").write_bytes(gzip.compress(path.read_bytes()))
+        path.unlink()
+    result = run_skolanalys(["run"], skolanalys_env(data, landing))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return data, pnrs
+
+
+def _served(data: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_school_year_indicators_match_the_hand_computation(attendance_run):
+    data, _ = attendance_run
+    rows = _served(
+        data,
+        "select indicator_id, level, unit_code, gender, value, n, status from indicator_values "
+        "where indicator_id like 'SKA_FRV_%' and school_year = '2024/25'",
+    )
+    got = {(i, level, unit, g): (v, n, s) for i, level, unit, g, v, n, s in rows}
+    for level, unit, unit_filter in [("skolenhet", SCHOOL_A, SCHOOL_A), ("kommun", "1261", None)]:
+        for gender in ("T", "K", "M"):
+            expected = _expected(PUPILS, unit_filter, (1, 2, 3), None if gender == "T" else gender)
+            for indicator, value in expected.items():
+                if indicator == "n":
+                    continue
+                v, n, status = got[(indicator, level, unit, gender)]
+                assert status == "" and n == expected["n"], (indicator, level, gender)
+                assert v == pytest.approx(value), (indicator, level, gender)
+    # School B has 3 pupils: every cell suppressed, value and n withheld.
+    b = {k: v for k, v in got.items() if k[2] == SCHOOL_B}
+    assert b and all(v == (None, None, "..") for v in b.values())
+
+
+def test_the_boundaries_and_the_long_absent_pupil_count_as_defined(attendance_run):
+    expected = _expected(PUPILS, SCHOOL_A, (1, 2, 3), None)
+    # By hand: a_i is absent 2.5i %, so above 10 % means i ≥ 5 (15 pupils: exactly 10 % is not above), above
+    # 50 % nobody of them; the long-absent pupil (1020 of 1800 min) is above both; the pupil who moved has
+    # 120 of 600 minutes at A (20 %); a_exactly_10 is not above 10 %. 20 + 3 pupils at A.
+    assert expected["n"] == 23
+    assert expected["SKA_FRV_OVER10"] == pytest.approx(100 * (15 + 1 + 1) / 23)
+    assert expected["SKA_FRV_OVER15"] == pytest.approx(100 * (13 + 1 + 1) / 23)
+    assert expected["SKA_FRV_OVER50"] == pytest.approx(100 * 1 / 23)
+    data, _ = attendance_run
+    served = dict(
+        _served(
+            data,
+            "select indicator_id, value from indicator_values where indicator_id like 'SKA_FRV_OVER%' "
+            f"and unit_code = '{SCHOOL_A}' and gender = 'T'",
+        )
+    )
+    for indicator in ("SKA_FRV_OVER10", "SKA_FRV_OVER15", "SKA_FRV_OVER50"):
+        assert served[indicator] == pytest.approx(expected[indicator])
+
+
+def test_attendance_by_period_matches_and_is_disclosure_controlled(attendance_run):
+    data, _ = attendance_run
+    rows = _served(
+        data,
+        "select level, unit_code, period, gender, n, absence_pct, invalid_absence_pct, "
+        "above_15_pct, reporting_rate_pct, status from attendance_by_period",
+    )
+    got = {(level, unit, period, g): rest for level, unit, period, g, *rest in rows}
+    for period in (1, 2, 3):
+        expected = _expected(PUPILS, SCHOOL_A, (period,), None)
+        n, absence, invalid, above_15, reporting, status = got[("skolenhet", SCHOOL_A, period, "T")]
+        assert n == expected["n"] and status == ""
+        assert absence == pytest.approx(expected["SKA_FRV_TOTAL"])
+        assert invalid == pytest.approx(expected["SKA_FRV_OGILTIG"])
+        assert above_15 == pytest.approx(expected["SKA_FRV_OVER15"])
+        assert reporting == pytest.approx(expected["SKA_FRV_RAPPORTERAD"])
+    # The municipality counts the pupil who moved once; period 0 is the whole school year.
+    assert got[("kommun", "1261", 0, "T")][0] == len(PUPILS)
+    # School B: 3 pupils in period 1, 4 later (the pupil who moved): all suppressed, genders in pairs.
+    for key, (n, *values, status) in got.items():
+        if key[1] == SCHOOL_B:
+            assert n is None and status == ".." and all(v is None for v in values)
+
+
+def test_no_personnummer_in_either_warehouse_file(attendance_run):
+    data, pnrs = attendance_run
+    for name in ("warehouse.duckdb", "serving.duckdb"):
+        stored = (data / name).read_bytes()
+        for p in pnrs.values():
+            assert p.encode() not in stored and p.replace("-", "").encode() not in stored

@@ -1,0 +1,273 @@
+"""The ledger (raw.loaded_files): each file loaded once, corrections replace rows by key, removed files keep
+their history, a second pass over the same folder changes nothing, and a failed file leaves no trace."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from pipelines.assets.landing import attendance_asset
+from pipelines.resources import LandingConfig
+from sources.landing.attendance import AttendanceLoader
+from sources.landing.folder import sync_folder
+from sources.landing.kind_loader import KindLoader
+from sources.landing.kinds import GRADE_RECORDS, POLARS_KINDS
+from tests.conftest import TEST_KEY, make_pnr, pupil_key, write_landing_csv
+
+KEY = TEST_KEY.encode()
+GRADE_HEADER = ["personnummer", "lasar", "termin", "skolenhetskod", "arskurs", "amne", "sprak", "betyg", "betygstyp"]
+ATTENDANCE_HEADER = [
+    "personnummer",
+    "skolenhetskod",
+    "datum",
+    "lektion_start",
+    "amne",
+    "schemalagd_tid_min",
+    "franvaro_min",
+    "franvarotyp",
+    "rapporterad",
+]
+PUPILS = [make_pnr(date(2010, 3, 1 + i), 40 + i, i % 2 == 0) for i in range(4)]
+
+
+def grade(i: int, subject: str, value: str) -> list:
+    return [PUPILS[i], "2023/24", "VT", "12345678", 9, subject, "TYS" if subject == "M2" else "", value, "slutbetyg"]
+
+
+def lesson(i: int, day: str, absent: int = 0) -> list:
+    return [PUPILS[i], "12345678", day, "08:15", "MA", 60, absent, "giltig" if absent else "", "ja"]
+
+
+def write(path: Path, header: list[str], rows: list[list], age: int) -> Path:
+    """A landing file whose modification time is `age` seconds in the past (older files load first)."""
+    write_landing_csv(path, header, rows)
+    stamp = 1_700_000_000 - age
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def sync_all(conn, landing: Path):
+    return {
+        "betyg": sync_folder(conn, landing / "betyg", KindLoader(GRADE_RECORDS, KEY, POLARS_KINDS)),
+        "franvaro": sync_folder(conn, landing / "franvaro", AttendanceLoader(KEY, POLARS_KINDS)),
+    }
+
+
+def snapshot(conn) -> dict[str, list]:
+    return {
+        table: conn.execute(f"select * exclude (loaded_at) from {table} order by all").fetchall()
+        if table == "raw.quarantine"
+        else conn.execute(f"select * from {table} order by all").fetchall()
+        for table in ("raw.grades", "raw.attendance", "raw.loaded_files", "raw.quarantine")
+    }
+
+
+@pytest.fixture
+def landing(tmp_path):
+    landing = tmp_path / "landing"
+    write(
+        landing / "betyg" / "vt24.csv",
+        GRADE_HEADER,
+        [grade(0, "MA", "C"), grade(0, "EN", "B"), grade(1, "MA", "D"), grade(1, "M2", "E"), grade(2, "MA", "X")],
+        age=300,
+    )
+    write(
+        landing / "franvaro" / "sep.csv",
+        ATTENDANCE_HEADER,
+        [lesson(0, "2024-09-02"), lesson(0, "2024-09-03", 20), lesson(1, "2024-09-02"), lesson(2, "2024-09-02")],
+        age=300,
+    )
+    write(
+        landing / "franvaro" / "okt.csv",
+        ATTENDANCE_HEADER,
+        [lesson(0, "2024-10-01"), lesson(1, "2024-10-01", 60)],
+        age=200,
+    )
+    return landing
+
+
+def test_the_same_folder_twice_changes_nothing(landing):
+    conn = duckdb.connect()
+    first = sync_all(conn, landing)
+    assert [len(s.loaded) for s in first.values()] == [1, 2]
+    before = snapshot(conn)
+    assert len(before["raw.grades"]) == 4 and len(before["raw.attendance"]) == 6 and len(before["raw.quarantine"]) == 1
+
+    again = sync_all(conn, landing)
+
+    assert snapshot(conn) == before
+    assert all(not s.loaded and not s.warnings for s in again.values())
+
+
+def test_rows_in_equal_rows_loaded_plus_quarantined_for_every_file(landing):
+    conn = duckdb.connect()
+    sync_all(conn, landing)
+    rows = conn.execute("select file_name, rows_in, rows_loaded, rows_quarantined from raw.loaded_files").fetchall()
+    assert sorted(rows) == [("okt.csv", 2, 2, 0), ("sep.csv", 4, 4, 0), ("vt24.csv", 5, 4, 1)]
+
+
+def test_the_same_file_under_another_name_loads_once(landing):
+    conn = duckdb.connect()
+    sync_all(conn, landing)
+    before = snapshot(conn)
+    shutil.copy(landing / "franvaro" / "sep.csv", landing / "franvaro" / "sep_igen.csv")
+    shutil.copy(landing / "betyg" / "vt24.csv", landing / "betyg" / "vt24 (kopia).csv")
+    again = sync_all(conn, landing)
+    assert snapshot(conn) == before
+    assert any("sep_igen.csv: identisk med" in n for n in again["franvaro"].notes)
+    assert any("vt24 (kopia).csv: identisk med" in n for n in again["betyg"].notes)
+
+
+def test_a_corrected_grade_export_replaces_exactly_its_keys(landing):
+    conn = duckdb.connect()
+    sync_all(conn, landing)
+    before = {
+        (k, s, lang): g
+        for k, s, lang, g in conn.execute("select pupil_key, subject, language, grade from raw.grades").fetchall()
+    }
+    # Pupil 0's MA C → A and pupil 1's M2 (TYS) E → D; pupil 3 is new.
+    write(
+        landing / "betyg" / "vt24_rattad.csv",
+        GRADE_HEADER,
+        [grade(0, "MA", "A"), grade(1, "M2", "D"), grade(3, "MA", "B")],
+        age=100,
+    )
+
+    sync = sync_all(conn, landing)["betyg"]
+
+    after = {
+        (k, s, lang): g
+        for k, s, lang, g in conn.execute("select pupil_key, subject, language, grade from raw.grades").fetchall()
+    }
+    changed = {k for k in after if before.get(k) != after[k]}
+    assert changed == {
+        (pupil_key(PUPILS[0]), "MA", None),
+        (pupil_key(PUPILS[1]), "M2", "TYS"),
+        (pupil_key(PUPILS[3]), "MA", None),
+    }
+    assert after[(pupil_key(PUPILS[0]), "MA", None)] == "A" and len(after) == len(before) + 1
+    ledger = dict(
+        conn.execute(
+            "select file_name, (state, rows_replaced, corrects, rows_superseded) "
+            "from raw.loaded_files where kind = 'betyg'"
+        ).fetchall()
+    )
+    assert ledger == {"vt24.csv": ("active", 0, None, 2), "vt24_rattad.csv": ("active", 2, "vt24.csv", 0)}
+    assert any("ersätter rader med samma nyckel i vt24.csv (2 rader)" in n for n in sync.notes)
+
+
+def test_a_corrected_attendance_export_replaces_exactly_its_lessons_and_supersedes_a_file(landing):
+    conn = duckdb.connect()
+    sync_all(conn, landing)
+    query = "select pupil_key, lesson_date, absent_min, source_line from raw.attendance order by all"
+    before = conn.execute(query).fetchall()
+    # October again, corrected: pupil 1 was present after all, pupil 2 had a lesson too. Both of okt.csv's
+    # rows are replaced, so okt.csv is superseded; september is untouched.
+    write(
+        landing / "franvaro" / "okt_v2.csv",
+        ATTENDANCE_HEADER,
+        [lesson(0, "2024-10-01"), lesson(1, "2024-10-01", 0), lesson(2, "2024-10-01", 60)],
+        age=100,
+    )
+
+    sync_all(conn, landing)
+
+    after = conn.execute(query).fetchall()
+    september = [r for r in before if r[1].month == 9]
+    assert [r for r in after if r[1].month == 9] == september
+    october = {(k, d): a for k, d, a, _ in after if d.month == 10}
+    assert october == {
+        (pupil_key(PUPILS[0]), date(2024, 10, 1)): 0,
+        (pupil_key(PUPILS[1]), date(2024, 10, 1)): 0,
+        (pupil_key(PUPILS[2]), date(2024, 10, 1)): 60,
+    }
+    ledger = dict(
+        conn.execute(
+            "select file_name, (state, rows_replaced, corrects, rows_superseded) "
+            "from raw.loaded_files where kind = 'franvaro'"
+        ).fetchall()
+    )
+    assert ledger["okt.csv"] == ("superseded", 0, None, 2)
+    assert ledger["okt_v2.csv"] == ("active", 2, "okt.csv", 0)
+    assert ledger["sep.csv"] == ("active", 0, None, 0)
+
+
+def test_a_removed_file_keeps_its_rows_and_is_flagged_once(landing):
+    conn = duckdb.connect()
+    sync_all(conn, landing)
+    before = snapshot(conn)
+    (landing / "franvaro" / "sep.csv").unlink()
+
+    first = sync_all(conn, landing)["franvaro"]
+    second = sync_all(conn, landing)["franvaro"]
+
+    assert first.removed == ["sep.csv"] and "sep.csv finns inte längre i franvaro/" in first.warnings[0]
+    assert "4 rader" in first.warnings[0]
+    assert not second.removed and not second.warnings  # flagged when it happens, not every night
+    after = snapshot(conn)
+    assert after["raw.attendance"] == before["raw.attendance"]
+    states = dict(conn.execute("select file_name, state from raw.loaded_files where kind = 'franvaro'").fetchall())
+    assert states == {"sep.csv": "removed", "okt.csv": "active"}
+    # Back again (same content): active again, nothing reloaded.
+    write(
+        landing / "franvaro" / "sep.csv",
+        ATTENDANCE_HEADER,
+        [lesson(0, "2024-09-02"), lesson(0, "2024-09-03", 20), lesson(1, "2024-09-02"), lesson(2, "2024-09-02")],
+        age=300,
+    )
+    restored = sync_all(conn, landing)["franvaro"]
+    assert restored.restored == ["sep.csv"] and not restored.loaded
+    assert snapshot(conn)["raw.attendance"] == before["raw.attendance"]
+
+
+def test_a_file_that_fails_half_way_leaves_nothing_and_loads_next_time(landing, monkeypatch):
+    conn = duckdb.connect()
+    sync_all(conn, landing)
+    before = snapshot(conn)
+    write(landing / "franvaro" / "nov.csv", ATTENDANCE_HEADER, [lesson(3, "2024-11-04", 30)], age=50)
+
+    def crash(*args, **kwargs):  # after the rows are inserted, before the ledger records the file
+        raise RuntimeError("strömavbrott")
+
+    monkeypatch.setattr(AttendanceLoader, "_correct", crash)
+    with pytest.raises(RuntimeError, match="strömavbrott"):
+        sync_all(conn, landing)
+    assert snapshot(conn) == before
+    monkeypatch.undo()
+    assert len(sync_all(conn, landing)["franvaro"].loaded) == 1
+    assert conn.execute("select count(*) from raw.attendance").fetchall() == [(7,)]
+
+
+def test_a_table_loaded_before_the_ledger_existed_is_rebuilt_from_the_folder(landing):
+    conn = duckdb.connect()
+    sync_all(conn, landing)
+    expected = snapshot(conn)["raw.grades"]
+    conn.execute("delete from raw.loaded_files where kind = 'betyg'")
+    conn.execute("insert into raw.grades select * from raw.grades")  # stale rows of an old full load
+
+    sync = sync_all(conn, landing)["betyg"]
+
+    assert "raw.grades byggs om" in sync.warnings[0]
+    assert snapshot(conn)["raw.grades"] == expected
+
+
+def test_the_attendance_asset_reports_the_sync_and_warns_about_removed_files(landing, tmp_path):
+    resources = {
+        "landing": LandingConfig(landing_dir=str(landing), pseudonym_key=TEST_KEY, kommunkod="1261"),
+        "warehouse": DuckDBResource(database=str(tmp_path / "w.duckdb")),
+    }
+    first = dg.materialize([attendance_asset], resources=resources)
+    meta = first.asset_materializations_for_node("raw__attendance")[0].metadata
+    assert meta["files_loaded"].value == 2 and meta["rows_loaded"].value == 6 and meta["dagster/row_count"].value == 6
+    (landing / "franvaro" / "okt.csv").unlink()
+    second = dg.materialize([attendance_asset], resources=resources)
+    meta = second.asset_materializations_for_node("raw__attendance")[0].metadata
+    assert meta["files_loaded"].value == 0 and meta["files_removed"].value == 1 and meta["dagster/row_count"].value == 6
+    assert "okt.csv finns inte längre i franvaro/" in meta["messages"].value

@@ -1,0 +1,91 @@
+"""Sensors on the landing folder: a new or changed file starts a run of its raw asset and everything
+downstream; nothing new, or a file still being copied, starts nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import defs
+from pipelines.resources import LandingConfig
+from pipelines.sensors import LANDING_FOLDERS, landing_sensor
+
+OLD = time.time() - 3600  # modification time of a file that has long finished arriving
+
+
+@pytest.fixture
+def landing(tmp_path):
+    return LandingConfig(landing_dir=str(tmp_path), pseudonym_key="k", kommunkod="1261")
+
+
+def evaluate(sensor, landing, cursor=None):
+    context = dg.build_sensor_context(cursor=cursor, resources={"landing": landing})
+    return sensor(context), context.cursor
+
+
+def drop(folder, name: str, content: str, mtime: float = OLD):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(content)
+    os.utime(path, (mtime, mtime))
+    return path
+
+
+def test_new_file_requests_a_run_and_the_same_state_is_skipped(landing, tmp_path):
+    sensor = landing_sensor("betyg", LANDING_FOLDERS["betyg"])
+    result, cursor = evaluate(sensor, landing)
+    assert isinstance(result, dg.SkipReason) and "betyg/" in result.skip_message
+
+    drop(tmp_path / "betyg", "vt24.csv", "personnummer;betyg\n")
+    result, cursor = evaluate(sensor, landing)
+    assert isinstance(result, dg.RunRequest)
+    assert result.tags["skolanalys/landing_folder"] == "betyg"
+    assert set(json.loads(cursor)) == {"vt24.csv"}
+
+    again, same_cursor = evaluate(sensor, landing, cursor)
+    assert isinstance(again, dg.SkipReason) and same_cursor == cursor
+
+
+def test_changed_and_removed_files_request_new_runs(landing, tmp_path):
+    sensor = landing_sensor("enkater", LANDING_FOLDERS["enkater"])
+    path = drop(tmp_path / "enkater", "elevenkat_2024.csv", "a\n")
+    first, cursor = evaluate(sensor, landing)
+    drop(tmp_path / "enkater", "elevenkat_2024.csv", "a\nb\n", mtime=OLD + 60)  # a corrected export
+    changed, cursor = evaluate(sensor, landing, cursor)
+    assert isinstance(changed, dg.RunRequest) and changed.run_key != first.run_key
+    path.unlink()
+    removed, cursor = evaluate(sensor, landing, cursor)
+    assert isinstance(removed, dg.RunRequest) and json.loads(cursor) == {}
+
+
+def test_file_still_being_copied_waits_for_a_later_tick(landing, tmp_path):
+    sensor = landing_sensor("franvaro", LANDING_FOLDERS["franvaro"])
+    drop(tmp_path / "franvaro", "franvaro_2026-03.csv.gz", "halfway", mtime=time.time())
+    result, cursor = evaluate(sensor, landing)
+    assert isinstance(result, dg.SkipReason) and cursor is None
+
+
+def test_each_landing_folder_has_a_sensor_targeting_its_raw_asset_and_everything_downstream():
+    sensors = {s.name: s for s in defs.sensors}
+    assert set(sensors) == {f"landing_{folder}" for folder in LANDING_FOLDERS}
+
+    def selected(sensor_name: str) -> set[dg.AssetKey]:
+        return set(defs.resolve_job_def(sensors[sensor_name].job_name).asset_layer.selected_asset_keys)
+
+    enkater = selected("landing_enkater")
+    assert {
+        dg.AssetKey(["raw", "survey_answers"]),
+        dg.AssetKey(["marts", "survey_results"]),
+        dg.AssetKey(["marts", "indicator_values"]),
+        dg.AssetKey(["serving", "snapshot"]),
+    } <= enkater
+    # Only what the folder feeds: other raw tables and the national sources are left alone.
+    assert dg.AssetKey(["raw", "grades"]) not in enkater
+    assert not any(key.path[0] in ("kolada", "skolverket") for key in enkater)
+    grades = selected("landing_betyg")
+    assert dg.AssetKey(["marts", "grade_test_discrepancy"]) in grades
+    assert dg.AssetKey(["marts", "survey_results"]) not in grades
