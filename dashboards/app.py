@@ -15,8 +15,8 @@ from dashboards import data  # noqa: E402
 st.set_page_config(page_title="Skolanalys", page_icon="📊", layout="wide")
 
 pages = [
-    st.Page("app_pages/resultat.py", title="Resultat åk 9", icon="🎓", default=True),
-    st.Page("app_pages/jamforelser.py", title="Jämförelser", icon="📈"),
+    st.Page("app_pages/resultat.py", title="Resultat åk 9", icon=":material/school:", default=True),
+    st.Page("app_pages/jamforelser.py", title="Jämförelser", icon=":material/leaderboard:"),
 ]
 navigation = st.navigation(pages)
 

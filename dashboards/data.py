@@ -54,8 +54,9 @@ def snapshot_info() -> dict:
     return df.iloc[0].to_dict() if len(df) else {}
 
 
-def indicators(source: str | None = None) -> pd.DataFrame:
-    return _query("select * from indicators order by sort_order, indicator_id", _version())
+def indicators(topic: str) -> pd.DataFrame:
+    """The indicators of one topic (betyg_ak9, nationella_prov, franvaro, enkater, kolada) in display order."""
+    return _query("select * from indicators where topic = ? order by sort_order, indicator_id", _version(), (topic,))
 
 
 def indicator_values(indicator_ids: tuple[str, ...]) -> pd.DataFrame:

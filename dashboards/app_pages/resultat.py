@@ -18,7 +18,7 @@ if not data.snapshot_available():
     st.warning("Ingen publicerad data ännu. Kör `skolanalys run` för att bygga serveringsfilen.")
     st.stop()
 
-catalogue = data.indicators()
+catalogue = data.indicators("betyg_ak9")
 local_ids = tuple(catalogue["indicator_id"])
 values = data.indicator_values(local_ids)
 values = values[values["source"] == "local"]

@@ -25,17 +25,8 @@ measures as (
         in (select indicator_id from {{ ref('indicator_catalogue') }})
 ),
 
-by_gender as (
-    select measures.*, g.gender_cell
-    from measures
-    inner join (values ('T'), ('K'), ('M')) as g(gender_cell)
-        on g.gender_cell = 'T' or g.gender_cell = measures.gender
-),
-
 units as (
-    select 'skolenhet' as level, school_unit_code as unit_code, * exclude (school_unit_code) from by_gender
-    union all
-    select 'kommun', '{{ var("kommunkod") }}', * exclude (school_unit_code) from by_gender
+    {{ unit_gender_cells('measures') }}
 )
 
 select

@@ -34,17 +34,8 @@ pairs as (
     where spring_grades.grade_step is not null
 ),
 
-by_gender as (
-    select pairs.*, g.gender_cell
-    from pairs
-    inner join (values ('T'), ('K'), ('M')) as g(gender_cell)
-        on g.gender_cell = 'T' or g.gender_cell = pairs.gender
-),
-
 units as (
-    select 'skolenhet' as level, school_unit_code as unit_code, * exclude (school_unit_code) from by_gender
-    union all
-    select 'kommun', '{{ var("kommunkod") }}', * exclude (school_unit_code) from by_gender
+    {{ unit_gender_cells('pairs') }}
 ),
 
 discrepancy_cells as (

@@ -1,7 +1,8 @@
 -- Indikatorkatalog: what each indicator id means, its unit and which direction is better — the warehouse's
--- own catalogue, plus the configured Kolada KPIs it does not compute itself.
+-- own catalogue, plus the configured Kolada KPIs it does not compute itself. topic groups them for the
+-- dashboard pages: betyg_ak9, nationella_prov, franvaro, enkater, kolada.
 with own as (
-    select indicator_id, title_sv, unit, higher_is_better, description, source, sort_order
+    select indicator_id, title_sv, unit, higher_is_better, description, source, sort_order, topic
     from {{ ref('indicator_catalogue') }}
 ),
 
@@ -13,7 +14,8 @@ kolada as (
         higher_is_better,
         title || '. Källa: Kolada (RKA).' as description,
         'kolada' as source,
-        1000 + position as sort_order
+        1000 + position as sort_order,
+        'kolada' as topic
     from {{ ref('stg_kolada__kpi_config') }}
     where kpi_id not in (select indicator_id from own)
 )
