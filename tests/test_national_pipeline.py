@@ -191,3 +191,29 @@ def test_unreachable_kolada_keeps_the_held_values_and_marks_their_age(national_r
     fresh = _query(data / "serving.duckdb", "select * from data_freshness where source = 'kolada'")
     assert fresh["last_attempt_ok"][0] is False and fresh["data_age_days"][0] == 0
     assert _query(data / "serving.duckdb", "select count(*) as n from benchmarking")["n"][0] > 0
+
+
+def test_a_revised_value_is_kept_beside_the_old_one(national_run):
+    data, values, _ = national_run
+    cell = values.filter((pl.col("code") == KOMMUN) & (pl.col("kpi_id") == "N15428") & (pl.col("year") == 2024)
+                         & (pl.col("gender") == "T"))
+    revised = values.with_columns(
+        value=pl.when(pl.struct(["kpi_id", "code", "year", "gender"]).is_in(cell.select(
+            pl.struct(["kpi_id", "code", "year", "gender"])).to_series().implode())).then(pl.lit(91.5))
+        .otherwise(pl.col("value")))
+    server = FakeNationalServer()
+    server.data = as_kolada_v3(revised)
+    with server:
+        env = skolanalys_env(data, data.parent / "landing")
+        env.pop("SKOLANALYS_OFFLINE")
+        env["SKOLANALYS_KOLADA_URL"] = server.kolada_url
+        env["SKOLANALYS_SKOLENHETSREGISTRET_URL"] = server.skolenhetsregistret_url
+        env["SKOLANALYS_PLANNED_EDUCATIONS_URL"] = server.planned_educations_url
+        result = run_skolanalys(["run"], env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    versions = _query(data / "warehouse.duckdb",
+                      "select value, version_newest_first from marts.kolada_revisions order by 2")
+    assert versions["value"].to_list() == [pytest.approx(91.5), pytest.approx(cell["value"][0])]
+    served = _query(data / "serving.duckdb",
+                    "select value from benchmarking where kpi_id = 'N15428' and year = 2024 and gender = 'T'")
+    assert served["value"][0] == pytest.approx(91.5)

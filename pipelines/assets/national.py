@@ -186,5 +186,32 @@ def skolverket_unit_statistics(context: dg.AssetExecutionContext, national: Nati
         return dg.MaterializeResult(metadata={"dagster/row_count": stats.height, "fetched": fetched})
 
 
-national_assets = [kolada_kpi_config, kolada_values, kolada_municipality_groups, skolverket_school_units,
-                   skolverket_unit_statistics]
+@dg.asset(key=["kolada", "ou_values"], group_name=GROUP, kinds={"duckdb"}, deps=[kolada_kpi_config],
+          description="Koladas värden per organisatorisk enhet (oudata) för kommunens grundskoleenheter, för de "
+                      "nyckeltal som har enhetsdata.")
+def kolada_ou_values(context: dg.AssetExecutionContext, national: NationalSources, landing: LandingConfig,
+                     warehouse: DuckDBResource) -> dg.MaterializeResult:
+    kpis = [k.id for k in kolada_api.load_kpi_config() if k.ou_data]
+    with warehouse.get_connection() as conn:
+        try:
+            national.ensure_online(national.kolada_url)
+            fetcher = national.fetcher()
+            units = kolada_api.fetch_organisational_units(national.kolada_url, landing.kommunkod, fetcher=fetcher)
+            values = kolada_api.fetch_ou_values(national.kolada_url, kpis, units["ou_id"].to_list(),
+                                                range(FIRST_YEAR, date.today().year + 1), fetcher=fetcher)
+        except NationalSourceError as exc:
+            _unreachable(context, "kolada_oudata", conn, exc)
+            if not table_has_rows(conn, "kolada.ou_values"):
+                replace_table(conn, "kolada.organisational_units", pl.DataFrame(schema=kolada_api.OU_SCHEMA))
+                replace_table(conn, "kolada.ou_values", pl.DataFrame(schema=kolada_api.OU_VALUES_SCHEMA))
+            return dg.MaterializeResult(metadata={"fetched": False, **_age_metadata(conn, "kolada_oudata")})
+        replace_table(conn, "kolada.organisational_units", units)
+        replace_table(conn, "kolada.ou_values", values.with_columns(pl.lit(_now()).alias("fetched_at")))
+        record_fetch(conn, "kolada_oudata", ok=True, rows=values.height, changed=values.height,
+                     message=national.kolada_url, data_as_of=_now())
+        return dg.MaterializeResult(metadata={"dagster/row_count": values.height, "units": units.height,
+                                              **_age_metadata(conn, "kolada_oudata")})
+
+
+national_assets = [kolada_kpi_config, kolada_values, kolada_municipality_groups, kolada_ou_values,
+                   skolverket_school_units, skolverket_unit_statistics]
