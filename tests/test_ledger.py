@@ -271,3 +271,19 @@ def test_the_attendance_asset_reports_the_sync_and_warns_about_removed_files(lan
     meta = second.asset_materializations_for_node("raw__attendance")[0].metadata
     assert meta["files_loaded"].value == 0 and meta["files_removed"].value == 1 and meta["dagster/row_count"].value == 6
     assert "okt.csv finns inte längre i franvaro/" in meta["messages"].value
+
+
+def test_files_arriving_together_load_in_order_of_modification_time(landing):
+    """The next file is read while the previous one is written: the later file still wins."""
+    write(landing / "franvaro" / "okt_v2.csv", ATTENDANCE_HEADER, [lesson(1, "2024-10-01", 0)], age=100)
+    conn = duckdb.connect()
+    sync = sync_all(conn, landing)["franvaro"]
+    assert [name for name, _ in sync.loaded] == ["sep.csv", "okt.csv", "okt_v2.csv"]
+    absent = conn.execute(
+        "select absent_min from raw.attendance where pupil_key = ? and lesson_date = '2024-10-01'",
+        [pupil_key(PUPILS[1])],
+    ).fetchall()
+    assert absent == [(0,)]
+    assert conn.execute("select corrects from raw.loaded_files where file_name = 'okt_v2.csv'").fetchall() == [
+        ("okt.csv",)
+    ]
