@@ -68,6 +68,13 @@ def indicator_values(indicator_ids: tuple[str, ...]) -> pd.DataFrame:
     )
 
 
+def format_change(change) -> str | None:
+    """A change from the year before with its sign and a decimal comma: '+3,5'; None when there is none."""
+    if change is None or pd.isna(change):
+        return None
+    return f"{change:+.1f}".replace(".", ",")
+
+
 def format_value(value, status: str, unit: str) -> str:
     """A cell as the skolanalysgrupp reads it: one decimal, or the reason code — never 0 or blank."""
     if status:
@@ -95,7 +102,11 @@ def table_exists(name: str) -> bool:
     return bool(found["n"].iloc[0])
 
 
-QUARTILE_TEXT = {1: "bästa fjärdedelen", 2: "näst bästa fjärdedelen", 3: "näst sämsta fjärdedelen",
-                 4: "sämsta fjärdedelen"}
+QUARTILE_TEXT = {
+    1: "bästa fjärdedelen",
+    2: "näst bästa fjärdedelen",
+    3: "näst sämsta fjärdedelen",
+    4: "sämsta fjärdedelen",
+}
 # Öppna jämförelser's colours: green for the best quarter, red for the worst, yellow between.
 QUARTILE_COLOUR = {1: "#2e7d32", 2: "#f9a825", 3: "#f9a825", 4: "#c62828"}

@@ -15,6 +15,8 @@ from skolanalys.settings import DBT_PROJECT_DIR, Settings
 from sources.national import kolada_api, skolverket_api
 from sources.national.http import JsonFetcher, NationalSourceError, RetryPolicy
 
+DUCKDB_LIMITS = {"memory_limit": "3GB", "threads": 2}
+
 
 class LandingConfig(dg.ConfigurableResource):
     """Where the landing files are and the key that pseudonymises personnummer at the door."""
@@ -53,7 +55,8 @@ class NationalSources(dg.ConfigurableResource):
     def from_environment(cls) -> NationalSources:
         env = {
             "offline": os.environ.get("SKOLANALYS_OFFLINE", "").lower() in {"1", "true", "ja", "yes"} or None,
-            "attempts": int(os.environ["SKOLANALYS_HTTP_ATTEMPTS"]) if os.environ.get("SKOLANALYS_HTTP_ATTEMPTS")
+            "attempts": int(os.environ["SKOLANALYS_HTTP_ATTEMPTS"])
+            if os.environ.get("SKOLANALYS_HTTP_ATTEMPTS")
             else None,
             "kolada_url": os.environ.get(kolada_api.KOLADA_URL_ENV),
             "skolenhetsregistret_url": os.environ.get(skolverket_api.SKOLENHETSREGISTRET_URL_ENV),
@@ -77,7 +80,8 @@ def build_resources(settings: Settings) -> dict:
             kommunkod=settings.kommunkod,
         ),
         "national": NationalSources.from_environment(),
-        "warehouse": DuckDBResource(database=str(settings.warehouse_path)),
+        # Bounded memory on a 2-core machine with a few GiB: DuckDB spills to disk beyond the limit.
+        "warehouse": DuckDBResource(database=str(settings.warehouse_path), connection_config=DUCKDB_LIMITS),
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),

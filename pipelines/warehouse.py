@@ -5,9 +5,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from sources.result import QUARANTINE_SCHEMA
-
-QUARANTINE_TABLE = "raw.quarantine"
+from sources.landing.quarantine import QUARANTINE_TABLE, append_quarantine, ensure_quarantine
 
 
 def replace_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -21,20 +19,10 @@ def replace_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFra
 
 
 def replace_quarantine(conn: duckdb.DuckDBPyConnection, kind: str, frame: pl.DataFrame) -> None:
-    """raw.quarantine holds every kind's rejected rows; a kind's load replaces its own rows only."""
-    conn.execute("create schema if not exists raw")
-    conn.execute(
-        f"create table if not exists {QUARANTINE_TABLE} (kind varchar, file varchar, line bigint, "
-        '"column" varchar, reason varchar, raw varchar, loaded_at timestamp)'
-    )
+    """For kinds re-read whole every run (surveys, national files): their rows replace the kind's old ones."""
+    ensure_quarantine(conn)
     conn.execute(f"delete from {QUARANTINE_TABLE} where kind = ?", [kind])
-    if frame.height:
-        rows = frame.select(pl.lit(kind).alias("kind"), *QUARANTINE_SCHEMA)
-        conn.register("incoming_quarantine", rows.to_arrow())
-        try:
-            conn.execute(f"insert into {QUARANTINE_TABLE} select *, current_timestamp from incoming_quarantine")
-        finally:
-            conn.unregister("incoming_quarantine")
+    append_quarantine(conn, kind, frame)
 
 
 def table_has_rows(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -56,8 +44,9 @@ def append_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
         conn.unregister("incoming_rows")
 
 
-def record_fetch(conn: duckdb.DuckDBPyConnection, source: str, *, ok: bool, rows: int, changed: int, message: str,
-                 data_as_of=None) -> None:
+def record_fetch(
+    conn: duckdb.DuckDBPyConnection, source: str, *, ok: bool, rows: int, changed: int, message: str, data_as_of=None
+) -> None:
     """national.fetch_log: every attempt to reach a national source, for freshness and for the data engineer."""
     conn.execute("create schema if not exists national")
     conn.execute(

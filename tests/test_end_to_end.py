@@ -44,8 +44,11 @@ def pupil_result(rows: list[dict[str, str]]) -> dict:
     slots: dict[str, tuple[float, bool]] = {}
     for r in rows:
         subject = r["amne"]
-        slot = "SV/SVA" if subject in ("SV", "SVA") else (
-            f"{subject}:{r.get('sprak', '')}" if subject in ("ML", "M1", "M2") else subject)
+        slot = (
+            "SV/SVA"
+            if subject in ("SV", "SVA")
+            else (f"{subject}:{r.get('sprak', '')}" if subject in ("ML", "M1", "M2") else subject)
+        )
         points, passed = POINTS[r["betyg"]], r["betyg"] in "ABCDE"
         best = slots.get(slot)
         slots[slot] = (max(points, best[0]), passed or best[1]) if best else (points, passed)

@@ -24,8 +24,13 @@ KOMMUN = "1261"  # Kävlinge
 def published_values() -> pl.DataFrame:
     """The shipped values read straight from the files: the parquet, then the ÖJ JSON where it adds cells."""
     parquet = pl.read_parquet(KOLADA / "kolada_values_2010_2024.parquet").select(
-        pl.col("kpi").alias("kpi_id"), pl.col("municipality_id").alias("code"), pl.col("year").cast(pl.Int32),
-        "gender", "value", pl.col("status").fill_null(""), pl.col("count").cast(pl.Int32),
+        pl.col("kpi").alias("kpi_id"),
+        pl.col("municipality_id").alias("code"),
+        pl.col("year").cast(pl.Int32),
+        "gender",
+        "value",
+        pl.col("status").fill_null(""),
+        pl.col("count").cast(pl.Int32),
     )
     names = json.loads((KOLADA / "oj_grundskola_municipalities.txt").read_text(encoding="utf-8"))
     code_of = {name: code for code, name in names.items()}
@@ -39,7 +44,8 @@ def published_values() -> pl.DataFrame:
                 for gender, value in genders.items():
                     cells.append((kpi, code, int(year), gender, value))
     oj = pl.DataFrame(cells, schema=["kpi_id", "code", "year", "gender", "value"], orient="row").with_columns(
-        pl.col("year").cast(pl.Int32), pl.col("value").cast(pl.Float64),
+        pl.col("year").cast(pl.Int32),
+        pl.col("value").cast(pl.Float64),
         status=pl.when(pl.col("value").is_null()).then(pl.lit("Missing")).otherwise(pl.lit("")),
         count=pl.lit(1, dtype=pl.Int32),
     )
@@ -51,11 +57,23 @@ def as_kolada_v3(values: pl.DataFrame) -> list[dict]:
     """Kolada v3 `data` items: one per KPI, municipality and year with a list of gender cells."""
     items = []
     for (kpi, code, year), cells in values.group_by(["kpi_id", "code", "year"]):
-        items.append({
-            "kpi": kpi, "municipality": code, "period": int(year),
-            "values": [{"gender": c["gender"], "status": c["status"], "value": c["value"], "count": c["count"],
-                        "isdeleted": False} for c in cells.iter_rows(named=True)],
-        })
+        items.append(
+            {
+                "kpi": kpi,
+                "municipality": code,
+                "period": int(year),
+                "values": [
+                    {
+                        "gender": c["gender"],
+                        "status": c["status"],
+                        "value": c["value"],
+                        "count": c["count"],
+                        "isdeleted": False,
+                    }
+                    for c in cells.iter_rows(named=True)
+                ],
+            }
+        )
     return items
 
 
@@ -98,15 +116,18 @@ def test_every_configured_kpi_is_loaded_for_every_municipality_through_paging_an
     statuses = [r for r in requests if "/data/" in r.path]
     assert len(statuses) > 4, "the values must have come in several pages"
     assert all(len(r.path.split("/kpi/")[1].split("/")[0].split(",")) <= 25 for r in statuses)
-    held = _query(data / "warehouse.duckdb",
-                  "select kpi_id, municipality_code, count(*) as n from kolada.values group by all")
+    held = _query(
+        data / "warehouse.duckdb", "select kpi_id, municipality_code, count(*) as n from kolada.values group by all"
+    )
     expected = values.group_by("kpi_id", "code").len()
     assert held.height == expected.height
     assert held["n"].sum() == values.height
     assert held["municipality_code"].n_unique() == values["code"].n_unique() == 291  # 290 + riket
     # Status kept, value null: never turned into 0.
-    privacy = _query(data / "warehouse.duckdb",
-                     "select count(*) as n, count(value) as with_value from kolada.values where status <> ''")
+    privacy = _query(
+        data / "warehouse.duckdb",
+        "select count(*) as n, count(value) as with_value from kolada.values where status <> ''",
+    )
     assert privacy["n"][0] > 0 and privacy["with_value"][0] == 0
 
 
@@ -114,8 +135,11 @@ def _independent_benchmarks(values: pl.DataFrame, configured, similar: list[str]
     out = {}
     for (kpi, year, gender), cells in values.group_by(["kpi_id", "year", "gender"]):
         direction = configured[kpi]
-        ranked = [(c["code"], c["value"]) for c in cells.iter_rows(named=True)
-                  if c["code"] != "0000" and c["value"] is not None]
+        ranked = [
+            (c["code"], c["value"])
+            for c in cells.iter_rows(named=True)
+            if c["code"] != "0000" and c["value"] is not None
+        ]
         own = next((v for code, v in ranked if code == KOMMUN), None)
         if own is None or direction is None:
             continue
@@ -123,8 +147,12 @@ def _independent_benchmarks(values: pl.DataFrame, configured, similar: list[str]
         rank = better + 1  # ties share the best rank
         n = len(ranked)
         peers = [v for code, v in ranked if code in similar]
-        out[(kpi, year, gender)] = (rank, n, min(4, math.floor((rank - 1) * 4 / n) + 1),
-                                    sum(peers) / len(peers) if peers else None)
+        out[(kpi, year, gender)] = (
+            rank,
+            n,
+            min(4, math.floor((rank - 1) * 4 / n) + 1),
+            sum(peers) / len(peers) if peers else None,
+        )
     return out
 
 
@@ -159,9 +187,11 @@ def test_change_from_previous_year_and_riket(national_run):
     own = values.filter((pl.col("code") == KOMMUN) & (pl.col("kpi_id") == "N15428") & (pl.col("gender") == "T"))
     by_year = {r["year"]: r["value"] for r in own.iter_rows(named=True)}
     riket = values.filter((pl.col("code") == "0000") & (pl.col("kpi_id") == "N15428") & (pl.col("gender") == "T"))
-    served = _query(data / "serving.duckdb",
-                    "select year, value, change_from_previous_year, riket_value from benchmarking "
-                    "where kpi_id = 'N15428' and gender = 'T' order by year")
+    served = _query(
+        data / "serving.duckdb",
+        "select year, value, change_from_previous_year, riket_value from benchmarking "
+        "where kpi_id = 'N15428' and gender = 'T' order by year",
+    )
     for row in served.iter_rows(named=True):
         previous = by_year.get(row["year"] - 1)
         if previous is not None and row["value"] is not None:
@@ -195,12 +225,21 @@ def test_unreachable_kolada_keeps_the_held_values_and_marks_their_age(national_r
 
 def test_a_revised_value_is_kept_beside_the_old_one(national_run):
     data, values, _ = national_run
-    cell = values.filter((pl.col("code") == KOMMUN) & (pl.col("kpi_id") == "N15428") & (pl.col("year") == 2024)
-                         & (pl.col("gender") == "T"))
+    cell = values.filter(
+        (pl.col("code") == KOMMUN)
+        & (pl.col("kpi_id") == "N15428")
+        & (pl.col("year") == 2024)
+        & (pl.col("gender") == "T")
+    )
     revised = values.with_columns(
-        value=pl.when(pl.struct(["kpi_id", "code", "year", "gender"]).is_in(cell.select(
-            pl.struct(["kpi_id", "code", "year", "gender"])).to_series().implode())).then(pl.lit(91.5))
-        .otherwise(pl.col("value")))
+        value=pl.when(
+            pl.struct(["kpi_id", "code", "year", "gender"]).is_in(
+                cell.select(pl.struct(["kpi_id", "code", "year", "gender"])).to_series().implode()
+            )
+        )
+        .then(pl.lit(91.5))
+        .otherwise(pl.col("value"))
+    )
     server = FakeNationalServer()
     server.data = as_kolada_v3(revised)
     with server:
@@ -211,9 +250,12 @@ def test_a_revised_value_is_kept_beside_the_old_one(national_run):
         env["SKOLANALYS_PLANNED_EDUCATIONS_URL"] = server.planned_educations_url
         result = run_skolanalys(["run"], env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    versions = _query(data / "warehouse.duckdb",
-                      "select value, version_newest_first from marts.kolada_revisions order by 2")
+    versions = _query(
+        data / "warehouse.duckdb", "select value, version_newest_first from marts.kolada_revisions order by 2"
+    )
     assert versions["value"].to_list() == [pytest.approx(91.5), pytest.approx(cell["value"][0])]
-    served = _query(data / "serving.duckdb",
-                    "select value from benchmarking where kpi_id = 'N15428' and year = 2024 and gender = 'T'")
+    served = _query(
+        data / "serving.duckdb",
+        "select value from benchmarking where kpi_id = 'N15428' and year = 2024 and gender = 'T'",
+    )
     assert served["value"][0] == pytest.approx(91.5)

@@ -15,8 +15,11 @@ from tests.conftest import TEST_KEY, make_pnr, write_landing_csv
 def test_failed_blocking_check_keeps_the_last_good_snapshot(tmp_path, monkeypatch, capsys):
     landing, data = tmp_path / "landing", tmp_path / "data"
     pupils = [make_pnr(date(2009, 4, 1 + i), 200 + i, i % 2 == 0) for i in range(12)]
-    write_landing_csv(landing / "elever" / "e.csv", ["personnummer", "lasar", "skolenhetskod", "arskurs"],
-                      [[p, "2023/24", "11110001", "9"] for p in pupils])
+    write_landing_csv(
+        landing / "elever" / "e.csv",
+        ["personnummer", "lasar", "skolenhetskod", "arskurs"],
+        [[p, "2023/24", "11110001", "9"] for p in pupils],
+    )
     write_landing_csv(
         landing / "betyg" / "b.csv",
         ["personnummer", "lasar", "termin", "skolenhetskod", "arskurs", "amne", "betyg", "betygstyp"],

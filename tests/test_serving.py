@@ -19,8 +19,9 @@ def _warehouse(path, *, n: int, value: float | None, extra_pupil_table: bool = F
     )
     for name, mart in SERVED_TABLES.items():  # the other served marts: present and empty
         cells = ", ".join(f"null::double as {c}" for c in CONTROLLED_CELLS.get(name, []))
-        con.execute(f"create table if not exists {mart} as select {cells + ', ' if cells else ''}"
-                    "0 as n, 10 as min_n limit 0")
+        con.execute(
+            f"create table if not exists {mart} as select {cells + ', ' if cells else ''}0 as n, 10 as min_n limit 0"
+        )
     return con
 
 

@@ -38,7 +38,8 @@ gender_labels = {"T": "Totalt", "K": "Flickor", "M": "Pojkar"}
 titles = bench.drop_duplicates("kpi_id").set_index("kpi_id")
 left, right = st.columns([3, 1])
 kpi_id = left.selectbox(
-    "Nyckeltal", list(titles.index),
+    "Nyckeltal",
+    list(titles.index),
     format_func=lambda k: f"{titles.loc[k, 'kpi_group']}: {titles.loc[k, 'kpi_title']} ({k})",
 )
 available = [g for g in gender_labels if g in set(bench.loc[bench["kpi_id"] == kpi_id, "gender"])]
@@ -55,8 +56,7 @@ latest = rows.dropna(subset=["value"]).tail(1)
 if not latest.empty:
     r = latest.iloc[0]
     a, b, c, d = st.columns(4)
-    delta = f"{r['change_from_previous_year']:+.1f}".replace(".", ",") if pd.notna(r["change_from_previous_year"]) else None
-    a.metric(f"Kommunen {int(r['year'])}", fmt(r["value"]), delta)
+    a.metric(f"Kommunen {int(r['year'])}", fmt(r["value"]), data.format_change(r["change_from_previous_year"]))
     b.metric("Riket", fmt(r["riket_value"]))
     c.metric("Liknande kommuner, medel", fmt(r["similar_mean"]))
     if pd.notna(r["rank"]):
@@ -68,26 +68,31 @@ if not latest.empty:
             unsafe_allow_html=True,
         )
 
-table = pd.DataFrame({
-    "År": rows["year"].astype(str),
-    "Kommunen": [fmt(v) if not s else s for v, s in zip(rows["value"], rows["status"], strict=True)],
-    "Riket": rows["riket_value"].map(fmt),
-    "Liknande kommuner": rows["similar_mean"].map(fmt),
-    "Rang": [f"{int(r)} av {int(n)}" if pd.notna(r) else "" for r, n in
-             zip(rows["rank"], rows["ranked_municipalities"], strict=True)],
-    "Kvartil": rows["quartile"].map(lambda q: f"{int(q)} – {data.QUARTILE_TEXT[int(q)]}" if pd.notna(q) else ""),
-    "Förändring": rows["change_from_previous_year"].map(
-        lambda v: f"{v:+.1f}".replace(".", ",") if pd.notna(v) else ""),
-})
+table = pd.DataFrame(
+    {
+        "År": rows["year"].astype(str),
+        "Kommunen": [s or fmt(v) for v, s in zip(rows["value"], rows["status"], strict=True)],
+        "Riket": rows["riket_value"].map(fmt),
+        "Liknande kommuner": rows["similar_mean"].map(fmt),
+        "Rang": [
+            f"{int(r)} av {int(n)}" if pd.notna(r) else ""
+            for r, n in zip(rows["rank"], rows["ranked_municipalities"], strict=True)
+        ],
+        "Kvartil": rows["quartile"].map(lambda q: f"{int(q)} – {data.QUARTILE_TEXT[int(q)]}" if pd.notna(q) else ""),
+        "Förändring": rows["change_from_previous_year"].map(lambda v: data.format_change(v) or ""),
+    }
+)
 st.dataframe(table, hide_index=True, width="stretch")
 
-long = rows.melt(id_vars=["year"], value_vars=["value", "riket_value", "similar_mean"],
-                 var_name="serie", value_name="värde").dropna(subset=["värde"])
-long["serie"] = long["serie"].map({"value": "Kommunen", "riket_value": "Riket",
-                                   "similar_mean": "Liknande kommuner"})
+long = rows.melt(
+    id_vars=["year"], value_vars=["value", "riket_value", "similar_mean"], var_name="serie", value_name="värde"
+).dropna(subset=["värde"])
+long["serie"] = long["serie"].map({"value": "Kommunen", "riket_value": "Riket", "similar_mean": "Liknande kommuner"})
 if not long.empty:
     st.altair_chart(
-        alt.Chart(long).mark_line(point=True).encode(
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
             x=alt.X("year:O", title="År"),
             y=alt.Y("värde:Q", title=unit, scale=alt.Scale(zero=False)),
             color=alt.Color("serie:N", title=""),
@@ -104,11 +109,21 @@ with st.expander("Avstämning: kommunens egen beräkning mot den officiella siff
         st.write("Inga år där både egen beräkning och officiell siffra finns för samma nyckeltal.")
     else:
         st.dataframe(
-            recon[["indicator_id", "year", "gender", "local_value", "local_n", "official_value", "difference"]]
-            .rename(columns={"indicator_id": "Nyckeltal", "year": "År", "gender": "Kön",
-                             "local_value": "Egen beräkning", "local_n": "Antal elever",
-                             "official_value": "Kolada", "difference": "Skillnad"}),
-            hide_index=True, width="stretch",
+            recon[["indicator_id", "year", "gender", "local_value", "local_n", "official_value", "difference"]].rename(
+                columns={
+                    "indicator_id": "Nyckeltal",
+                    "year": "År",
+                    "gender": "Kön",
+                    "local_value": "Egen beräkning",
+                    "local_n": "Antal elever",
+                    "official_value": "Kolada",
+                    "difference": "Skillnad",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
         )
-        st.caption("Egen beräkning (källa: lokal) är inte Koladas siffra; skillnader kan bero på urval, "
-                   "tidpunkt för uttaget och sekretess.")
+        st.caption(
+            "Egen beräkning (källa: lokal) är inte Koladas siffra; skillnader kan bero på urval, "
+            "tidpunkt för uttaget och sekretess."
+        )

@@ -42,7 +42,7 @@ for column, indicator_id in zip(columns, local_ids, strict=True):
     shown = data.format_value(now["value"], now["status"], units[indicator_id]) if now is not None else "."
     delta = None
     if now is not None and before is not None and not now["status"] and not before["status"]:
-        delta = f"{now['value'] - before['value']:+.1f}".replace(".", ",")
+        delta = data.format_change(now["value"] - before["value"])
     column.metric(titles[indicator_id].split(",")[0], shown, delta, help=titles[indicator_id])
 
 st.divider()

@@ -24,8 +24,13 @@ from sources.national.skolverket_stats import read_planned_educations_statistics
 
 GROUP = "national"
 FIRST_YEAR = 2010
-GROUPS_SCHEMA = {"group_id": pl.Utf8, "year": pl.Int32, "home_code": pl.Utf8, "member_code": pl.Utf8,
-                 "member_name": pl.Utf8}
+GROUPS_SCHEMA = {
+    "group_id": pl.Utf8,
+    "year": pl.Int32,
+    "home_code": pl.Utf8,
+    "member_code": pl.Utf8,
+    "member_name": pl.Utf8,
+}
 
 
 def _now() -> datetime:
@@ -39,40 +44,68 @@ def _unreachable(context, source: str, conn, exc: NationalSourceError) -> None:
 
 def _age_metadata(conn, source: str) -> dict:
     # fetchall, not fetchone: DuckDB 2.0 refuses new statements while a result is only partly fetched.
-    as_of = conn.execute(
-        "select max(data_as_of) from national.fetch_log where source = ? and ok", [source]
-    ).fetchall()[0][0]
+    as_of = conn.execute("select max(data_as_of) from national.fetch_log where source = ? and ok", [source]).fetchall()[
+        0
+    ][0]
     days = (date.today() - as_of.date()).days if as_of else None
     return {"data_as_of": str(as_of.date()) if as_of else "saknas", "data_age_days": days}
 
 
-@dg.asset(key=["kolada", "kpi_config"], group_name=GROUP, kinds={"duckdb"},
-          description="Konfigurerade Kolada-nyckeltal (sources/kolada_kpis.yaml): enhet och vilket håll som är bäst.")
+@dg.asset(
+    key=["kolada", "kpi_config"],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    description="Konfigurerade Kolada-nyckeltal (sources/kolada_kpis.yaml): enhet och vilket håll som är bäst.",
+)
 def kolada_kpi_config(warehouse: DuckDBResource) -> dg.MaterializeResult:
     config = kolada_api.load_kpi_config()
     frame = pl.DataFrame(
-        [{"kpi_id": k.id, "title": k.title, "unit": k.unit, "higher_is_better": k.higher_is_better,
-          "kpi_group": k.group, "ou_data": k.ou_data, "position": i} for i, k in enumerate(config, start=1)],
-        schema={"kpi_id": pl.Utf8, "title": pl.Utf8, "unit": pl.Utf8, "higher_is_better": pl.Boolean,
-                "kpi_group": pl.Utf8, "ou_data": pl.Boolean, "position": pl.Int32},
+        [
+            {
+                "kpi_id": k.id,
+                "title": k.title,
+                "unit": k.unit,
+                "higher_is_better": k.higher_is_better,
+                "kpi_group": k.group,
+                "ou_data": k.ou_data,
+                "position": i,
+            }
+            for i, k in enumerate(config, start=1)
+        ],
+        schema={
+            "kpi_id": pl.Utf8,
+            "title": pl.Utf8,
+            "unit": pl.Utf8,
+            "higher_is_better": pl.Boolean,
+            "kpi_group": pl.Utf8,
+            "ou_data": pl.Boolean,
+            "position": pl.Int32,
+        },
     )
     with warehouse.get_connection() as conn:
         replace_table(conn, "kolada.kpi_config", frame)
     return dg.MaterializeResult(metadata={"dagster/row_count": frame.height})
 
 
-@dg.asset(key=["kolada", "values"], group_name=GROUP, kinds={"duckdb"}, deps=[kolada_kpi_config],
-          description="Koladas värden för de konfigurerade nyckeltalen, alla kommuner och riket, som publicerade: "
-                      "varje hämtning lägger till nya och reviderade värden med hämtdatum.")
-def kolada_values(context: dg.AssetExecutionContext, national: NationalSources,
-                  warehouse: DuckDBResource) -> dg.MaterializeResult:
+@dg.asset(
+    key=["kolada", "values"],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=[kolada_kpi_config],
+    description="Koladas värden för de konfigurerade nyckeltalen, alla kommuner och riket, som publicerade: "
+    "varje hämtning lägger till nya och reviderade värden med hämtdatum.",
+)
+def kolada_values(
+    context: dg.AssetExecutionContext, national: NationalSources, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
     kpis = [k.id for k in kolada_api.load_kpi_config()]
     with warehouse.get_connection() as conn:
         held = conn.sql("select * from kolada.values").pl() if table_has_rows(conn, "kolada.values") else None
         try:
             national.ensure_online(national.kolada_url)
-            fetched = kolada_api.fetch_values(national.kolada_url, kpis, range(FIRST_YEAR, date.today().year + 1),
-                                              fetcher=national.fetcher())
+            fetched = kolada_api.fetch_values(
+                national.kolada_url, kpis, range(FIRST_YEAR, date.today().year + 1), fetcher=national.fetcher()
+            )
         except NationalSourceError as exc:
             if held is None:
                 _store_shipped(context, conn)
@@ -82,13 +115,25 @@ def kolada_values(context: dg.AssetExecutionContext, national: NationalSources,
         stamped = fetched.with_columns(pl.lit(now).alias("fetched_at"), pl.lit("api").alias("origin"))
         changed = revisions(held if held is not None else stamped.clear(), stamped)
         append_rows(conn, "kolada.values", changed)
-        record_fetch(conn, "kolada", ok=True, rows=fetched.height, changed=changed.height,
-                     message=national.kolada_url, data_as_of=now)
-        return dg.MaterializeResult(metadata={
-            "fetched": True, "rows_fetched": fetched.height, "rows_new_or_revised": changed.height,
-            "kpis": len(kpis), "municipalities": fetched["municipality_code"].n_unique(),
-            **_age_metadata(conn, "kolada"),
-        })
+        record_fetch(
+            conn,
+            "kolada",
+            ok=True,
+            rows=fetched.height,
+            changed=changed.height,
+            message=national.kolada_url,
+            data_as_of=now,
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "fetched": True,
+                "rows_fetched": fetched.height,
+                "rows_new_or_revised": changed.height,
+                "kpis": len(kpis),
+                "municipalities": fetched["municipality_code"].n_unique(),
+                **_age_metadata(conn, "kolada"),
+            }
+        )
 
 
 def _store_shipped(context, conn: duckdb.DuckDBPyConnection) -> None:
@@ -96,25 +141,43 @@ def _store_shipped(context, conn: duckdb.DuckDBPyConnection) -> None:
     as_of = datetime.combine(SHIPPED_AS_OF, datetime.min.time())
     stamped = values.with_columns(pl.lit(as_of).alias("fetched_at"), pl.lit("sources/reference").alias("origin"))
     append_rows(conn, "kolada.values", stamped)
-    accounted = ", ".join(f"{r.source_file.name}: {r.rows_in} in, {r.rows.height} laddade, "
-                          f"{r.quarantine.height} i karantän" for r in results)
+    accounted = ", ".join(
+        f"{r.source_file.name}: {r.rows_in} in, {r.rows.height} laddade, {r.quarantine.height} i karantän"
+        for r in results
+    )
     context.log.warning(f"Kolada: använder de medföljande publicerade värdena per {SHIPPED_AS_OF} ({accounted})")
-    record_fetch(conn, "kolada", ok=True, rows=stamped.height, changed=stamped.height,
-                 message="medföljande publicerade värden (sources/reference/kolada)", data_as_of=as_of)
+    record_fetch(
+        conn,
+        "kolada",
+        ok=True,
+        rows=stamped.height,
+        changed=stamped.height,
+        message="medföljande publicerade värden (sources/reference/kolada)",
+        data_as_of=as_of,
+    )
 
 
-@dg.asset(key=["kolada", "municipality_groups"], group_name=GROUP, kinds={"duckdb"},
-          description="Koladas 'Liknande kommuner grundskola' för kommunen: sju kommuner med liknande förutsättningar.")
-def kolada_municipality_groups(context: dg.AssetExecutionContext, national: NationalSources,
-                               landing: LandingConfig, warehouse: DuckDBResource) -> dg.MaterializeResult:
+@dg.asset(
+    key=["kolada", "municipality_groups"],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    description="Koladas 'Liknande kommuner grundskola' för kommunen: sju kommuner med liknande förutsättningar.",
+)
+def kolada_municipality_groups(
+    context: dg.AssetExecutionContext, national: NationalSources, landing: LandingConfig, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
     with warehouse.get_connection() as conn:
         try:
             national.ensure_online(national.kolada_url)
-            api = kolada_api.fetch_similar_municipalities(national.kolada_url, landing.kommunkod,
-                                                          fetcher=national.fetcher())
+            api = kolada_api.fetch_similar_municipalities(
+                national.kolada_url, landing.kommunkod, fetcher=national.fetcher()
+            )
             groups = api.select(
-                "group_id", "year", pl.lit(landing.kommunkod).alias("home_code"),
-                pl.col("municipality_code").alias("member_code"), pl.col("municipality_title").alias("member_name"),
+                "group_id",
+                "year",
+                pl.lit(landing.kommunkod).alias("home_code"),
+                pl.col("municipality_code").alias("member_code"),
+                pl.col("municipality_title").alias("member_name"),
             )
         except NationalSourceError as exc:
             _unreachable(context, "kolada_groups", conn, exc)
@@ -122,54 +185,92 @@ def kolada_municipality_groups(context: dg.AssetExecutionContext, national: Nati
                 return dg.MaterializeResult(metadata={"fetched": False})
             shipped = read_municipality_groups().rows
             groups = shipped.filter(pl.col("municipality_code") == landing.kommunkod).select(
-                "group_id", "year", pl.col("municipality_code").alias("home_code"), "member_code", "member_name")
+                "group_id", "year", pl.col("municipality_code").alias("home_code"), "member_code", "member_name"
+            )
         replace_table(conn, "kolada.municipality_groups", groups.cast(GROUPS_SCHEMA))
         if groups.is_empty():
             context.log.warning(f"Inga liknande kommuner hittades för {landing.kommunkod}")
         return dg.MaterializeResult(metadata={"dagster/row_count": groups.height})
 
 
-@dg.asset(key=["skolverket", "school_units"], group_name=GROUP, kinds={"duckdb"},
-          description="Skolenhetsregistret: kommunens skolenheter (kommunala och fristående) med namn och status.")
-def skolverket_school_units(context: dg.AssetExecutionContext, national: NationalSources,
-                            landing: LandingConfig, warehouse: DuckDBResource) -> dg.MaterializeResult:
+@dg.asset(
+    key=["skolverket", "school_units"],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    description="Skolenhetsregistret: kommunens skolenheter (kommunala och fristående) med namn och status.",
+)
+def skolverket_school_units(
+    context: dg.AssetExecutionContext, national: NationalSources, landing: LandingConfig, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
     own_list, messages = read_school_unit_lists(landing.folder("skolenheter"))
     for message in messages:
         context.log.warning(message)
     with warehouse.get_connection() as conn:
         try:
             national.ensure_online(national.skolenhetsregistret_url)
-            units = skolverket_api.fetch_school_units(national.skolenhetsregistret_url, landing.kommunkod,
-                                                      fetcher=national.fetcher())
-            record_fetch(conn, "skolenhetsregistret", ok=True, rows=units.height, changed=units.height,
-                         message=national.skolenhetsregistret_url, data_as_of=_now())
+            units = skolverket_api.fetch_school_units(
+                national.skolenhetsregistret_url, landing.kommunkod, fetcher=national.fetcher()
+            )
+            record_fetch(
+                conn,
+                "skolenhetsregistret",
+                ok=True,
+                rows=units.height,
+                changed=units.height,
+                message=national.skolenhetsregistret_url,
+                data_as_of=_now(),
+            )
         except NationalSourceError as exc:
             _unreachable(context, "skolenhetsregistret", conn, exc)
             held = table_has_rows(conn, "skolverket.school_units")
-            units = (conn.sql("select * from skolverket.school_units where status is not null").pl() if held
-                     else pl.DataFrame(schema=skolverket_api.SCHOOL_UNIT_SCHEMA))
+            units = (
+                conn.sql("select * from skolverket.school_units where status is not null").pl()
+                if held
+                else pl.DataFrame(schema=skolverket_api.SCHOOL_UNIT_SCHEMA)
+            )
         # Units only the municipality's own list knows get their name from it (status unknown: null).
         extra = own_list.join(units.select("school_unit_code"), on="school_unit_code", how="anti").select(
-            "school_unit_code", pl.col("school_unit_name").alias("name"),
-            pl.lit(landing.kommunkod).alias("municipality_code"))
+            "school_unit_code",
+            pl.col("school_unit_name").alias("name"),
+            pl.lit(landing.kommunkod).alias("municipality_code"),
+        )
         units = pl.concat([units, extra], how="diagonal_relaxed").cast(skolverket_api.SCHOOL_UNIT_SCHEMA)
         replace_table(conn, "skolverket.school_units", units)
-        return dg.MaterializeResult(metadata={"dagster/row_count": units.height, "from_own_list": extra.height,
-                                              **_age_metadata(conn, "skolenhetsregistret")})
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": units.height,
+                "from_own_list": extra.height,
+                **_age_metadata(conn, "skolenhetsregistret"),
+            }
+        )
 
 
-@dg.asset(key=["skolverket", "unit_statistics"], group_name=GROUP, kinds={"duckdb"}, deps=[skolverket_school_units],
-          description="Skolverkets statistik per skolenhet (grundskola) och SALSA, med specialkoder som skäl.")
-def skolverket_unit_statistics(context: dg.AssetExecutionContext, national: NationalSources,
-                               landing: LandingConfig, warehouse: DuckDBResource) -> dg.MaterializeResult:
+@dg.asset(
+    key=["skolverket", "unit_statistics"],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=[skolverket_school_units],
+    description="Skolverkets statistik per skolenhet (grundskola) och SALSA, med specialkoder som skäl.",
+)
+def skolverket_unit_statistics(
+    context: dg.AssetExecutionContext, national: NationalSources, landing: LandingConfig, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
     with warehouse.get_connection() as conn:
         codes = [r[0] for r in conn.execute("select school_unit_code from skolverket.school_units").fetchall()]
         try:
             national.ensure_online(national.planned_educations_url)
-            stats = pl.concat([
-                skolverket_api.fetch_gr_statistics(national.planned_educations_url, codes, fetcher=national.fetcher()),
-                skolverket_api.fetch_salsa(national.planned_educations_url, codes, fetcher=national.fetcher()),
-            ]) if codes else pl.DataFrame(schema=skolverket_api.STATISTICS_SCHEMA)
+            stats = (
+                pl.concat(
+                    [
+                        skolverket_api.fetch_gr_statistics(
+                            national.planned_educations_url, codes, fetcher=national.fetcher()
+                        ),
+                        skolverket_api.fetch_salsa(national.planned_educations_url, codes, fetcher=national.fetcher()),
+                    ]
+                )
+                if codes
+                else pl.DataFrame(schema=skolverket_api.STATISTICS_SCHEMA)
+            )
             fetched = True
         except NationalSourceError as exc:
             _unreachable(context, "planned_educations", conn, exc)
@@ -177,28 +278,47 @@ def skolverket_unit_statistics(context: dg.AssetExecutionContext, national: Nati
                 return dg.MaterializeResult(metadata={"fetched": False})
             fetched = False
             shipped = read_planned_educations_statistics().rows
-            stats = shipped.filter((pl.col("municipality_code") == landing.kommunkod)
-                                   & (pl.col("school_form") == "gr")).select(list(skolverket_api.STATISTICS_SCHEMA))
+            stats = shipped.filter(
+                (pl.col("municipality_code") == landing.kommunkod) & (pl.col("school_form") == "gr")
+            ).select(list(skolverket_api.STATISTICS_SCHEMA))
         replace_table(conn, "skolverket.unit_statistics", stats)
         if fetched:
-            record_fetch(conn, "planned_educations", ok=True, rows=stats.height, changed=stats.height,
-                         message=national.planned_educations_url, data_as_of=_now())
+            record_fetch(
+                conn,
+                "planned_educations",
+                ok=True,
+                rows=stats.height,
+                changed=stats.height,
+                message=national.planned_educations_url,
+                data_as_of=_now(),
+            )
         return dg.MaterializeResult(metadata={"dagster/row_count": stats.height, "fetched": fetched})
 
 
-@dg.asset(key=["kolada", "ou_values"], group_name=GROUP, kinds={"duckdb"}, deps=[kolada_kpi_config],
-          description="Koladas värden per organisatorisk enhet (oudata) för kommunens grundskoleenheter, för de "
-                      "nyckeltal som har enhetsdata.")
-def kolada_ou_values(context: dg.AssetExecutionContext, national: NationalSources, landing: LandingConfig,
-                     warehouse: DuckDBResource) -> dg.MaterializeResult:
+@dg.asset(
+    key=["kolada", "ou_values"],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=[kolada_kpi_config],
+    description="Koladas värden per organisatorisk enhet (oudata) för kommunens grundskoleenheter, för de "
+    "nyckeltal som har enhetsdata.",
+)
+def kolada_ou_values(
+    context: dg.AssetExecutionContext, national: NationalSources, landing: LandingConfig, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
     kpis = [k.id for k in kolada_api.load_kpi_config() if k.ou_data]
     with warehouse.get_connection() as conn:
         try:
             national.ensure_online(national.kolada_url)
             fetcher = national.fetcher()
             units = kolada_api.fetch_organisational_units(national.kolada_url, landing.kommunkod, fetcher=fetcher)
-            values = kolada_api.fetch_ou_values(national.kolada_url, kpis, units["ou_id"].to_list(),
-                                                range(FIRST_YEAR, date.today().year + 1), fetcher=fetcher)
+            values = kolada_api.fetch_ou_values(
+                national.kolada_url,
+                kpis,
+                units["ou_id"].to_list(),
+                range(FIRST_YEAR, date.today().year + 1),
+                fetcher=fetcher,
+            )
         except NationalSourceError as exc:
             _unreachable(context, "kolada_oudata", conn, exc)
             if not table_has_rows(conn, "kolada.ou_values"):
@@ -207,11 +327,25 @@ def kolada_ou_values(context: dg.AssetExecutionContext, national: NationalSource
             return dg.MaterializeResult(metadata={"fetched": False, **_age_metadata(conn, "kolada_oudata")})
         replace_table(conn, "kolada.organisational_units", units)
         replace_table(conn, "kolada.ou_values", values.with_columns(pl.lit(_now()).alias("fetched_at")))
-        record_fetch(conn, "kolada_oudata", ok=True, rows=values.height, changed=values.height,
-                     message=national.kolada_url, data_as_of=_now())
-        return dg.MaterializeResult(metadata={"dagster/row_count": values.height, "units": units.height,
-                                              **_age_metadata(conn, "kolada_oudata")})
+        record_fetch(
+            conn,
+            "kolada_oudata",
+            ok=True,
+            rows=values.height,
+            changed=values.height,
+            message=national.kolada_url,
+            data_as_of=_now(),
+        )
+        return dg.MaterializeResult(
+            metadata={"dagster/row_count": values.height, "units": units.height, **_age_metadata(conn, "kolada_oudata")}
+        )
 
 
-national_assets = [kolada_kpi_config, kolada_values, kolada_municipality_groups, kolada_ou_values,
-                   skolverket_school_units, skolverket_unit_statistics]
+national_assets = [
+    kolada_kpi_config,
+    kolada_values,
+    kolada_municipality_groups,
+    kolada_ou_values,
+    skolverket_school_units,
+    skolverket_unit_statistics,
+]

@@ -15,8 +15,9 @@ from sources.national.skolenkaten import SkolenkatenFormatError, read_skolenkate
 from sources.result import LoadResult, empty_quarantine
 
 
-def _read_all(paths: list[Path], reader: Callable[[Path], LoadResult], errors: tuple[type[Exception], ...],
-              context) -> tuple[pl.DataFrame | None, pl.DataFrame, dict]:
+def _read_all(
+    paths: list[Path], reader: Callable[[Path], LoadResult], errors: tuple[type[Exception], ...], context
+) -> tuple[pl.DataFrame | None, pl.DataFrame, dict]:
     """Read each file; a file the reader does not recognise is named in a warning and skipped."""
     results = []
     for path in paths:
@@ -35,9 +36,13 @@ def _read_all(paths: list[Path], reader: Callable[[Path], LoadResult], errors: t
         "files_rejected": len(paths) - len(results),
         "rows_in": sum(r.rows_in for r in results),
         "rows_quarantined": quarantine.height,
-        "per_file": dg.MetadataValue.md("\n".join(
-            f"- {r.source_file.name}: {r.rows_in} in, {r.rows.height} laddade, {r.quarantine.height} i karantän"
-            for r in results) or "inga filer"),
+        "per_file": dg.MetadataValue.md(
+            "\n".join(
+                f"- {r.source_file.name}: {r.rows_in} in, {r.rows.height} laddade, {r.quarantine.height} i karantän"
+                for r in results
+            )
+            or "inga filer"
+        ),
     }
     return (pl.concat(frames, how="vertical_relaxed") if frames else None), quarantine, metadata
 
@@ -51,42 +56,81 @@ def _land(context, warehouse: DuckDBResource, table: str, kind: str, rows, quara
 
 
 SIRIS_SCHEMA = {
-    "report": pl.Utf8, "school_year": pl.Utf8, "year": pl.Int32, "school_unit_code": pl.Utf8,
-    "school_unit_name": pl.Utf8, "municipality_code": pl.Utf8, "municipality_name": pl.Utf8,
-    "organiser_type": pl.Utf8, "organiser_name": pl.Utf8, "organiser_org_no": pl.Utf8, "measure": pl.Utf8,
-    "value": pl.Float64, "status": pl.Utf8, "source_line": pl.Int64,
+    "report": pl.Utf8,
+    "school_year": pl.Utf8,
+    "year": pl.Int32,
+    "school_unit_code": pl.Utf8,
+    "school_unit_name": pl.Utf8,
+    "municipality_code": pl.Utf8,
+    "municipality_name": pl.Utf8,
+    "organiser_type": pl.Utf8,
+    "organiser_name": pl.Utf8,
+    "organiser_org_no": pl.Utf8,
+    "measure": pl.Utf8,
+    "value": pl.Float64,
+    "status": pl.Utf8,
+    "source_line": pl.Int64,
 }
 
 
-@dg.asset(key=["siris", "unit_statistics"], group_name="national_files", kinds={"polars", "duckdb"},
-          description="SIRIS-exporter från landningsmappen siris/: värden per skolenhet och mått, specialkoder "
-                      "som skäl (., .., ~100, *, -).")
-def siris_unit_statistics(context: dg.AssetExecutionContext, landing: LandingConfig,
-                          warehouse: DuckDBResource) -> dg.MaterializeResult:
+@dg.asset(
+    key=["siris", "unit_statistics"],
+    group_name="national_files",
+    kinds={"polars", "duckdb"},
+    description="SIRIS-exporter från landningsmappen siris/: värden per skolenhet och mått, specialkoder "
+    "som skäl (., .., ~100, *, -).",
+)
+def siris_unit_statistics(
+    context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
     paths = sorted(landing.folder("siris").glob("*.csv"))
     rows, quarantine, metadata = _read_all(paths, read_siris, (SirisFormatError,), context)
     return _land(context, warehouse, "siris.unit_statistics", "siris", rows, quarantine, metadata, SIRIS_SCHEMA)
 
 
 SKOLENKATEN_SCHEMA = {
-    "survey": pl.Utf8, "year": pl.Int32, "respondent_group": pl.Utf8, "sheet": pl.Utf8, "unit_level": pl.Utf8,
-    "organiser_org_no": pl.Utf8, "organiser_name": pl.Utf8, "municipality_code": pl.Utf8,
-    "municipality_name": pl.Utf8, "school_unit_code": pl.Utf8, "school_unit_name": pl.Utf8, "area_no": pl.Int32,
-    "area": pl.Utf8, "question": pl.Utf8, "answer_option": pl.Utf8, "measure": pl.Utf8, "gender": pl.Utf8,
-    "value": pl.Float64, "status": pl.Utf8, "status_reason": pl.Utf8, "n_respondents": pl.Int64,
-    "n_in_group": pl.Int64, "response_rate": pl.Float64, "source_row": pl.Int64,
+    "survey": pl.Utf8,
+    "year": pl.Int32,
+    "respondent_group": pl.Utf8,
+    "sheet": pl.Utf8,
+    "unit_level": pl.Utf8,
+    "organiser_org_no": pl.Utf8,
+    "organiser_name": pl.Utf8,
+    "municipality_code": pl.Utf8,
+    "municipality_name": pl.Utf8,
+    "school_unit_code": pl.Utf8,
+    "school_unit_name": pl.Utf8,
+    "area_no": pl.Int32,
+    "area": pl.Utf8,
+    "question": pl.Utf8,
+    "answer_option": pl.Utf8,
+    "measure": pl.Utf8,
+    "gender": pl.Utf8,
+    "value": pl.Float64,
+    "status": pl.Utf8,
+    "status_reason": pl.Utf8,
+    "n_respondents": pl.Int64,
+    "n_in_group": pl.Int64,
+    "response_rate": pl.Float64,
+    "source_row": pl.Int64,
 }
 
 
-@dg.asset(key=["skolenkaten", "results"], group_name="national_files", kinds={"polars", "duckdb"},
-          description="Skolinspektionens Skolenkäten (Excel) från landningsmappen skolenkaten/: index 0–10 per "
-                      "område, totalt och per kön, maskerade värden med skäl.")
-def skolenkaten_results(context: dg.AssetExecutionContext, landing: LandingConfig,
-                        warehouse: DuckDBResource) -> dg.MaterializeResult:
+@dg.asset(
+    key=["skolenkaten", "results"],
+    group_name="national_files",
+    kinds={"polars", "duckdb"},
+    description="Skolinspektionens Skolenkäten (Excel) från landningsmappen skolenkaten/: index 0–10 per "
+    "område, totalt och per kön, maskerade värden med skäl.",
+)
+def skolenkaten_results(
+    context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
     paths = [p for p in sorted(landing.folder("skolenkaten").glob("*.xlsx")) if not p.name.startswith("~$")]
     rows, quarantine, metadata = _read_all(paths, read_skolenkaten, (SkolenkatenFormatError,), context)
-    return _land(context, warehouse, "skolenkaten.results", "skolenkaten", rows, quarantine, metadata,
-                 SKOLENKATEN_SCHEMA)
+    return _land(
+        context, warehouse, "skolenkaten.results", "skolenkaten", rows, quarantine, metadata, SKOLENKATEN_SCHEMA
+    )
 
 
 national_file_assets = [siris_unit_statistics, skolenkaten_results]

@@ -74,8 +74,13 @@ def generate(
             rows[kind] += df.height
 
     # The municipality's own list of its school units (names), used where Skolenhetsregistret can't be reached.
-    put("skolenheter", pl.DataFrame({"skolenhetskod": schools.code, "skolenhetsnamn": schools.name,
-                                     "kommunkod": [kommunkod] * schools.n}), "skolenheter.csv")
+    put(
+        "skolenheter",
+        pl.DataFrame(
+            {"skolenhetskod": schools.code, "skolenhetsnamn": schools.name, "kommunkod": [kommunkod] * schools.n}
+        ),
+        "skolenheter.csv",
+    )
     for t, label in enumerate(labels):
         stem = label.replace("/", "-")
         # Older exports from another system: the oldest enrolment file and one year's grades are cp1252.

@@ -26,9 +26,7 @@ def read_school_unit_lists(folder: Path) -> tuple[pl.DataFrame, list[str]]:
         if missing:
             messages.append(f"{path.name}: kolumn saknas: {', '.join(missing)}")
             continue
-        rows = frame.select(
-            pl.col(k).str.strip_chars().alias(v) for k, v in COLUMNS.items()
-        )
+        rows = frame.select(pl.col(k).str.strip_chars().alias(v) for k, v in COLUMNS.items())
         bad = rows.filter(~pl.col("school_unit_code").str.contains(r"^\d{8}$").fill_null(False))
         if bad.height:
             messages.append(f"{path.name}: {bad.height} rader utan giltig skolenhetskod hoppades över")

@@ -26,9 +26,7 @@ def revisions(current: pl.DataFrame, fetched: pl.DataFrame) -> pl.DataFrame:
     if current.is_empty():
         return fetched
     latest = (
-        current.sort("fetched_at", nulls_last=False)
-        .unique(subset=CELL_KEY, keep="last")
-        .select(CELL_KEY + MEASURES)
+        current.sort("fetched_at", nulls_last=False).unique(subset=CELL_KEY, keep="last").select(CELL_KEY + MEASURES)
     )
     joined = fetched.join(latest, on=CELL_KEY, how="left", suffix="_held")
     changed = pl.lit(False)
