@@ -10,8 +10,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.resources import LandingConfig
 from pipelines.warehouse import replace_quarantine, replace_table
-from sources.national.siris import SirisFormatError, read_siris
-from sources.national.skolenkaten import SkolenkatenFormatError, read_skolenkaten
+from sources.national import siris, skolenkaten
 from sources.result import LoadResult, empty_quarantine
 
 
@@ -55,24 +54,6 @@ def _land(context, warehouse: DuckDBResource, table: str, kind: str, rows, quara
     return dg.MaterializeResult(metadata={"dagster/row_count": rows.height, **metadata})
 
 
-SIRIS_SCHEMA = {
-    "report": pl.Utf8,
-    "school_year": pl.Utf8,
-    "year": pl.Int32,
-    "school_unit_code": pl.Utf8,
-    "school_unit_name": pl.Utf8,
-    "municipality_code": pl.Utf8,
-    "municipality_name": pl.Utf8,
-    "organiser_type": pl.Utf8,
-    "organiser_name": pl.Utf8,
-    "organiser_org_no": pl.Utf8,
-    "measure": pl.Utf8,
-    "value": pl.Float64,
-    "status": pl.Utf8,
-    "source_line": pl.Int64,
-}
-
-
 @dg.asset(
     key=["siris", "unit_statistics"],
     group_name="national_files",
@@ -84,36 +65,8 @@ def siris_unit_statistics(
     context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     paths = sorted(landing.folder("siris").glob("*.csv"))
-    rows, quarantine, metadata = _read_all(paths, read_siris, (SirisFormatError,), context)
-    return _land(context, warehouse, "siris.unit_statistics", "siris", rows, quarantine, metadata, SIRIS_SCHEMA)
-
-
-SKOLENKATEN_SCHEMA = {
-    "survey": pl.Utf8,
-    "year": pl.Int32,
-    "respondent_group": pl.Utf8,
-    "sheet": pl.Utf8,
-    "unit_level": pl.Utf8,
-    "organiser_org_no": pl.Utf8,
-    "organiser_name": pl.Utf8,
-    "municipality_code": pl.Utf8,
-    "municipality_name": pl.Utf8,
-    "school_unit_code": pl.Utf8,
-    "school_unit_name": pl.Utf8,
-    "area_no": pl.Int32,
-    "area": pl.Utf8,
-    "question": pl.Utf8,
-    "answer_option": pl.Utf8,
-    "measure": pl.Utf8,
-    "gender": pl.Utf8,
-    "value": pl.Float64,
-    "status": pl.Utf8,
-    "status_reason": pl.Utf8,
-    "n_respondents": pl.Int64,
-    "n_in_group": pl.Int64,
-    "response_rate": pl.Float64,
-    "source_row": pl.Int64,
-}
+    rows, quarantine, metadata = _read_all(paths, siris.read_siris, (siris.SirisFormatError,), context)
+    return _land(context, warehouse, "siris.unit_statistics", "siris", rows, quarantine, metadata, siris.ROWS_SCHEMA)
 
 
 @dg.asset(
@@ -127,9 +80,11 @@ def skolenkaten_results(
     context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     paths = [p for p in sorted(landing.folder("skolenkaten").glob("*.xlsx")) if not p.name.startswith("~$")]
-    rows, quarantine, metadata = _read_all(paths, read_skolenkaten, (SkolenkatenFormatError,), context)
+    rows, quarantine, metadata = _read_all(
+        paths, skolenkaten.read_skolenkaten, (skolenkaten.SkolenkatenFormatError,), context
+    )
     return _land(
-        context, warehouse, "skolenkaten.results", "skolenkaten", rows, quarantine, metadata, SKOLENKATEN_SCHEMA
+        context, warehouse, "skolenkaten.results", "skolenkaten", rows, quarantine, metadata, skolenkaten.ROWS_SCHEMA
     )
 
 

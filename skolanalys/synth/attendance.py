@@ -14,23 +14,15 @@ import numpy as np
 import polars as pl
 from dateutil.easter import easter
 
+from sources.landing.attendance import COLUMNS as CONTRACT_COLUMNS
+
 from .grades import Choices
 from .model import SUBJECT_INDEX, SUBJECTS
 from .people import Population
 from .schools import Schools
 from .writers import GzipCsvWriter, personnummer_forms
 
-COLUMNS = [
-    "personnummer",
-    "skolenhetskod",
-    "datum",
-    "lektion_start",
-    "amne",
-    "schemalagd_tid_min",
-    "franvaro_min",
-    "franvarotyp",
-    "rapporterad",
-]
+COLUMNS = list(CONTRACT_COLUMNS)  # the franvaro/ contract, as the loader reads it
 # Lessons a day by grade (F, 1…9) before a random 0/+1, and one fewer on Fridays.
 LESSONS_A_DAY = np.array([4, 4, 5, 5, 5, 5, 6, 6, 6, 6])
 LESSON_MINUTES = {"low": [40, 45, 50, 60], "mid": [40, 50, 55, 60, 70], "high": [40, 50, 60, 60, 70, 80]}
