@@ -16,6 +16,9 @@ st.set_page_config(page_title="Skolanalys", page_icon="📊", layout="wide")
 
 pages = [
     st.Page("app_pages/resultat.py", title="Resultat åk 9", icon=":material/school:", default=True),
+    st.Page("app_pages/nationella_prov.py", title="Nationella prov", icon=":material/edit_note:"),
+    st.Page("app_pages/franvaro.py", title="Frånvaro", icon=":material/event_busy:"),
+    st.Page("app_pages/enkater.py", title="Enkäter", icon=":material/forum:"),
     st.Page("app_pages/jamforelser.py", title="Jämförelser", icon=":material/leaderboard:"),
 ]
 navigation = st.navigation(pages)

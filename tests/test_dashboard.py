@@ -115,3 +115,11 @@ def test_comparison_page_shows_rank_quartile_peers_and_the_age_of_the_data(compa
     assert any("Källa: Kolada (RKA)" in c.value for c in at.caption)
     table = at.dataframe[0].value
     assert list(table["Rang"]) == ["41 av 290", "180 av 290"]
+
+
+@pytest.mark.parametrize("page", ["franvaro.py", "enkater.py", "nationella_prov.py"])
+def test_topic_pages_render_and_say_when_they_have_nothing_yet(snapshot, page):
+    at = AppTest.from_file(str(REPO / "dashboards" / "app_pages" / page), default_timeout=60).run()
+    assert not at.exception
+    assert at.title
+    assert "inga beräknade värden" in at.info[0].value

@@ -1,0 +1,12 @@
+"""Enkäter: elev- och vårdnadshavarenkätens områden, andel positiva svar och index 0–10."""
+
+from dashboards.indicator_page import render
+
+render(
+    "enkater",
+    "Enkäter",
+    "Kommunens egna elev- och vårdnadshavarenkäter: andel som svarat i de två mest positiva svarsalternativen "
+    "(negativt formulerade frågor vända) och index 0–10 enligt Skolenkätens poängsättning, per område.",
+    suppressed_text="..: färre än 5 svarande (röjandekontroll). Resultatet redovisas inte.",
+    count_label="Antal svarande",
+)
