@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets (dagster-dbt): staging → intermediate → marts, dbt tests as checks."""
 
+import hashlib
 import subprocess
 from pathlib import Path
 
@@ -14,25 +15,34 @@ from skolanalys.settings import DBT_PROJECT_DIR
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def _newest_source_mtime(project_dir: Path) -> float:
+def _project_fingerprint(project_dir: Path) -> str:
+    """A hash of every file dbt parses: the manifest is current exactly when it was parsed from these."""
+    digest = hashlib.sha256()
     files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
     for folder in ("models", "seeds", "macros", "tests"):
         files.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
-    return max(p.stat().st_mtime for p in files)
+    for path in sorted(files):
+        digest.update(str(path.relative_to(project_dir)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """Parse the project once when the manifest is missing or older than any dbt file.
+    """Parse the project when the manifest is missing or was parsed from other files than these.
 
     `dagster dev` re-parses in every process; a plain run or test must not depend on a manual step either.
+    The fingerprint is taken before parsing, so a file changed during the parse triggers the next one.
     """
     manifest = project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir):
+    stamp = manifest.with_name("skolanalys_fingerprint.txt")
+    fingerprint = _project_fingerprint(project.project_dir)
+    if not manifest.exists() or not stamp.exists() or stamp.read_text() != fingerprint:
         subprocess.run(
             [
                 dbt_executable(),
                 "parse",
                 "--quiet",
+                "--no-partial-parse",
                 "--project-dir",
                 str(project.project_dir),
                 "--profiles-dir",
@@ -41,6 +51,7 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
             check=True,
             cwd=project.project_dir,
         )
+        stamp.write_text(fingerprint)
     return manifest
 
 
