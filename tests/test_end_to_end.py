@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import statistics
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -163,9 +164,13 @@ def test_no_personnummer_of_the_landing_files_in_either_duckdb_file_or_the_outpu
                 assert hits == 0, f"{name}: {schema}.{table}.{column}"
         finally:
             con.close()
-    import re
-
     assert not re.search(pattern, result.stdout + result.stderr)
+    # Dagster's run history and logs (event log, compute logs) under DAGSTER_HOME, read as bytes.
+    home = data / "dagster_home"
+    files = [p for p in home.rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        assert not re.search(pattern.encode(), path.read_bytes()), path
 
 
 def test_serving_snapshot_holds_no_pupil_level_table(liten):
