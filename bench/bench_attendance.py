@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from docs_section import write_section  # bench/ is the script directory
+
 REPO = Path(__file__).resolve().parent.parent
 SECTION = "## Attendance load"
 
@@ -179,18 +181,6 @@ def markdown(results: list[dict], info: dict, command: str, files: int, size_mib
     return "\n".join(lines)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace the section under SECTION (up to the next '## ' heading), or append it."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = old.find(SECTION)
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + ("" if end < 0 else old[end:])
-    path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folder", type=Path, help="a franvaro/ folder, e.g. of the storstad preset")
@@ -213,7 +203,7 @@ def main() -> None:
     text = markdown(results, machine(), command, len(files), size_mib)
     print(text)
     if args.write_docs:
-        write_section(args.write_docs, text)
+        write_section(args.write_docs, SECTION, text)
 
 
 if __name__ == "__main__":

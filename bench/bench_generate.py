@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from docs_section import write_section  # bench/ is the script directory
+
 REPO = Path(__file__).resolve().parent.parent
 SECTION = "## Synthetic generation"
 TARGETS = {"storstad": (15 * 60, 4 * 1024)}  # seconds, MiB
@@ -129,18 +131,6 @@ def markdown(results: list[dict], info: dict, command: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace the section under SECTION (up to the next '## ' heading), or append it."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = old.find(SECTION)
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + ("" if end < 0 else old[end:])
-    path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("presets", nargs="+")
@@ -164,7 +154,7 @@ def main() -> None:
     text = markdown(results, info, command)
     print(text)
     if args.write_docs:
-        write_section(args.write_docs, text)
+        write_section(args.write_docs, SECTION, text)
 
 
 if __name__ == "__main__":
