@@ -10,7 +10,6 @@ import pytest
 
 from sources.landing.contract import read_kind_file
 from sources.landing.csvfile import LandingFileError, read_landing_csv
-from sources.landing.folder import read_folder
 from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, POLARS_KINDS
 from tests.conftest import TEST_KEY, make_pnr, write_landing_csv
 
@@ -131,27 +130,3 @@ def test_empty_file_and_undecodable_file_are_clear_errors(tmp_path):
     broken.write_bytes(b"\x1f\x8b" + b"not gzip at all")
     with pytest.raises(LandingFileError, match="trasig.csv.gz: gzip"):
         read_landing_csv(broken)
-
-
-def test_folder_loads_identical_files_once_and_later_files_correct_earlier(tmp_path):
-    folder = tmp_path / "betyg"
-    first = [
-        [pnr(13), "2023/24", "VT", "12345678", 9, "MA", "", "C", "slutbetyg"],
-        [pnr(14), "2023/24", "VT", "12345678", 9, "MA", "", "D", "slutbetyg"],
-    ]
-    a = write_landing_csv(folder / "a.csv", GRADE_HEADER, first)
-    (folder / "a_kopia.csv").write_bytes(a.read_bytes())
-    corrected = write_landing_csv(
-        folder / "rattelse.csv",
-        GRADE_HEADER,
-        [[pnr(13), "2023/24", "VT", "12345678", 9, "MA", "", "B", "slutbetyg"]],
-    )
-    import os
-
-    os.utime(corrected, (a.stat().st_mtime + 10, a.stat().st_mtime + 10))
-    (folder / "tom.csv").write_text("")
-    load = read_folder(folder, GRADE_RECORDS, KEY)
-    assert len(load.skipped_identical) == 1
-    assert load.superseded_rows == 1
-    assert sorted(load.rows["grade"].to_list()) == ["B", "D"]
-    assert any("tom.csv" in m for m in load.messages)
