@@ -17,13 +17,6 @@ import streamlit as st
 from skolanalys.settings import REPO_ROOT
 
 SUPPRESSED_TEXT = "..: färre än 10 elever (röjandekontroll). Värdet visas inte för att skydda enskilda elever."
-STATUS_TEXT = {
-    "..": "färre än 10 elever",
-    ".": "uppgift saknas",
-    "~100": "avrundat",
-    "*": "lärare utan legitimation exkluderade",
-    "-": "ej redovisat",
-}
 
 
 def serving_path() -> Path:

@@ -64,7 +64,7 @@ def _land(context, warehouse: DuckDBResource, table: str, kind: str, rows, quara
 def siris_unit_statistics(
     context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
-    paths = sorted(landing.folder("siris").glob("*.csv"))
+    paths = siris.siris_files(landing.folder("siris"))
     rows, quarantine, metadata = _read_all(paths, siris.read_siris, (siris.SirisFormatError,), context)
     return _land(context, warehouse, "siris.unit_statistics", "siris", rows, quarantine, metadata, siris.ROWS_SCHEMA)
 
@@ -79,7 +79,7 @@ def siris_unit_statistics(
 def skolenkaten_results(
     context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
-    paths = [p for p in sorted(landing.folder("skolenkaten").glob("*.xlsx")) if not p.name.startswith("~$")]
+    paths = skolenkaten.skolenkaten_files(landing.folder("skolenkaten"))
     rows, quarantine, metadata = _read_all(
         paths, skolenkaten.read_skolenkaten, (skolenkaten.SkolenkatenFormatError,), context
     )

@@ -288,6 +288,6 @@ def read_siris(path: Path | str) -> LoadResult:
     return LoadResult(path, rows, quarantine, rows_in=n_lines * len(measures), messages=messages)
 
 
-def read_siris_dir(folder: Path | str) -> list[LoadResult]:
-    """Every *.csv in a landing siris/ folder, in name order."""
-    return [read_siris(p) for p in sorted(Path(folder).glob("*.csv"))]
+def siris_files(folder: Path | str) -> list[Path]:
+    """The exports in a landing siris/ folder, in name order."""
+    return sorted(Path(folder).glob("*.csv"))

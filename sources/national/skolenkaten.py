@@ -272,6 +272,6 @@ def read_skolenkaten(path: Path | str) -> LoadResult:
     return LoadResult(path, rows, quarantine, rows_in=rows_in, messages=messages)
 
 
-def read_skolenkaten_dir(folder: Path | str) -> list[LoadResult]:
-    """Every *.xlsx in a landing skolenkaten/ folder, in name order (Excel lock files '~$…' left out)."""
-    return [read_skolenkaten(p) for p in sorted(Path(folder).glob("*.xlsx")) if not p.name.startswith("~$")]
+def skolenkaten_files(folder: Path | str) -> list[Path]:
+    """The workbooks in a landing skolenkaten/ folder, in name order (Excel lock files '~$…' left out)."""
+    return [p for p in sorted(Path(folder).glob("*.xlsx")) if not p.name.startswith("~$")]
