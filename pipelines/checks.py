@@ -49,10 +49,4 @@ def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
     return _check
 
 
-def build_raw_table_checks(asset_keys: set[dg.AssetKey] | None = None) -> list[dg.AssetChecksDefinition]:
-    """A check per suite whose tables are assets of this code location (attendance may not be, yet)."""
-    return [
-        suite_check(suite)
-        for suite in SUITES.values()
-        if asset_keys is None or all(dg.AssetKey(["raw", t]) in asset_keys for t in suite.tables)
-    ]
+raw_table_checks = [suite_check(suite) for suite in SUITES.values()]

@@ -10,21 +10,18 @@ from pipelines.assets.national import national_assets
 from pipelines.assets.national_files import national_file_assets
 from pipelines.assets.serving import serving_snapshot
 from pipelines.assets.surveys import survey_assets
-from pipelines.checks import build_raw_table_checks
+from pipelines.checks import raw_table_checks
 from pipelines.resources import build_resources
 from pipelines.schedules import everything_job, local_job, national_job, nightly_schedule, weekly_national_schedule
-from pipelines.sensors import build_landing_sensors
+from pipelines.sensors import landing_sensors
 from skolanalys.settings import Settings, load_settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    assets = [*landing_assets, survey_assets, *national_assets, *national_file_assets, dbt_models, serving_snapshot]
-    asset_keys = {key for asset in assets for key in asset.keys}
     return dg.Definitions(
-        assets=assets,
-        # Checks and sensors only for the raw tables this code location defines.
-        asset_checks=build_raw_table_checks(asset_keys),
-        sensors=build_landing_sensors(asset_keys),
+        assets=[*landing_assets, survey_assets, *national_assets, *national_file_assets, dbt_models, serving_snapshot],
+        asset_checks=raw_table_checks,
+        sensors=landing_sensors,
         jobs=[everything_job, local_job, national_job],
         schedules=[nightly_schedule, weekly_national_schedule],
         resources=build_resources(settings),

@@ -80,8 +80,4 @@ def landing_sensor(folder: str, keys: tuple[dg.AssetKey, ...]) -> dg.SensorDefin
     return _sensor
 
 
-def build_landing_sensors(asset_keys: set[dg.AssetKey]) -> list[dg.SensorDefinition]:
-    """One sensor per landing sub-folder whose raw assets this code location defines."""
-    return [
-        landing_sensor(folder, keys) for folder, keys in LANDING_FOLDERS.items() if all(k in asset_keys for k in keys)
-    ]
+landing_sensors = [landing_sensor(folder, keys) for folder, keys in LANDING_FOLDERS.items()]
