@@ -1,22 +1,35 @@
-"""The dashboard's only door to data: cached, read-only queries of the serving snapshot.
+"""The dashboard's only door to data: cached, read-only queries of the serving snapshot, filtered by role.
 
-A connection is opened per query and closed at once: the pipeline swaps serving.duckdb atomically, and a
-connection kept open would keep serving the old file (and DuckDB's per-process cache with it). The cache
-key includes the file's modification time, so a new snapshot is picked up on the next rerun.
+Snapshot swaps. The pipeline replaces serving.duckdb with os.replace. DuckDB keeps one database instance per
+path per process while any connection to it is open, so `duckdb.connect(path)` after a swap can return the
+old file. Every query therefore opens a fresh in-memory DuckDB and ATTACHes the file read-only (an ATTACH
+opens the path anew), reads the snapshot id (snapshot_info: run_id + published_at) and keys the cache by it;
+the cached query checks the id again in its own connection and retries if the file was swapped in between.
+
+Access. Every public function returns rows the current user may see (dashboards/access.py): a rektor gets
+the rows of their own school units plus the aggregates (kommun, riket) as context, never another school's
+row; a user without a role gets no rows at all. Pages never query directly.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
+from dashboards import access as access_module
+from skolanalys.auth_settings import STOCKHOLM, Access
 from skolanalys.settings import REPO_ROOT
 
 SUPPRESSED_TEXT = "..: färre än 10 elever (röjandekontroll). Värdet visas inte för att skydda enskilda elever."
+# Levels that are aggregates over many schools: context a rektor may see beside their own units.
+AGGREGATE_LEVELS = frozenset({"kommun", "riket", "liknande_kommuner"})
+UNIT_CODE_COLUMNS = ("unit_code", "school_unit_code")
+_ATTEMPTS = 3
 
 
 def serving_path() -> Path:
@@ -24,39 +37,132 @@ def serving_path() -> Path:
     return data_dir / "serving.duckdb"
 
 
-def _version() -> float:
+class _SnapshotSwapped(Exception):
+    """The file was replaced between reading its id and running the query."""
+
+
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()  # in memory: never DuckDB's cached instance of the path
+    escaped = str(path).replace("'", "''")
+    con.execute(f"attach '{escaped}' as s (read_only)")
+    con.execute("use s")
+    return con
+
+
+def _read_snapshot_id(con: duckdb.DuckDBPyConnection) -> str:
+    has_info = con.execute(
+        "select count(*) from information_schema.tables where table_catalog = 's' and table_name = 'snapshot_info'"
+    ).fetchall()[0][0]
+    if not has_info:
+        return ""
+    info = con.execute("select * from snapshot_info").df()
+    if info.empty:
+        return ""
+    row = info.iloc[0]
+    return "|".join(str(row[c]) for c in ("run_id", "published_at") if c in info.columns)
+
+
+def snapshot_id() -> str:
+    """The id of the snapshot now at the path ('' when there is none): run_id and published_at."""
     path = serving_path()
-    return path.stat().st_mtime if path.exists() else 0.0
-
-
-@st.cache_data(show_spinner=False)
-def _query(sql: str, version: float, params: tuple = ()) -> pd.DataFrame:
-    con = duckdb.connect(str(serving_path()), read_only=True)
+    if not path.exists():
+        return ""
+    con = _open(path)
     try:
+        return _read_snapshot_id(con)
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_query(sql: str, snapshot: str, params: tuple = ()) -> pd.DataFrame:
+    con = _open(serving_path())
+    try:
+        if _read_snapshot_id(con) != snapshot:
+            raise _SnapshotSwapped
         return con.execute(sql, list(params)).df()
     finally:
         con.close()
 
 
+def _query(sql: str, params: tuple = ()) -> pd.DataFrame:
+    """Unfiltered rows of the current snapshot (cached per snapshot id); only this module calls it."""
+    for _ in range(_ATTEMPTS):
+        try:
+            return _cached_query(sql, snapshot_id(), params)
+        except _SnapshotSwapped:
+            continue
+    return _cached_query(sql, snapshot_id(), params)
+
+
+def current_access() -> Access | None:
+    return access_module.current_access()
+
+
+def restrict(df: pd.DataFrame, access: Access | None) -> pd.DataFrame:
+    """The rows of `df` that `access` may see.
+
+    None (not logged in, or no role): no rows. All units: every row. A rektor: rows of an aggregate level
+    (kommun, riket, liknande kommuner) and of their own school units; a table with unit codes but no level
+    keeps only their units; a table without unit codes (catalogue, Kolada benchmarking of the municipality,
+    freshness) is kept whole. An unknown level is dropped.
+    """
+    if access is None:
+        return df.iloc[0:0]
+    if access.units is None:
+        return df
+    code_column = next((c for c in UNIT_CODE_COLUMNS if c in df.columns), None)
+    own = df[code_column].astype(str).isin(access.units) if code_column else None
+    if "level" in df.columns:
+        aggregate = df["level"].isin(AGGREGATE_LEVELS)
+        keep = aggregate | (own & (df["level"] == "skolenhet")) if own is not None else aggregate
+    elif own is not None:
+        keep = own
+    else:
+        return df
+    return df[keep].reset_index(drop=True)
+
+
+def _rows(sql: str, params: tuple = ()) -> pd.DataFrame:
+    return restrict(_query(sql, params), current_access())
+
+
 def snapshot_available() -> bool:
-    return serving_path().exists()
+    return current_access() is not None and serving_path().exists()
 
 
 def snapshot_info() -> dict:
-    df = _query("select * from snapshot_info", _version())
+    df = _rows("select * from snapshot_info")
     return df.iloc[0].to_dict() if len(df) else {}
+
+
+def format_time(value) -> str:
+    """A time as Swedes read it, in Swedish time (Europe/Stockholm): '2026-11-23 kl. 03:00'."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or str(value) == "":
+        return "okänd tid"
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:  # the pipeline writes UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d kl. %H:%M")
+
+
+def published_text() -> str:
+    """The sidebar's line about the snapshot: when it was published, in Swedish time."""
+    info = snapshot_info()
+    return f"Data publicerad {format_time(info.get('published_at'))}"
 
 
 def indicators(topic: str) -> pd.DataFrame:
     """The indicators of one topic (betyg_ak9, nationella_prov, franvaro, enkater, kolada) in display order."""
-    return _query("select * from indicators where topic = ? order by sort_order, indicator_id", _version(), (topic,))
+    return _rows("select * from indicators where topic = ? order by sort_order, indicator_id", (topic,))
 
 
 def indicator_values(indicator_ids: tuple[str, ...]) -> pd.DataFrame:
+    if not indicator_ids:
+        return restrict(_query("select * from indicator_values limit 0"), current_access())
     placeholders = ", ".join("?" for _ in indicator_ids)
-    return _query(
+    return _rows(
         f"select * from indicator_values where indicator_id in ({placeholders}) order by year, unit_code",
-        _version(),
         tuple(indicator_ids),
     )
 
@@ -79,21 +185,74 @@ def format_value(value, status: str, unit: str) -> str:
 
 
 def benchmarking() -> pd.DataFrame:
-    return _query("select * from benchmarking order by kpi_position, year", _version())
+    return _rows("select * from benchmarking order by kpi_position, year")
+
+
+def can_see_data_quality() -> bool:
+    """The data-quality view (reconciliation, freshness of every source): förvaltningen and open mode."""
+    found = current_access()
+    return found is not None and found.data_quality
 
 
 def reconciliation() -> pd.DataFrame:
-    return _query("select * from reconciliation order by indicator_id, level, unit_code, year", _version())
+    df = _rows("select * from reconciliation order by indicator_id, level, unit_code, year")
+    return df if can_see_data_quality() else df.iloc[0:0]
+
+
+def landing_files() -> pd.DataFrame:
+    """Every landing file's outcome at the last run (förvaltningen only)."""
+    if not can_see_data_quality() or not table_exists("data_quality_files"):
+        return pd.DataFrame()
+    return _rows("select * from data_quality_files order by outcome = 'loaded', folder, file_name")
+
+
+def quarantine_summary() -> pd.DataFrame:
+    """Rows in quarantine per folder, file, column and reason (förvaltningen only)."""
+    if not can_see_data_quality() or not table_exists("data_quality_quarantine"):
+        return pd.DataFrame()
+    return _rows("select * from data_quality_quarantine order by rows_quarantined desc, folder, file_name")
 
 
 def freshness() -> pd.DataFrame:
-    return _query("select * from data_freshness order by source", _version())
+    return _rows("select * from data_freshness order by source")
 
 
 def table_exists(name: str) -> bool:
-    found = _query("select count(*) as n from information_schema.tables where table_name = ?", _version(), (name,))
+    if current_access() is None:
+        return False
+    found = _query(
+        "select count(*) as n from information_schema.tables where table_catalog = 's' and table_name = ?", (name,)
+    )
     return bool(found["n"].iloc[0])
 
+
+# Vega's locale for charts: decimal comma, space between thousands, Swedish month and day names.
+CHART_LOCALE = {
+    "number": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0kr"]},
+    "time": {
+        "dateTime": "%A den %d %B %Y %X",
+        "date": "%Y-%m-%d",
+        "time": "%H:%M:%S",
+        "periods": ["fm", "em"],
+        "days": ["söndag", "måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag"],
+        "shortDays": ["sön", "mån", "tis", "ons", "tor", "fre", "lör"],
+        "months": [
+            "januari",
+            "februari",
+            "mars",
+            "april",
+            "maj",
+            "juni",
+            "juli",
+            "augusti",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
+        "shortMonths": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+    },
+}
 
 QUARTILE_TEXT = {
     1: "bästa fjärdedelen",

@@ -63,10 +63,15 @@ def render(
     units_available = (
         selected[["level", "unit_code", "unit_name"]].drop_duplicates().sort_values(["level", "unit_name"])
     )
-    labels = {
-        r.unit_code: (f"{r.unit_name} (kommunen)" if r.level == "kommun" else f"{r.unit_name} ({r.unit_code})")
-        for r in units_available.itertuples()
-    }
+
+    def label(r) -> str:
+        if r.level == "kommun":
+            return f"{r.unit_name} (kommunen)"
+        return r.unit_name if r.level == "riket" else f"{r.unit_name} ({r.unit_code})"
+
+    labels = {r.unit_code: label(r) for r in units_available.itertuples()}
+    order = {"kommun": 0, "riket": 1}
+    rank = {labels[r.unit_code]: (order.get(r.level, 2), labels[r.unit_code]) for r in units_available.itertuples()}
     default = [c for c, label in labels.items() if "(kommunen)" in label]
     chosen = right.multiselect("Enheter i diagrammet", list(labels), default=default, format_func=labels.get)
 
@@ -79,7 +84,7 @@ def render(
     st.subheader(titles[indicator_id])
     table = selected.pivot_table(index="enhet", columns="year", values="visat", aggfunc="first").fillna("")
     table.columns = [str(c) for c in table.columns]
-    table = table.reindex(sorted(table.index, key=lambda label: (0 if "(kommunen)" in label else 1, label)))
+    table = table.reindex(sorted(table.index, key=lambda name: rank.get(name, (2, name))))
     st.dataframe(table, width="stretch")
     if (selected["status"] == "..").any():
         st.caption(suppressed_text)
@@ -100,6 +105,7 @@ def render(
                     alt.Tooltip("n:Q", title=count_label),
                 ],
             )
+            .configure(locale=data.CHART_LOCALE)
         )
         st.altair_chart(chart, width="stretch")
         hidden = trend[trend["value"].isna()]

@@ -11,15 +11,19 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from skolanalys.settings import DBT_PROJECT_DIR, Settings
-from sources.national import kolada_api, skolverket_api
+from skolanalys.settings import DBT_PROJECT_DIR, PSEUDONYM_KEY_ENV, Settings
+from sources.national import kolada_api, limits, skolverket_api
 from sources.national.http import JsonFetcher, NationalSourceError, RetryPolicy
 
 DUCKDB_LIMITS = {"memory_limit": "3GB", "threads": 2}
 
 
 class LandingConfig(dg.ConfigurableResource):
-    """Where the landing files are and the key that pseudonymises personnummer at the door."""
+    """Where the landing files are and the key that pseudonymises personnummer at the door.
+
+    `pseudonym_key` is always given as dg.EnvVar(PSEUDONYM_KEY_ENV): Dagster stores the variable's name in
+    its run history and shows it in the UI, and resolves the value only inside the running process.
+    """
 
     landing_dir: str
     pseudonym_key: str
@@ -43,9 +47,20 @@ class NationalSources(dg.ConfigurableResource):
     offline: bool = False
     # SKOLANALYS_HTTP_ATTEMPTS: tries per request (429, 5xx and network errors are retried with backoff).
     attempts: int = 5
+    # Limits per dataset fetch (sources/national/limits.py: SKOLANALYS_NATIONAL_DEADLINE_SECONDS, _TIMEOUT_SECONDS,
+    # _MAX_BODY_BYTES): past them the source counts as unreachable and the held data are kept.
+    deadline_seconds: float = limits.DEFAULT_DEADLINE_SECONDS
+    timeout_seconds: float = limits.DEFAULT_TIMEOUT_SECONDS
+    max_body_bytes: int = limits.DEFAULT_MAX_BODY_BYTES
 
     def fetcher(self) -> JsonFetcher:
-        return JsonFetcher(retry=RetryPolicy(attempts=self.attempts))
+        """A fetcher for one dataset: its deadline starts now and covers every page and retry."""
+        return JsonFetcher(
+            retry=RetryPolicy(attempts=self.attempts),
+            timeout=self.timeout_seconds,
+            deadline_seconds=self.deadline_seconds,
+            max_body_bytes=self.max_body_bytes,
+        )
 
     def ensure_online(self, url: str) -> None:
         if self.offline:
@@ -61,6 +76,7 @@ class NationalSources(dg.ConfigurableResource):
             "kolada_url": os.environ.get(kolada_api.KOLADA_URL_ENV),
             "skolenhetsregistret_url": os.environ.get(skolverket_api.SKOLENHETSREGISTRET_URL_ENV),
             "planned_educations_url": os.environ.get(skolverket_api.PLANNED_EDUCATIONS_URL_ENV),
+            **vars(limits.FetchLimits.from_environment()),
         }
         return cls(**{k: v for k, v in env.items() if v})
 
@@ -76,7 +92,7 @@ def build_resources(settings: Settings) -> dict:
     return {
         "landing": LandingConfig(
             landing_dir=str(settings.landing_dir),
-            pseudonym_key=settings.pseudonym_key.decode("utf-8"),
+            pseudonym_key=dg.EnvVar(PSEUDONYM_KEY_ENV),
             kommunkod=settings.kommunkod,
         ),
         "national": NationalSources.from_environment(),

@@ -3,7 +3,8 @@ folder's raw asset and everything downstream of it, up to and including the serv
 
 The cursor is the folder's state — file name → [size, modification time] — which is cheap to take on
 every tick even for gigabytes of attendance exports. A file modified within the last SETTLE_SECONDS is left
-for a later tick: it may still be being copied in.
+for a later tick: it may still be being copied in. File names are kept and logged with any personnummer
+masked: the cursor is stored in Dagster's database.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.resources import LandingConfig
+from sources.landing.door import display_name
 
 # Landing sub-folder → the raw assets it feeds.
 LANDING_FOLDERS: dict[str, tuple[dg.AssetKey, ...]] = {
@@ -37,12 +39,16 @@ def folder_state(folder: Path, *, settle_seconds: float = SETTLE_SECONDS, now: f
         return {}
     cutoff = (now if now is not None else time.time()) - settle_seconds
     state = {}
-    for path in folder.iterdir():
-        if path.name.startswith(".") or not path.is_file():
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_symlink() or not path.is_file():
             continue
         stat = path.stat()
         if stat.st_mtime <= cutoff:
-            state[path.name] = [stat.st_size, stat.st_mtime_ns]
+            name = display_name(path.name)
+            # Two names that differ only in a masked personnummer stay two entries.
+            while name in state:
+                name += "'"
+            state[name] = [stat.st_size, stat.st_mtime_ns]
     return state
 
 

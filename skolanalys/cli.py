@@ -12,11 +12,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from skolanalys.settings import REPO_ROOT, Settings, SettingsError, load_settings
+from skolanalys.auth_settings import ENV_SERVE_ADDRESS, SECRET_VARIABLES, load_oidc_settings, write_secrets_file
+from skolanalys.settings import REPO_ROOT, Settings, SettingsError, load_settings, require_pseudonym_key
 
 
 class UserError(Exception):
@@ -48,19 +50,32 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from skolanalys.runner import run_everything
+    from skolanalys.runner import RunRefused, run_everything
 
+    warning = require_pseudonym_key(demo=getattr(args, "demo", False))
+    if warning:
+        print(warning, file=sys.stderr)
     if not settings.landing_dir.is_dir():
         raise UserError(
             f"landningsmappen {settings.landing_dir} finns inte: sätt SKOLANALYS_LANDING_DIR eller kör "
             "`skolanalys generate` först"
         )
     _prepare_dagster_home(settings)
-    return 0 if run_everything(settings) else 1
+    try:
+        return 0 if run_everything(settings, rotate_key=getattr(args, "rotate_key", False)) else 1
+    except RunRefused as exc:
+        raise UserError(str(exc)) from exc
 
 
-def _streamlit_command(settings: Settings, port: int) -> list[str]:
-    return [
+LOOPBACK_ADDRESSES = ("127.0.0.1", "localhost", "::1")
+
+
+def _streamlit_command(
+    settings: Settings, port: int, address: str = "127.0.0.1", secrets_file: Path | None = None
+) -> list[str]:
+    """`streamlit run` of the dashboard: bound to `address`, no developer menu or Deploy button, no usage
+    statistics, no file watching; with login, Streamlit's [auth] secrets come from `secrets_file` only."""
+    command = [
         sys.executable,
         "-m",
         "streamlit",
@@ -68,19 +83,60 @@ def _streamlit_command(settings: Settings, port: int) -> list[str]:
         str(REPO_ROOT / "dashboards" / "app.py"),
         "--server.headless",
         "true",
+        "--server.address",
+        address,
         "--server.port",
         str(port),
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+        "--client.showErrorDetails",
+        "none",
         "--browser.gatherUsageStats",
         "false",
     ]
+    if secrets_file is not None:
+        command += ["--secrets.files", str(secrets_file)]
+    return command
+
+
+def _serve_environment() -> dict[str, str]:
+    """The dashboard's environment: the client and cookie secrets stay out of it (they are in the secrets file)."""
+    return {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.serving_path.exists():
         raise UserError(f"ingen serveringsfil {settings.serving_path}: kör `skolanalys run` först")
+    address = getattr(args, "address", None) or os.environ.get(ENV_SERVE_ADDRESS) or "127.0.0.1"
+    oidc = load_oidc_settings()
+    if oidc is None and address not in LOOPBACK_ADDRESSES:
+        raise UserError(
+            f"utan inloggning lyssnar instrumentpanelen bara på 127.0.0.1, inte {address}: "
+            "ställ in inloggningen först (docs/login.md)"
+        )
     settings.export_environment()
-    print(f"Instrumentpanelen: http://localhost:{args.port}  (Ctrl+C avslutar)", flush=True)
-    return subprocess.call(_streamlit_command(settings, args.port))
+    # SIGTERM (systemd, docker stop) ends the child and removes the secrets file like Ctrl+C does.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    secrets_file = write_secrets_file(oidc) if oidc is not None else None
+    try:
+        if oidc is None:
+            print(f"Instrumentpanelen: http://{address}:{args.port}  (Ctrl+C avslutar)", flush=True)
+            print("Öppet lokalt läge utan inloggning — bara för demo och egen dator", flush=True)
+        else:
+            print(
+                f"Instrumentpanelen: {oidc.public_url} (lyssnar på {address}:{args.port}, inloggning krävs; "
+                "Ctrl+C avslutar)",
+                flush=True,
+            )
+        command = _streamlit_command(settings, args.port, address, secrets_file)
+        return subprocess.call(command, env=_serve_environment())
+    finally:
+        if secrets_file is not None:
+            secrets_file.unlink(missing_ok=True)
 
 
 def _drop_published_national_files(landing: Path) -> None:
@@ -93,8 +149,9 @@ def _drop_published_national_files(landing: Path) -> None:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    # The demo runs offline on the real national data shipped in sources/reference.
+    # The demo runs offline on the real national data shipped in sources/reference, with the demo key.
     os.environ.setdefault("SKOLANALYS_OFFLINE", "1")
+    args.demo = True
     landing = settings.landing_dir
     if args.regenerate or not any(landing.glob("*/*")):
         gen = argparse.Namespace(scale=args.scale, seed=args.seed, out=str(landing), truth=None, clean=True)
@@ -108,6 +165,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.assets.dbt import ensure_manifest
 
+    require_pseudonym_key()  # the UI's schedules and sensors load pupil files
     settings.export_environment()
     _prepare_dagster_home(settings)
     ensure_manifest()
@@ -131,10 +189,21 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=cmd_generate)
 
     run = sub.add_parser("run", help="materialisera alla tillgångar en gång")
+    run.add_argument(
+        "--byt-nyckel",
+        dest="rotate_key",
+        action="store_true",
+        help="ny pseudonymnyckel: bygg om elevtabellerna från filerna i landningsmappen",
+    )
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="starta instrumentpanelen")
     serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument(
+        "--address",
+        help="adress att lyssna på (standard: SKOLANALYS_SERVE_ADDRESS eller 127.0.0.1; "
+        "utan inloggning bara 127.0.0.1)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="generera, kör allt och starta instrumentpanelen")

@@ -2,32 +2,157 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import signal
+import socket
 import sys
+import threading
+from collections.abc import Iterator
 
-from skolanalys.settings import Settings
+import duckdb
+
+from skolanalys.settings import PSEUDONYM_KEY_ENV, Settings
+from sources import key_check
+
+
+class RunRefused(Exception):
+    """The run cannot start (another run holds the warehouse, the key changed): a message for the user."""
+
+
+@contextlib.contextmanager
+def exclusive_run(settings: Settings) -> Iterator[None]:
+    """One run at a time per data folder. The lock is the kernel's: a killed run releases it at once."""
+    lock_path = settings.data_dir / ".run.lock"
+    with lock_path.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RunRefused(
+                f"en annan körning pågår redan mot {settings.data_dir}; försök igen när den är klar"
+            ) from exc
+        yield
+
+
+def _check_key(settings: Settings, rotate: bool) -> None:
+    conn = duckdb.connect(str(settings.warehouse_path))
+    try:
+        status = key_check.check_key(conn, os.environ[PSEUDONYM_KEY_ENV].encode("utf-8"), rotate=rotate)
+    except key_check.KeyChanged as exc:
+        raise RunRefused(str(exc)) from exc
+    finally:
+        conn.close()
+    if status == key_check.ROTATED:
+        print("Ny pseudonymnyckel: elevtabellerna byggs om från filerna i landningsmappen.")
 
 
 def _metadata_value(value) -> object:
     return getattr(value, "value", getattr(value, "text", value))
 
 
-def run_everything(settings: Settings, instance=None) -> bool:
-    """Run the nightly job now. Returns True on success; on failure the old serving snapshot stays.
+def run_everything(settings: Settings, instance=None, *, rotate_key: bool = False) -> bool:
+    """Run every asset now. Returns True on success; on failure the old serving snapshot stays.
 
-    `instance` defaults to the persistent one in DAGSTER_HOME, so runs show in the Dagster UI.
+    `instance` defaults to the persistent one in DAGSTER_HOME, so runs show in the Dagster UI. Raises
+    RunRefused when the run cannot start.
     """
     settings.export_environment()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive_run(settings):
+        _check_key(settings, rotate_key)
+        return _execute(settings, instance)
+
+
+# The longest a run may take (SKOLANALYS_RUN_DEADLINE_SECONDS); the daemon's runs have dagster.yaml's
+# max_runtime_seconds. A full build of the largest municipality takes minutes: hours mean a hang.
+DEFAULT_RUN_DEADLINE_SECONDS = 3 * 3600
+
+
+def _run_deadline_seconds() -> int:
+    value = os.environ.get("SKOLANALYS_RUN_DEADLINE_SECONDS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_RUN_DEADLINE_SECONDS
+
+
+@contextlib.contextmanager
+def _deadline(seconds: int) -> Iterator[list[bool]]:
+    """Interrupt the run after `seconds` as Ctrl+C would. Dagster turns the interrupt into a clean stop at
+    the next safe point (never inside a transaction it guards) and marks the run failed."""
+    expired = [False]
+
+    def interrupt() -> None:
+        expired[0] = True
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(seconds, interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield expired
+    except KeyboardInterrupt:
+        if not expired[0]:
+            raise
+    finally:
+        timer.cancel()
+
+
+def _print_landing_summary(settings: Settings) -> None:
+    """Every landing file's outcome (raw.landing_files): counts per folder, then each file not loaded."""
+    from sources.landing.outcomes import summary_lines
+
+    if not settings.warehouse_path.exists():
+        return
+    conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        lines = summary_lines(conn)
+    finally:
+        conn.close()
+    if lines:
+        print("Landningsmappen:")
+        print("\n".join(f"  {line}" for line in lines))
+
+
+def _print_warnings(instance, run_id: str) -> None:
+    """The assets' own warnings (files rejected, sources unreachable), once each, in the order they came."""
+    import logging
+
+    seen = set()
+    for entry in instance.all_logs(run_id):
+        ours = entry.dagster_event is None and not entry.user_message.startswith("Dependencies for step")
+        if ours and entry.level >= logging.WARNING and entry.user_message not in seen:
+            seen.add(entry.user_message)
+            step = f"{entry.step_key}: " if entry.step_key else ""
+            print(f"  ! {step}{entry.user_message}")
+
+
+def _execute(settings: Settings, instance) -> bool:
     import dagster as dg
 
     from pipelines.definitions import build_definitions
+    from pipelines.run_monitor import RUN_HOST_TAG, fail_dead_runs
 
+    instance = instance or dg.DagsterInstance.get()
+    for run_id in fail_dead_runs(instance):
+        print(f"  en avbruten körning ({run_id[:8]}) markerades som misslyckad")
     job = build_definitions(settings).resolve_job_def("everything_job")
-    result = job.execute_in_process(
-        instance=instance or dg.DagsterInstance.get(),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    )
+    deadline = _run_deadline_seconds()
+    result = None
+    with _deadline(deadline) as expired:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            # Dagster's console log would repeat every warning with stack traces: the summary below says it
+            # once, in plain words.
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+            tags={RUN_HOST_TAG: socket.gethostname()},
+        )
+    if expired[0]:
+        print(f"Körningen avbröts efter {deadline} sekunder (SKOLANALYS_RUN_DEADLINE_SECONDS).", file=sys.stderr)
+    if result is None:  # interrupted before Dagster could report
+        print("Körningen misslyckades; den senaste godkända serveringsfilen ligger kvar.", file=sys.stderr)
+        return False
+    _print_warnings(instance, result.run_id)
+    _print_landing_summary(settings)
     for event in result.all_events:
         if event.is_step_materialization:
             mat = event.step_materialization_data.materialization
@@ -51,6 +176,8 @@ def run_everything(settings: Settings, instance=None) -> bool:
     print("Körningen misslyckades; den senaste godkända serveringsfilen ligger kvar.", file=sys.stderr)
     for event in failed:
         error = event.step_failure_data.error
+        while error is not None and error.cause is not None:  # the user's error, not Dagster's wrapper
+            error = error.cause
         message = error.message.strip().splitlines()[-1] if error else "okänt fel"
         print(f"  steg {event.step_key}: {message}", file=sys.stderr)
     if not failed:

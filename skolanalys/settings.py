@@ -13,8 +13,18 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 
-# Only for the synthetic demo: a real installation sets its own secret key.
+# The secret of the HMAC that replaces personnummer. It is read from the environment at run time only
+# (Dagster gets it as dg.EnvVar, which stores the variable's name, never its value) and is never written
+# anywhere: not in Dagster's run history, not in the warehouse, not in a log.
+PSEUDONYM_KEY_ENV = "SKOLANALYS_PSEUDONYM_KEY"
+MIN_KEY_LENGTH = 16
+# Only for the synthetic demo, and public: a real installation sets its own secret key.
 DEMO_PSEUDONYM_KEY = "skolanalys-demo-nyckel-byt-mig"
+HOW_TO_SET_KEY = (
+    f"sätt en egen hemlig nyckel, t.ex. `export {PSEUDONYM_KEY_ENV}=$(python3 -c "
+    "'import secrets; print(secrets.token_urlsafe(32))')`, och förvara den som andra lösenord "
+    "(samma nyckel vid varje körning; se README, Nyckelbyte)"
+)
 
 
 class SettingsError(ValueError):
@@ -25,7 +35,6 @@ class SettingsError(ValueError):
 class Settings:
     landing_dir: Path
     data_dir: Path
-    pseudonym_key: bytes
     kommunkod: str
 
     @property
@@ -52,8 +61,31 @@ class Settings:
 def load_settings() -> Settings:
     data_dir = Path(os.environ.get("SKOLANALYS_DATA_DIR") or REPO_ROOT / "data").resolve()
     landing_dir = Path(os.environ.get("SKOLANALYS_LANDING_DIR") or data_dir / "landing").resolve()
-    key = os.environ.get("SKOLANALYS_PSEUDONYM_KEY") or DEMO_PSEUDONYM_KEY
     kommunkod = os.environ.get("SKOLANALYS_KOMMUNKOD") or "1261"
     if not (len(kommunkod) == 4 and kommunkod.isdigit()):
         raise SettingsError(f"SKOLANALYS_KOMMUNKOD måste vara fyra siffror, fick {kommunkod!r}")
-    return Settings(landing_dir, data_dir, key.encode("utf-8"), kommunkod)
+    return Settings(landing_dir, data_dir, kommunkod)
+
+
+def require_pseudonym_key(*, demo: bool = False) -> str | None:
+    """Check that the key is in the environment before a run; returns a warning for the demo key.
+
+    Outside the demo a missing or short key stops the run: a guessable key lets anyone holding the warehouse
+    turn pupil keys back into personnummer by trying every birth date of a cohort.
+    """
+    key = os.environ.get(PSEUDONYM_KEY_ENV, "")
+    if not key:
+        if not demo:
+            raise SettingsError(f"{PSEUDONYM_KEY_ENV} är inte satt: {HOW_TO_SET_KEY}")
+        os.environ[PSEUDONYM_KEY_ENV] = DEMO_PSEUDONYM_KEY
+        key = DEMO_PSEUDONYM_KEY
+    if key == DEMO_PSEUDONYM_KEY:
+        if not demo:
+            raise SettingsError(f"{PSEUDONYM_KEY_ENV} är demonyckeln, som är offentlig: {HOW_TO_SET_KEY}")
+        return (
+            "VARNING: demonyckeln används för pseudonymisering. Den är offentlig och duger bara för den "
+            f"syntetiska demokommunen; riktiga elevdata kräver en egen nyckel i {PSEUDONYM_KEY_ENV}."
+        )
+    if len(key) < MIN_KEY_LENGTH:
+        raise SettingsError(f"{PSEUDONYM_KEY_ENV} är för kort (minst {MIN_KEY_LENGTH} tecken): {HOW_TO_SET_KEY}")
+    return None

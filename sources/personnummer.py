@@ -106,3 +106,48 @@ def pseudonymise_column(
         },
     )
     return df.join(lookup, on=column, how="left", nulls_equal=True).drop(column)
+
+
+# Anything shaped like a personnummer or samordningsnummer, valid or not: 10 or 12 digits, optionally '-' or
+# '+' before the last four, not part of a longer run of digits (an 8-digit skolenhetskod or an ISO date does
+# not match). One pattern for Python (re), polars (Rust regex) and DuckDB (RE2): none of the three engines
+# share look-around, so the boundaries are capture groups 1 and 3 and masking keeps them.
+PNR_LIKE = r"(^|[^0-9])((?:[0-9]{2})?[0-9]{6}[-+]?[0-9]{4})([^0-9]|$)"
+MASK = "<maskerat>"
+_PNR_LIKE = re.compile(PNR_LIKE)
+
+
+def contains_personnummer(text: str | None) -> bool:
+    return bool(text) and _PNR_LIKE.search(text) is not None
+
+
+def mask_personnummer(text: str | None) -> str | None:
+    """`text` with everything shaped like a personnummer replaced by MASK. Two passes: a match consumes the
+    character after it, which may be the boundary before the next number ('<nr>,<nr>')."""
+    if not text:
+        return text
+    for _ in range(2):
+        text = _PNR_LIKE.sub(lambda m: f"{m[1]}{MASK}{m[3]}", text)
+    return text
+
+
+def mask_personnummer_expr(expr: pl.Expr) -> pl.Expr:
+    """mask_personnummer for a polars text expression."""
+    for _ in range(2):
+        expr = expr.str.replace_all(PNR_LIKE, f"${{1}}{MASK}${{3}}")
+    return expr
+
+
+def contains_personnummer_expr(expr: pl.Expr) -> pl.Expr:
+    return expr.str.contains(PNR_LIKE).fill_null(False)
+
+
+def mask_personnummer_sql(sql: str) -> str:
+    """mask_personnummer for a DuckDB text expression."""
+    for _ in range(2):
+        sql = f"regexp_replace({sql}, '{PNR_LIKE}', '\\1{MASK}\\3', 'g')"
+    return sql
+
+
+def contains_personnummer_sql(sql: str) -> str:
+    return f"coalesce(regexp_matches({sql}, '{PNR_LIKE}'), false)"

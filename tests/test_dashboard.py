@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import os
+import stat
+import threading
+import tomllib
+
 import duckdb
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboards import data
+from skolanalys import cli
+from skolanalys.auth_settings import (
+    ENV_COOKIE_SECRET,
+    LOGIN_VARIABLES,
+    Access,
+    load_oidc_settings,
+    load_roles,
+    write_secrets_file,
+)
+from skolanalys.settings import SettingsError, load_settings
 from tests.conftest import REPO
 
 ROWS = [
@@ -39,7 +57,10 @@ def snapshot(tmp_path, monkeypatch):
             "insert into indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', 10)",
             [*r[:5], f"{r[4] - 1}/{r[4] % 100:02d}", *r[5:]],
         )
-    con.execute("create table snapshot_info as select '2026-11-23T02:00:00+00:00' as published_at")
+    con.execute(
+        "create table snapshot_info as select '2026-11-23T02:00:00+00:00' as published_at, '1261' as kommunkod,"
+        " 'run-1' as run_id"
+    )
     con.close()
     monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(tmp_path))
     st.cache_data.clear()
@@ -47,8 +68,18 @@ def snapshot(tmp_path, monkeypatch):
     st.cache_data.clear()
 
 
-def _app() -> AppTest:
-    return AppTest.from_file(str(REPO / "dashboards" / "app.py"), default_timeout=60).run()
+def _app(user: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(REPO / "dashboards" / "app.py"), default_timeout=60)
+    if user is not None:
+        at.user = user
+    return at.run()
+
+
+@pytest.fixture(autouse=True)
+def _open_mode(monkeypatch):
+    """Login is off unless a test turns it on (the developer's own environment must not leak in)."""
+    for name in (*LOGIN_VARIABLES, ENV_COOKIE_SECRET):
+        monkeypatch.delenv(name, raising=False)
 
 
 def test_page_shows_the_municipality_and_marks_suppressed_cells(snapshot):
@@ -71,7 +102,7 @@ def test_page_without_a_snapshot_says_what_to_do(tmp_path, monkeypatch):
     st.cache_data.clear()
     at = _app()
     assert not at.exception
-    assert "skolanalys run" in at.warning[0].value
+    assert any("skolanalys run" in w.value for w in at.warning)
 
 
 @pytest.fixture
@@ -89,8 +120,8 @@ def comparison_snapshot(snapshot):
     )
     con.execute(
         "create table data_freshness as select 'kolada' as source, timestamp '2024-12-12' as data_as_of, "
-        "711 as data_age_days, timestamp '2026-11-23' as last_successful_fetch, timestamp '2026-11-23' as "
-        "last_attempt, false as last_attempt_ok, 'offline' as last_attempt_message"
+        "711 as data_age_days, timestamp '2026-11-23' as last_successful_fetch, "
+        "false as last_attempt_ok, 'offline' as last_attempt_message"
     )
     con.execute(
         "create table reconciliation as select 'N15505' as indicator_id, 'kommun' as level, '1261' as unit_code,"
@@ -123,3 +154,211 @@ def test_topic_pages_render_and_say_when_they_have_nothing_yet(snapshot, page):
     assert not at.exception
     assert at.title
     assert "inga beräknade värden" in at.info[0].value
+
+
+def test_open_mode_warns_and_shows_publication_in_swedish_time(snapshot):
+    at = _app()
+    assert not at.exception
+    assert at.warning[0].value == "Öppet lokalt läge utan inloggning — bara för demo och egen dator"
+    # 02:00 UTC on 23 November is 03:00 in Sweden (CET).
+    assert "Data publicerad 2026-11-23 kl. 03:00" in [c.value for c in at.sidebar.caption]
+    assert not [b for b in at.button if b.label == "Logga ut"]
+
+
+def test_swedish_time_follows_summer_time():
+    assert data.format_time("2026-07-01T10:00:00+00:00") == "2026-07-01 kl. 12:00"
+    assert data.format_time(None) == "okänd tid"
+
+
+# --- login and roles -------------------------------------------------------------------------------------
+
+ROLES_YAML = """
+group_claim: groups
+users:
+  chef@kommun.se: forvaltning
+  Rektor.Ett@kommun.se:
+    role: rektor
+    skolenheter: ["11110001"]
+groups:
+  analysgruppen: skolanalysgrupp
+"""
+
+
+@pytest.fixture
+def login(snapshot, monkeypatch):
+    roles = snapshot / "roller.yaml"
+    roles.write_text(ROLES_YAML, encoding="utf-8")
+    monkeypatch.setenv("SKOLANALYS_OIDC_METADATA_URL", "http://127.0.0.1:9/.well-known/openid-configuration")
+    monkeypatch.setenv("SKOLANALYS_OIDC_CLIENT_ID", "skolanalys")
+    monkeypatch.setenv("SKOLANALYS_OIDC_CLIENT_SECRET", "hemligt")
+    monkeypatch.setenv("SKOLANALYS_PUBLIC_URL", "http://127.0.0.1:8501")
+    monkeypatch.setenv("SKOLANALYS_ROLES_FILE", str(roles))
+    return snapshot
+
+
+def _log(data_dir) -> list[dict]:
+    path = data_dir / "access_log.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def test_nothing_but_the_login_page_before_login(login):
+    at = _app()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Logga in"]
+    assert not at.metric and not at.dataframe
+    assert not [w for w in at.warning if "Öppet lokalt läge" in w.value]
+
+
+def test_rektor_sees_own_school_and_the_municipality_never_another_school(login):
+    at = _app({"is_logged_in": True, "email": "rektor.ett@kommun.se", "sub": "abc"})
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert "Skolenhet 11110001 (11110001)" in table.index
+    assert "Kävlinge (kommunen)" in table.index
+    assert not [label for label in table.index if "22220002" in label]
+    assert "Logga ut" in [b.label for b in at.sidebar.button]
+    assert _log(login)[-1] | {"time": None} == {
+        "time": None,
+        "user": "rektor.ett@kommun.se",
+        "role": "rektor",
+        "page": "Resultat åk 9",
+        "granted": True,
+    }
+
+
+def test_a_group_gives_its_role_and_forvaltning_sees_everything(login):
+    at = _app({"is_logged_in": True, "email": "ny@kommun.se", "groups": ["Analysgruppen"]})
+    table = at.dataframe[0].value
+    assert {"Skolenhet 11110001 (11110001)", "Skolenhet 22220002 (22220002)"} <= set(table.index)
+    assert _log(login)[-1]["role"] == "skolanalysgrupp"
+    at = _app({"is_logged_in": True, "email": "CHEF@kommun.se"})
+    assert len(at.dataframe[0].value) == 3
+    assert _log(login)[-1]["role"] == "forvaltning"
+
+
+def test_a_user_without_role_sees_only_a_message(login):
+    at = _app({"is_logged_in": True, "email": "okand@kommun.se"})
+    assert not at.exception
+    assert "Ingen behörighet" in at.error[0].value
+    assert not at.metric and not at.dataframe and not at.title[1:]
+    assert _log(login)[-1]["granted"] is False and _log(login)[-1]["user"] == "okand@kommun.se"
+    with pytest.raises(KeyError):
+        _log(login)[-1]["value"]  # the log never holds data
+
+
+def test_data_module_filters_every_table_by_unit():
+    rektor = Access(user="r", role="rektor", units=frozenset({"11110001"}))
+    by_level = pd.DataFrame(
+        {
+            "level": ["kommun", "riket", "skolenhet", "skolenhet", "okänd"],
+            "unit_code": ["1261", "0", "11110001"] + ["22220002", "11110001"],
+        }
+    )
+    assert list(data.restrict(by_level, rektor)["unit_code"]) == ["1261", "0", "11110001"]
+    siris = pd.DataFrame({"school_unit_code": ["11110001", "22220002"], "value": [1, 2]})
+    assert list(data.restrict(siris, rektor)["school_unit_code"]) == ["11110001"]
+    catalogue = pd.DataFrame({"indicator_id": ["N15505"]})
+    assert len(data.restrict(catalogue, rektor)) == 1
+    assert data.restrict(by_level, None).empty
+    assert len(data.restrict(by_level, Access(user="a", role="namnd", units=None))) == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("users: {a@b.se: rektor}", "minst en skolenhetskod"),
+        ("users: {a@b.se: chef}", "okänd roll"),
+        ("users: {a@b.se: {role: namnd, skolenheter: ['11110001']}}", "bara rollen rektor"),
+        ("users: {a@b.se: {role: rektor, skolenheter: [1111]}}", "åtta siffror"),
+        ("anvandare: {}", "okända nycklar"),
+    ],
+)
+def test_roles_file_mistakes_are_explained(tmp_path, text, message):
+    path = tmp_path / "roller.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError, match=message):
+        load_roles(path)
+
+
+# --- snapshot swaps --------------------------------------------------------------------------------------
+
+
+def _write_snapshot(path, run_id: str, value: float) -> None:
+    tmp = path.with_name(path.name + ".new")
+    con = duckdb.connect(str(tmp))
+    con.execute(
+        f"create table snapshot_info as select '2026-11-2{run_id[-1]}T02:00:00+00:00' as published_at,"
+        f" '1261' as kommunkod, '{run_id}' as run_id"
+    )
+    con.execute(f"create table indicators as select 'N15505' as indicator_id, {value} as v")
+    con.close()
+    os.replace(tmp, path)
+
+
+def test_a_swapped_snapshot_is_served_even_while_a_connection_holds_the_old_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(tmp_path))
+    st.cache_data.clear()
+    path = tmp_path / "serving.duckdb"
+    _write_snapshot(path, "run-1", 1.0)
+    assert data._query("select v from indicators")["v"].tolist() == [1.0]
+
+    held, swapped, done = threading.Event(), threading.Event(), threading.Event()
+
+    def hold_old_file_open():
+        con = duckdb.connect(str(path), read_only=True)  # DuckDB's per-process instance of the old file
+        con.execute("select * from indicators").fetchall()
+        held.set()
+        swapped.wait(30)
+        con.execute("select * from indicators").fetchall()
+        done.wait(30)
+        con.close()
+
+    thread = threading.Thread(target=hold_old_file_open)
+    thread.start()
+    try:
+        assert held.wait(30)
+        _write_snapshot(path, "run-2", 2.0)
+        swapped.set()
+        assert data.snapshot_id() == "run-2|2026-11-22T02:00:00+00:00"
+        assert data._query("select v from indicators")["v"].tolist() == [2.0]
+        assert data.indicators.__module__ == "dashboards.data"
+    finally:
+        done.set()
+        thread.join(30)
+    st.cache_data.clear()
+
+
+# --- skolanalys serve ------------------------------------------------------------------------------------
+
+
+def test_serve_binds_locally_hides_the_developer_menu_and_keeps_secrets_in_a_private_file(login, monkeypatch):
+    settings = load_oidc_settings()
+    assert settings is not None and settings.redirect_uri == "http://127.0.0.1:8501/oauth2callback"
+    path = write_secrets_file(settings)
+    try:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        parsed = tomllib.loads(path.read_text(encoding="utf-8"))["auth"]
+        assert parsed["client_secret"] == "hemligt" and len(parsed["cookie_secret"]) >= 32
+        assert parsed["server_metadata_url"].endswith("/.well-known/openid-configuration")
+        command = cli._streamlit_command(load_settings(), 8600, "127.0.0.1", path)
+    finally:
+        path.unlink()
+    joined = " ".join(command)
+    for option in (
+        "--server.address 127.0.0.1",
+        "--client.toolbarMode minimal",
+        "--browser.gatherUsageStats false",
+        f"--secrets.files {path}",
+    ):
+        assert option in joined
+    assert "SKOLANALYS_OIDC_CLIENT_SECRET" not in cli._serve_environment()
+    # Two starts, two cookie secrets, unless one is set.
+    assert load_oidc_settings().cookie_secret != settings.cookie_secret
+    monkeypatch.setenv("SKOLANALYS_OIDC_CLIENT_ID", "")
+    with pytest.raises(SettingsError, match="SKOLANALYS_OIDC_CLIENT_ID"):
+        load_oidc_settings()
+
+
+def test_serve_without_login_refuses_to_listen_beyond_this_computer(snapshot, capsys):
+    assert cli.main(["serve", "--address", "0.0.0.0"]) == 2
+    assert "bara på 127.0.0.1" in capsys.readouterr().err

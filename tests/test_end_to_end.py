@@ -15,7 +15,8 @@ import duckdb
 import pytest
 
 from skolanalys.synth import generate
-from tests.conftest import run_skolanalys, skolanalys_env
+from tests import derivability, leak_scan
+from tests.conftest import TEST_KEY, run_skolanalys, skolanalys_env
 
 POINTS = {"A": 20.0, "B": 17.5, "C": 15.0, "D": 12.5, "E": 10.0, "F": 0.0, "-": 0.0}
 CORE = {"SV", "SVA", "EN", "MA"}
@@ -125,7 +126,7 @@ def test_served_indicators_equal_an_independent_computation_from_the_landing_fil
     finally:
         con.close()
     assert set(served) == set(expected)
-    suppressed = shown = 0
+    suppressed = shown = complementary = 0
     for key, (value, n) in expected.items():
         level, unit, year = key[1], key[2], key[3]
         pair = [expected.get((key[0], level, unit, year, g)) for g in ("K", "M")]
@@ -135,10 +136,14 @@ def test_served_indicators_equal_an_independent_computation_from_the_landing_fil
         if must_hide:
             assert (got_value, got_n, status) == (None, None, ".."), key
             suppressed += 1
+        elif status == "..":  # complementary suppression: checked by test_no_hidden_cell_can_be_derived
+            assert (got_value, got_n) == (None, None), key
+            complementary += 1
         else:
             assert status == "" and got_n == n and got_value == pytest.approx(value), key
             shown += 1
     assert shown > 20 and suppressed > 0
+    assert complementary < shown / 2
 
 
 def test_no_personnummer_of_the_landing_files_in_either_duckdb_file_or_the_output(liten):
@@ -181,3 +186,51 @@ def test_serving_snapshot_holds_no_pupil_level_table(liten):
     finally:
         con.close()
     assert not columns & {"pupil_key", "personnummer", "respondent_id"}
+
+
+def test_the_pseudonym_key_is_stored_nowhere(liten):
+    """The key reaches the run through the environment only: not in Dagster's history (compressed job
+    snapshots included), not in either DuckDB file, not in any log or output."""
+    _, data, result = liten
+    assert (data / "dagster_home" / "history").is_dir()
+    key = re.compile(re.escape(TEST_KEY.encode()))
+    assert leak_scan.find(key, [data], [result.stdout, result.stderr]) == []
+    # Dagster knows the variable by name, which is how the UI shows it.
+    assert leak_scan.find(re.compile(b"SKOLANALYS_PSEUDONYM_KEY"), [data / "dagster_home"])
+
+
+def test_no_hidden_cell_can_be_derived_from_the_cells_shown(liten):
+    """Complementary suppression: searched in every served cell table, by plain subtraction in every
+    parent/children group and by solving all groups' equations together (tests/derivability.py)."""
+    _, data, _ = liten
+    con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
+    try:
+        hidden = 0
+        for table in derivability.SERVED_CELL_TABLES:
+            cells = con.execute(f"select * from {table.name} where {table.where}").df()
+            hidden += int((cells["status"] == "..").sum())
+            assert derivability.lonely_hidden_children(cells, table) == [], table.name
+            assert derivability.derivable_cells(cells, table) == [], table.name
+    finally:
+        con.close()
+    assert hidden > 0
+
+
+def _served_results(serving: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()]
+        return {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables if t != "snapshot_info"}
+    finally:
+        con.close()
+
+
+def test_a_second_run_on_the_same_folder_serves_identical_results(liten):
+    landing, data, _ = liten
+    first = _served_results(data / "serving.duckdb")
+    result = run_skolanalys(["run"], skolanalys_env(data, landing))
+    assert result.returncode == 0, result.stderr[-3000:]
+    second = _served_results(data / "serving.duckdb")
+    assert set(first) == set(second) and len(first) >= 10
+    for table in first:
+        assert first[table] == second[table], table

@@ -111,22 +111,33 @@ def test_missing_column_quarantines_every_row_and_says_which(tmp_path):
     assert "kolumn saknas: betyg" in result.messages[0] and "b.csv" in result.messages[0]
 
 
-def test_file_of_another_kind_in_the_wrong_folder_is_named(tmp_path):
+def test_file_of_another_kind_in_the_wrong_folder_is_rejected_and_named(tmp_path):
     path = write_landing_csv(
         tmp_path / "elever.csv",
         ["personnummer", "lasar", "skolenhetskod", "arskurs"],
         [[pnr(12), "2023/24", "12345678", "9"]],
     )
-    result = read_kind_file(path, GRADE_RECORDS, KEY, other_kinds=POLARS_KINDS)
-    assert "mappen elever/" in result.messages[0]
+    with pytest.raises(LandingFileError, match="elever.csv: filen ser ut att höra till mappen elever/"):
+        read_kind_file(path, GRADE_RECORDS, KEY, other_kinds=POLARS_KINDS)
+
+
+def test_a_grades_export_in_elever_is_never_loaded_as_enrolments(tmp_path):
+    """Its header holds every column elever/ requires, and betyg, amne, termin besides."""
+    path = write_landing_csv(
+        tmp_path / "betyg.csv", GRADE_HEADER, [[pnr(13), "2023/24", "VT", "12345678", 9, "MA", "", "A", "slutbetyg"]]
+    )
+    with pytest.raises(LandingFileError, match="höra till mappen betyg/"):
+        read_kind_file(path, ENROLMENTS, KEY, other_kinds=POLARS_KINDS)
 
 
 def test_empty_file_and_undecodable_file_are_clear_errors(tmp_path):
     empty = tmp_path / "tom.csv"
     empty.write_bytes(b"")
-    with pytest.raises(LandingFileError, match="tom.csv: filen är tom"):
+    with pytest.raises(LandingFileError, match="filen är tom"):
         read_landing_csv(empty)
+    with pytest.raises(LandingFileError, match="tom.csv: filen är tom"):
+        read_kind_file(empty, ENROLMENTS, KEY)
     broken = tmp_path / "trasig.csv.gz"
     broken.write_bytes(b"\x1f\x8b" + b"not gzip at all")
     with pytest.raises(LandingFileError, match="trasig.csv.gz: gzip"):
-        read_landing_csv(broken)
+        read_kind_file(broken, ENROLMENTS, KEY)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,11 @@ from tests.national.fake_servers import FakeNationalServer
 
 KOLADA = REPO / "sources" / "reference" / "kolada"
 KOMMUN = "1261"  # Kävlinge
+
+
+def approx_served(expected: float) -> object:
+    """serving.duckdb rounds floats to 6 decimals; a difference of rounded figures can be off by 1e-6."""
+    return pytest.approx(expected, abs=2e-6)
 
 
 def published_values() -> pl.DataFrame:
@@ -176,7 +182,7 @@ def test_benchmarking_matches_rank_quartile_and_similar_mean_computed_independen
         if peer_mean is None:
             assert row["similar_mean"] is None
         else:
-            assert row["similar_mean"] == pytest.approx(peer_mean), key
+            assert row["similar_mean"] == approx_served(peer_mean), key
         checked += 1
     assert checked >= 100
     assert set(served["attribution"]) == {"Källa: Kolada (RKA)"}
@@ -195,9 +201,9 @@ def test_change_from_previous_year_and_riket(national_run):
     for row in served.iter_rows(named=True):
         previous = by_year.get(row["year"] - 1)
         if previous is not None and row["value"] is not None:
-            assert row["change_from_previous_year"] == pytest.approx(row["value"] - previous)
+            assert row["change_from_previous_year"] == approx_served(row["value"] - previous)
     assert by_year[2024] == pytest.approx(90.835, abs=1e-3)  # the published figure, read from the file
-    assert served.filter(pl.col("year") == 2024)["value"][0] == pytest.approx(by_year[2024])
+    assert served.filter(pl.col("year") == 2024)["value"][0] == approx_served(by_year[2024])
     assert riket.height == 0 or served["riket_value"].is_not_null().any()
 
 
@@ -207,41 +213,77 @@ def test_freshness_says_the_data_were_fetched_now(national_run):
     assert fresh["last_attempt_ok"][0] is True and fresh["data_age_days"][0] == 0
 
 
-def test_unreachable_kolada_keeps_the_held_values_and_marks_their_age(national_run):
+def test_hanging_kolada_is_given_up_at_the_deadline_and_the_held_values_kept(national_run):
     data, values, _ = national_run
     before = _query(data / "warehouse.duckdb", "select count(*) as n from kolada.values")["n"][0]
     env = skolanalys_env(data, data.parent / "landing")
-    env["SKOLANALYS_KOLADA_URL"] = "http://127.0.0.1:9/v3"  # nothing listens there
+    env["SKOLANALYS_NATIONAL_DEADLINE_SECONDS"] = "2"  # per dataset; the per-request timeout stays 30 s
+    env["SKOLANALYS_SKOLENHETSREGISTRET_URL"] = "http://127.0.0.1:9/v2"  # nothing listens there
+    env["SKOLANALYS_PLANNED_EDUCATIONS_URL"] = "http://127.0.0.1:9/v3"
     env["SKOLANALYS_HTTP_ATTEMPTS"] = "2"
     env.pop("SKOLANALYS_OFFLINE")
-    result = run_skolanalys(["run"], env)
+    with FakeNationalServer(misbehave="hang") as hanging:  # accepts every request and never answers
+        env["SKOLANALYS_KOLADA_URL"] = hanging.kolada_url
+        result = run_skolanalys(["run"], env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "kunde inte hämtas" in result.stdout + result.stderr
     assert _query(data / "warehouse.duckdb", "select count(*) as n from kolada.values")["n"][0] == before
+    log = _query(
+        data / "warehouse.duckdb",
+        "select source, ok, message from national.fetch_log where source like 'kolada%' "
+        "qualify row_number() over (partition by source order by attempted_at desc) = 1",
+    )
+    assert log.height == 3 and not log["ok"].any()
+    assert all("tidsgränsen 2 s" in m for m in log["message"]), log["message"].to_list()
     fresh = _query(data / "serving.duckdb", "select * from data_freshness where source = 'kolada'")
     assert fresh["last_attempt_ok"][0] is False and fresh["data_age_days"][0] == 0
     assert _query(data / "serving.duckdb", "select count(*) as n from benchmarking")["n"][0] > 0
 
 
-def test_a_revised_value_is_kept_beside_the_old_one(national_run):
-    data, values, _ = national_run
-    cell = values.filter(
+REVISED = ("N15428", 2024, "T")  # Kävlinge's cell that the second answer revises to 91.5
+
+
+def _similar() -> list[str]:
+    groups = json.loads((KOLADA / "liknande_kommuner_grundskola_2024.json").read_text(encoding="utf-8"))
+    kavlinge = next(g for g in groups.values() if "Kävlinge" in g["title"])
+    return [code for code, _name in kavlinge["members"]]
+
+
+def _spoil(items: list[dict], values: pl.DataFrame, directed: list[str]) -> dict[tuple, object]:
+    """Garbage in place of five of Kävlinge's published T values (KPIs that are ranked); returns what was spoiled."""
+    own = values.filter(
         (pl.col("code") == KOMMUN)
-        & (pl.col("kpi_id") == "N15428")
-        & (pl.col("year") == 2024)
         & (pl.col("gender") == "T")
+        & pl.col("value").is_not_null()
+        & pl.col("kpi_id").is_in(directed)
+        & (pl.col("kpi_id") != REVISED[0])
     )
-    revised = values.with_columns(
-        value=pl.when(
-            pl.struct(["kpi_id", "code", "year", "gender"]).is_in(
-                cell.select(pl.struct(["kpi_id", "code", "year", "gender"])).to_series().implode()
-            )
-        )
-        .then(pl.lit(91.5))
-        .otherwise(pl.col("value"))
+    cells = own.group_by("kpi_id").agg(pl.col("year").max()).sort("kpi_id").head(5)
+    garbage = [float("nan"), float("inf"), 1e300, -5.0, "abc"]
+    spoiled = {}
+    for (kpi, year), bad in zip(cells.rows(), garbage, strict=True):
+        item = next(i for i in items if (i["kpi"], i["municipality"], i["period"]) == (kpi, KOMMUN, year))
+        next(c for c in item["values"] if c["gender"] == "T")["value"] = bad
+        spoiled[(kpi, year, "T")] = bad
+    return spoiled
+
+
+@pytest.fixture(scope="module")
+def second_run(national_run, configured):
+    """One more run against an answer that revises one cell, holds garbage for five others and covers only
+    Kävlinge, its liknande kommuner and riket: the other 282 municipalities are simply missing."""
+    data, values, _ = national_run
+    is_revised = (
+        (pl.col("kpi_id") == REVISED[0])
+        & (pl.col("code") == KOMMUN)
+        & (pl.col("year") == REVISED[1])
+        & (pl.col("gender") == REVISED[2])
     )
+    revised = values.with_columns(value=pl.when(is_revised).then(pl.lit(91.5)).otherwise(pl.col("value")))
+    handful = revised.filter(pl.col("code").is_in([KOMMUN, "0000", *_similar()]))
     server = FakeNationalServer()
-    server.data = as_kolada_v3(revised)
+    server.data = as_kolada_v3(handful)
+    spoiled = _spoil(server.data, values, [kpi for kpi, direction in configured.items() if direction is not None])
     with server:
         env = skolanalys_env(data, data.parent / "landing")
         env.pop("SKOLANALYS_OFFLINE")
@@ -250,6 +292,17 @@ def test_a_revised_value_is_kept_beside_the_old_one(national_run):
         env["SKOLANALYS_PLANNED_EDUCATIONS_URL"] = server.planned_educations_url
         result = run_skolanalys(["run"], env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return data, values, revised, spoiled, result.stdout + result.stderr
+
+
+def test_a_revised_value_is_kept_beside_the_old_one(second_run):
+    data, values, _, _, _ = second_run
+    cell = values.filter(
+        (pl.col("code") == KOMMUN)
+        & (pl.col("kpi_id") == REVISED[0])
+        & (pl.col("year") == REVISED[1])
+        & (pl.col("gender") == REVISED[2])
+    )
     versions = _query(
         data / "warehouse.duckdb", "select value, version_newest_first from marts.kolada_revisions order by 2"
     )
@@ -259,3 +312,36 @@ def test_a_revised_value_is_kept_beside_the_old_one(national_run):
         "select value from benchmarking where kpi_id = 'N15428' and year = 2024 and gender = 'T'",
     )
     assert served["value"][0] == pytest.approx(91.5)
+
+
+def test_garbage_and_a_partial_answer_leave_the_served_benchmarking_unchanged(second_run, configured):
+    data, values, revised, spoiled, output = second_run
+    assert len(spoiled) == 5
+    for kpi, year, _gender in spoiled:
+        assert f"avvisat värde för {kpi}, kommun {KOMMUN}, år {year}, kön T" in output
+    assert re.search(r"svaret för N15505 innehåller bara \d av 29\d kommuner", output)
+    # Every figure served equals the published one in the shipped files (the one revision applied): the
+    # garbage was rejected and the 282 municipalities the answer lacked still rank and average as before.
+    expected = _independent_benchmarks(revised, configured, _similar())
+    served = _query(data / "serving.duckdb", "select * from benchmarking where municipality_code = ?", [KOMMUN])
+    published = {
+        (r["kpi_id"], r["year"], r["gender"]): r["value"]
+        for r in revised.filter(pl.col("code") == KOMMUN).iter_rows(named=True)
+    }
+    checked = 0
+    for row in served.iter_rows(named=True):
+        key = (row["kpi_id"], row["year"], row["gender"])
+        if published.get(key) is not None:
+            assert row["value"] == approx_served(published[key]), key
+        if key in expected:
+            rank, n, quartile, peer_mean = expected[key]
+            assert (row["rank"], row["ranked_municipalities"], row["quartile"]) == (rank, n, quartile), key
+            assert row["similar_mean"] == (approx_served(peer_mean) if peer_mean is not None else None), key
+            checked += 1
+    assert checked >= 100
+    assert {k for k in spoiled if k in expected} == set(spoiled)  # the spoiled cells were among those checked
+    message = _query(
+        data / "warehouse.duckdb",
+        "select message from national.fetch_log where source = 'kolada' order by attempted_at desc limit 1",
+    )["message"][0]
+    assert "5 värden avvisade" in message

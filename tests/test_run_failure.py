@@ -30,7 +30,8 @@ def test_failed_blocking_check_keeps_the_last_good_snapshot(tmp_path, monkeypatc
     serving.write_bytes(b"the last good snapshot")
     # A suite that allows only A and B: every C in the file now breaks a blocking expectation.
     monkeypatch.setattr(expectations.suites, "GRADES", ["A", "B"])
-    settings = Settings(landing, data, TEST_KEY.encode(), "1261")
+    monkeypatch.setenv("SKOLANALYS_PSEUDONYM_KEY", TEST_KEY)
+    settings = Settings(landing, data, "1261")
 
     assert run_everything(settings, instance=dg.DagsterInstance.ephemeral()) is False
 

@@ -70,7 +70,7 @@ def test_file_still_being_copied_waits_for_a_later_tick(landing, tmp_path):
 
 
 def test_each_landing_folder_has_a_sensor_targeting_its_raw_asset_and_everything_downstream():
-    sensors = {s.name: s for s in defs.sensors}
+    sensors = {s.name: s for s in defs.sensors if s.name != "dead_run_monitor"}
     assert set(sensors) == {f"landing_{folder}" for folder in LANDING_FOLDERS}
 
     def selected(sensor_name: str) -> set[dg.AssetKey]:
@@ -89,3 +89,36 @@ def test_each_landing_folder_has_a_sensor_targeting_its_raw_asset_and_everything
     grades = selected("landing_betyg")
     assert dg.AssetKey(["marts", "grade_test_discrepancy"]) in grades
     assert dg.AssetKey(["marts", "survey_results"]) not in grades
+
+
+def test_the_dead_run_monitor_fails_a_started_run_whose_process_is_gone(tmp_path):
+    """A run killed with SIGKILL stays STARTED in Dagster's storage; the monitor marks it failed."""
+    import subprocess
+    import sys
+
+    from pipelines.run_monitor import fail_dead_runs
+
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+        dead_pid = int(dead.stdout)
+        run = instance.create_run_for_job(
+            dg.GraphDefinition("g").to_job(),
+        )
+        instance.handle_new_event(_run_start_event(run, dead_pid))
+        alive = instance.create_run_for_job(
+            dg.GraphDefinition("g").to_job(),
+        )
+        instance.handle_new_event(_run_start_event(alive, os.getppid()))
+        assert fail_dead_runs(instance) == [run.run_id]
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
+        assert instance.get_run_by_id(alive.run_id).status == dg.DagsterRunStatus.STARTED
+
+
+def _run_start_event(run, pid: int):
+    from dagster._core.events import DagsterEvent, DagsterEventType
+    from dagster._core.events.log import EventLogEntry
+
+    event = DagsterEvent(DagsterEventType.RUN_START.value, run.job_name, pid=pid)
+    return EventLogEntry(
+        error_info=None, level=20, user_message="", run_id=run.run_id, timestamp=time.time(), dagster_event=event
+    )

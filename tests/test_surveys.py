@@ -97,9 +97,8 @@ def test_school_and_municipality_results_match_an_independent_computation(survey
         ("11110001", school_a, "alla", "T"),
         ("11110001", [r for r in school_a if r["kon"] == "Flicka"], "alla", "K"),
         ("11110001", [r for r in school_a if r["kon"] == "Pojke"], "alla", "M"),
-        ("11110001", [r for r in school_a if r["grade"] == "8"], "8", "T"),
+        ("1261", [r for r in pupils if r["grade"] == "8"], "8", "T"),
         ("1261", pupils, "alla", "T"),
-        ("22220002", [r for r in pupils if r["school"] == "22220002"], "alla", "T"),
     ]:
         share, index, n = expected(group, PUPIL_QUESTIONS, area)
         got_share, got_index, got_n, status = _result(data, unit, area, grade, gender)
@@ -114,13 +113,24 @@ def test_fewer_than_five_respondents_are_not_reported(survey_run):
 
 def test_no_small_group_follows_from_the_total(survey_run):
     data, _ = survey_run
-    # School B: 6 girls and 6 boys, but 2 'Annat': T − K − M would reveal them, so K and M are withheld.
-    assert _result(data, "22220002", "trivsel", "alla", "K")[3] == ".."
-    assert _result(data, "22220002", "trivsel", "alla", "M")[3] == ".."
-    # 4 in åk 8 (too few) and 10 in åk 5: åk 5 is withheld as well, else åk 8 = 'alla' − åk 5.
+    # School B (and so the kommun) has 2 'Annat' beside its girls and boys: T − K − M would reveal them, so
+    # T, K and M are never all shown.
+    for unit in ("22220002", "1261"):
+        statuses = [_result(data, unit, "trivsel", "alla", g)[3] for g in "TKM"]
+        assert ".." in statuses, unit
+    assert [_result(data, "1261", "trivsel", "alla", g)[3] for g in "KM"] == ["..", ".."]
+    # School B: 4 in åk 8 (too few) and 10 in åk 5. School C's 4 are withheld, so school B's 14 — the
+    # smallest school shown beside them — are too, else C = kommun − A − B; with B's 'alla' withheld, its
+    # åk 5 can be shown without giving away its åk 8.
     assert _result(data, "22220002", "trivsel", "8", "T")[3] == ".."
-    assert _result(data, "22220002", "trivsel", "5", "T")[3] == ".."
-    assert _result(data, "22220002", "trivsel", "alla", "T")[2] == 14
+    assert _result(data, "22220002", "trivsel", "alla", "T")[3] == ".."
+    assert _result(data, "22220002", "trivsel", "5", "T")[2] == 10
+    assert _result(data, "11110001", "trivsel", "alla", "T")[2] == 16
+    # The kommun's åk 8 is school A's 8 and school B's 4: A's åk 8 is withheld, else B's = kommun − A;
+    # and then A's åk 5 too, else A's åk 8 = A's 'alla' − A's åk 5 (complementary suppression).
+    assert _result(data, "11110001", "trivsel", "8", "T")[3] == ".."
+    assert _result(data, "11110001", "trivsel", "5", "T")[3] == ".."
+    assert _result(data, "1261", "trivsel", "8", "T")[2] == 12
 
 
 def test_indicator_values_carry_the_survey_ids_with_five_respondents_as_threshold(survey_run):

@@ -97,33 +97,8 @@ if not long.empty:
             y=alt.Y("värde:Q", title=unit, scale=alt.Scale(zero=False)),
             color=alt.Color("serie:N", title=""),
             tooltip=["serie:N", alt.Tooltip("year:O", title="År"), alt.Tooltip("värde:Q", format=".1f")],
-        ),
+        )
+        .configure(locale=data.CHART_LOCALE),
         width="stretch",
     )
 st.caption("Källa: Kolada (RKA). Liknande kommuner enligt Koladas senaste gruppering för grundskolan.")
-
-with st.expander("Avstämning: kommunens egen beräkning mot den officiella siffran"):
-    recon = data.reconciliation()
-    recon = recon[recon["level"] == "kommun"]
-    if recon.empty:
-        st.write("Inga år där både egen beräkning och officiell siffra finns för samma nyckeltal.")
-    else:
-        st.dataframe(
-            recon[["indicator_id", "year", "gender", "local_value", "local_n", "official_value", "difference"]].rename(
-                columns={
-                    "indicator_id": "Nyckeltal",
-                    "year": "År",
-                    "gender": "Kön",
-                    "local_value": "Egen beräkning",
-                    "local_n": "Antal elever",
-                    "official_value": "Kolada",
-                    "difference": "Skillnad",
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
-        st.caption(
-            "Egen beräkning (källa: lokal) är inte Koladas siffra; skillnader kan bero på urval, "
-            "tidpunkt för uttaget och sekretess."
-        )

@@ -1,8 +1,11 @@
 """National open data: Kolada (values, KPI list, liknande kommuner) and Skolverket (school units, unit
 statistics). One asset per dataset, group `national`, refreshed by the weekly schedule.
 
-Offline first: when a source cannot be reached the asset warns, keeps what the warehouse already holds and
-says how old it is; it never fails the local pipeline. A warehouse that has never reached Kolada starts
+Offline first: when a source cannot be reached — or misses its deadline, or answers more than the size cap
+(NationalSources) — the asset warns, keeps what the warehouse already holds and says how old it is; it never
+fails the local pipeline and never stores part of an answer. Answers are validated before they are stored: a
+figure that is not a finite number or lies outside its declared range is rejected with a warning and the cell
+keeps its earlier value; units an answer lacks keep theirs. A warehouse that has never reached Kolada starts
 from the real values shipped in sources/reference (Källa: Kolada (RKA)).
 """
 
@@ -20,6 +23,13 @@ from sources.national import kolada_api, skolverket_api
 from sources.national.http import NationalSourceError
 from sources.national.kolada_files import read_municipality_groups
 from sources.national.kolada_history import SHIPPED_AS_OF, revisions, shipped_values
+from sources.national.plausibility import (
+    coverage_warnings,
+    keep_held,
+    range_by,
+    rejection_warnings,
+    split_implausible,
+)
 from sources.national.skolverket_stats import read_planned_educations_statistics
 
 GROUP = "national"
@@ -40,6 +50,34 @@ def _now() -> datetime:
 def _unreachable(context, source: str, conn, exc: NationalSourceError) -> None:
     context.log.warning(f"{source}: kunde inte hämtas ({exc}); senast hämtade data används")
     record_fetch(conn, source, ok=False, rows=0, changed=0, message=str(exc))
+
+
+def _validated(context, source: str, frame: pl.DataFrame, bounds, describe) -> tuple[pl.DataFrame, int]:
+    """The rows of an answer that are finite and within range; each rejected one is a Swedish warning."""
+    accepted, rejected = split_implausible(frame, *bounds)
+    for line in rejection_warnings(source, rejected, describe):
+        context.log.warning(line)
+    return accepted, rejected.height
+
+
+def _kpi_bounds(config: list[kolada_api.KpiConfig]):
+    return range_by("kpi_id", {k.id: k.value_range for k in config})
+
+
+def _fetched_message(url: str, rejected: int) -> str:
+    return url if not rejected else f"{url} ({rejected} värden avvisade: ej tal eller utanför intervallet)"
+
+
+def _describe_kolada(row: dict) -> str:
+    return f"{row['kpi_id']}, kommun {row['municipality_code']}, år {row['year']}, kön {row['gender']}"
+
+
+def _describe_ou(row: dict) -> str:
+    return f"{row['kpi_id']}, enhet {row['ou_id']}, år {row['year']}, kön {row['gender']}"
+
+
+def _describe_statistic(row: dict) -> str:
+    return f"{row['variable']}, skolenhet {row['school_unit_code']}, läsår {row['time_period']}"
 
 
 def _age_metadata(conn, source: str) -> dict:
@@ -98,7 +136,8 @@ def kolada_kpi_config(warehouse: DuckDBResource) -> dg.MaterializeResult:
 def kolada_values(
     context: dg.AssetExecutionContext, national: NationalSources, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
-    kpis = [k.id for k in kolada_api.load_kpi_config()]
+    config = kolada_api.load_kpi_config()
+    kpis = [k.id for k in config]
     with warehouse.get_connection() as conn:
         held = conn.sql("select * from kolada.values").pl() if table_has_rows(conn, "kolada.values") else None
         try:
@@ -111,23 +150,30 @@ def kolada_values(
                 _store_shipped(context, conn)
             _unreachable(context, "kolada", conn, exc)
             return dg.MaterializeResult(metadata={"fetched": False, **_age_metadata(conn, "kolada")})
+        # Rejected cells are simply not appended, so their earlier version stays the newest; cells an answer
+        # lacks are untouched for the same reason (kolada.values only ever gains versions).
+        accepted, rejected = _validated(context, "Kolada", fetched, _kpi_bounds(config), _describe_kolada)
+        asked = held.filter(pl.col("kpi_id").is_in(kpis)) if held is not None else None
+        for line in coverage_warnings("Kolada", asked, accepted, "kpi_id", "municipality_code", "kommuner"):
+            context.log.warning(line)
         now = _now()
-        stamped = fetched.with_columns(pl.lit(now).alias("fetched_at"), pl.lit("api").alias("origin"))
+        stamped = accepted.with_columns(pl.lit(now).alias("fetched_at"), pl.lit("api").alias("origin"))
         changed = revisions(held if held is not None else stamped.clear(), stamped)
         append_rows(conn, "kolada.values", changed)
         record_fetch(
             conn,
             "kolada",
             ok=True,
-            rows=fetched.height,
+            rows=accepted.height,
             changed=changed.height,
-            message=national.kolada_url,
+            message=_fetched_message(national.kolada_url, rejected),
             data_as_of=now,
         )
         return dg.MaterializeResult(
             metadata={
                 "fetched": True,
                 "rows_fetched": fetched.height,
+                "rows_rejected": rejected,
                 "rows_new_or_revised": changed.height,
                 "kpis": len(kpis),
                 "municipalities": fetched["municipality_code"].n_unique(),
@@ -257,20 +303,33 @@ def skolverket_unit_statistics(
 ) -> dg.MaterializeResult:
     with warehouse.get_connection() as conn:
         codes = [r[0] for r in conn.execute("select school_unit_code from skolverket.school_units").fetchall()]
+        rejected = 0
         try:
             national.ensure_online(national.planned_educations_url)
-            stats = (
+            url = national.planned_educations_url
+            fetcher = national.fetcher()  # one deadline for both endpoints
+            answer = (
                 pl.concat(
                     [
-                        skolverket_api.fetch_gr_statistics(
-                            national.planned_educations_url, codes, fetcher=national.fetcher()
-                        ),
-                        skolverket_api.fetch_salsa(national.planned_educations_url, codes, fetcher=national.fetcher()),
+                        skolverket_api.fetch_gr_statistics(url, codes, fetcher=fetcher),
+                        skolverket_api.fetch_salsa(url, codes, fetcher=fetcher),
                     ]
                 )
                 if codes
                 else pl.DataFrame(schema=skolverket_api.STATISTICS_SCHEMA)
             )
+            accepted, rejected = _validated(
+                context, "Skolverket", answer, skolverket_api.statistic_range(), _describe_statistic
+            )
+            # a rejected figure, or one the answer lacks, keeps the unit's earlier figure
+            held = (
+                conn.sql("select * from skolverket.unit_statistics").pl()
+                if table_has_rows(conn, "skolverket.unit_statistics")
+                else None
+            )
+            if held is not None:
+                held = held.filter(pl.col("school_unit_code").is_in(codes))  # units no longer listed go
+            stats = keep_held(held, accepted, ["school_unit_code", "variable", "time_period"])
             fetched = True
         except NationalSourceError as exc:
             _unreachable(context, "planned_educations", conn, exc)
@@ -289,10 +348,12 @@ def skolverket_unit_statistics(
                 ok=True,
                 rows=stats.height,
                 changed=stats.height,
-                message=national.planned_educations_url,
+                message=_fetched_message(national.planned_educations_url, rejected),
                 data_as_of=_now(),
             )
-        return dg.MaterializeResult(metadata={"dagster/row_count": stats.height, "fetched": fetched})
+        return dg.MaterializeResult(
+            metadata={"dagster/row_count": stats.height, "fetched": fetched, "rows_rejected": rejected}
+        )
 
 
 @dg.asset(
@@ -306,7 +367,8 @@ def skolverket_unit_statistics(
 def kolada_ou_values(
     context: dg.AssetExecutionContext, national: NationalSources, landing: LandingConfig, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
-    kpis = [k.id for k in kolada_api.load_kpi_config() if k.ou_data]
+    config = [k for k in kolada_api.load_kpi_config() if k.ou_data]
+    kpis = [k.id for k in config]
     with warehouse.get_connection() as conn:
         try:
             national.ensure_online(national.kolada_url)
@@ -325,15 +387,27 @@ def kolada_ou_values(
                 replace_table(conn, "kolada.organisational_units", pl.DataFrame(schema=kolada_api.OU_SCHEMA))
                 replace_table(conn, "kolada.ou_values", pl.DataFrame(schema=kolada_api.OU_VALUES_SCHEMA))
             return dg.MaterializeResult(metadata={"fetched": False, **_age_metadata(conn, "kolada_oudata")})
+        accepted, rejected = _validated(context, "Kolada (enheter)", values, _kpi_bounds(config), _describe_ou)
+        # units and values the answer lacks, or had rejected, keep what the warehouse holds
+        held_units, held_values = (
+            conn.sql(f"select * from {t}").pl() if table_has_rows(conn, t) else None
+            for t in ("kolada.organisational_units", "kolada.ou_values")
+        )
+        if held_units is not None:  # another kommunkod's units do not belong here
+            held_units = held_units.filter(pl.col("municipality_code") == landing.kommunkod)
+        units = keep_held(held_units, units, ["ou_id"])
+        if held_values is not None:
+            held_values = held_values.filter(pl.col("ou_id").is_in(units["ou_id"].implode()))
+        stamped = accepted.with_columns(pl.lit(_now()).alias("fetched_at"))
         replace_table(conn, "kolada.organisational_units", units)
-        replace_table(conn, "kolada.ou_values", values.with_columns(pl.lit(_now()).alias("fetched_at")))
+        replace_table(conn, "kolada.ou_values", keep_held(held_values, stamped, ["kpi_id", "ou_id", "year", "gender"]))
         record_fetch(
             conn,
             "kolada_oudata",
             ok=True,
-            rows=values.height,
-            changed=values.height,
-            message=national.kolada_url,
+            rows=accepted.height,
+            changed=accepted.height,
+            message=_fetched_message(national.kolada_url, rejected),
             data_as_of=_now(),
         )
         return dg.MaterializeResult(

@@ -26,6 +26,8 @@ SERVED_TABLES: dict[str, str] = {
     "grade_test_discrepancy": "marts.grade_test_discrepancy",
     "survey_results": "marts.survey_results",
     "attendance_by_period": "marts.attendance_by_period",
+    "data_quality_files": "marts.data_quality_files",
+    "data_quality_quarantine": "marts.data_quality_quarantine",
 }
 # Columns that would mean pupil-level data: a snapshot containing one is never published.
 FORBIDDEN_COLUMNS = {"pupil_key", "personnummer", "pupil_gender", "fornamn", "efternamn", "respondent_id"}
@@ -45,8 +47,33 @@ CONTROLLED_CELLS = {
 }
 
 
+# Decimals kept of every floating-point value served. Parallel sums add in a different order from run to
+# run and differ in the last bits, which is enough to flip a shown 81,25 between 81,2 and 81,3: rounded
+# here, two runs on the same data serve identical values.
+SERVED_DECIMALS = 6
+# Text that a spreadsheet would run as a formula (CSV/Excel injection) is served with a leading apostrophe,
+# which Excel shows as text; numbers with a sign are left alone.
+FORMULA_START = r"^[=+\-@\t\r]"
+SIGNED_NUMBER = r"^[+-]?[0-9]"
+
+
 class SnapshotRejected(Exception):
     pass
+
+
+def _served_columns(conn: duckdb.DuckDBPyConnection, mart: str) -> str:
+    """The mart's columns as served: floats rounded, formula-like text neutralised."""
+    columns = []
+    for name, dtype, *_ in conn.execute(f"describe {mart}").fetchall():
+        col = f'"{name}"'
+        if dtype in ("DOUBLE", "FLOAT"):
+            columns.append(f"round({col}, {SERVED_DECIMALS}) as {col}")
+        elif dtype == "VARCHAR":
+            formula = f"regexp_matches({col}, '{FORMULA_START}') and not regexp_matches({col}, '{SIGNED_NUMBER}')"
+            columns.append(f"case when length({col}) > 1 and {formula} then chr(39) || {col} else {col} end as {col}")
+        else:
+            columns.append(col)
+    return ", ".join(columns)
 
 
 def verify_snapshot(path: Path) -> dict[str, int]:
@@ -92,7 +119,9 @@ def publish(conn: duckdb.DuckDBPyConnection, serving_path: Path, info: dict[str,
     conn.execute(f"attach '{tmp}' as serving_new")
     try:
         for name, mart in SERVED_TABLES.items():
-            conn.execute(f"create table serving_new.{name} as select * from {mart}")
+            # In a fixed order: the same data give the same query results, row for row.
+            served = _served_columns(conn, mart)
+            conn.execute(f"create table serving_new.{name} as select {served} from {mart} order by all")
         columns = ", ".join(f"cast(? as varchar) as {k}" for k in info)
         conn.execute(f"create table serving_new.snapshot_info as select {columns}", list(info.values()))
     finally:

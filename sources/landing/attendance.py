@@ -60,11 +60,19 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from sources.landing.contract import Kind, guess_kind
-from sources.landing.csvfile import LandingFileError, normalise_header, sniff_separator
+from sources.landing.door import (
+    BOM,
+    HeaderSignature,
+    LandingFileError,
+    Signature,
+    belongs_elsewhere,
+    peek,
+    wrong_folder_reason,
+)
+from sources.landing.kinds import MAX_BYTES
 from sources.landing.ledger import FileOutcome, Ledger, ensure_raw_table
-from sources.landing.quarantine import MASK, PNR_LIKE, QUARANTINE_TABLE, ensure_quarantine
-from sources.personnummer import pseudonymise_column
+from sources.landing.quarantine import MASK, append_quarantine_sql, ensure_quarantine
+from sources.personnummer import contains_personnummer_sql, pseudonymise_column
 
 FOLDER = "franvaro"
 TABLE = "raw.attendance"
@@ -81,6 +89,7 @@ COLUMNS = (
     "rapporterad",
 )
 OPTIONAL = ("amne",)
+SIGNATURE = HeaderSignature(FOLDER, tuple(c for c in COLUMNS if c not in OPTIONAL))
 SCHEMA = {
     "pupil_key": "varchar",
     "pupil_gender": "varchar",
@@ -98,7 +107,6 @@ SCHEMA = {
 }
 KEY = ("pupil_key", "lesson_date", "lesson_start")  # a later file's row replaces an earlier one's
 SAMPLE_BYTES = 1 << 20
-BOM = b"\xef\xbb\xbf"
 LINE_DELIMITER = "\x01"  # a byte no export contains: DuckDB then hands over each line whole
 
 
@@ -120,56 +128,35 @@ class FileFormat:
     n_fields: int
 
 
-def sniff(path: Path, other_kinds: list[Kind] = ()) -> FileFormat:
-    """Compression, encoding, separator and header from the first MiB. Raises LandingFileError."""
-    with path.open("rb") as f:
-        is_gzip = f.read(2) == b"\x1f\x8b"
-    try:
-        with gzip.open(path, "rb") if is_gzip else path.open("rb") as f:
-            sample = f.read(SAMPLE_BYTES)
-    except (OSError, EOFError) as exc:
-        raise LandingFileError(f"{path.name}: gzip-filen är trasig ({type(exc).__name__})") from exc
-    complete = len(sample) < SAMPLE_BYTES
-    if sample.startswith(BOM):
-        encoding, sample = "utf-8", sample[len(BOM) :]
-    else:
-        try:
-            codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            encoding = "cp1252"
-    lines = sample.decode(encoding, errors="replace").split("\n")
-    if not complete:
-        lines = lines[:-1]  # the sample may end inside a line
-    header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if header_index is None:
-        raise LandingFileError(f"{path.name}: filen är tom")
-    header = lines[header_index].rstrip("\r")
-    separator = sniff_separator(header)
-    names = [normalise_header(h.strip().strip('"')) for h in header.split(separator)]
-    if len(set(names)) != len(names):
-        raise LandingFileError(f"{path.name}: samma kolumnnamn förekommer flera gånger i rubrikraden")
-    missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL]
+def sniff(path: Path, other_kinds: list[Signature] = ()) -> FileFormat:
+    """Compression, encoding, separator and header from the first MiB. Raises LandingFileError (reason only)
+    for what cannot be an attendance file: not a CSV, UTF-16, tab-separated, another kind's file."""
+    first = peek(path, SAMPLE_BYTES)
+    names = first.header
+    elsewhere = belongs_elsewhere(set(names), SIGNATURE, list(other_kinds))
+    if elsewhere:
+        raise LandingFileError(wrong_folder_reason(elsewhere))
+    missing = [c for c in SIGNATURE.required if c not in names]
     if missing:
-        elsewhere = guess_kind(set(names), list(other_kinds))
-        hint = f"; filen ser ut att höra till mappen {elsewhere.folder}/" if elsewhere else ""
-        raise LandingFileError(f"{path.name}: kolumn saknas: {', '.join(missing)}{hint}; filen läses inte in")
+        raise LandingFileError(f"kolumn saknas: {', '.join(missing)}; filen läses inte in")
     positions = {c: names.index(c) + 1 for c in COLUMNS if c in names}
-    return FileFormat(is_gzip, encoding, separator, header_index + 1, positions, len(names))
+    return FileFormat(first.gzip, first.encoding, first.separator, first.header_index + 1, positions, len(names))
 
 
 def transcode_to_utf8(path: Path, is_gzip: bool, folder: Path) -> Path:
-    """Stream a cp1252 file into a plain UTF-8 copy, 1 MiB at a time (cp1252 is one byte a character)."""
-    target = folder / (path.name + ".utf8.csv")
+    """Stream a cp1252 file into a plain UTF-8 copy, 1 MiB at a time (cp1252 is one byte a character). A
+    UTF-8 BOM in front of cp1252 bytes is dropped. The copy's name never repeats the file's."""
+    target = folder / "utf8.csv"
     decoder = codecs.getincrementaldecoder("cp1252")()
     try:
         with gzip.open(path, "rb") if is_gzip else path.open("rb") as src, target.open("wb") as dst:
+            dst.write(decoder.decode(src.read(len(BOM)).removeprefix(BOM)).encode("utf-8"))
             for block in iter(lambda: src.read(1 << 20), b""):
                 dst.write(decoder.decode(block).encode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise LandingFileError(f"{path.name}: okänd teckenkodning (varken UTF-8 eller Windows-1252)") from exc
+        raise LandingFileError("okänd teckenkodning (varken UTF-8 eller Windows-1252)") from exc
     except (OSError, EOFError) as exc:
-        raise LandingFileError(f"{path.name}: gzip-filen är trasig ({type(exc).__name__})") from exc
+        raise LandingFileError(f"gzip-filen är trasig ({type(exc).__name__})") from exc
     return target
 
 
@@ -230,10 +217,13 @@ def checked_rows_sql(source: Path, compression: str, fmt: FileFormat) -> str:
     where a line has blanks, and the reason text built only for the rare rejected row.
     """
 
-    def reason(flag: str, column: str, text: str) -> str:
+    def reason(flag: str, column: str, text: str | None) -> str:
+        if text is None:  # never repeat what may be a personnummer
+            return f"case when {flag} then '{PNR_IN_COLUMN.format(column=column)}' end"
         return f"case when {flag} then '{text} (värde: ''' || coalesce({column}, '') || ''')' end"
 
-    rules = [  # (flag, column, reason) in contract order
+    rules = [  # (flag, column, reason) in contract order, a personnummer in the free text first
+        ("bad_amne", "amne", None),
         ("bad_school", "skolenhetskod", "skolenhetskod ska vara 8 siffror"),
         ("bad_date", "datum", "datum ska vara ett datum ÅÅÅÅ-MM-DD"),
         ("bad_start", "lektion_start", "lektionsstart ska skrivas TT:MM, t.ex. 08:15"),
@@ -275,6 +265,8 @@ typed as (
 flagged as (
     select *,
         n_fields <> {fmt.n_fields} as bad_fields,
+        -- Subject codes are short: the pattern runs only on values long enough to hold a personnummer.
+        coalesce(length(amne) >= 10 and {contains_personnummer_sql("amne")}, false) as bad_amne,
         not coalesce(regexp_full_match(skolenhetskod, '[0-9]{{8}}'), false) as bad_school,
         lesson_date is null as bad_date,
         lesson_start is null as bad_start,
@@ -298,14 +290,14 @@ from flagged
 
 
 def raw_row_sql(alias: str) -> str:
-    """The quarantined row as the contract's columns, personnummer masked (also any number shaped like one).
+    """The quarantined row as the contract's columns, personnummer masked (anything shaped like one is masked
+    where quarantine rows are appended).
 
     Null for a row with the wrong number of fields: its fields are misaligned and could hold a name from a
     dropped column. Select it after filtering: it is a regular expression per row.
     """
     parts = ", ".join(f"'{MASK}'" if c == "personnummer" else f"coalesce({alias}.{c}, '')" for c in COLUMNS)
-    masked = f"regexp_replace(concat_ws(';', {parts}), '{PNR_LIKE}', '{MASK}', 'g')"
-    return f"case when not {alias}.bad_fields then {masked} end"
+    return f"case when not {alias}.bad_fields then concat_ws(';', {parts}) end"
 
 
 def school_year_sql(first: date | None, last: date | None) -> str:
@@ -320,6 +312,7 @@ def school_year_sql(first: date | None, last: date | None) -> str:
     return f"case {whens} end"
 
 
+PNR_IN_COLUMN = "kolumnen {column} innehåller något som liknar ett personnummer"
 KEY_HASH = f"hash({', '.join(KEY)})"
 
 
@@ -348,7 +341,9 @@ class AttendanceLoader:
     folder = FOLDER
     table = TABLE
 
-    def __init__(self, key: bytes, other_kinds: list[Kind] = (), limits: Limits = Limits()):
+    max_bytes = MAX_BYTES[FOLDER]
+
+    def __init__(self, key: bytes, other_kinds: list[Signature] = (), limits: Limits = Limits()):
         self._key = key
         self._other_kinds = other_kinds
         self._limits = limits
@@ -364,25 +359,25 @@ class AttendanceLoader:
 
     # Pass 1, outside the transaction --------------------------------------------------------------------
 
-    def read(self, conn: duckdb.DuckDBPyConnection, path: Path, digest: str) -> Staged:
+    def read(self, conn: duckdb.DuckDBPyConnection, path: Path, digest: str, name: str) -> Staged:
         fmt = sniff(path, self._other_kinds)
         workdir = Path(tempfile.mkdtemp(prefix="skolanalys-franvaro-"))
         try:
             try:
-                return self._profile(conn, path, fmt, workdir)
+                return self._profile(conn, path, name, fmt, workdir)
             except duckdb.Error as exc:
                 if fmt.encoding != "utf-8" or "unicode" not in str(exc).lower():
-                    raise _file_error(path, exc) from None
+                    raise _file_error(exc) from None
             # Valid UTF-8 in the first MiB, not after it: a cp1252 file whose first lines are plain ASCII.
             try:
-                return self._profile(conn, path, replace(fmt, encoding="cp1252"), workdir)
+                return self._profile(conn, path, name, replace(fmt, encoding="cp1252"), workdir)
             except duckdb.Error as exc:
-                raise _file_error(path, exc) from None
+                raise _file_error(exc) from None
         except BaseException:
             shutil.rmtree(workdir, ignore_errors=True)
             raise
 
-    def _profile(self, conn: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat, workdir: Path) -> Staged:
+    def _profile(self, conn, path: Path, name: str, fmt: FileFormat, workdir: Path) -> Staged:
         """Rows and date range per distinct personnummer (only two fields are read here), and their keys."""
         if fmt.encoding == "utf-8":
             source, compression = path, "gzip" if fmt.gzip else "none"
@@ -398,7 +393,7 @@ class AttendanceLoader:
         """).fetchall()
         dates = [d for _, _, first, last in pupils for d in (first, last) if d is not None]
         return Staged(
-            name=path.name,
+            name=name,
             fmt=fmt,
             source=source,
             compression=compression,
@@ -417,6 +412,12 @@ class AttendanceLoader:
     # Pass 2, the corrections and the quarantine, inside the file's transaction -----------------------------
 
     def write(self, conn: duckdb.DuckDBPyConnection, staged: Staged, digest: str) -> FileOutcome:
+        try:
+            return self._write(conn, staged, digest)
+        except duckdb.Error as exc:  # DuckDB's message may quote the path or a line: never passed on
+            raise _file_error(exc) from None
+
+    def _write(self, conn: duckdb.DuckDBPyConnection, staged: Staged, digest: str) -> FileOutcome:
         conn.register("attendance_keys_frame", staged.keys.to_arrow())
         try:
             conn.execute("create or replace temp table attendance_keys as select * from attendance_keys_frame")
@@ -501,23 +502,25 @@ class AttendanceLoader:
     def _quarantine(self, conn: duckdb.DuckDBPyConnection, staged: Staged) -> int:
         """Pass 3, only for a file with rejected rows: each with its line, first failing column and every
         reason (the personnummer's first), the row masked."""
-        return conn.execute(f"""
-            insert into {QUARANTINE_TABLE}
-            select '{FOLDER}', {_literal(staged.name)}, c.line_no,
+        return append_quarantine_sql(
+            conn,
+            FOLDER,
+            f"""
+            select {_literal(staged.name)} as file, c.line_no as line,
                    case when k.pnr_error is not null then 'personnummer'
-                        when c.reason is not null then c.bad_column else 'nyckel' end,
-                   regexp_replace(concat_ws('; ',
+                        when c.reason is not null then c.bad_column else 'nyckel' end as "column",
+                   concat_ws('; ',
                        'personnummer: ' || k.pnr_error,
                        c.reason,
                        'dubblett: samma elev, datum och lektionsstart som rad ' || d.first_line
-                   ), '{PNR_LIKE}', '{MASK}', 'g'),
-                   {raw_row_sql("c")},
-                   current_timestamp
+                   ) as reason,
+                   {raw_row_sql("c")} as raw
             from ({staged.checked_sql}) c
             left join attendance_keys k on c.personnummer is not distinct from k.pnr
             left join attendance_duplicates d on d.line = c.line_no
             where c.reason is not null or k.pnr_error is not null or d.line is not null
-        """).fetchall()[0][0]
+        """,
+        )
 
     def cleanup(self, conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:
         for table in ("attendance_keys", "attendance_clashes", "attendance_duplicates"):
@@ -525,7 +528,7 @@ class AttendanceLoader:
         shutil.rmtree(staged.workdir, ignore_errors=True)
 
 
-def _file_error(path: Path, exc: duckdb.Error) -> LandingFileError:
+def _file_error(exc: duckdb.Error) -> LandingFileError:
     """A whole-file failure in words; DuckDB's own message may quote a line, so it is never passed on."""
     text = str(exc).lower()
     if "gzip" in text or "compress" in text or "inflate" in text:
@@ -536,4 +539,4 @@ def _file_error(path: Path, exc: duckdb.Error) -> LandingFileError:
         what = "en rad är orimligt lång"
     else:
         what = f"kan inte läsas ({type(exc).__name__})"
-    return LandingFileError(f"{path.name}: {what}")
+    return LandingFileError(what)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import polars as pl
 
-from sources.landing.csvfile import LINE_COLUMN, read_landing_csv
-from sources.personnummer import pseudonymise_column
+from sources.landing.csvfile import DEFAULT_MAX_BYTES, LINE_COLUMN, read_landing_csv
+from sources.landing.door import LandingFileError, Signature, belongs_elsewhere, display_name, wrong_folder_reason
+from sources.personnummer import MASK, contains_personnummer_expr, pseudonymise_column
 from sources.result import QUARANTINE_SCHEMA, LoadResult
 
 PNR = "personnummer"
-MASK = "<maskerat>"
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Rule:
     column: str
     valid: pl.Expr  # evaluated on the stripped text columns; null counts as invalid
     reason: str  # Swedish, says what was expected; the offending value is appended (never for PNR)
+    echo: bool = True  # append the value to the reason (not when the value may be a personnummer)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ def _reasons(rules: tuple[Rule, ...]) -> tuple[pl.Expr, pl.Expr]:
         bad = ~r.valid.fill_null(False)
         if r.column == PNR:  # the validator's own reason, which never echoes the number
             text = pl.concat_str([pl.lit("personnummer: "), pl.col("pnr_error")])
+        elif not r.echo:
+            text = pl.lit(r.reason)
         else:
             text = pl.concat_str([pl.lit(f"{r.reason} (värde: '"), pl.col(r.column).fill_null(""), pl.lit("')")])
         failed.append((r.column, bad, text))
@@ -123,41 +126,79 @@ def _quarantine(frame: pl.DataFrame, file_name: str, columns: list[str]) -> pl.D
         pl.col(LINE_COLUMN).alias("line"),
         pl.col("__column").alias("column"),
         pl.col("__reason").alias("reason"),
-        _raw_text(columns).alias("raw"),
+        pl.when(pl.col("__column") != "rad").then(_raw_text(columns)).alias("raw"),
     ).cast(QUARANTINE_SCHEMA)
 
 
-def guess_kind(headers: set[str], kinds: list[Kind]) -> Kind | None:
-    """The kind whose required columns the headers hold, for 'wrong folder' messages."""
-    for kind in kinds:
-        if set(kind.required) <= headers:
-            return kind
-    return None
+def personnummer_rules(columns: list[str]) -> tuple[Rule, ...]:
+    """A personnummer outside its column (in klass, modersmal, respondent_id, a question text …) quarantines
+    its row, with a reason naming the column, never the number."""
+    return tuple(
+        Rule(
+            c,
+            ~contains_personnummer_expr(pl.col(c)),
+            f"kolumnen {c} innehåller något som liknar ett personnummer",
+            echo=False,
+        )
+        for c in columns
+        if c != PNR
+    )
 
 
-def read_kind_file(path: Path, kind: Kind, key: bytes, *, other_kinds: list[Kind] = ()) -> LoadResult:
-    """Read one landing file of `kind`. Raises LandingFileError only when nothing at all can be read."""
-    csv = read_landing_csv(path)
+def _malformed(csv_malformed: pl.DataFrame) -> pl.DataFrame:
+    """Lines that could not be split into the header's fields: their fields are misaligned and could hold a
+    name from any column, so the line itself is not kept."""
+    return csv_malformed.select(LINE_COLUMN, pl.lit("rad").alias("__column"), pl.col("reason").alias("__reason"))
+
+
+def read_kind_file(
+    path: Path,
+    kind: Kind,
+    key: bytes,
+    *,
+    other_kinds: list[Signature] = (),
+    name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> LoadResult:
+    """Read one landing file of `kind`. Raises LandingFileError (with the display name) when the file as a
+    whole cannot be this kind's: unreadable, not a CSV, another kind's file, no contract column at all."""
+    name = name or display_name(path.name)
+    try:
+        return _read_kind_file(path, kind, key, other_kinds, name, max_bytes)
+    except LandingFileError as exc:
+        raise exc.named(name) from None
+
+
+def _read_kind_file(path, kind: Kind, key: bytes, other_kinds, name: str, max_bytes: int) -> LoadResult:
+    csv = read_landing_csv(path, max_bytes)
     frame = csv.frame
     headers = set(frame.columns) - {LINE_COLUMN}
+    elsewhere = belongs_elsewhere(headers, kind, list(other_kinds))
+    if elsewhere:
+        raise LandingFileError(wrong_folder_reason(elsewhere))
+    if not headers & set(kind.required):
+        raise LandingFileError(
+            f"rubrikraden har ingen av kolumnerna som {kind.folder}/ kräver ({', '.join(kind.required)})"
+        )
     present = [c for c in kind.columns if c in headers]
     frame = frame.select([LINE_COLUMN, *present]).with_columns(
         pl.col(c).str.strip_chars().replace("", None) for c in present
     )
+    malformed = _malformed(csv.malformed)
+    notes = [f"{name}: {n}" for n in csv.notes]
     missing = [c for c in kind.required if c not in headers]
     if missing:
-        elsewhere = guess_kind(headers, [k for k in other_kinds if k.folder != kind.folder])
-        hint = f"; filen ser ut att höra till mappen {elsewhere.folder}/" if elsewhere else ""
-        message = f"{path.name}: kolumn saknas: {', '.join(missing)}{hint}"
+        message = f"{name}: kolumn saknas: {', '.join(missing)}"
         quarantined = frame.with_columns(
             pl.lit(missing[0]).alias("__column"),
-            pl.lit(f"kolumn saknas i filen: {', '.join(missing)}{hint}").alias("__reason"),
+            pl.lit(f"kolumn saknas i filen: {', '.join(missing)}").alias("__reason"),
         )
-        return LoadResult(path, pl.DataFrame(), _quarantine(quarantined, path.name, present), messages=[message])
+        quarantined = pl.concat([quarantined, malformed], how="diagonal_relaxed").sort(LINE_COLUMN)
+        return LoadResult(path, pl.DataFrame(), _quarantine(quarantined, name, present), messages=[*notes, message])
     frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in kind.optional if c not in headers)
     columns = list(kind.columns)
 
-    rules = kind.rules
+    rules = (*personnummer_rules(columns), *kind.rules)
     if kind.has_personnummer:
         frame = frame.with_columns(pl.col(PNR).alias("__pnr"))
         frame = pseudonymise_column(frame, "__pnr", key, reference_year=date.today().year)
@@ -168,7 +209,7 @@ def read_kind_file(path: Path, kind: Kind, key: bytes, *, other_kinds: list[Kind
     good = frame.filter(pl.col("__reason").is_null())
 
     typed = kind.transform(good).with_columns(
-        pl.lit(path.name).alias("source_file"), pl.col(LINE_COLUMN).alias("source_line")
+        pl.lit(name).alias("source_file"), pl.col(LINE_COLUMN).alias("source_line")
     )
     # Within one file a key must occur once: the first row wins, the rest are quarantined as duplicates.
     dup = typed.select(pl.struct(list(kind.key)).is_first_distinct().not_()).to_series()
@@ -184,8 +225,10 @@ def read_kind_file(path: Path, kind: Kind, key: bytes, *, other_kinds: list[Kind
         bad = pl.concat([bad, dup_rows.drop("__first")], how="diagonal_relaxed")
         typed = typed.filter(~dup)
 
-    quarantine = _quarantine(bad.sort(LINE_COLUMN), path.name, columns)
-    result = LoadResult(path, typed.drop(LINE_COLUMN, strict=False), quarantine, rows_in=frame.height)
+    bad = pl.concat([bad, malformed], how="diagonal_relaxed")
+    quarantine = _quarantine(bad.sort(LINE_COLUMN), name, columns)
+    rows_in = frame.height + malformed.height
+    result = LoadResult(path, typed.drop(LINE_COLUMN, strict=False), quarantine, rows_in=rows_in, messages=notes)
     if quarantine.height:
-        result.messages.append(f"{path.name}: {quarantine.height} av {frame.height} rader i karantän")
+        result.messages.append(f"{name}: {quarantine.height} av {rows_in} rader i karantän")
     return result

@@ -1,25 +1,37 @@
-"""Reading a landing CSV the way Swedish Excel and school systems write it.
+"""Reading a landing CSV the way Swedish Excel and school systems write it, one physical line at a time.
 
 Encoding (UTF-8 with or without BOM, or cp1252), separator (`;` or `,`), optional gzip, and header names
 that forgive case, surrounding spaces and å/ä/ö spelled a/a/o. Every value is read as text: typing and
-validation belong to the contract of each kind, which quarantines what does not parse.
+validation belong to the contract of each kind, which quarantines what does not parse. A line that cannot
+be split into the header's fields (ragged, an unbalanced quote, a NUL byte) is reported with its exact line
+number and the rest of the file is read: lines without quotes are split by polars, only lines with a quote
+go through the csv module.
 """
 
 from __future__ import annotations
 
-import gzip
-import io
-import unicodedata
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from sources.landing.door import (
+    BOM,
+    BOM_CP1252,
+    LandingFileError,
+    content_problem,
+    guess_encoding,
+    header_of,
+    normalise_header,
+    open_maybe_gzip,
+    split_fields,
+)
+
+__all__ = ["LINE_COLUMN", "CsvText", "LandingFileError", "normalise_header", "read_landing_csv"]
+
 LINE_COLUMN = "__line"
-
-
-class LandingFileError(Exception):
-    """A whole file cannot be read. The message names the file and the problem, never a personnummer."""
+DEFAULT_MAX_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -28,73 +40,89 @@ class CsvText:
     encoding: str
     separator: str
     original_headers: list[str]
+    malformed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={LINE_COLUMN: pl.Int64}))
+    notes: list[str] = field(default_factory=list)  # e.g. read as cp1252 after a BOM
+
+    @property
+    def rows_in(self) -> int:
+        return self.frame.height + self.malformed.height
 
 
-def normalise_header(name: str) -> str:
-    """'Skolenhetskod ' → 'skolenhetskod', 'Föräldrars utbildningsnivå' → 'foraldrars_utbildningsniva'."""
-    decomposed = unicodedata.normalize("NFKD", name.strip().lower())
-    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return "_".join(ascii_only.replace("-", " ").split())
-
-
-def read_bytes(path: Path) -> bytes:
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise LandingFileError(f"{path.name}: gzip-filen är trasig ({exc})") from exc
+def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The file's bytes, unpacked if gzip, never more than `max_bytes` (a gzip bomb is refused)."""
+    try:
+        stream, _ = open_maybe_gzip(path)
+        with stream:
+            raw = stream.read(max_bytes + 1)
+    except PermissionError as exc:
+        raise LandingFileError("filen kan inte läsas (behörighet saknas)") from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        raise LandingFileError(f"gzip-filen är trasig ({type(exc).__name__})") from exc
+    if len(raw) > max_bytes:
+        raise LandingFileError(f"filen är större än {max_bytes >> 20} MB när den packats upp")
     return raw
 
 
-def decode(raw: bytes) -> tuple[str, str]:
-    """Return (text, encoding name). UTF-8 is tried first: cp1252 decodes anything, so it must be last."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise LandingFileError(f"okänd teckenkodning (varken UTF-8 eller Windows-1252), byte {exc.start}") from exc
+def decode(raw: bytes) -> tuple[str, str, str | None]:
+    """(text, encoding, note). A BOM followed by bytes that are not UTF-8 is read as cp1252, with a note."""
+    problem = content_problem(raw[: 1 << 16])
+    if problem:
+        raise LandingFileError(problem)
+    bom = raw.startswith(BOM)
+    body = raw[len(BOM) :] if bom else raw
+    encoding, note = guess_encoding(body, complete=True)
+    if bom and encoding == "cp1252":
+        note = BOM_CP1252
+    return body.decode(encoding), ("utf-8-sig" if bom and encoding == "utf-8" else encoding), note
 
 
-def sniff_separator(header_line: str) -> str:
-    return ";" if header_line.count(";") >= header_line.count(",") else ","
+def _split(lines: pl.DataFrame, separator: str, n_fields: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(fields per good line, (line, reason) per malformed line)."""
+    quoted = pl.col("text").str.contains('"', literal=True)
+    plain = lines.filter(~quoted).with_columns(pl.col("text").str.split(separator).alias("fields"))
+    careful = lines.filter(quoted)
+    careful = careful.with_columns(
+        pl.Series("fields", [split_fields(t, separator) for t in careful["text"]], dtype=pl.List(pl.Utf8))
+    )
+    split = pl.concat([plain, careful]).sort(LINE_COLUMN)
+    n = pl.col("fields").list.len()
+    reason = (
+        pl.when(pl.col("fields").is_null())
+        .then(pl.lit('ett citattecken (") saknar sin avslutning på raden'))
+        .when(pl.col("text").str.contains("\x00", literal=True))
+        .then(pl.lit("raden innehåller ett NUL-tecken (binärt skräp)"))
+        .when(n != n_fields)
+        .then(pl.format("raden har {} fält men rubrikraden {}", n, pl.lit(n_fields)))
+    )
+    split = split.with_columns(reason.alias("reason"))
+    good = split.filter(pl.col("reason").is_null()).select(LINE_COLUMN, "fields")
+    bad = split.filter(pl.col("reason").is_not_null()).select(LINE_COLUMN, "reason")
+    return good, bad
 
 
-def read_landing_csv(path: Path) -> CsvText:
-    """Read a landing CSV into an all-text frame with normalised headers and file line numbers."""
-    try:
-        text, encoding = decode(read_bytes(path))
-    except LandingFileError as exc:
-        raise LandingFileError(f"{path.name}: {exc}") from exc
-    lines = text.splitlines()
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+def read_landing_csv(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> CsvText:
+    """Read a landing CSV into an all-text frame with normalised headers and file line numbers. Raises
+    LandingFileError (reason only; the caller names the file) when nothing can be read."""
+    text, encoding, note = decode(read_bytes(path, max_bytes))
+    # Split on \n only: str.splitlines also breaks at characters a text editor does not (\x1c, \x85, …).
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    first = next((i for i, line in enumerate(lines) if line.strip(' \t;,"')), None)
     if first is None:
-        raise LandingFileError(f"{path.name}: filen är tom")
-    separator = sniff_separator(lines[first])
-    body = "\n".join(lines[first:])
-    try:
-        frame = pl.read_csv(
-            io.StringIO(body),
-            separator=separator,
-            infer_schema=False,
-            truncate_ragged_lines=False,
-            row_index_name=LINE_COLUMN,
-            row_index_offset=first + 2,  # header is line first+1; first data row the next
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise LandingFileError(f"{path.name}: kan inte läsas som CSV ({type(exc).__name__})") from exc
-    original = [c for c in frame.columns if c != LINE_COLUMN]
-    renamed = {c: normalise_header(c) for c in original}
-    if len(set(renamed.values())) != len(renamed):
-        raise LandingFileError(f"{path.name}: samma kolumnnamn förekommer flera gånger i rubrikraden")
-    frame = frame.rename(renamed).with_columns(pl.col(LINE_COLUMN).cast(pl.Int64))
-    # Rows that are empty in every column are Excel's trailing blank lines, not data.
-    value_cols = list(renamed.values())
-    if value_cols:
-        frame = frame.filter(~pl.all_horizontal(pl.col(value_cols).is_null()))
-    return CsvText(frame, encoding, separator, original)
+        raise LandingFileError("filen är tom")
+    separator, names = header_of(lines[first])
+    body = pl.DataFrame({"text": lines[first + 1 :]}, schema={"text": pl.Utf8}).with_row_index(
+        LINE_COLUMN, offset=first + 2
+    )
+    body = body.with_columns(pl.col(LINE_COLUMN).cast(pl.Int64))
+    # Blank lines and lines of only separators (Excel's empty rows) are not data rows.
+    blank = pl.col("text").str.strip_chars(f' \t\r\x0b\x0c"{separator}') == ""
+    body = body.filter(~blank)
+    if not body.height:
+        raise LandingFileError("filen har en rubrikrad men inga rader")
+    good, malformed = _split(body, separator, len(names))
+    frame = good.select(
+        LINE_COLUMN, *(pl.col("fields").list.get(i, null_on_oob=True).alias(name) for i, name in enumerate(names))
+    )
+    frame = frame.drop([n for n in names if n.startswith("__tom_")])
+    original = lines[first].split(separator)
+    return CsvText(frame, encoding, separator, original, malformed, [note] if note else [])

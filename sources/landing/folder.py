@@ -6,6 +6,11 @@ modification time, so a corrected export dropped later replaces the rows of the 
 A file that has left the folder is marked `removed` in the ledger and its rows stay. Running it twice on
 the same folder changes nothing. The next new file is read (the loader's first pass) while the current one
 is written, on a second connection.
+
+Every entry of the folder gets an outcome (`FolderSync.statuses`, written to raw.landing_files): a file the
+door turns away (sources/landing/door.py) or a reader rejects is named with its reason and tried again next
+run; a file whose size or time changed while it was read is left for the next run ('retry'). There is no
+settle wait here: a manual run right after a file is written loads it (the sensors wait).
 """
 
 from __future__ import annotations
@@ -18,11 +23,11 @@ from pathlib import Path
 from typing import Protocol
 
 import duckdb
+import polars as pl
 
-from sources.landing.csvfile import LandingFileError
+from sources.landing.door import IGNORED, REJECTED, Entry, LandingFileError, list_folder
 from sources.landing.ledger import REMOVED, FileOutcome, Ledger
-
-DATA_SUFFIXES = (".csv", ".csv.gz", ".txt")
+from sources.landing.outcomes import FileStatus, replace_folder
 
 
 def content_hash(path: Path) -> str:
@@ -33,11 +38,17 @@ def content_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def landing_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    files = [p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(DATA_SUFFIXES)]
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+# Errors a reader may raise on a user's bad bytes: turned into a rejection of that file, never a stack trace.
+# Their messages may quote the file's path or a line, so only their type is shown.
+READ_ERRORS = (pl.exceptions.PolarsError, duckdb.Error, UnicodeError, OSError, EOFError, ValueError)
+
+
+def read_error(exc: Exception) -> LandingFileError:
+    if isinstance(exc, LandingFileError):
+        return exc
+    if isinstance(exc, PermissionError):
+        return LandingFileError("filen kan inte läsas (behörighet saknas)")
+    return LandingFileError(f"filen kan inte läsas ({type(exc).__name__})")
 
 
 # Incremental loading through the ledger ------------------------------------------------------------------
@@ -51,10 +62,11 @@ class FileLoader(Protocol):
 
     folder: str  # landing sub-folder = the ledger's and the quarantine's kind
     table: str  # raw table, e.g. raw.attendance
+    max_bytes: int  # the folder's size limit (sources/landing/kinds.py MAX_BYTES)
 
     def prepare(self, conn: duckdb.DuckDBPyConnection, ledger: Ledger) -> list[str]: ...
 
-    def read(self, conn: duckdb.DuckDBPyConnection, path: Path, digest: str) -> object: ...
+    def read(self, conn: duckdb.DuckDBPyConnection, path: Path, digest: str, name: str) -> object: ...
 
     def write(self, conn: duckdb.DuckDBPyConnection, staged: object, digest: str) -> FileOutcome: ...
 
@@ -63,7 +75,8 @@ class FileLoader(Protocol):
 
 @dataclass
 class FolderSync:
-    """What one pass over a folder did. `warnings` need the data engineer's attention; `notes` do not."""
+    """What one pass over a folder did. `warnings` need the data engineer's attention; `notes` do not.
+    `statuses` is the outcome of every entry (raw.landing_files). Names are display names."""
 
     folder: str
     loaded: list[tuple[str, FileOutcome]] = field(default_factory=list)
@@ -73,9 +86,24 @@ class FolderSync:
     unreadable: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    statuses: list[FileStatus] = field(default_factory=list)
 
     def total(self, attribute: str) -> int:
         return sum(getattr(outcome, attribute) for _, outcome in self.loaded)
+
+    def settle(self, entry: Entry, outcome: str, reason: str | None = None, digest: str | None = None) -> None:
+        """A file that is not loaded in this pass, and why."""
+        self.statuses.append(FileStatus(self.folder, entry.name, outcome, reason, digest, entry.size))
+        if outcome == REJECTED:
+            self.unreadable.append(entry.name)
+            self.warnings.append(f"{entry.name}: {reason}")
+        elif outcome == "retry":
+            self.warnings.append(f"{entry.name}: {reason}")
+        elif outcome == IGNORED:
+            self.notes.append(f"{entry.name}: {reason}")
+
+
+CHANGED_WHILE_READ = "filen ändrades medan den lästes (skrivs den fortfarande?); den läses vid nästa körning"
 
 
 def sync_folder(conn: duckdb.DuckDBPyConnection, folder: Path, loader: FileLoader) -> FolderSync:
@@ -83,28 +111,48 @@ def sync_folder(conn: duckdb.DuckDBPyConnection, folder: Path, loader: FileLoade
     ledger = Ledger(conn, loader.folder)
     sync.warnings += loader.prepare(conn, ledger)
     known = ledger.entries()
-    present, new = _survey(folder, known, sync)
+    present, new = _survey(folder, known, loader, sync)
     _mark_removed_and_restored(ledger, known, present, loader, sync)
     _load_new_files(conn, ledger, loader, new, sync)
+    for entry in ledger.entries().values():
+        if entry.state == REMOVED:
+            reason = f"finns inte längre i mappen; dess {entry.rows_current} rader ligger kvar"
+            sync.statuses.append(
+                FileStatus(loader.folder, entry.file_name, "removed", reason, entry.file_hash, None, *entry.rows)
+            )
+    replace_folder(conn, loader.folder, sync.statuses)
     return sync
 
 
-def _survey(folder: Path, known: dict, sync: FolderSync) -> tuple[dict[str, str], list[tuple[Path, str]]]:
+def _survey(folder: Path, known: dict, loader: FileLoader, sync: FolderSync) -> tuple[dict, list[tuple[Entry, str]]]:
     """The folder's files by content: hash → name of the files present, and the files not loaded yet."""
     present: dict[str, str] = {}
-    new: list[tuple[Path, str]] = []
-    for path in landing_files(folder):
-        digest = content_hash(path)
-        if digest in present:
-            sync.identical.append((path.name, present[digest]))
-            sync.notes.append(f"{path.name}: identisk med {present[digest]}, läses en gång")
+    new: list[tuple[Entry, str]] = []
+    for entry in list_folder(folder, loader.folder, loader.max_bytes):
+        if entry.outcome is not None:
+            sync.settle(entry, entry.outcome, entry.reason)
             continue
-        present[digest] = path.name
+        try:
+            digest = content_hash(entry.path)
+        except OSError as exc:
+            sync.settle(entry, REJECTED, read_error(exc).reason)
+            continue
+        if digest in present:
+            sync.identical.append((entry.name, present[digest]))
+            sync.notes.append(f"{entry.name}: identisk med {present[digest]}, läses en gång")
+            sync.settle(entry, "identical", f"identisk med {present[digest]}", digest)
+            continue
+        present[digest] = entry.name
         if digest not in known:
-            new.append((path, digest))
-        elif known[digest].file_name != path.name:
-            sync.identical.append((path.name, known[digest].file_name))
-            sync.notes.append(f"{path.name}: identisk med den redan inlästa {known[digest].file_name}")
+            new.append((entry, digest))
+        elif known[digest].file_name != entry.name:
+            sync.identical.append((entry.name, known[digest].file_name))
+            sync.notes.append(f"{entry.name}: identisk med den redan inlästa {known[digest].file_name}")
+            sync.settle(entry, "identical", f"identisk med den redan inlästa {known[digest].file_name}", digest)
+        else:
+            sync.statuses.append(
+                FileStatus(loader.folder, entry.name, "already_loaded", None, digest, entry.size, *known[digest].rows)
+            )
     return present, new
 
 
@@ -123,8 +171,15 @@ def _mark_removed_and_restored(ledger: Ledger, known: dict, present: dict, loade
             sync.notes.append(f"{present[digest]}: finns i {loader.folder}/ igen (raderna låg kvar)")
 
 
+def _read(loader: FileLoader, conn: duckdb.DuckDBPyConnection, entry: Entry, digest: str) -> object:
+    try:
+        return loader.read(conn, entry.path, digest, entry.name)
+    except READ_ERRORS as exc:
+        raise read_error(exc) from None
+
+
 def _load_new_files(
-    conn: duckdb.DuckDBPyConnection, ledger: Ledger, loader: FileLoader, new: list[tuple[Path, str]], sync: FolderSync
+    conn: duckdb.DuckDBPyConnection, ledger: Ledger, loader: FileLoader, new: list[tuple[Entry, str]], sync: FolderSync
 ) -> None:
     """Each new file in its own transaction, in order. The next file is read on a second connection while
     the current one is written: reading a gzip file keeps one core busy, so the two overlap on two cores."""
@@ -132,18 +187,23 @@ def _load_new_files(
         return
     reader = conn.cursor()
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-read")
-    pending = pool.submit(loader.read, reader, *new[0])
+    pending = pool.submit(_read, loader, reader, *new[0])
     try:
-        for i, (path, digest) in enumerate(new):
+        for i, (entry, digest) in enumerate(new):
             try:
                 staged = pending.result()
             except LandingFileError as exc:
                 staged = None
-                sync.unreadable.append(path.name)
-                sync.warnings.append(str(exc))
-            pending = pool.submit(loader.read, reader, *new[i + 1]) if i + 1 < len(new) else None
-            if staged is not None:
-                _write(conn, ledger, loader, path, digest, staged, sync)
+                sync.settle(entry, exc.outcome, exc.reason, digest)
+            pending = pool.submit(_read, loader, reader, *new[i + 1]) if i + 1 < len(new) else None
+            if staged is None:
+                continue
+            # A file still being written is not loaded half: its size or time changed while it was read.
+            if not entry.unchanged():
+                loader.cleanup(conn, staged)
+                sync.settle(entry, "retry", CHANGED_WHILE_READ, digest)
+                continue
+            _write(conn, ledger, loader, entry, digest, staged, sync)
     finally:
         if pending is not None:  # a write failed: let the read ahead finish and clean up after it
             with contextlib.suppress(Exception):
@@ -152,25 +212,38 @@ def _load_new_files(
         reader.close()
 
 
-def _write(conn, ledger: Ledger, loader: FileLoader, path: Path, digest: str, staged: object, sync: FolderSync):
+def _write(conn, ledger: Ledger, loader: FileLoader, entry: Entry, digest: str, staged: object, sync: FolderSync):
     try:
         conn.begin()
         try:
             outcome = loader.write(conn, staged, digest)
-            ledger.record(digest, path.name, outcome)
+            ledger.record(digest, entry.name, outcome)
             conn.commit()
         except BaseException:
             conn.rollback()
             raise
     except LandingFileError as exc:
-        sync.unreadable.append(path.name)
-        sync.warnings.append(str(exc))
+        sync.settle(entry, exc.outcome, exc.reason, digest)
         return
     finally:
         loader.cleanup(conn, staged)
-    sync.loaded.append((path.name, outcome))
+    sync.loaded.append((entry.name, outcome))
     sync.warnings.extend(outcome.messages)
+    quarantined = outcome.rows_quarantined
+    sync.statuses.append(
+        FileStatus(
+            loader.folder,
+            entry.name,
+            "partly_quarantined" if quarantined else "loaded",
+            f"{quarantined} av {outcome.rows_in} rader i karantän (se raw.quarantine)" if quarantined else None,
+            digest,
+            entry.size,
+            outcome.rows_in,
+            outcome.rows_loaded,
+            quarantined,
+        )
+    )
     if outcome.replaced:
         names = ledger.names(list(outcome.replaced))
         corrected = ", ".join(f"{names[h]} ({n} rader)" for h, n in sorted(outcome.replaced.items()))
-        sync.notes.append(f"{path.name}: ersätter rader med samma nyckel i {corrected}")
+        sync.notes.append(f"{entry.name}: ersätter rader med samma nyckel i {corrected}")

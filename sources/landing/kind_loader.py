@@ -13,6 +13,8 @@ import duckdb
 import polars as pl
 
 from sources.landing.contract import Kind, empty_rows, read_kind_file
+from sources.landing.door import Signature
+from sources.landing.kinds import MAX_BYTES
 from sources.landing.ledger import FileOutcome, Ledger, ensure_raw_table
 from sources.landing.quarantine import append_quarantine
 from sources.result import LoadResult
@@ -21,10 +23,11 @@ from sources.result import LoadResult
 class KindLoader:
     """The FileLoader (see folder.sync_folder) of one polars kind."""
 
-    def __init__(self, kind: Kind, key: bytes, other_kinds: list[Kind] = ()):
+    def __init__(self, kind: Kind, key: bytes, other_kinds: list[Signature] = ()):
         self.kind = kind
         self.folder = kind.folder
         self.table = f"raw.{kind.table}"
+        self.max_bytes = MAX_BYTES[kind.folder]
         self._key = key
         self._other_kinds = other_kinds
         self._empty = empty_rows(kind)
@@ -36,8 +39,10 @@ class KindLoader:
         finally:
             conn.unregister("empty_rows")
 
-    def read(self, conn: duckdb.DuckDBPyConnection, path: Path, digest: str) -> LoadResult:
-        return read_kind_file(path, self.kind, self._key, other_kinds=self._other_kinds)
+    def read(self, conn: duckdb.DuckDBPyConnection, path: Path, digest: str, name: str) -> LoadResult:
+        return read_kind_file(
+            path, self.kind, self._key, other_kinds=self._other_kinds, name=name, max_bytes=self.max_bytes
+        )
 
     def write(self, conn: duckdb.DuckDBPyConnection, result: LoadResult, digest: str) -> FileOutcome:
         rows = result.rows.with_columns(pl.lit(digest).alias("source_file_hash")) if result.rows.height else None

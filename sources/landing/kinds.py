@@ -18,6 +18,18 @@ from sources.landing.contract import (
     one_of,
 )
 
+MIB = 1 << 20
+# The largest file each landing folder takes, checked before a file is hashed or read (docs/contracts.md).
+# elever/, betyg/, nationella_prov/ and enkater/ are read whole into memory, so their limit bounds the
+# memory of a run; franvaro/ is streamed through DuckDB in bounded memory and takes far larger files.
+MAX_BYTES = {
+    "elever": 256 * MIB,
+    "betyg": 256 * MIB,
+    "nationella_prov": 256 * MIB,
+    "enkater": 64 * MIB,
+    "franvaro": 32 * 1024 * MIB,
+}
+
 GRADES = ["A", "B", "C", "D", "E", "F", "-"]
 SUBJECTS = [
     "BI",

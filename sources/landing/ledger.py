@@ -83,6 +83,11 @@ class LedgerEntry:
     rows_superseded: int
 
     @property
+    def rows(self) -> tuple[int, int, int]:
+        """(rows_in, rows_loaded, rows_quarantined), as raw.landing_files shows them."""
+        return self.rows_in, self.rows_loaded, self.rows_quarantined
+
+    @property
     def rows_current(self) -> int:
         """Rows of this file still in the raw table."""
         return self.rows_loaded - self.rows_superseded

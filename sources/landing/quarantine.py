@@ -2,6 +2,10 @@
 
 Files loaded through the ledger append their rows here once, when the file is loaded; they are never
 re-read, so their quarantine rows stay until someone deletes them (like the loaded rows themselves).
+
+This module is the one place rows enter the table, and it masks anything shaped like a personnummer in the
+file name, the reason and the raw row on the way in: a misaligned row (a separator inside a quoted name)
+can shift a personnummer into a column whose value a reason repeats, and a file name can hold one.
 """
 
 from __future__ import annotations
@@ -9,14 +13,13 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from sources.personnummer import MASK, mask_personnummer_expr, mask_personnummer_sql
 from sources.result import QUARANTINE_SCHEMA
 
+__all__ = ["MASK", "QUARANTINE_TABLE", "append_quarantine", "append_quarantine_sql", "ensure_quarantine"]
+
 QUARANTINE_TABLE = "raw.quarantine"
-# Anything shaped like a personnummer (10 or 12 digits, optionally with - or + before the last four). Reasons
-# and raw rows of the streaming reader pass through this mask too: a misaligned row (a separator inside a
-# quoted name) can shift the personnummer into a column whose value the reason repeats.
-PNR_LIKE = r"\d{6,8}[-+]?\d{4}"
-MASK = "<maskerat>"
+_MASKED = ("file", "reason", "raw")
 
 
 def ensure_quarantine(conn: duckdb.DuckDBPyConnection) -> None:
@@ -32,9 +35,24 @@ def append_quarantine(conn: duckdb.DuckDBPyConnection, kind: str, frame: pl.Data
     ensure_quarantine(conn)
     if not frame.height:
         return
-    rows = frame.select(pl.lit(kind).alias("kind"), *QUARANTINE_SCHEMA)
+    rows = frame.select(
+        pl.lit(kind).alias("kind"),
+        *(mask_personnummer_expr(pl.col(c)).alias(c) if c in _MASKED else pl.col(c) for c in QUARANTINE_SCHEMA),
+    )
     conn.register("incoming_quarantine", rows.to_arrow())
     try:
         conn.execute(f"insert into {QUARANTINE_TABLE} select *, current_timestamp from incoming_quarantine")
     finally:
         conn.unregister("incoming_quarantine")
+
+
+def append_quarantine_sql(conn: duckdb.DuckDBPyConnection, kind: str, select_sql: str) -> int:
+    """Append the rows of `select_sql` — columns file, line, column, reason, raw — for `kind`; returns how
+    many. For a streaming reader whose rejected rows never enter Python."""
+    ensure_quarantine(conn)
+    return conn.execute(f"""
+        insert into {QUARANTINE_TABLE}
+        select '{kind}', {mask_personnummer_sql("q.file")}, q.line, q."column", {mask_personnummer_sql("q.reason")},
+               {mask_personnummer_sql("q.raw")}, current_timestamp
+        from ({select_sql}) q
+    """).fetchall()[0][0]

@@ -26,9 +26,11 @@ from sources.landing.contract import (
     one_of,
     read_kind_file,
 )
-from sources.landing.csvfile import LINE_COLUMN, LandingFileError
-from sources.landing.folder import content_hash, landing_files
-from sources.landing.kinds import GRADE_LEVELS
+from sources.landing.csvfile import LINE_COLUMN
+from sources.landing.door import Entry, LandingFileError, Signature, list_folder
+from sources.landing.folder import CHANGED_WHILE_READ, content_hash
+from sources.landing.kinds import GRADE_LEVELS, MAX_BYTES
+from sources.landing.outcomes import FileStatus
 from sources.result import LoadResult, empty_quarantine
 
 FOLDER = "enkater"
@@ -166,6 +168,12 @@ class SurveyLoad:
     messages: list[str] = field(default_factory=list)
     skipped_identical: list[tuple[str, str]] = field(default_factory=list)
     superseded_rows: int = 0
+    statuses: list[FileStatus] = field(default_factory=list)  # every entry's outcome (raw.landing_files)
+
+    def settle(self, entry: Entry, outcome: str, reason: str | None, digest: str | None = None) -> None:
+        self.statuses.append(FileStatus(FOLDER, entry.name, outcome, reason, digest, entry.size))
+        if outcome != "identical":
+            self.messages.append(f"{entry.name}: {reason}")
 
     @property
     def rows_in(self) -> int:
@@ -181,36 +189,64 @@ def _latest_per_key(frames: list[pl.DataFrame], kind: Kind, empty: pl.DataFrame)
     return combined.filter(keep), int((~keep).sum())
 
 
-def read_survey_folder(folder: Path) -> SurveyLoad:
-    """Read every catalogue, then every answer file of enkater/. Identical files are read once."""
-    files = landing_files(folder)
+def read_survey_folder(folder: Path, other_kinds: list[Signature] = ()) -> SurveyLoad:
+    """Read every catalogue, then every answer file of enkater/. Identical files are read once. Every entry
+    of the folder gets an outcome in `statuses`; a file that cannot be read is named in `messages`."""
     load = SurveyLoad(empty_questions(), empty_answers())
     seen: dict[str, str] = {}
+    entries = list_folder(folder, FOLDER, MAX_BYTES[FOLDER])
 
-    def read(path: Path, kind: Kind, survey: str | None) -> pl.DataFrame | None:
-        digest = content_hash(path)
+    def read(entry: Entry, kind: Kind, survey: str | None) -> pl.DataFrame | None:
+        try:
+            digest = content_hash(entry.path)
+        except OSError:
+            load.settle(entry, "rejected", "filen kan inte läsas")
+            return None
         # A catalogue's survey id is in its file name: next year's identical questions are another survey.
         identity = f"{survey}{_SEP}{digest}" if survey else digest
         if identity in seen:
-            load.skipped_identical.append((path.name, seen[identity]))
-            load.messages.append(f"{path.name}: identisk med {seen[identity]}, läses en gång")
+            load.skipped_identical.append((entry.name, seen[identity]))
+            load.messages.append(f"{entry.name}: identisk med {seen[identity]}, läses en gång")
+            load.settle(entry, "identical", f"identisk med {seen[identity]}", digest)
             return None
-        seen[identity] = path.name
+        seen[identity] = entry.name
         try:
-            result = read_kind_file(path, kind, b"")
+            result = read_kind_file(
+                entry.path, kind, b"", other_kinds=other_kinds, name=entry.name, max_bytes=MAX_BYTES[FOLDER]
+            )
         except LandingFileError as exc:
-            load.messages.append(str(exc))
+            load.settle(entry, exc.outcome, exc.reason, digest)
+            return None
+        if not entry.unchanged():  # still being written: read whole next run
+            load.settle(entry, "retry", CHANGED_WHILE_READ, digest)
             return None
         load.results.append(result)
         load.messages.extend(result.messages)
+        quarantined = result.quarantine.height
+        load.statuses.append(
+            FileStatus(
+                FOLDER,
+                entry.name,
+                "partly_quarantined" if quarantined else "loaded",
+                f"{quarantined} av {result.rows_in} rader i karantän (se raw.quarantine)" if quarantined else None,
+                digest,
+                entry.size,
+                result.rows_in,
+                result.rows.height,
+                quarantined,
+            )
+        )
         return result.rows.with_columns(pl.lit(digest).alias("source_file_hash")) if result.rows.height else None
 
+    for entry in entries:
+        if entry.outcome is not None:
+            load.settle(entry, entry.outcome, entry.reason)
     # (file, its survey if it is a question catalogue, else None): catalogues first, answers against them.
-    classified = [(p, survey_of_catalogue(p)) for p in files]
-    question_frames = [f for p, s in classified if s is not None and (f := read(p, questions_kind(s), s)) is not None]
+    classified = [(e, survey_of_catalogue(e.path)) for e in entries if e.outcome is None]
+    question_frames = [f for e, s in classified if s is not None and (f := read(e, questions_kind(s), s)) is not None]
     load.questions, superseded = _latest_per_key(question_frames, QUESTIONS, load.questions)
     kind = answers_kind(load.questions)
-    answer_frames = [f for p, s in classified if s is None and (f := read(p, kind, None)) is not None]
+    answer_frames = [f for e, s in classified if s is None and (f := read(e, kind, None)) is not None]
     load.answers, superseded_answers = _latest_per_key(answer_frames, ANSWERS, load.answers)
     load.superseded_rows = superseded + superseded_answers
     quarantines = [r.quarantine for r in load.results if r.quarantine.height]

@@ -1,7 +1,8 @@
-"""Shared HTTP layer for the national APIs (Kolada, Skolverket): timeouts, retries, clear errors.
+"""Shared HTTP layer for the national APIs (Kolada, Skolverket): timeouts, retries, limits, clear errors.
 
 Every failure a user can meet surfaces as NationalSourceError with a bilingual one-line message that names the
-URL, so the nightly run log says what went wrong without a stack trace.
+URL, so the nightly run log says what went wrong without a stack trace. Bodies are streamed and read chunk by
+chunk so the deadline and the size cap (sources/national/limits.py) hold even for a trickling or huge answer.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from sources.national.limits import (
+    DEFAULT_DEADLINE_SECONDS,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_TIMEOUT_SECONDS,
+    Deadline,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +45,36 @@ class NationalSourceError(Exception):
         super().__init__(f"{sv} / {en}{where}{said}")
 
 
+class DeadlineExceeded(NationalSourceError):
+    """The dataset's overall deadline passed (hanging or trickling server, or retries that would run past it)."""
+
+    def __init__(self, seconds: float, url: str | None) -> None:
+        super().__init__(
+            f"Gav upp: tidsgränsen {seconds:g} s för hela hämtningen nåddes (SKOLANALYS_NATIONAL_DEADLINE_SECONDS)",
+            f"Gave up: the {seconds:g} s deadline for the whole fetch was reached",
+            url,
+        )
+
+
+class BodyTooLarge(NationalSourceError):
+    """The answer is larger than the cap; it is cut off, never read into memory whole."""
+
+    def __init__(self, max_bytes: int, url: str | None, announced: int | None = None) -> None:
+        said = f", angav {announced / 1e6:g} MB" if announced else ""
+        super().__init__(
+            f"Svaret är större än gränsen {max_bytes / 1e6:g} MB{said} (SKOLANALYS_NATIONAL_MAX_BODY_BYTES)",
+            f"The answer is larger than the {max_bytes} byte cap",
+            url,
+        )
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """attempts counts every try, the first included; sleeps are base·2^(n-1) unless the server says otherwise."""
 
     attempts: int = 5
     backoff_base: float = 1.0
-    max_sleep: float = 60.0  # also caps Retry-After: a server asking for an hour should fail the run instead
+    max_sleep: float = 60.0  # also caps Retry-After; no sleep ever runs past the fetcher's deadline
 
 
 def retry_after_seconds(header: str | None, now: float | None = None) -> float | None:
@@ -69,19 +100,29 @@ def _is_retryable(status: int) -> bool:
 
 
 class JsonFetcher:
-    """GETs JSON with retries on 429/5xx/network errors. Use as a context manager or call close()."""
+    """GETs JSON with retries on 429/5xx/network errors, within a deadline and a body-size cap.
+
+    The deadline starts when the fetcher is created and covers every request made through it: create one
+    fetcher per dataset. Use as a context manager or call close().
+    """
 
     def __init__(
         self,
         *,
-        timeout: float = 30.0,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
+        self.timeout = timeout
+        self.max_body_bytes = max_body_bytes
+        self.deadline = Deadline(deadline_seconds, clock)
         base_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         base_headers.update(headers or {})
         # trust_env=False: a proxy from the environment must not silently reroute official-statistics calls
@@ -103,6 +144,25 @@ class JsonFetcher:
         wait = server_wait if server_wait is not None else self.retry.backoff_base * 2 ** (attempt - 1)
         return min(wait, self.retry.max_sleep)
 
+    def _sleep_before_retry(self, wait: float, url: str) -> None:
+        # a retry that could only start after the deadline is pointless: give up now instead of sleeping
+        if wait >= self.deadline.remaining():
+            raise DeadlineExceeded(self.deadline.seconds, url)
+        self.sleep(wait)
+
+    def _request(
+        self, url: str, params: Mapping[str, str | int] | None, headers: Mapping[str, str] | None, read_body: Callable
+    ) -> tuple[httpx.Response, bytes | None]:
+        """One streamed GET; the body is read (within the limits) only when read_body(response) says so."""
+        # no single read may wait past the deadline either; reads later in the stream are bounded by the
+        # chunk-by-chunk check in read_limited (a read can overshoot by at most this timeout)
+        timeout = max(0.001, min(self.timeout, self.deadline.remaining()))
+        with self._client.stream("GET", url, params=params, headers=headers, timeout=timeout) as response:
+            if not read_body(response):
+                return response, None
+            body = read_limited(response, self.deadline, self.max_body_bytes, str(response.request.url))
+            return response, body
+
     def get_json(
         self,
         url: str,
@@ -112,14 +172,21 @@ class JsonFetcher:
         allow_404: bool = False,
     ) -> Any:
         """Parsed JSON body of a GET; None for a 404 when allow_404. Raises NationalSourceError otherwise."""
-        response: httpx.Response | None = None
         shown = url
+
+        def wanted(response: httpx.Response) -> bool:
+            status = response.status_code
+            return not (_is_retryable(status) or (status == 404 and allow_404))
+
         for attempt in range(1, self.retry.attempts + 1):
+            if self.deadline.expired:
+                raise DeadlineExceeded(self.deadline.seconds, shown)
             try:
-                response = self._client.get(url, params=params, headers=headers)
+                response, body = self._request(url, params, headers, wanted)
                 shown = str(response.request.url)
-            except httpx.TransportError as exc:  # timeouts, refused connections, broken streams
-                response = None
+            except httpx.RequestError as exc:  # timeouts, refused connections, broken streams, broken gzip
+                if self.deadline.expired:  # the read timeout was cut to the deadline: say so
+                    raise DeadlineExceeded(self.deadline.seconds, shown) from None
                 problem = type(exc).__name__
                 if attempt == self.retry.attempts:
                     raise NationalSourceError(
@@ -128,7 +195,7 @@ class JsonFetcher:
                         shown,
                     ) from None
                 log.warning("%s: %s, retrying (attempt %d)", shown, problem, attempt)
-                self.sleep(self._backoff(attempt, None))
+                self._sleep_before_retry(self._backoff(attempt, None), shown)
                 continue
 
             status = response.status_code
@@ -144,26 +211,50 @@ class JsonFetcher:
                     )
                 wait = self._backoff(attempt, response)
                 log.warning("%s: HTTP %d, retrying in %.1f s (attempt %d)", shown, status, wait, attempt)
-                self.sleep(wait)
+                self._sleep_before_retry(wait, shown)
                 continue
+            assert body is not None
             if status >= 400:
                 raise NationalSourceError(
                     f"Källan avvisade anropet med HTTP {status}",
                     f"The source rejected the request with HTTP {status}",
                     shown,
                     status,
-                    detail=_short(response.text),
+                    detail=_short(body.decode("utf-8", errors="replace")),
                 )
-            try:
-                return response.json()
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                raise NationalSourceError(
-                    "Källan svarade med något som inte är giltig JSON",
-                    "The source answered with something that is not valid JSON",
-                    shown,
-                    status,
-                ) from None
+            return parse_json(body, shown, status)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+def read_limited(response: httpx.Response, deadline: Deadline, max_bytes: int, url: str) -> bytes:
+    """The body of a streamed response, read chunk by chunk: gives up at the deadline or past max_bytes."""
+    announced = response.headers.get("Content-Length", "")
+    if announced.isdigit() and int(announced) > max_bytes:
+        raise BodyTooLarge(max_bytes, url, int(announced))
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():  # decoded bytes: a gzip bomb counts at its unpacked size
+        size += len(chunk)
+        if size > max_bytes:
+            raise BodyTooLarge(max_bytes, url)
+        chunks.append(chunk)
+        if deadline.expired:
+            raise DeadlineExceeded(deadline.seconds, url)
+    return b"".join(chunks)
+
+
+def parse_json(body: bytes, url: str, status: int | None = None) -> Any:
+    """JSON from bytes; HTML, cut-off or absurdly nested answers become NationalSourceError."""
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        raise NationalSourceError(
+            "Källan svarade med något som inte är giltig JSON",
+            "The source answered with something that is not valid JSON",
+            url,
+            status,
+            detail=_short(body[:400].decode("utf-8", errors="replace")),
+        ) from None
 
 
 @contextmanager

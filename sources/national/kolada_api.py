@@ -21,6 +21,14 @@ import polars as pl
 import yaml
 
 from sources.national.http import JsonFetcher, NationalSourceError, fetcher_or_new, shape_error
+from sources.national.payloads import (
+    INVALID,
+    KoladaMunicipalityItem,
+    KoladaOuItem,
+    KoladaPage,
+    parse,
+    parse_kolada_cell,
+)
 
 DEFAULT_KOLADA_URL = "https://api.kolada.se/v3"
 KOLADA_URL_ENV = "SKOLANALYS_KOLADA_URL"
@@ -29,7 +37,7 @@ MAX_PER_PAGE = 5000
 MAX_PAGES = 1000  # a server that keeps handing out next_url must not hang the nightly run
 RIKET = "0000"
 GENDERS = ("T", "K", "M")
-KNOWN_STATUSES = ("", "Missing", "Privacy", "Not applicable")
+KNOWN_STATUSES = ("", "Missing", "Privacy", "Not applicable")  # and INVALID for a figure that is no number
 
 VALUES_SCHEMA = {
     "kpi_id": pl.Utf8,
@@ -98,14 +106,9 @@ def _pages(fetcher: JsonFetcher, url: str, params: dict[str, str | int] | None =
         if len(pages) >= MAX_PAGES:
             raise shape_error(f"fler än {MAX_PAGES} sidor", f"more than {MAX_PAGES} pages", next_url)
         seen.add(next_url)
-        body = fetcher.get_json(next_url, params=query)
-        if not isinstance(body, dict) or not isinstance(body.get("values"), list):
-            raise shape_error("saknar listan 'values'", "no 'values' list", next_url)
-        pages.append((next_url, body["values"]))
-        following = body.get("next_url")
-        if following is not None and not isinstance(following, str):
-            raise shape_error("next_url är inte text", "next_url is not a string", next_url)
-        next_url = following or None
+        page = parse(KoladaPage, fetcher.get_json(next_url, params=query), next_url, "sidan saknar listan 'values'")
+        pages.append((next_url, page.values))
+        next_url = page.next_url or None
         query = None  # next_url already carries the query string
     return pages
 
@@ -368,43 +371,40 @@ def _values_frame(pages: list[tuple[str, list]], unit_key: str, schema: dict) ->
     )
 
 
-def _flatten_item(item: Any, unit_key: str, url: str) -> list[tuple]:
-    if not isinstance(item, dict) or not isinstance(item.get("values"), list):
-        raise shape_error("värdeposten saknar 'values'", "value entry has no 'values' list", url)
-    kpi = _str_field(item, "kpi", url)
-    unit = _str_field(item, unit_key, url)
-    period = item.get("period")
-    if isinstance(period, str) and period.isdigit():
-        period = int(period)
-    if not isinstance(period, int) or isinstance(period, bool):
-        raise shape_error("'period' är inte ett årtal", "'period' is not a year", url)
+def _flatten_item(raw: Any, unit_key: str, url: str) -> list[tuple]:
+    model = KoladaMunicipalityItem if unit_key == "municipality" else KoladaOuItem
+    item = parse(model, raw, url, "värdeposten")
     out = []
-    for cell in item["values"]:
-        if not isinstance(cell, dict):
-            raise shape_error("värdecellen är inte ett objekt", "value cell is not an object", url)
-        if cell.get("isdeleted") is True:  # v3 keeps withdrawn values, flagged; they are not Kolada's figures
+    for raw_cell in item.values:
+        cell, valid = parse_kolada_cell(raw_cell, url)
+        if cell.isdeleted is True:  # v3 keeps withdrawn values, flagged; they are not Kolada's figures
             continue
-        gender = cell.get("gender")
-        if gender not in GENDERS:
-            raise shape_error(f"okänt kön {gender!r}", f"unknown gender {gender!r}", url)
-        status = cell.get("status") or ""
-        if not isinstance(status, str):
-            raise shape_error("'status' är inte text", "'status' is not a string", url)
-        value = cell.get("value")
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise shape_error(f"värdet {value!r} är inte ett tal", f"value {value!r} is not a number", url)
-        count = cell.get("count")
-        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
-            raise shape_error("'count' är inte ett heltal", "'count' is not an integer", url)
-        # a status (Missing/Privacy/Not applicable) means there is no figure: keep the reason, never a number
-        out.append((kpi, unit, period, gender, None if status else value, status, count))
+        # a status (Missing/Privacy/Not applicable) means there is no figure: keep the reason, never a number;
+        # a figure that is not a finite number is marked INVALID here and rejected by the validation step
+        status = cell.status or ("" if valid else INVALID)
+        out.append((item.kpi, item.unit, item.period, cell.gender, None if status else cell.value, status, cell.count))
     return out
 
 
 # ---- configured KPI list --------------------------------------------------------------------------------
 
 DEFAULT_KPI_CONFIG = Path(__file__).resolve().parents[1] / "kolada_kpis.yaml"
-UNITS = ("poäng", "procent", "antal", "kr", "index")
+# Accepted values per KPI unit, inclusive (the units sources/kolada_kpis.yaml may use). A fetched value outside
+# its range, or not a finite number, is rejected with a warning and the cell keeps its earlier value.
+UNIT_RANGES: dict[str, tuple[float, float]] = {
+    "procent": (0.0, 100.0),
+    "poäng": (0.0, 340.0),  # meritvärde, 17 ämnen
+    "antal": (0.0, 1_000_000.0),
+    "kr": (0.0, 10_000_000.0),  # kr per elev is ~100,000: the cap only stops absurd answers
+    "index": (0.0, 100.0),
+}
+# KPIs whose values leave their unit's range by definition (SALSA deviations are differences, so negative).
+# A meritvärde over 16 subjects, if configured, belongs here with (0, 320).
+KPI_RANGES: dict[str, tuple[float, float]] = {
+    "U15414": (-100.0, 100.0),  # procentenheter
+    "U15416": (-340.0, 340.0),  # meritpoäng
+}
+UNITS = tuple(UNIT_RANGES)
 _KPI_ID = re.compile(r"^[NU]\d{5}$")
 _KPI_KEYS = {"id", "title", "unit", "higher_is_better", "group", "ou_data"}
 
@@ -421,6 +421,11 @@ class KpiConfig:
     higher_is_better: bool | None
     group: str
     ou_data: bool = False  # also fetch per organisational unit (/oudata)
+
+    @property
+    def value_range(self) -> tuple[float, float]:
+        """The inclusive range a published value of this KPI must lie in."""
+        return KPI_RANGES.get(self.id, UNIT_RANGES[self.unit])
 
 
 def load_kpi_config(path: str | Path = DEFAULT_KPI_CONFIG) -> list[KpiConfig]:

@@ -15,6 +15,7 @@ Values are text with decimal comma; special valueTypes become NULL values with t
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -23,6 +24,7 @@ import polars as pl
 
 from sources.national.codes import parse_swedish_number
 from sources.national.http import JsonFetcher, fetcher_or_new, shape_error
+from sources.national.payloads import VALUE_TYPE_STATUS, StatisticEntry, parse
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +33,30 @@ DEFAULT_PLANNED_EDUCATIONS_URL = "https://api.skolverket.se/planned-educations/v
 SKOLENHETSREGISTRET_URL_ENV = "SKOLANALYS_SKOLENHETSREGISTRET_URL"
 PLANNED_EDUCATIONS_URL_ENV = "SKOLANALYS_PLANNED_EDUCATIONS_URL"
 
-# Planned Educations' valueType → the reason code of Swedish official statistics ('' = a real figure)
-VALUE_TYPE_STATUS = {
-    "EXISTS": "",
-    "MISSING": ".",
-    "OMITTED_DUE_TO_BASED_ON_FEW_PUPILS": "..",
-    "ROUNDED_OFF_DUE_TO_FEW_PUPILS_NOT_ELIGIBLE": "~100",
-    "TEACHERS_EXCLUDED_DUE_TO_NO_REQUIRED_LEGITIMATION": "*",
-}
+# Accepted range per statistics variable, first matching pattern wins (inclusive). A figure outside, or one
+# that is not a finite number, is rejected with a warning and the unit keeps its earlier figure.
+VARIABLE_RANGES: list[tuple[str, float, float]] = [
+    (r"RequirementsReachedDeviation$", -100.0, 100.0),  # SALSA: actual minus modelled, procentenheter
+    (r"Deviation$", -340.0, 340.0),  # SALSA: actual minus modelled meritvärde
+    (r"MeritRating|salsaAverageGrades|salsaAverageCalculated", 0.0, 340.0),  # meritvärde, 17 ämnen
+    (r"^averageResultNationalTests", 0.0, 20.0),  # provbetygspoäng, F=0 … A=20
+    (r"^studentsPerTeacher", 0.0, 1000.0),  # elever per lärare (published up to ~520 for tiny units)
+    (r"^salsaParentsEducation", 0.0, 3.0),  # SALSA's index of parents' education, 1–3
+    (r"^totalNumberOf|Positions$", 0.0, 100_000.0),
+    (r"(?i)ratio|quota|reached", 0.0, 100.0),  # andel, procent
+    (r"", -1_000_000.0, 1_000_000.0),  # anything new: at least no absurd magnitude
+]
+
+
+def statistic_range() -> tuple[pl.Expr, pl.Expr]:
+    """(low, high) expressions for a STATISTICS_SCHEMA frame, from VARIABLE_RANGES."""
+    low, high = pl.lit(None, pl.Float64), pl.lit(None, pl.Float64)
+    for pattern, lo, hi in reversed(VARIABLE_RANGES):
+        matches = pl.col("variable").str.contains(pattern)
+        low = pl.when(matches).then(pl.lit(lo)).otherwise(low)
+        high = pl.when(matches).then(pl.lit(hi)).otherwise(high)
+    return low, high
+
 
 SCHOOL_UNIT_SCHEMA = {
     "school_unit_code": pl.Utf8,
@@ -195,9 +213,10 @@ def _float(text: Any) -> float | None:
     if text is None:
         return None
     try:
-        return float(str(text).replace(",", ".").strip())
+        number = float(str(text).replace(",", ".").strip())
     except ValueError:
         return None
+    return number if math.isfinite(number) else None  # 'NaN' and 'inf' parse, but are no coordinate
 
 
 # ---- Planned Educations: statistics per unit ------------------------------------------------------------
@@ -246,17 +265,13 @@ def _envelope_body(answer: Any, url: str) -> dict | None:
 
 def _series_rows(code: str, variable: str, entries: list, url: str) -> list[tuple]:
     rows = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            raise shape_error(f"{variable}: posten är inte ett objekt", f"{variable}: entry is not an object", url)
-        value_type, period = entry.get("valueType"), entry.get("timePeriod")
-        if value_type not in VALUE_TYPE_STATUS:
-            raise shape_error(f"{variable}: okänd valueType {value_type!r}", f"{variable}: unknown valueType", url)
-        if period is None:
-            if value_type == "MISSING":  # placeholder the API sends for a variable with no data at all
+    for raw in entries:
+        entry = parse(StatisticEntry, raw, url, f"{variable}: posten")
+        if entry.timePeriod is None:
+            if entry.valueType == "MISSING":  # placeholder the API sends for a variable with no data at all
                 continue
             raise shape_error(f"{variable}: timePeriod saknas", f"{variable}: timePeriod missing", url)
-        rows.append((code, variable, str(period), _opt_text(entry.get("value")), value_type))
+        rows.append((code, variable, entry.timePeriod, _opt_text(entry.value), entry.valueType))
     return rows
 
 

@@ -4,7 +4,10 @@ Serves on 127.0.0.1 with an ephemeral port, so nothing leaves the machine. It mi
 Kolada pages via `next_url` (page size configurable to force paging), answers HTTP 422 for a path segment
 with more than 25 ids or per_page above 5,000; Planned Educations answers 406 without its vendor Accept type.
 Faults are injected by request number (1-based, counted over every request the server gets): an HTTP status
-with headers (e.g. 429 with Retry-After, 500), or a raw 200 body (invalid JSON, wrong shape).
+with headers (e.g. 429 with Retry-After, 500), a raw 200 body (invalid JSON, wrong shape), or a misbehaviour
+(`misbehave`, per request number or one mode for every request): 'hang' accepts and never answers, 'trickle'
+sends one byte every 0.5 s, 'huge' announces and sends 50 MB, 'huge_unannounced' streams 50 MB without a
+Content-Length. `bytes_sent` counts what the misbehaving replies managed to write.
 
 Offline demo: `python tests/national/fake_servers.py` prints the SKOLANALYS_*_URL values to export.
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +45,9 @@ RECORDED = Path(__file__).resolve().parent / "recorded"
 MAX_IDS = 25
 MAX_PER_PAGE = 5000
 PE_ACCEPT = "application/vnd.skolverket.plannededucations.api.v3.hal+json"
+HUGE_BYTES = 50_000_000
+TRICKLE_EVERY = 0.5
+MISBEHAVIOURS = ("hang", "trickle", "huge", "huge_unannounced")
 
 
 @dataclass
@@ -56,6 +63,7 @@ class Reply:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    misbehave: str | None = None
 
 
 def _json(status: int, obj: Any, headers: dict[str, str] | None = None) -> Reply:
@@ -80,8 +88,18 @@ class FakeNationalServer:
         fail_on: dict[int, int | tuple[int, dict[str, str]]] | None = None,
         raw_on: dict[int, str] | None = None,
         extra_kolada_data: list[dict] | None = None,
+        misbehave: dict[int, str] | str | None = None,
     ) -> None:
         self.page_size = page_size
+        if isinstance(misbehave, str) or misbehave is None:
+            assert misbehave in (None, *MISBEHAVIOURS), misbehave
+            self.misbehave_all, self.misbehave_on = misbehave, {}
+        else:
+            assert set(misbehave.values()) <= set(MISBEHAVIOURS), misbehave
+            self.misbehave_all, self.misbehave_on = None, dict(misbehave)
+        self.bytes_sent = 0
+        self.misbehaving = 0  # replies still being (mis)sent
+        self._stopping = threading.Event()
         self.fail_on = dict(fail_on or {})
         self.raw_on = dict(raw_on or {})
         self.requests: list[SeenRequest] = []
@@ -106,6 +124,9 @@ class FakeNationalServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 reply = fake._handle(self.path, {k.lower(): v for k, v in self.headers.items()})
+                if reply.misbehave:
+                    fake._misbehave(self, reply.misbehave)
+                    return
                 self.send_response(reply.status)
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
@@ -124,6 +145,7 @@ class FakeNationalServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stopping.set()  # releases hanging and trickling replies
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -158,6 +180,9 @@ class FakeNationalServer:
         with self._lock:
             number = len(self.requests) + 1
             self.requests.append(SeenRequest(number, parts.path, query, headers))
+        mode = self.misbehave_on.get(number, self.misbehave_all)
+        if mode:
+            return Reply(200, b"", misbehave=mode)
         if number in self.fail_on:
             fault = self.fail_on[number]
             status, extra = fault if isinstance(fault, tuple) else (fault, {})
@@ -174,6 +199,47 @@ class FakeNationalServer:
                 return _json(406, {"status": "NOT_ACCEPTABLE", "message": f"Accept must be {PE_ACCEPT}"})
             return self._planned_educations(segments[2:])
         return _json(404, {"error": "no such endpoint"})
+
+    # ---- misbehaviour ----
+    def _misbehave(self, handler: BaseHTTPRequestHandler, mode: str) -> None:
+        with self._lock:
+            self.misbehaving += 1
+        try:
+            if mode == "hang":  # the connection is open, the request read, and nothing ever comes back
+                self._stopping.wait(120)
+                return
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            if mode == "trickle":  # so slow that no single read times out
+                handler.send_header("Content-Length", "1000000")
+            elif mode == "huge":
+                handler.send_header("Content-Length", str(HUGE_BYTES))
+            handler.end_headers()
+            if mode == "trickle":
+                handler.wfile.write(b"[")
+                while not self._stopping.wait(TRICKLE_EVERY):
+                    self._write(handler, b"0")
+                return
+            chunk = b"[" + b"1," * 32767 + b"1"  # 64 KiB of valid-looking JSON, never closed
+            while self.bytes_sent < HUGE_BYTES and not self._stopping.is_set():
+                self._write(handler, chunk)
+        except OSError:  # BrokenPipe, ConnectionReset: the client gave up, as it should
+            pass
+        finally:
+            with self._lock:
+                self.misbehaving -= 1
+
+    def _write(self, handler: BaseHTTPRequestHandler, data: bytes) -> None:
+        handler.wfile.write(data)
+        handler.wfile.flush()
+        with self._lock:
+            self.bytes_sent += len(data)
+
+    def wait_until_quiet(self, timeout: float = 5.0) -> None:
+        """Until every misbehaving reply has noticed the client is gone (or timeout)."""
+        ends = time.monotonic() + timeout
+        while self.misbehaving and time.monotonic() < ends:
+            time.sleep(0.02)
 
     # ---- Kolada v3 ----
     def _kolada(self, seg: list[str], query: dict[str, list[str]], path: str) -> Reply:

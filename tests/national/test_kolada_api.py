@@ -154,7 +154,8 @@ ITEM = '{"values": [{"kpi": "N15505", "municipality": "0117", "period": %s, "val
         "<html>Service Unavailable</html>",
         '{"count": 1}',  # no values list
         ITEM % (2019, '[{"gender": "X"}]'),  # unknown gender
-        ITEM % (2019, '[{"gender": "T", "value": "239,1"}]'),  # a value as text
+        ITEM % (2019, '[{"gender": "T", "value": 239.1, "count": "1"}]'),  # a count as text
+        '{"values": [{"municipality": "0117", "period": 2019, "values": []}]}',  # no kpi
         ITEM % ('"2019/20"', "[]"),  # a period that is not a year
         '{"values": [], "next_url": 5}',
     ],

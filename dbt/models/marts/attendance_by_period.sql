@@ -2,7 +2,8 @@
 -- period of the annual wheel (1 July–December, 2 January–March, 3 April–June; 0 the whole school year)
 -- and gender, the pupils' mean absence share (total, giltig, ogiltig), the share of pupils above 10 %,
 -- 15 % and 50 % absence, and beside them the reporting rate. Disclosure-controlled: fewer than 10 pupils
--- → every figure and n null, status '..'; the gender cells of a unit and period in pairs.
+-- → every figure and n null, status '..'; complementary suppression along genders, school units and the
+-- periods within the school year (macros/disclosure_control.sql).
 
 {%- set measures = [
     'absence_pct', 'valid_absence_pct', 'invalid_absence_pct',
@@ -14,8 +15,15 @@ with cells as (
     from {{ ref('int_attendance_cells_aggregated') }}
 ),
 
+{{ disclosure_control(
+    'cells',
+    cell_key=['level', 'unit_code', 'year', 'period', 'gender'],
+    values=measures,
+    dimensions=['gender', 'units', 'periods'],
+) }},
+
 controlled as (
-    {{ disclosure_control('cells', cell_key=['level', 'unit_code', 'year', 'period'], values=measures) }}
+    select * from controlled_cells
 ),
 
 named as (

@@ -57,12 +57,15 @@ discrepancy_cells as (
     group by all
 ),
 
+{{ disclosure_control(
+    'discrepancy_cells',
+    cell_key=['level', 'unit_code', 'year', 'grade_level', 'subject', 'gender'],
+    values=['share_higher', 'share_same', 'share_lower'],
+    dimensions=['gender', 'units'],
+) }},
+
 controlled as (
-    {{ disclosure_control(
-        'discrepancy_cells',
-        cell_key=['level', 'unit_code', 'year', 'grade_level', 'subject'],
-        values=['share_higher', 'share_same', 'share_lower']
-    ) }}
+    select * from controlled_cells
 )
 
 select

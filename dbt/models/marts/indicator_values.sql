@@ -22,8 +22,15 @@ with local_values as (
     {%- endfor %}
 ),
 
+{{ disclosure_control(
+    'local_values',
+    cell_key=['indicator_id', 'level', 'unit_code', 'year', 'gender'],
+    values=['value'],
+    dimensions=['gender', 'units'],
+) }},
+
 controlled as (
-    {{ disclosure_control('local_values') }}
+    select * from controlled_cells
 ),
 
 -- Official figures as published (their own statuses kept): the municipality, its liknande kommuner and

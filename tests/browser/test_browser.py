@@ -1,0 +1,245 @@
+"""The dashboard in a real browser: every page in open local mode, and login through an OIDC provider with
+the roles rektor, förvaltningen and a user without a role. Screenshots land in tests/browser/screenshots/."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import time
+
+import pytest
+import werkzeug.serving
+from oidc_provider_mock import User
+from oidc_provider_mock import app as oidc_app
+
+from tests.browser.conftest import free_port, serve, wait_for_http
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+OPEN_WARNING = "Öppet lokalt läge utan inloggning — bara för demo och egen dator"
+# Navigation title, url path, the page's heading, text the page must show.
+PAGES = [
+    ("Resultat åk 9", "", "Resultat i årskurs 9", ["Kommunen 2024", "229,7", "79,8 %", "färre än 10 elever"]),
+    ("Nationella prov", "nationella_prov", "Nationella prov", ["Kommunen 2024", "85,5 %"]),
+    ("Frånvaro", "franvaro", "Frånvaro", ["Kommunen 2024", "8,6 %"]),
+    ("Enkäter", "enkater", "Enkäter", ["Kommunen 2024", "9,1"]),
+    ("Jämförelser", "jamforelser", "Jämförelser", ["226,6", "180 av 290", "Kvartil 3", "Källa: Kolada (RKA)"]),
+    (
+        "Datakvalitet",
+        "datakvalitet",
+        "Datakvalitet",
+        ["Avstämning", "2026-11-23 kl. 02:30", "227,0", "+0,4", "elever_utf16.csv", "UTF-16", "17–940", "1\u00a0198"],
+    ),
+]
+TIMEOUT = 30_000
+
+
+def _open(page, url: str, heading: str) -> None:
+    page.goto(url)
+    page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=TIMEOUT)
+    # Streamlit renders client-side: wait until the script run has finished and the charts have drawn.
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=TIMEOUT)
+    page.wait_for_timeout(800)
+
+
+def _text(page) -> str:
+    """Everything the page shows, including the data grid's cells (drawn on canvas, mirrored for a11y)."""
+    return page.inner_text("body") + "\n" + "\n".join(page.locator("[role='gridcell']").all_inner_texts())
+
+
+def _wait_for_text(page, *snippets: str, timeout: float = 20) -> str:
+    """The page's text once it shows every snippet (Streamlit keeps drawing after the heading appears)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = _text(page)
+        missing = [s for s in snippets if s not in text]
+        if not missing:
+            return text
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{page.url}: {missing} never appeared; the page showed:\n{text}")
+        page.wait_for_timeout(250)
+
+
+def test_every_page_in_open_local_mode(browser, snapshot_dir, screenshots):
+    started = time.monotonic()
+    with serve(snapshot_dir) as server:
+        assert "Öppet lokalt läge" in server.output()
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="sv-SE")
+        nav = None
+        for title, path, heading, expected in PAGES:
+            _open(page, f"{server.url}/{path}", heading)
+            text = _wait_for_text(page, OPEN_WARNING, *expected)
+            nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+            assert title in nav
+            assert OPEN_WARNING in text, f"{title}: no open-mode warning"
+            assert "Data publicerad 2026-11-23 kl. 03:00" in text  # Swedish time, not UTC
+            for snippet in expected:
+                assert snippet in text, f"{title}: {snippet!r} missing"
+            assert re.search(r"\d,\d", text), f"{title}: no decimal comma"
+            assert not re.search(r"\b\d{2,3}\.\d\b", text.replace("2023/24", "")), f"{title}: decimal point"
+            assert "Deploy" not in text and "Logga ut" not in text
+            assert not page.locator("[data-testid='stException']").count()
+            page.screenshot(path=str(screenshots / f"oppet-{path or 'resultat'}.png"), full_page=True)
+        # The suppressed school is shown as '..', never as 0 or blank.
+        _open(page, server.url, "Resultat i årskurs 9")
+        _wait_for_text(page, "Korsbackaskolan (33330003)", "..")
+        cells = page.locator("[role='gridcell']").all_inner_texts()
+        assert ".." in cells and "Korsbackaskolan (33330003)" in cells
+        page.close()
+    assert time.monotonic() - started < 120
+    views = [json.loads(line) for line in (snapshot_dir / "access_log.jsonl").read_text().splitlines()]
+    assert {v["page"] for v in views} >= {p[0] for p in PAGES}
+    assert {v["role"] for v in views} == {"oppet_lage"}
+
+
+ROLES = """
+users:
+  forvaltare@kommun.se: forvaltning
+  rektor.ekbacken@kommun.se:
+    role: rektor
+    skolenheter: ["11110001"]
+groups:
+  namndledamoter: namnd
+"""
+
+
+@pytest.fixture(scope="module")
+def oidc_provider():
+    """oidc-provider-mock on 127.0.0.1 (it accepts any client id and lets the browser choose the user)."""
+    previous = os.environ.get("AUTHLIB_INSECURE_TRANSPORT")
+    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # http on 127.0.0.1 only
+    users = [User(sub="ledamot@kommun.se", claims={"email": "ledamot@kommun.se", "groups": ["Namndledamoter"]})]
+    server = werkzeug.serving.make_server("127.0.0.1", free_port(), oidc_app(user_claims=users), threaded=True)
+    import threading
+
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        wait_for_http(f"{url}/.well-known/openid-configuration")
+        yield url
+    finally:
+        server.shutdown()
+        thread.join(5)
+        if previous is None:
+            os.environ.pop("AUTHLIB_INSECURE_TRANSPORT", None)
+        else:
+            os.environ["AUTHLIB_INSECURE_TRANSPORT"] = previous
+
+
+@pytest.fixture(scope="module")
+def login_server(snapshot_dir, oidc_provider):
+    roles = snapshot_dir / "roller.yaml"
+    roles.write_text(ROLES, encoding="utf-8")
+    port_env = {
+        "SKOLANALYS_OIDC_METADATA_URL": f"{oidc_provider}/.well-known/openid-configuration",
+        "SKOLANALYS_OIDC_CLIENT_ID": "skolanalys-test",
+        "SKOLANALYS_OIDC_CLIENT_SECRET": "inte-hemligt-i-test",
+        "SKOLANALYS_ROLES_FILE": str(roles),
+        "AUTHLIB_INSECURE_TRANSPORT": "1",
+    }
+    # The public URL must name the port serve listens on: serve picks it, so ask for one and pass it through.
+    import tests.browser.conftest as c
+
+    port = c.free_port()
+    original = c.free_port
+    c.free_port = lambda: port
+    try:
+        with serve(snapshot_dir, {**port_env, "SKOLANALYS_PUBLIC_URL": f"http://127.0.0.1:{port}"}) as server:
+            secrets = list(server.tmp_dir.glob("skolanalys-auth-*.toml"))
+            assert len(secrets) == 1 and stat.S_IMODE(secrets[0].stat().st_mode) == 0o600
+            yield server
+    finally:
+        c.free_port = original
+    assert not list(server.tmp_dir.glob("skolanalys-auth-*.toml")), "the secrets file outlived serve"
+
+
+def _log_in(browser, server, sub: str | None, heading: str, name: str):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="sv-SE")
+    page = context.new_page()
+    page.goto(server.url)
+    page.get_by_role("heading", name="Skolanalys").wait_for(timeout=TIMEOUT)
+    text = _text(page)
+    assert "Logga in" in text and "Kävlinge" not in text and OPEN_WARNING not in text
+    page.screenshot(path=str(server.data_dir / f"{name}-fore.png"))
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(re.compile(r".*/oauth2/authorize.*"), timeout=TIMEOUT)
+    if sub is None:  # a predefined user with a group claim
+        page.get_by_role("button", name="ledamot@kommun.se").click()
+    else:
+        page.fill("input[name=sub]", sub)
+        page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(re.compile(re.escape(server.url) + r"/?$"), timeout=TIMEOUT)
+    page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=TIMEOUT)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=TIMEOUT)
+    page.wait_for_timeout(800)
+    return context, page
+
+
+def _views(server) -> list[dict]:
+    path = server.data_dir / "access_log.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_rektor_sees_own_school_and_the_municipality_never_another_school(browser, login_server, screenshots):
+    context, page = _log_in(browser, login_server, "rektor.ekbacken@kommun.se", "Resultat i årskurs 9", "rektor")
+    text = _wait_for_text(page, "Ekbackeskolan (11110001)", "Logga ut")
+    assert "Ekbackeskolan (11110001)" in text and "Kävlinge (kommunen)" in text and "Riket" in text
+    for other in ("Furulundsskolan", "22220002", "Korsbackaskolan", "33330003"):
+        assert other not in page.content(), f"a rektor of Ekbackeskolan saw {other}"
+    assert "Inloggad som rektor.ekbacken@kommun.se (rektor)" in text and "Logga ut" in text
+    nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+    assert "Datakvalitet" not in nav and OPEN_WARNING not in text
+    page.screenshot(path=str(screenshots / "rektor-resultat.png"), full_page=True)
+    _open(page, f"{login_server.url}/franvaro", "Frånvaro")
+    _wait_for_text(page, "Ekbackeskolan (11110001)")
+    assert "Furulundsskolan" not in page.content()
+    # The data-quality page is not there for a rektor, even by address.
+    page.goto(f"{login_server.url}/datakvalitet")
+    page.wait_for_timeout(2000)
+    assert "Avstämning" not in _text(page)
+    context.close()
+    views = [v for v in _views(login_server) if v["user"] == "rektor.ekbacken@kommun.se"]
+    assert {"Resultat åk 9", "Frånvaro"} <= {v["page"] for v in views}
+    assert {v["role"] for v in views} == {"rektor"} and all(v["granted"] for v in views)
+    assert all(set(v) == {"time", "user", "role", "page", "granted"} for v in views)
+
+
+def test_forvaltning_sees_everything_and_logs_out(browser, login_server, screenshots):
+    context, page = _log_in(browser, login_server, "forvaltare@kommun.se", "Resultat i årskurs 9", "forvaltning")
+    _wait_for_text(page, "Korsbackaskolan (33330003)", "Logga ut")
+    content = page.content()
+    for school in ("Ekbackeskolan", "Furulundsskolan", "Korsbackaskolan"):
+        assert school in content
+    assert "Datakvalitet" in page.locator("[data-testid='stSidebarNav']").inner_text()
+    page.screenshot(path=str(screenshots / "forvaltning-resultat.png"), full_page=True)
+    _open(page, f"{login_server.url}/datakvalitet", "Datakvalitet")
+    _wait_for_text(page, "Furulundsskolan", "Avstämning")
+    page.screenshot(path=str(screenshots / "forvaltning-datakvalitet.png"), full_page=True)
+    page.get_by_role("button", name="Logga ut").click()
+    page.wait_for_url(re.compile(r".*/oauth2/end_session.*|" + re.escape(login_server.url) + r"/?$"), timeout=TIMEOUT)
+    context.close()
+    assert any(v["role"] == "forvaltning" and v["page"] == "Datakvalitet" for v in _views(login_server))
+
+
+def test_a_group_claim_gives_the_namnd_role(browser, login_server):
+    context, page = _log_in(browser, login_server, None, "Resultat i årskurs 9", "namnd")
+    _wait_for_text(page, "Furulundsskolan (22220002)", "(nämnden)")
+    assert "Furulundsskolan" in page.content() and "(nämnden)" in _text(page)
+    assert "Datakvalitet" not in page.locator("[data-testid='stSidebarNav']").inner_text()
+    context.close()
+
+
+def test_a_user_without_a_role_sees_only_ingen_behorighet(browser, login_server, screenshots):
+    context, page = _log_in(browser, login_server, "okand@kommun.se", "Skolanalys", "okand")
+    text = _wait_for_text(page, "Ingen behörighet", "Logga ut")
+    assert "du är inloggad som okand@kommun.se" in text
+    content = page.content()
+    for data in ("Kävlinge", "Ekbackeskolan", "Resultat", "Meritvärde", "Jämförelser"):
+        assert data not in content, f"a user without a role saw {data}"
+    page.screenshot(path=str(screenshots / "ingen-behorighet.png"), full_page=True)
+    context.close()
+    denied = [v for v in _views(login_server) if v["user"] == "okand@kommun.se"]
+    assert denied and not any(v["granted"] for v in denied) and {v["role"] for v in denied} == {""}

@@ -1,0 +1,136 @@
+"""An attacker's view of a served table: can a hidden cell ('..') be worked out from the cells shown?
+
+Written for the tests from domain.md, independently of the dbt macro: each served table's cells add up
+along dimensions (genders within the total, school units within the kommun, grades within 'alla',
+periods within the school year). Two searches:
+- `lonely_hidden_children`: a shown parent with exactly one hidden child (plain subtraction);
+- `derivable_cells`: the stronger one — every parent/children group is an equation (parent = sum of its
+  children; an attacker assumes nothing is outside the children), the shown cells are constants, and a
+  hidden cell is derivable when its value is the same in every solution of the system, i.e. when its row of
+  the null space of the hidden cells' coefficient matrix is zero.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Dimension:
+    columns: tuple[str, ...]
+    is_parent: callable
+    is_child: callable
+
+
+GENDER = Dimension(("gender",), lambda r: r["gender"] == "T", lambda r: r["gender"] in ("K", "M"))
+UNITS = Dimension(("level", "unit_code"), lambda r: r["level"] == "kommun", lambda r: r["level"] == "skolenhet")
+GRADES = Dimension(("grade_level",), lambda r: r["grade_level"] == "alla", lambda r: r["grade_level"] != "alla")
+PERIODS = Dimension(("period",), lambda r: r["period"] == 0, lambda r: r["period"] in (1, 2, 3))
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: tuple[str, ...]
+    dimensions: tuple[Dimension, ...]
+    where: str = "true"
+
+
+SERVED_CELL_TABLES = [
+    Table(
+        "indicator_values",
+        ("indicator_id", "level", "unit_code", "year", "gender"),
+        (GENDER, UNITS),
+        "source = 'local'",
+    ),
+    Table(
+        "grade_test_discrepancy",
+        ("level", "unit_code", "year", "grade_level", "subject", "gender"),
+        (GENDER, UNITS),
+    ),
+    Table(
+        "survey_results",
+        ("survey", "area", "level", "unit_code", "year", "grade_level", "gender"),
+        (GENDER, UNITS, GRADES),
+    ),
+    Table("attendance_by_period", ("level", "unit_code", "year", "period", "gender"), (GENDER, UNITS, PERIODS)),
+]
+
+
+def _groups(cells: pd.DataFrame, table: Table):
+    """(dimension index, parent row index, [child row indices]) for every parent cell present."""
+    records = cells.to_dict("records")
+    for d_index, dim in enumerate(table.dimensions):
+        group_key = [c for c in table.key if c not in dim.columns]
+        parents, children = {}, defaultdict(list)
+        for i, row in enumerate(records):
+            g = tuple(row[c] for c in group_key)
+            if dim.is_parent(row):
+                parents[g] = i
+            elif dim.is_child(row):
+                children[g].append(i)
+        for g, p in parents.items():
+            if children[g]:
+                yield d_index, p, children[g]
+
+
+def lonely_hidden_children(cells: pd.DataFrame, table: Table) -> list[tuple]:
+    hidden = (cells["status"] == "..").to_numpy()
+    found = []
+    for d_index, p, kids in _groups(cells, table):
+        if not hidden[p] and sum(hidden[k] for k in kids) == 1:
+            found.append((table.dimensions[d_index].columns, cells.iloc[p][list(table.key)].to_dict()))
+    return found
+
+
+def derivable_cells(cells: pd.DataFrame, table: Table) -> list[dict]:
+    hidden = np.flatnonzero((cells["status"] == "..").to_numpy())
+    column = {row: j for j, row in enumerate(hidden)}
+    equations = []
+    for _, p, kids in _groups(cells, table):
+        coefficients = {column[p]: 1.0} if p in column else {}
+        for k in kids:
+            if k in column:
+                coefficients[column[k]] = -1.0
+        if coefficients:
+            equations.append(coefficients)
+    # Solve per connected component of hidden cells: small matrices.
+    parent = list(range(len(hidden)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for eq in equations:
+        first, *rest = eq
+        for other in rest:
+            parent[root(other)] = root(first)
+    components = defaultdict(list)
+    for j in range(len(hidden)):
+        components[root(j)].append(j)
+    by_component = defaultdict(list)
+    for eq in equations:
+        by_component[root(next(iter(eq)))].append(eq)
+    found = []
+    for comp_root, members in components.items():
+        rows = by_component.get(comp_root, [])
+        if not rows:
+            continue
+        local = {j: i for i, j in enumerate(members)}
+        a = np.zeros((len(rows), len(members)))
+        for r, eq in enumerate(rows):
+            for j, c in eq.items():
+                a[r, local[j]] = c
+        _, s, vt = np.linalg.svd(a)
+        rank = int((s > 1e-9).sum())
+        null_space = vt[rank:].T  # columns span the solutions of a·x = 0
+        for j in members:
+            if null_space.shape[1] == 0 or np.allclose(null_space[local[j]], 0.0, atol=1e-9):
+                found.append(cells.iloc[hidden[j]][list(table.key)].to_dict())
+    return found

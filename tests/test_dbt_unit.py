@@ -1,0 +1,89 @@
+"""The dbt unit tests (`unit_tests:` in dbt/models/**/*.yml) pass: meritvärde, behörighet, the indicator
+denominators and disclosure control, pinned on hand-made rows with expectations worked out by hand from
+domain.md.
+
+dbt unit tests need only the columns of the tested models' inputs, so the warehouse is a new, empty file:
+the raw tables the models read are created empty from the landing contracts (the national tables by the
+project's on-run-start hook ensure_national_tables), the tested models and their ancestors are built
+empty (`dbt build --empty`), and then `dbt test --select test_type:unit` runs every unit test. dbt writes
+its target, logs and warehouse under tmp_path only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from sources.landing import attendance
+from sources.landing.contract import empty_rows
+from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS
+from sources.landing.surveys import ANSWERS, QUESTIONS
+
+DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+
+pytestmark = pytest.mark.slow  # two dbt invocations, about 20 s
+
+
+def create_empty_raw_tables(warehouse: Path) -> None:
+    """raw.* as the landing assets create them before any file has arrived (typed, no rows)."""
+    conn = duckdb.connect(str(warehouse))
+    try:
+        conn.execute("create schema if not exists raw")
+        for kind in (ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, QUESTIONS, ANSWERS):
+            conn.register("empty_kind", empty_rows(kind).to_arrow())
+            conn.execute(f"create table raw.{kind.table} as select * from empty_kind")
+            conn.unregister("empty_kind")
+        columns = ", ".join(f"{name} {sql_type}" for name, sql_type in attendance.SCHEMA.items())
+        conn.execute(f"create table {attendance.TABLE} ({columns})")
+    finally:
+        conn.close()
+
+
+def run_dbt(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.update(
+        SKOLANALYS_WAREHOUSE_PATH=str(tmp_path / "warehouse.duckdb"),
+        SKOLANALYS_KOMMUNKOD="1261",
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",  # tests never touch the network
+    )
+    command = [
+        str(Path(sys.executable).with_name("dbt")),
+        *args,
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+    ]
+    return subprocess.run(command, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_dbt_unit_tests_pass(tmp_path):
+    create_empty_raw_tables(tmp_path / "warehouse.duckdb")
+
+    # The inputs of every unit-tested model must exist with their columns: build them (and the seeds) empty.
+    built = run_dbt(
+        ["build", "--empty", "--select", "+test_type:unit", "--exclude-resource-type", "test", "unit_test"],
+        tmp_path,
+    )
+    assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
+
+    tested = run_dbt(["test", "--select", "test_type:unit"], tmp_path)
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    unit_results = {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+
+    assert tested.returncode == 0, tested.stdout[-6000:] + tested.stderr[-2000:]
+    assert set(unit_results) == set(manifest["unit_tests"]), "every unit test in the project ran"
+    assert len(unit_results) >= 8
+    failed = {uid: status for uid, status in unit_results.items() if status != "pass"}
+    assert not failed, failed
