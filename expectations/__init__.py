@@ -1,5 +1,6 @@
-"""Great Expectations suites for the raw tables, each expectation with a Swedish note on what to do.
+"""Checks on the raw tables, each expectation with a Swedish note on what to do.
 
-`suites.SUITES` maps a raw table to its suite; `runner.validate` runs one. No Dagster here: the pipeline
-wraps each suite in an asset check (blocking where bad data would corrupt the marts).
+`suites.SUITES` maps a check to its suite; `runner.run_suite` runs one in DuckDB on the rows of files new to
+it (plus cheap whole-table invariants). The rules are the readers' own (sources/landing/). No Dagster here:
+the pipeline wraps each suite in an asset check (blocking where bad data would corrupt the marts).
 """

@@ -1,10 +1,18 @@
-"""The suites: one function per check returning (expectation, Swedish explanation of what to do) pairs.
+"""The suites: what each check validates, with a Swedish note on what to do. Run as Dagster asset checks.
 
-A suite validates `select * from raw.<table>` unless it brings its own query: a join for referential checks
-(grades of pupils without an enrolment), or counts computed in DuckDB where the table is too large to hand
-to GX's pandas route row by row (attendance: ~100 million rows a school year).
+No value set, key or pattern is typed here: the rules come from the readers' declarations (the `Kind`s of
+sources/landing/kinds.py and sources/landing/surveys.py, the door SQL and KEY of
+sources/landing/attendance.py). This module adds only how loaded columns read back as the contract's text
+(`*_TEXT`), the notes, and the checks no reader makes (referential warnings, respondent consistency).
 
-Blocking suites guard tables whose bad rows would corrupt the marts; the rest warn (severity WARN).
+Landing kinds loaded file by file (elever/, betyg/, nationella_prov/, franvaro/) are validated on the rows of
+files new to the check (expectations/runner.py), plus whole-table invariants that cost one pass over one
+column (rows per file against the ledger). enkater/ is re-read whole every run and is small: its suites
+validate the whole tables.
+
+Blocking suites guard tables whose bad rows would corrupt the marts; the rest warn (severity WARN). The
+check names keep their `gx_` prefix (Great Expectations ran them once; other code and the run output refer
+to them).
 """
 
 from __future__ import annotations
@@ -12,152 +20,226 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sources.landing.kinds import GRADE_LEVELS, GRADES, SUBJECTS, TEST_SUBJECTS
+import duckdb
+import polars as pl
 
-SCHOOL_UNIT_CODE = r"^\d{8}$"
-SCHOOL_YEAR = r"^\d{4}/\d{2}$"
+from expectations.gx_part import GxSuite
+from expectations.rules import (
+    AttendanceDoor,
+    AttendanceSchoolYear,
+    AttendanceUniqueKey,
+    LedgerBalance,
+    NotNull,
+    Part,
+    ReaderRules,
+    SqlCount,
+    UniqueKey,
+    _fingerprint,
+)
+from expectations.runner import MAX_EXAMPLES, Finding, Scope, in_files
+from sources.landing import attendance as franvaro
+from sources.landing import kinds, surveys
+from sources.landing.contract import Kind
 
 
-def _gx():
+def _gender_text(column: str, words: dict[str, str]) -> str:
+    """The loaded gender code back as a word the reader accepts (an unknown code stays, and fails)."""
+    back = {code: word for word, code in words.items()}
+    whens = " ".join(f"when '{code}' then '{word}'" for code, word in sorted(back.items()))
+    return f"case {column} {whens} else {column} end"
+
+
+# How the loaded columns read as the contract's text columns (personnummer is the pupil_key's business).
+GRADES_TEXT = {
+    "lasar": "school_year",
+    "termin": "term",
+    "skolenhetskod": "school_unit_code",
+    "arskurs": "grade_level",
+    "amne": "subject",
+    "betyg": "grade",
+    "betygstyp": "grade_type",
+    "sprak": "language",
+}
+ENROLMENTS_TEXT = {
+    "lasar": "school_year",
+    "skolenhetskod": "school_unit_code",
+    "arskurs": "grade_level",
+    "klass": "class_name",
+    "kon": _gender_text("gender", kinds.GENDER_WORDS),
+    "modersmal": "mother_tongue",
+    "ankomstdatum_sverige": "strftime(arrival_date, '%Y-%m-%d')",
+    "foraldrars_utbildningsniva": "parent_education",
+}
+NATIONAL_TESTS_TEXT = {
+    "lasar": "school_year",
+    "skolenhetskod": "school_unit_code",
+    "arskurs": "grade_level",
+    "amne": "subject",
+    "provbetyg": "test_grade",
+}
+QUESTIONS_TEXT = {
+    "fraga_id": "question_id",
+    "fraga": "question_text",
+    "omrade": "area",
+    "skala_max": "scale_max",
+    "omvand": "case when reversed then 'ja' when not reversed then 'nej' end",
+}
+ANSWERS_TEXT = {
+    "enkat": "survey",
+    "lasar": "school_year",
+    "skolenhetskod": "school_unit_code",
+    "arskurs": "grade_level",
+    "kon": _gender_text("gender", surveys.GENDER_WORDS),
+    "respondent_id": "respondent_id",
+    "fraga_id": "question_id",
+    "svar": "answer",
+}
+KIND_TEXT = {
+    kinds.GRADE_RECORDS.table: GRADES_TEXT,
+    kinds.ENROLMENTS.table: ENROLMENTS_TEXT,
+    kinds.NATIONAL_TESTS.table: NATIONAL_TESTS_TEXT,
+    surveys.QUESTIONS.table: QUESTIONS_TEXT,
+    surveys.ANSWERS.table: ANSWERS_TEXT,
+}
+
+
+def _unit_and_year(what: str) -> dict[str, str]:
+    return {
+        "skolenhetskod": f"Skolenhetskoden ska vara Skolverkets åttasiffriga kod. Rätta {what} och lägg in filen igen.",
+        "lasar": f"Läsåret ska skrivas 2023/24. Rätta {what}.",
+    }
+
+
+GRADE_NOTES = {
+    "betyg": "Betyg ska vara A–F eller streck. Rätta exportfilen och lägg den i betyg/ igen.",
+    "termin": "Rätta terminen i exportfilen i betyg/.",
+    "arskurs": "Rader för andra årskurser hör inte hemma i betyg/: rätta årskursen i exporten.",
+    "amne": "Ämneskoden ska vara en av Skolverkets koder: rätta exporten i betyg/.",
+    "betygstyp": "Rätta betygstypen (terminsbetyg eller slutbetyg) i exporten i betyg/.",
+    **_unit_and_year("betygsexporten"),
+}
+ENROLMENT_NOTES = {
+    "kon": "Kön ska vara Flicka/Pojke eller härledas ur personnumret.",
+    "arskurs": "Rätta årskursen i exporten i elever/.",
+    **_unit_and_year("elevexporten"),
+}
+NATIONAL_TEST_NOTES = {
+    "arskurs": "Rätta årskursen i exportfilen i nationella_prov/.",
+    "amne": "Kontrollera ämneskoden i exportfilen i nationella_prov/.",
+    "provbetyg": "Provbetyget passar inte årskursen (G/EG bara i åk 3, A–F i åk 6 och 9): rätta årskurs eller "
+    "provbetyg i exportfilen.",
+    **_unit_and_year("provexporten"),
+}
+PNR_NOTE = "Ta bort personnumret ur exporten och lägg in filen igen; kontrollera vad som skrev det i tabellen."
+
+
+def _static(kind: Kind) -> Callable[[duckdb.DuckDBPyConnection | None], tuple]:
+    return lambda conn: kind.rules
+
+
+def _kind_parts(kind: Kind, notes: dict[str, str], key_note: str) -> tuple[Part, ...]:
+    """A file-by-file landing kind: its rules and key on the new rows, its ledger balance on the table."""
+    folder_note = f"Rätta exportfilen i {kind.folder}/ och lägg in den igen (en rättad fil ersätter raderna)."
+    parts: list[Part] = [
+        ReaderRules(
+            kind.table,
+            kind.folder,
+            KIND_TEXT[kind.table],
+            _static(kind),
+            notes=notes,
+            note=folder_note,
+            pnr_note=PNR_NOTE,
+        ),
+        UniqueKey(kind.table, kind.folder, kind.key, key_note),
+        LedgerBalance(kind.table, kind.folder, kind.folder),
+    ]
+    if kind.has_personnummer:
+        parts.insert(
+            1,
+            NotNull(
+                kind.table,
+                kind.folder,
+                ("pupil_key",),
+                "Varje rad ska ha en elevnyckel. Kontrollera inläsningen av personnummer.",
+            ),
+        )
+    return tuple(parts)
+
+
+def grades() -> tuple[Part, ...]:
+    return _kind_parts(
+        kinds.GRADE_RECORDS,
+        GRADE_NOTES,
+        "Samma elev har flera betyg i samma ämne och termin: rättad fil bör ersätta den gamla.",
+    )
+
+
+def enrolments() -> tuple[Part, ...]:
+    parts = _kind_parts(
+        kinds.ENROLMENTS, ENROLMENT_NOTES, "En elev ska ha en inskrivning per läsår (per den 15 oktober)."
+    )
+    gender = NotNull(
+        "enrolments", kinds.ENROLMENTS.folder, ("gender",), "Kön ska vara Flicka/Pojke eller härledas ur personnumret."
+    )
+    return (*parts, gender)
+
+
+def national_tests() -> tuple[Part, ...]:
+    return _kind_parts(
+        kinds.NATIONAL_TESTS,
+        NATIONAL_TEST_NOTES,
+        "Samma elev har flera provresultat i samma ämne och läsår: låt en rättad fil ersätta den gamla.",
+    )
+
+
+# Enkäter (whole tables: re-read whole every run, small) ------------------------------------------------
+
+
+def _catalogue(conn: duckdb.DuckDBPyConnection | None) -> pl.DataFrame:
+    """The loaded question catalogue, which the answer rules are built from (as at the door)."""
+    if conn is None:
+        return surveys.empty_questions().select("survey", "question_id", "scale_max")
+    frame = conn.sql("select survey, question_id, scale_max from raw.survey_questions").pl()
+    return frame.with_columns(pl.col("scale_max").cast(pl.Int8))
+
+
+def survey_questions() -> tuple[Part, ...]:
+    table, folder = surveys.QUESTIONS.table, surveys.FOLDER
+    return (
+        ReaderRules(
+            table,
+            folder,
+            QUESTIONS_TEXT,
+            _static(surveys.QUESTIONS),
+            notes={"skala_max": "Rätta frågekatalogen.", "omrade": "Annars räknas inget index för frågan."},
+            note="Rätta frågekatalogen (<enkät>_fragor.csv) i enkater/.",
+            pnr_note=PNR_NOTE,
+        ),
+        # The catalogues are small: Great Expectations validates them whole, on a pandas frame.
+        GxSuite(
+            "survey_questions",
+            f"select * from raw.{table}",
+            _question_expectations,
+            declarations=(surveys.SCALES, surveys.QUESTIONS.key),
+        ),
+    )
+
+
+def _question_expectations() -> list[tuple[object, str]]:
     import great_expectations.expectations as gxe
 
-    return gxe
-
-
-def _school_unit_and_year(what: str) -> list[tuple[object, str]]:
-    gxe = _gx()
-    return [
-        (
-            gxe.ExpectColumnValuesToMatchRegex(column="school_unit_code", regex=SCHOOL_UNIT_CODE),
-            f"Skolenhetskoden ska vara Skolverkets åttasiffriga kod. Rätta {what} och lägg in filen igen.",
-        ),
-        (
-            gxe.ExpectColumnValuesToMatchRegex(column="school_year", regex=SCHOOL_YEAR),
-            f"Läsåret ska skrivas 2023/24. Rätta {what}.",
-        ),
-    ]
-
-
-def grades() -> list[tuple[object, str]]:
-    gxe = _gx()
-    return [
-        (
-            gxe.ExpectColumnValuesToNotBeNull(column="pupil_key"),
-            "Varje betygsrad ska ha en elevnyckel. Kontrollera inläsningen av personnummer.",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeInSet(column="grade", value_set=GRADES),
-            "Betyg ska vara A–F eller streck. Rätta exportfilen och lägg den i betyg/ igen.",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeInSet(column="term", value_set=["HT", "VT"]),
-            "Termin ska vara HT eller VT.",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeBetween(column="grade_level", min_value=6, max_value=9),
-            "Betyg ges i årskurs 6–9: rader för andra årskurser hör inte hemma här.",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeInSet(column="subject", value_set=SUBJECTS),
-            "Ämneskoden ska vara en av Skolverkets koder.",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeInSet(column="grade_type", value_set=["terminsbetyg", "slutbetyg"]),
-            "Betygstyp ska vara terminsbetyg eller slutbetyg.",
-        ),
-        (
-            gxe.ExpectCompoundColumnsToBeUnique(
-                column_list=["pupil_key", "school_year", "term", "subject", "language"]
-            ),
-            "Samma elev har flera betyg i samma ämne och termin: rättad fil bör ersätta den gamla.",
-        ),
-        *_school_unit_and_year("betygsexporten"),
-    ]
-
-
-def enrolments() -> list[tuple[object, str]]:
-    gxe = _gx()
-    return [
-        (gxe.ExpectColumnValuesToNotBeNull(column="pupil_key"), "Varje inskrivning ska ha en elevnyckel."),
-        (
-            gxe.ExpectColumnValuesToBeInSet(column="gender", value_set=["K", "M"]),
-            "Kön ska vara Flicka/Pojke eller härledas ur personnumret.",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeInSet(column="grade_level", value_set=GRADE_LEVELS),
-            "Årskurs ska vara F eller 1–9.",
-        ),
-        (
-            gxe.ExpectCompoundColumnsToBeUnique(column_list=["pupil_key", "school_year"]),
-            "En elev ska ha en inskrivning per läsår (per den 15 oktober).",
-        ),
-        *_school_unit_and_year("elevexporten"),
-    ]
-
-
-# Nationella prov -------------------------------------------------------------------------------------
-
-NATIONAL_TESTS_QUERY = """
-select
-    *,
-    -- Åk 3 is pass/not pass per part (G/EG); åk 6 and 9 are graded A–F.
-    case when grade_level = 3 then test_grade in ('G', 'EG')
-         else test_grade in ('A', 'B', 'C', 'D', 'E', 'F') end as test_grade_fits_grade_level
-from raw.national_tests
-"""
-
-
-def national_tests() -> list[tuple[object, str]]:
-    gxe = _gx()
-    return [
-        (
-            gxe.ExpectColumnValuesToNotBeNull(column="pupil_key"),
-            "Varje provresultat ska ha en elevnyckel. Kontrollera inläsningen av personnummer.",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeInSet(column="grade_level", value_set=[3, 6, 9]),
-            "Nationella prov ges i årskurs 3, 6 och 9: rätta årskursen i exportfilen i nationella_prov/.",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeInSet(column="subject", value_set=TEST_SUBJECTS),
-            "Ämnet har inget nationellt prov: kontrollera ämneskoden (SV, SVA, MA, EN, BI, FY, KE, GE, HI, RE, SH).",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeInSet(column="test_grade", value_set=[*GRADES[:-1], "G", "EG"]),
-            "Provbetyg ska vara A–F, eller G/EG i årskurs 3. Rätta exportfilen.",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeInSet(column="test_grade_fits_grade_level", value_set=[True]),
-            "Provbetyget passar inte årskursen (G/EG bara i åk 3, A–F i åk 6 och 9): rätta årskurs eller provbetyg.",
-        ),
-        (
-            gxe.ExpectCompoundColumnsToBeUnique(column_list=["pupil_key", "school_year", "subject"]),
-            "Samma elev har flera provresultat i samma ämne och läsår: låt en rättad fil ersätta den gamla.",
-        ),
-        *_school_unit_and_year("provexporten"),
-    ]
-
-
-# Enkäter ---------------------------------------------------------------------------------------------
-
-
-def survey_questions() -> list[tuple[object, str]]:
-    gxe = _gx()
     return [
         (
             gxe.ExpectColumnValuesToNotBeNull(column="survey"),
             "Varje fråga ska höra till en enkät: frågekatalogen ska heta <enkät>_fragor.csv.",
         ),
-        (
-            gxe.ExpectColumnValuesToNotBeNull(column="question_id"),
-            "Varje fråga ska ha ett fråge-id. Rätta frågekatalogen i enkater/.",
-        ),
+        (gxe.ExpectColumnValuesToNotBeNull(column="question_id"), "Varje fråga ska ha ett fråge-id."),
         (
             gxe.ExpectColumnValuesToNotBeNull(column="area"),
             "Varje fråga ska höra till ett område (t.ex. trygghet): annars räknas inget index för den.",
         ),
         (
-            gxe.ExpectColumnValuesToBeInSet(column="scale_max", value_set=[4, 5]),
+            gxe.ExpectColumnValuesToBeInSet(column="scale_max", value_set=list(surveys.SCALES)),
             "Svarsskalan ska ha 4 eller 5 alternativ (skala_max). Rätta frågekatalogen.",
         ),
         (
@@ -165,174 +247,149 @@ def survey_questions() -> list[tuple[object, str]]:
             "Det ska framgå om frågan är negativt ställd (omvand ja/nej), annars blir indexet fel.",
         ),
         (
-            gxe.ExpectCompoundColumnsToBeUnique(column_list=["survey", "question_id"]),
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=list(surveys.QUESTIONS.key)),
             "Ett fråge-id förekommer två gånger i samma enkät: ta bort dubbletten ur frågekatalogen.",
         ),
     ]
 
 
-SURVEY_ANSWERS_QUERY = """
-select a.*, q.scale_max, q.question_id is not null as question_in_catalogue
-from raw.survey_answers as a
-left join raw.survey_questions as q using (survey, question_id)
-"""
-
-
-def survey_answers() -> list[tuple[object, str]]:
-    gxe = _gx()
-    return [
-        (
-            gxe.ExpectColumnValuesToNotBeNull(column="respondent_id"),
-            "Varje svar ska ha ett respondent_id. Be enkätverktyget exportera det.",
+def survey_answers() -> tuple[Part, ...]:
+    table, folder = surveys.ANSWERS.table, surveys.FOLDER
+    return (
+        ReaderRules(
+            table,
+            folder,
+            ANSWERS_TEXT,
+            lambda conn: surveys.answers_kind(_catalogue(conn)).rules,
+            notes={
+                "respondent_id": "Be enkätverktyget exportera ett respondent_id för varje svar.",
+                "fraga_id": "Lägg till frågan i <enkät>_fragor.csv och läs in igen.",
+                "svar": "Frågekatalogen och svarsfilen hör inte ihop, eller svaret är fel: rätta exporten i enkater/.",
+            },
+            note="Rätta enkätexporten i enkater/.",
+            pnr_note=PNR_NOTE,
         ),
-        (
-            gxe.ExpectColumnValuesToBeInSet(column="question_in_catalogue", value_set=[True]),
-            "Svar på frågor som saknas i frågekatalogen: lägg till frågan i <enkät>_fragor.csv och läs in igen.",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeBetween(column="answer", min_value=1, max_value=5),
-            "Svar ska vara 1 till frågans skala_max (4 eller 5). Rätta exportfilen i enkater/.",
-        ),
-        (
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="scale_max", column_B="answer", or_equal=True, ignore_row_if="either_value_is_missing"
-            ),
-            "Svaret är större än frågans skala_max: frågekatalogen och svarsfilen hör inte ihop.",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeInSet(column="grade_level", value_set=GRADE_LEVELS),
-            "Årskurs ska vara F eller 1–9 (eller tom för vårdnadshavare).",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeInSet(column="gender", value_set=["K", "M", "X"]),
-            "Kön ska vara Flicka, Pojke, Annat eller tomt.",
-        ),
-        (
-            gxe.ExpectCompoundColumnsToBeUnique(column_list=["survey", "respondent_id", "question_id"]),
+        UniqueKey(
+            table,
+            folder,
+            surveys.ANSWERS.key,
             "Samma svarande har svarat två gånger på samma fråga: rätta exporten.",
+            within=None,
         ),
-        *_school_unit_and_year("enkätexporten"),
-    ]
+    )
 
 
-SURVEY_RESPONDENTS_QUERY = """
-select
-    survey,
-    respondent_id,
-    count(distinct school_unit_code) as school_units,
-    count(distinct school_year) as school_years,
-    count(distinct grade_level) as grade_levels,
-    count(distinct gender) as genders
-from raw.survey_answers
-group by all
-"""
-
-
-def survey_respondents() -> list[tuple[object, str]]:
-    gxe = _gx()
+def survey_respondents() -> tuple[Part, ...]:
     why = "Resultaten räknar svaranden efter den vanligaste uppgiften; be enkätverktyget rätta exporten."
-    return [
-        (
-            gxe.ExpectColumnValuesToBeBetween(column="school_units", max_value=1),
-            f"Samma respondent_id finns på flera skolenheter i en enkät. {why}",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeBetween(column="school_years", max_value=1),
-            f"Samma respondent_id finns i flera läsår i en enkät. {why}",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeBetween(column="grade_levels", max_value=1),
-            f"Samma respondent_id har flera årskurser. {why}",
-        ),
-        (
-            gxe.ExpectColumnValuesToBeBetween(column="genders", max_value=1),
-            f"Samma respondent_id har flera kön. {why}",
-        ),
-    ]
-
-
-# Frånvaro --------------------------------------------------------------------------------------------
-
-# Counts per school unit and month, computed in DuckDB: the table is too large for GX's pandas route.
-ATTENDANCE_QUERY = """
-select
-    school_unit_code,
-    strftime(lesson_date, '%Y-%m') as month,
-    count(*) as lessons,
-    count(*) filter (where pupil_key is null) as without_pupil_key,
-    count(*) filter (where not coalesce(regexp_full_match(school_unit_code, '\\d{8}'), false)) as bad_school_unit,
-    count(*) filter (where not coalesce(regexp_full_match(school_year, '\\d{4}/\\d{2}'), false)) as bad_school_year,
-    count(*) filter (where coalesce(scheduled_min, 0) <= 0) as without_scheduled_time,
-    count(*) filter (where absent_min < 0 or absent_min > scheduled_min) as absence_outside_scheduled_time,
-    count(*) filter (where absence_type not in ('giltig', 'ogiltig')) as unknown_absence_type,
-    count(*) filter (where absent_min > 0 and absence_type is null) as absence_without_type,
-    count(*) - count(distinct (pupil_key, lesson_date, lesson_start)) as duplicate_lessons
-from raw.attendance
-group by all
-"""
-
-
-def attendance() -> list[tuple[object, str]]:
-    gxe = _gx()
-    where = "Värdet är antal lektioner per skolenhet och månad; sök raderna i raw.attendance."
+    per_respondent = """
+        select count(*), min(survey, {examples}) from (
+            select survey, respondent_id from {{rows}}
+            group by all having count(distinct {column}) > 1
+        )
+    """
     checks = [
-        ("without_pupil_key", "Lektioner utan elevnyckel: kontrollera inläsningen av personnummer."),
-        ("bad_school_unit", "Skolenhetskoden ska vara Skolverkets åttasiffriga kod."),
-        ("bad_school_year", "Läsåret ska skrivas 2023/24."),
-        ("without_scheduled_time", "Schemalagd tid ska vara större än 0 minuter: rätta exporten från schemat."),
-        (
-            "absence_outside_scheduled_time",
-            "Frånvaron ska vara mellan 0 och den schemalagda tiden: rätta frånvaroexporten i franvaro/.",
-        ),
-        ("unknown_absence_type", "Frånvarotyp ska vara giltig eller ogiltig (eller tom vid närvaro)."),
-        (
-            "absence_without_type",
-            "Frånvaro utan frånvarotyp: ange giltig eller ogiltig, annars kan ogiltig frånvaro inte räknas.",
-        ),
-        (
-            "duplicate_lessons",
-            "Samma elev har samma lektion (datum och starttid) flera gånger: låt en rättad fil ersätta den gamla.",
-        ),
+        ("school_unit_code", f"Samma respondent_id finns på flera skolenheter i en enkät. {why}"),
+        ("school_year", f"Samma respondent_id finns i flera läsår i en enkät. {why}"),
+        ("grade_level", f"Samma respondent_id har flera årskurser. {why}"),
+        ("gender", f"Samma respondent_id har flera kön. {why}"),
     ]
-    return [(gxe.ExpectColumnValuesToBeBetween(column=c, max_value=0), f"{text} {where}") for c, text in checks]
+    return tuple(
+        SqlCount(
+            "en uppgift per svarande",
+            column,
+            lambda scope: scope.rows(surveys.ANSWERS.table, surveys.FOLDER),
+            per_respondent.format(examples=MAX_EXAMPLES, column=column),
+            text,
+        )
+        for column, text in checks
+    )
 
 
-# Referential checks (warnings) -----------------------------------------------------------------------
+# Frånvaro ------------------------------------------------------------------------------------------------
 
-GRADES_ENROLLED_QUERY = """
-select
-    g.school_year, g.term, g.school_unit_code, g.grade_level,
-    e.pupil_key is not null as enrolled,
-    e.grade_level is null or e.grade_level = cast(g.grade_level as varchar) as same_grade_level
-from raw.grades as g
-left join raw.enrolments as e using (pupil_key, school_year)
-"""
-
-NATIONAL_TESTS_ENROLLED_QUERY = """
-select
-    t.school_year, t.school_unit_code, t.grade_level, t.subject,
-    e.pupil_key is not null as enrolled,
-    e.grade_level is null or e.grade_level = cast(t.grade_level as varchar) as same_grade_level
-from raw.national_tests as t
-left join raw.enrolments as e using (pupil_key, school_year)
-"""
+ATTENDANCE_NOTES = {
+    "skolenhetskod": "Skolenhetskoden ska vara Skolverkets åttasiffriga kod.",
+    "datum": "Datum ska vara ett giltigt datum.",
+    "lektion_start": "Lektionsstarten ska vara en tid.",
+    "schemalagd_tid_min": "Schemalagd tid ska vara större än 0 minuter: rätta exporten från schemat.",
+    "franvaro_min": "Frånvaron ska vara mellan 0 och den schemalagda tiden: rätta frånvaroexporten i franvaro/.",
+    "franvarotyp": "Frånvarotyp ska vara giltig eller ogiltig (eller tom vid närvaro), annars kan ogiltig "
+    "frånvaro inte räknas.",
+    "rapporterad": "Rapporterad ska vara ja eller nej.",
+    "amne": PNR_NOTE,
+}
 
 
-def _enrolled(what: str, folder: str) -> Callable[[], list[tuple[object, str]]]:
-    def build() -> list[tuple[object, str]]:
-        gxe = _gx()
-        return [
-            (
-                gxe.ExpectColumnValuesToBeInSet(column="enrolled", value_set=[True]),
+def attendance() -> tuple[Part, ...]:
+    return (
+        AttendanceDoor(ATTENDANCE_NOTES, "Rätta frånvaroexporten i franvaro/."),
+        NotNull(
+            "attendance",
+            franvaro.FOLDER,
+            franvaro.KEY,
+            "Lektioner utan elevnyckel, datum eller starttid: kontrollera inläsningen av franvaro/.",
+        ),
+        AttendanceSchoolYear(
+            "Läsåret ska vara det läsår (1 juli–30 juni) som lektionsdatumet ligger i: raden har skrivits förbi "
+            "inläsningen. Sök raderna i raw.attendance."
+        ),
+        AttendanceUniqueKey(
+            "Samma elev har samma lektion (datum och starttid) flera gånger: låt en rättad fil ersätta den gamla."
+        ),
+        LedgerBalance("attendance", franvaro.FOLDER, franvaro.FOLDER),
+    )
+
+
+# Referential checks (warnings) ---------------------------------------------------------------------------
+
+
+def _enrolled(table: str, kind: Kind, what: str) -> Callable[[], tuple[Part, ...]]:
+    """Rows of `table` whose pupil has no enrolment that school year, or one in another grade.
+
+    In scope: rows of new files of `table`, and rows of pupils and years that new enrolment files touch.
+    """
+    elever = kinds.ENROLMENTS.folder
+
+    def rows(scope: Scope) -> str:
+        if scope.whole:
+            return f"raw.{table}"
+        enrolled = (
+            f"exists (select 1 from raw.enrolments e where {in_files('e.source_file_hash', scope.hashes(elever))} "
+            "and e.pupil_key = g.pupil_key and e.school_year = g.school_year)"
+        )
+        return (
+            f"(select g.* from raw.{table} g "
+            f"where {in_files('g.source_file_hash', scope.hashes(kind.folder))} or {enrolled})"
+        )
+
+    joined = """
+        select count(*), min(g.school_unit_code || ' ' || g.school_year, {n})
+        from {{rows}} g left join raw.enrolments e using (pupil_key, school_year)
+        where {where}
+    """
+
+    def build() -> tuple[Part, ...]:
+        return (
+            SqlCount(
+                "inskriven samma läsår",
+                "pupil_key, school_year",
+                rows,
+                joined.format(n=MAX_EXAMPLES, where="e.pupil_key is null"),
                 f"{what} för elever utan inskrivning samma läsår: de saknas i elever/ (lägg till exporten) "
-                f"eller har fel läsår i {folder}/. De räknas ändå, men kön tas då ur personnumret.",
+                f"eller har fel läsår i {kind.folder}/. De räknas ändå, men kön tas då ur personnumret.",
             ),
-            (
-                gxe.ExpectColumnValuesToBeInSet(column="same_grade_level", value_set=[True]),
-                f"{what} i en annan årskurs än inskrivningen samma läsår: kontrollera årskursen i {folder}/ "
+            SqlCount(
+                "samma årskurs som inskrivningen",
+                "grade_level",
+                rows,
+                joined.format(
+                    n=MAX_EXAMPLES,
+                    where="e.grade_level is not null and e.grade_level <> cast(g.grade_level as varchar)",
+                ),
+                f"{what} i en annan årskurs än inskrivningen samma läsår: kontrollera årskursen i {kind.folder}/ "
                 "eller i elever/.",
             ),
-        ]
+        )
 
     return build
 
@@ -340,35 +397,44 @@ def _enrolled(what: str, folder: str) -> Callable[[], list[tuple[object, str]]]:
 @dataclass(frozen=True)
 class Suite:
     table: str  # the raw table whose asset the check belongs to
-    build: Callable[[], list[tuple[object, str]]]
+    build: Callable[[], tuple[Part, ...]]
     blocking: bool  # True where bad rows would corrupt the marts
     description_sv: str
     name: str = ""  # the check's own name when a table has several suites; default the table
-    query: str = ""  # own SQL (joins, counts); default every row of raw.<table>
-    uses: tuple[str, ...] = ()  # other raw tables the query reads: the check runs after them
+    uses: tuple[str, ...] = ()  # other raw tables it reads: the check runs after them
+    kinds: tuple[str, ...] = ()  # ledger kinds whose new files it validates; () = the whole table every run
 
     @property
     def check_name(self) -> str:
         return f"gx_{self.name or self.table}"
 
     @property
-    def sql(self) -> str:
-        return self.query or f"select * from raw.{self.table}"
-
-    @property
     def tables(self) -> tuple[str, ...]:
         return (self.table, *self.uses)
 
+    def version(self) -> str:
+        """Changes with any rule: every file is then validated again."""
+        return _fingerprint(*(part.version() for part in self.build()))
+
+    def evaluate(self, conn: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[list[Finding], int]:
+        findings: list[Finding] = []
+        rows = 0
+        for part in self.build():
+            found, n = part.evaluate(conn, scope)
+            findings += found
+            rows = max(rows, n)
+        return findings, rows
+
 
 _SUITES = [
-    Suite("grades", grades, True, "Betygen är giltiga innan meritvärden räknas"),
-    Suite("enrolments", enrolments, True, "Inskrivningarna är giltiga innan de används"),
+    Suite("grades", grades, True, "Betygen är giltiga innan meritvärden räknas", kinds=("betyg",)),
+    Suite("enrolments", enrolments, True, "Inskrivningarna är giltiga innan de används", kinds=("elever",)),
     Suite(
         "national_tests",
         national_tests,
         True,
         "Provresultaten är giltiga innan de jämförs med betygen",
-        query=NATIONAL_TESTS_QUERY,
+        kinds=("nationella_prov",),
     ),
     Suite("survey_questions", survey_questions, True, "Frågekatalogerna är giltiga innan svaren poängsätts"),
     Suite(
@@ -376,7 +442,6 @@ _SUITES = [
         survey_answers,
         True,
         "Enkätsvaren är giltiga och hör ihop med frågekatalogen innan index räknas",
-        query=SURVEY_ANSWERS_QUERY,
         uses=("survey_questions",),
     ),
     Suite(
@@ -385,32 +450,31 @@ _SUITES = [
         False,
         "Varje svarande hör till en skolenhet, ett läsår, en årskurs och ett kön (varning)",
         name="survey_respondents",
-        query=SURVEY_RESPONDENTS_QUERY,
     ),
     Suite(
         "attendance",
         attendance,
         True,
-        "Frånvaroraderna är giltiga innan frånvaroandelar räknas (räknat per skolenhet och månad)",
-        query=ATTENDANCE_QUERY,
+        "Frånvaroraderna är giltiga innan frånvaroandelar räknas (de nya filernas rader)",
+        kinds=(franvaro.FOLDER,),
     ),
     Suite(
         "grades",
-        _enrolled("Betyg", "betyg"),
+        _enrolled("grades", kinds.GRADE_RECORDS, "Betyg"),
         False,
         "Betyg för elever som saknar inskrivning samma läsår (varning)",
         name="grades_enrolled",
-        query=GRADES_ENROLLED_QUERY,
         uses=("enrolments",),
+        kinds=("betyg", "elever"),
     ),
     Suite(
         "national_tests",
-        _enrolled("Provresultat", "nationella_prov"),
+        _enrolled("national_tests", kinds.NATIONAL_TESTS, "Provresultat"),
         False,
         "Provresultat för elever som saknar inskrivning samma läsår (varning)",
         name="national_tests_enrolled",
-        query=NATIONAL_TESTS_ENROLLED_QUERY,
         uses=("enrolments",),
+        kinds=("nationella_prov", "elever"),
     ),
 ]
 SUITES: dict[str, Suite] = {suite.check_name.removeprefix("gx_"): suite for suite in _SUITES}

@@ -16,6 +16,12 @@ import dagster as dg
 from dagster._core.events import DagsterEventType
 
 RUN_HOST_TAG = "skolanalys/host"
+RUN_PID_TAG = "skolanalys/pid"  # `skolanalys run` tags its runs with its process id
+UNFINISHED = [
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
 FAILED_MESSAGE = "Körningens process finns inte längre (avbruten eller dödad); körningen markeras som misslyckad."
 
 
@@ -36,17 +42,31 @@ def _run_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     return records[0].event_log_entry.dagster_event.pid
 
 
+def _process_of(instance: dg.DagsterInstance, run) -> int | None:
+    tagged = run.tags.get(RUN_PID_TAG)
+    return int(tagged) if tagged and tagged.isdigit() else _run_pid(instance, run.run_id)
+
+
 def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
-    """Mark started runs of this machine whose process is gone as failed; returns their run ids."""
+    """Mark unfinished runs of this machine whose process is gone as failed; returns their run ids."""
     failed = []
-    for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=UNFINISHED)):
         host = run.tags.get(RUN_HOST_TAG)
         if host is not None and host != socket.gethostname():
             continue  # another machine's run: its process cannot be seen from here
-        pid = _run_pid(instance, run.run_id)
+        pid = _process_of(instance, run)
         if pid is None or pid == os.getpid() or _pid_alive(pid):
             continue
         instance.report_run_failed(run, FAILED_MESSAGE)
+        failed.append(run.run_id)
+    return failed
+
+
+def fail_runs_of_this_process(instance: dg.DagsterInstance, message: str) -> list[str]:
+    """After an interrupted `skolanalys run`: its runs that did not finish are failed, not left hanging."""
+    failed = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=UNFINISHED, tags={RUN_PID_TAG: str(os.getpid())})):
+        instance.report_run_failed(run, message)
         failed.append(run.run_id)
     return failed
 

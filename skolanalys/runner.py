@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import signal
 import socket
@@ -102,7 +103,10 @@ def _print_landing_summary(settings: Settings) -> None:
 
     if not settings.warehouse_path.exists():
         return
-    conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    except duckdb.Error:  # an interrupted step still holds its connection: no summary this time
+        return
     try:
         lines = summary_lines(conn)
     finally:
@@ -129,11 +133,16 @@ def _execute(settings: Settings, instance) -> bool:
     import dagster as dg
 
     from pipelines.definitions import build_definitions
-    from pipelines.run_monitor import RUN_HOST_TAG, fail_dead_runs
+    from pipelines.run_monitor import RUN_HOST_TAG, RUN_PID_TAG, fail_dead_runs, fail_runs_of_this_process
 
     instance = instance or dg.DagsterInstance.get()
     for run_id in fail_dead_runs(instance):
         print(f"  en avbruten körning ({run_id[:8]}) markerades som misslyckad")
+    # Dagster's planner warns on stderr when dbt tests of models not rebuilt this run give no result.
+    logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
+    # An interrupt (the deadline) landing while Dagster closes a storage connection is reported by SQLAlchemy
+    # with a stack trace; the run is stopped and marked failed all the same, which the summary says.
+    logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
     job = build_definitions(settings).resolve_job_def("everything_job")
     deadline = _run_deadline_seconds()
     result = None
@@ -144,10 +153,12 @@ def _execute(settings: Settings, instance) -> bool:
             # Dagster's console log would repeat every warning with stack traces: the summary below says it
             # once, in plain words.
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-            tags={RUN_HOST_TAG: socket.gethostname()},
+            tags={RUN_HOST_TAG: socket.gethostname(), RUN_PID_TAG: str(os.getpid())},
         )
     if expired[0]:
-        print(f"Körningen avbröts efter {deadline} sekunder (SKOLANALYS_RUN_DEADLINE_SECONDS).", file=sys.stderr)
+        message = f"Körningen avbröts efter {deadline} sekunder (SKOLANALYS_RUN_DEADLINE_SECONDS)."
+        fail_runs_of_this_process(instance, message)
+        print(message, file=sys.stderr)
     if result is None:  # interrupted before Dagster could report
         print("Körningen misslyckades; den senaste godkända serveringsfilen ligger kvar.", file=sys.stderr)
         return False
@@ -159,7 +170,9 @@ def _execute(settings: Settings, instance) -> bool:
             meta = {k: _metadata_value(v) for k, v in mat.metadata.items()}
             rows = meta.get("dagster/row_count", meta.get("rows_indicator_values"))
             line = f"  ✓ {mat.asset_key.to_user_string()}"
-            if rows is not None:
+            if meta.get("oförändrad"):
+                line += ": oförändrad"
+            elif rows is not None:
                 line += f": {rows} rader"
             if meta.get("rows_quarantined"):
                 line += f", {meta['rows_quarantined']} i karantän (se raw.quarantine)"
@@ -170,7 +183,16 @@ def _execute(settings: Settings, instance) -> bool:
                 print(f"  ✗ kontroll {evaluation.check_name} på {evaluation.asset_key.to_user_string()}:")
                 print("    " + (evaluation.description or "").replace("\n", "\n    "))
     if result.success:
-        print(f"Klart. Serveringsfilen: {settings.serving_path}")
+        published = any(
+            e.is_step_materialization and e.step_materialization_data.materialization.asset_key.path[0] == "serving"
+            for e in result.all_events
+        )
+        if published:
+            print(f"Klart. Serveringsfilen: {settings.serving_path}")
+        else:
+            print(
+                f"Klart. Inget nytt sedan förra publiceringen: serveringsfilen är oförändrad ({settings.serving_path})"
+            )
         return True
     failed = [e for e in result.all_events if e.is_step_failure]
     print("Körningen misslyckades; den senaste godkända serveringsfilen ligger kvar.", file=sys.stderr)

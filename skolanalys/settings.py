@@ -23,7 +23,7 @@ DEMO_PSEUDONYM_KEY = "skolanalys-demo-nyckel-byt-mig"
 HOW_TO_SET_KEY = (
     f"sätt en egen hemlig nyckel, t.ex. `export {PSEUDONYM_KEY_ENV}=$(python3 -c "
     "'import secrets; print(secrets.token_urlsafe(32))')`, och förvara den som andra lösenord "
-    "(samma nyckel vid varje körning; se README, Nyckelbyte)"
+    "(samma nyckel vid varje körning; se README, The pseudonym key)"
 )
 
 

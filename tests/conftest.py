@@ -65,3 +65,33 @@ def run_skolanalys(args: list[str], env: dict[str, str], timeout: int = 300) -> 
 @pytest.fixture(autouse=True)
 def _no_gx_analytics(monkeypatch):
     monkeypatch.setenv("GX_ANALYTICS_ENABLED", "false")
+
+
+# The whole-pipeline runs the integration tests share: once per session each (tests/shared_runs.py) ---------
+
+SHARED_RUNS = ("handbuilt", "liten")
+
+
+def pytest_collection_modifyitems(items):
+    """A test that needs a shared run is slow: alone, it waits for the run (30–45 s and more). So
+    `-m "not slow"` is the unit tests — readers, rules, dbt unit tests, pages — without any run."""
+    for item in items:
+        if any(name in getattr(item, "fixturenames", ()) for name in SHARED_RUNS):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def handbuilt(tmp_path_factory):
+    """ONE `skolanalys run` over every hand-built data set and the door's bad files, against a local
+    stand-in for the national APIs (tests/shared_runs.py says what is in it)."""
+    from tests.shared_runs import run_handbuilt
+
+    return run_handbuilt(tmp_path_factory.mktemp("handbuilt"))
+
+
+@pytest.fixture(scope="session")
+def liten(tmp_path_factory):
+    """The generated municipality `liten` after one `skolanalys run`."""
+    from tests.shared_runs import run_liten
+
+    return run_liten(tmp_path_factory.mktemp("liten"))

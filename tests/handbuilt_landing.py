@@ -1,18 +1,17 @@
-"""Hand-built landing files for the survey and national-test tests, and the one `skolanalys run` they share.
+"""Hand-built landing files for the survey and national-test tests.
 
-The data are written here; the figures the tests expect are computed in the test modules from domain.md,
-independently of the warehouse's SQL. Both modules read the same run (once per test session): a run costs
-tens of seconds, most of it dbt's start-up.
+The data are written here, into the landing folder of the shared hand-built run (tests/shared_runs.py, the
+session fixture `handbuilt`); the figures the tests expect are computed in the test modules from domain.md,
+independently of the warehouse's SQL.
 """
 
 from __future__ import annotations
 
-import functools
 import random
 from datetime import date
 from pathlib import Path
 
-from tests.conftest import make_pnr, run_skolanalys, skolanalys_env, write_landing_csv
+from tests.conftest import make_pnr, write_landing_csv
 
 # Surveys (enkater/) ----------------------------------------------------------------------------------
 
@@ -104,8 +103,10 @@ def write_surveys(landing: Path) -> dict[str, list[dict]]:
 
 # National tests beside grades ------------------------------------------------------------------------
 
-NP_SCHOOL_A = "11110001"  # åk 9, mathematics: 6 girls and 6 boys
-NP_SCHOOL_B = "22220002"  # åk 6, English: 10 girls and 10 boys
+# Units of their own: the year-9 indicator tests have 11110001 and 22220002 (their mathematics grades still
+# count in the kommun's year-9 figures: test_indicators_handbuilt adds them).
+NP_SCHOOL_A = "31110001"  # åk 9, mathematics: 6 girls and 6 boys
+NP_SCHOOL_B = "32220002"  # åk 6, English: 10 girls and 10 boys
 NP_SCHOOL_YEAR = "2023/24"
 
 # (female, spring grade, test grade, by hand: +1 grade higher than test, 0 same, -1 lower)
@@ -129,7 +130,8 @@ ENGLISH_6 = [(True, "C", "C", 0)] * 10 + [(False, "B", "C", 1)] * 5 + [(False, "
 EXTRA_MATHS_9_TESTS = ["C", "F"]
 
 
-def write_national_tests(landing: Path) -> None:
+def write_national_tests(landing: Path) -> list[str]:
+    """Writes the files; returns every personnummer in them."""
     y, a, b = NP_SCHOOL_YEAR, NP_SCHOOL_A, NP_SCHOOL_B
     enrol, grades, tests = [], [], []
     for i, (female, grade, test, _) in enumerate(MATHS_9):
@@ -158,10 +160,10 @@ def write_national_tests(landing: Path) -> None:
     tests.append([make_pnr(date(2008, 5, 5), 900, True), y, a, 9, "SV", "B"])
 
     write_landing_csv(
-        landing / "elever" / "elever.csv", ["personnummer", "lasar", "skolenhetskod", "arskurs", "kon"], enrol
+        landing / "elever" / "elever_np.csv", ["personnummer", "lasar", "skolenhetskod", "arskurs", "kon"], enrol
     )
     write_landing_csv(
-        landing / "betyg" / "betyg.csv",
+        landing / "betyg" / "betyg_np.csv",
         ["personnummer", "lasar", "termin", "skolenhetskod", "arskurs", "amne", "betyg", "betygstyp"],
         grades,
         encoding="cp1252",
@@ -171,21 +173,4 @@ def write_national_tests(landing: Path) -> None:
         ["Personnummer", "Läsår", "Skolenhetskod", "Årskurs", "Ämne", "Provbetyg"],
         tests,
     )
-
-
-# The shared run --------------------------------------------------------------------------------------
-
-
-@functools.cache
-def _run(root: Path) -> tuple[Path, dict[str, list[dict]], str]:
-    landing, data = root / "landing", root / "data"
-    respondents = write_surveys(landing)
-    write_national_tests(landing)
-    result = run_skolanalys(["run"], skolanalys_env(data, landing))
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return data, respondents, result.stdout
-
-
-def handbuilt_run(tmp_path_factory) -> tuple[Path, dict[str, list[dict]], str]:
-    """(data dir, survey respondents, stdout of the run): the run happens once per test session."""
-    return _run(tmp_path_factory.getbasetemp() / "handbuilt_surveys_and_tests")
+    return [row[0] for row in enrol] + [tests[-1][0]]

@@ -2,7 +2,7 @@
 
 The loader is tested on hand-written files: every contract rule quarantines its row with the right line
 and reason, rows in = loaded + quarantined, encodings and separators read alike, no personnummer anywhere.
-The indicators are checked end to end (`skolanalys run`, once for the module) against shares computed by
+The indicators are checked end to end (`skolanalys run`, the shared hand-built run) against shares computed by
 hand in this file from the same lessons, not by the code under test.
 """
 
@@ -21,7 +21,7 @@ from sources.landing.csvfile import LandingFileError
 from sources.landing.folder import sync_folder
 from sources.landing.kinds import POLARS_KINDS
 from tests import derivability
-from tests.conftest import TEST_KEY, make_pnr, pupil_key, run_skolanalys, skolanalys_env, write_landing_csv
+from tests.conftest import TEST_KEY, make_pnr, pupil_key, write_landing_csv
 
 KEY = TEST_KEY.encode()
 HEADER = [
@@ -226,6 +226,116 @@ def test_keys_school_year_and_no_personnummer_or_name_in_the_warehouse(tmp_path)
         assert secret.encode() not in stored
 
 
+def _clean_lines(n: int) -> list[str]:
+    """n lessons, each with its own (pupil, date, start), in canonical forms; a name with a blank beside."""
+    rows = []
+    for i in range(n):
+        day = date(2024, 9, 2) + timedelta(days=i // 200)
+        start = f"{8 + i % 200 // 20:02d}:{i % 20 * 3:02d}"
+        absent, kind = (15, "ogiltig") if i % 7 == 0 else (0, "")
+        rows.append(";".join(str(v) for v in lesson(pnr(i % 10), str(day), start, 60, absent, kind, name="Åsa Ek")))
+    return rows
+
+
+def _loaded_lines(conn) -> dict[int, tuple[str, str]]:
+    rows = conn.execute("select source_line, lesson_date::varchar, left(lesson_start::varchar, 5) from raw.attendance")
+    return {line: (day, start) for line, day, start in rows.fetchall()}
+
+
+def _expected_lines(lines: list[str]) -> dict[int, tuple[str, str]]:
+    """Physical line (header = 1) → (datum, lektion_start) of every data line, as a text editor counts."""
+    return {i: (f[3], f[4]) for i, line in enumerate(lines, start=1) if i > 1 and line for f in [line.split(";")]}
+
+
+@pytest.mark.parametrize("packed, eol", [("gzip", "\r\n"), ("gzip, two members", "\n"), ("", "\n"), ("", "\r\n")])
+def test_a_clean_file_is_read_once_by_the_typed_parser_with_exact_line_numbers(tmp_path, packed, eol):
+    lines = [";".join(HEADER), *_clean_lines(3000)]
+    data = (eol.join(lines) + eol).encode("utf-8")
+    folder = tmp_path / "franvaro"
+    folder.mkdir()
+    path = folder / ("a.csv.gz" if packed else "a.csv")
+    if packed == "gzip, two members":  # as `cat a.gz b.gz` writes it
+        cut = data.index(b"\n", len(data) // 2) + 1
+        data = gzip.compress(data[:cut]) + gzip.compress(data[cut:])
+    elif packed:
+        data = gzip.compress(data)
+    path.write_bytes(data)
+    conn = duckdb.connect()
+    loader = AttendanceLoader(KEY, other_kinds=POLARS_KINDS)
+    from sources.landing.ledger import Ledger
+
+    loader.prepare(conn, Ledger(conn, "franvaro"))
+    staged = loader.read(conn, path, "0" * 64, path.name)
+    assert staged.fast is not None and staged.rows_in == 3000  # the fast path, not the text path
+    loader.cleanup(conn, staged)
+
+    conn, sync = load(folder, conn)
+    assert not sync.warnings and sync.loaded[0][1].rows_loaded == 3000
+    assert _loaded_lines(conn) == _expected_lines(lines)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "blank line",
+        "blank lines at the end",
+        "one-digit hour",
+        "leading zero",
+        "plus sign",
+        "exponent",
+        "seconds",
+        "quotes",
+    ],
+)
+def test_a_file_the_typed_parser_would_misnumber_or_misread_takes_the_exact_line_path(tmp_path, change):
+    """A blank line shifts the typed parser's numbering; values it would accept in a form the contract does not
+    write (or read differently) must be judged by the text path's rules. Either way: the exact line numbers."""
+    lines = [";".join(HEADER), *_clean_lines(500)]
+    fields = lines[30].split(";")  # line 31: 09:27
+    if change == "one-digit hour":
+        fields[4] = fields[4].lstrip("0")  # 9:15 is a valid lektion_start, written otherwise
+    elif change == "leading zero":
+        fields[6] = "060"
+    elif change == "plus sign":
+        fields[6] = "+60"
+    elif change == "exponent":  # 100 to DuckDB's typed parser, in as many bytes
+        fields[6] = "1e2"
+    elif change == "seconds":
+        fields[4] += ":00"
+    elif change == "quotes":
+        fields[5] = '"MA"'
+    lines[30] = ";".join(fields)
+    if change == "blank line":
+        lines.insert(100, "")
+    elif change == "blank lines at the end":
+        lines += ["", ""]
+    path = tmp_path / "franvaro" / "a.csv"
+    path.parent.mkdir()
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    conn = duckdb.connect()
+    loader = AttendanceLoader(KEY, other_kinds=POLARS_KINDS)
+    from sources.landing.ledger import Ledger
+
+    loader.prepare(conn, Ledger(conn, "franvaro"))
+    staged = loader.read(conn, path, "0" * 64, path.name)
+    assert staged.fast is None  # the text path
+    loader.cleanup(conn, staged)
+
+    conn, sync = load(path.parent, conn)
+    ((_, outcome),) = sync.loaded
+    assert outcome.rows_in == 500
+    bad = {"plus sign", "exponent", "seconds"}  # the contract's integer is digits only; a lesson starts at HH:MM
+    assert outcome.rows_quarantined == (1 if change in bad else 0)
+    expected = _expected_lines(lines)
+    changed = 31  # the changed line, as a text editor counts (the blank line comes after it)
+    if change in bad:
+        assert set(quarantine(conn)) == {changed}
+        del expected[changed]
+    else:
+        expected[changed] = (expected[changed][0], expected[changed][1].rjust(5, "0"))
+    assert _loaded_lines(conn) == expected
+
+
 # Through `skolanalys run`: the indicators -------------------------------------------------------------------
 
 SCHOOL_A, SCHOOL_B, SCHOOL_C = "21110001", "21110002", "21110003"
@@ -293,10 +403,10 @@ def _expected(pupils: dict, unit: str | None, periods: tuple[int, ...], gender: 
     }
 
 
-@pytest.fixture(scope="module")
-def attendance_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("attendance")
-    landing, data = root / "landing", root / "data"
+def write_landing(landing: Path) -> dict[str, str]:
+    """This module's pupils, written into the shared hand-built landing folder (tests/shared_runs.py); returns
+    their personnummer by name. No other data set there has attendance in 2024/25 (the door's good file is
+    in 2023/24), so the kommun's 2024/25 figures are these pupils'."""
     pnrs = {
         p: make_pnr(date(2013, 1 + i % 12, 1 + i % 28), 700 + i, spec[0]) for i, (p, spec) in enumerate(PUPILS.items())
     }
@@ -306,7 +416,9 @@ def attendance_run(tmp_path_factory):
         if spec[5]
     ]
     write_landing_csv(
-        landing / "elever" / "elever.csv", ["personnummer", "lasar", "skolenhetskod", "arskurs", "klass", "kon"], enrol
+        landing / "elever" / "elever_franvaro.csv",
+        ["personnummer", "lasar", "skolenhetskod", "arskurs", "klass", "kon"],
+        enrol,
     )
     rows = [r for p, spec in PUPILS.items() for r in _lessons(pnrs[p], spec)]
     for month in MONTHS.values():  # one gzip file per month, as the school systems export them
@@ -315,9 +427,13 @@ def attendance_run(tmp_path_factory):
         )
         path.with_suffix(".csv.gz").write_bytes(gzip.compress(path.read_bytes()))
         path.unlink()
-    result = run_skolanalys(["run"], skolanalys_env(data, landing))
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return data, pnrs
+    return pnrs
+
+
+@pytest.fixture(scope="module")
+def attendance_run(handbuilt):
+    """The shared hand-built run (`skolanalys run` once per session, tests/shared_runs.py)."""
+    return handbuilt.data, handbuilt.attendance_pnrs
 
 
 def _served(data: Path, sql: str) -> list[tuple]:
@@ -367,7 +483,7 @@ def test_the_boundaries_and_the_long_absent_pupil_count_as_defined(attendance_ru
         _served(
             data,
             "select indicator_id, value from indicator_values where indicator_id like 'SKA_FRV_OVER%' "
-            f"and unit_code = '{SCHOOL_A}' and gender = 'T'",
+            f"and unit_code = '{SCHOOL_A}' and gender = 'T' and school_year = '2024/25'",
         )
     )
     for indicator in ("SKA_FRV_OVER10", "SKA_FRV_OVER15", "SKA_FRV_OVER50"):
@@ -379,7 +495,7 @@ def test_attendance_by_period_matches_and_is_disclosure_controlled(attendance_ru
     rows = _served(
         data,
         "select level, unit_code, period, gender, n, absence_pct, invalid_absence_pct, "
-        "above_15_pct, reporting_rate_pct, status from attendance_by_period",
+        "above_15_pct, reporting_rate_pct, status from attendance_by_period where school_year = '2024/25'",
     )
     got = {(level, unit, period, g): rest for level, unit, period, g, *rest in rows}
     for period in (1, 2, 3):

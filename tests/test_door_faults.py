@@ -4,7 +4,7 @@ Every entry of the landing folder gets an outcome in raw.landing_files with a Sw
 never stops the run or touches another file's rows; a bad line is quarantined with its line number, never
 its whole file; and no personnummer — planted in wrong columns, in file names, in bad lines, in every form —
 is stored in any text column of the warehouse or shown in any message. Tested at the level of sources/ and
-one DuckDB connection (fast); one end-to-end run through `skolanalys run` at the end (slow).
+one DuckDB connection (fast); at the end, the shared hand-built `skolanalys run` (tests/shared_runs.py, slow).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from sources.landing.outcomes import ROOT, replace_folder, summary_lines
 from sources.landing.registry import KIND_SIGNATURES, root_statuses
 from sources.landing.surveys import read_survey_folder
 from sources.personnummer import luhn_check_digit
-from tests.conftest import TEST_KEY, make_pnr, run_skolanalys, skolanalys_env
+from tests.conftest import TEST_KEY, make_pnr
 
 KEY = TEST_KEY.encode()
 GB2 = 2 << 30
@@ -533,45 +533,59 @@ def test_summary_lines_name_each_file_not_loaded_with_its_reason(door_run):
 
 
 # End to end: `skolanalys run` on a landing folder with bad files beside good ones ----------------------------
+# The files are written into the shared hand-built landing folder (tests/shared_runs.py), beside the other
+# hand-built data sets: the run must load every good file and name every bad one.
+
+DOOR_SCHOOL = "12345678"
+# (pupil, final grade in MA) of the good grade file; test_indicators_handbuilt adds them to the kommun's
+# year-9 figures for 2023/24.
+DOOR_RUN_GRADES = [(i, "ABCDEF"[i % 6]) for i in range(1, 13)]
 
 
-@pytest.mark.slow
-def test_skolanalys_run_survives_bad_files_and_names_them(tmp_path):
-    from tests.leak_scan import find
-
-    landing, data = tmp_path / "landing", tmp_path / "data"
+def write_landing(landing: Path, outside: Path) -> list[str]:
+    """Good files named with a personnummer, and bad ones beside them; returns the pupils' personnummer.
+    The attendance rows are in 2023/24, so test_attendance's 2024/25 figures stay its own pupils'."""
     good = {
-        "elever": csv_bytes(E_HEADER, [erow(i) for i in range(1, 13)]),
-        "betyg": csv_bytes(G_HEADER, [grow(i) for i in range(1, 13)]),
-        "franvaro": csv_bytes(A_HEADER, [arow(i) for i in range(1, 13)]),
+        "elever": csv_bytes(E_HEADER, [erow(i) for i, _ in DOOR_RUN_GRADES]),
+        "betyg": csv_bytes(G_HEADER, [[*grow(i)[:7], grade, "slutbetyg"] for i, grade in DOOR_RUN_GRADES]),
+        "franvaro": csv_bytes(A_HEADER, [arow(i, day="2023-09-04") for i, _ in DOOR_RUN_GRADES]),
     }
     for kind, content in good.items():
-        (landing / kind).mkdir(parents=True)
+        (landing / kind).mkdir(parents=True, exist_ok=True)
         (landing / kind / f"{kind}_{PLANTED['name_elever']}.csv").write_bytes(content)
     (landing / "elever" / "utf16.csv").write_bytes(b"\xff\xfe" + ";".join(E_HEADER).encode("utf-16-le"))
     (landing / "betyg" / f"felsida_{PLANTED['name_betyg']}.csv").write_bytes(HTML)
     os.symlink("/etc/passwd", landing / "elever" / "lank.csv")
+    (outside / "bra.csv").write_bytes(csv_bytes(E_HEADER, [erow(50)]))
+    os.symlink(outside / "bra.csv", landing / "franvaro" / "lank_utanfor.csv")
     with (landing / "elever" / "jatte.csv").open("wb") as f:
         f.truncate(GB2)
+    return [pupil(i) for i, _ in DOOR_RUN_GRADES]
 
-    result = run_skolanalys(["run"], skolanalys_env(data, landing))
 
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
+@pytest.mark.slow
+def test_skolanalys_run_survives_bad_files_and_names_them(handbuilt):
+    from tests.leak_scan import find
+
+    output = handbuilt.output  # the run ended with 0: the fixture checks
     assert "Traceback" not in output
     for name, reason in [
         ("utf16.csv", "UTF-16"),
         ("felsida_<maskerat>.csv", "HTML-sida"),
         ("lank.csv", "symbolisk länk"),
+        ("lank_utanfor.csv", "symbolisk länk"),
         ("jatte.csv", "för stor"),
     ]:
         assert any(name in line and reason in line for line in output.splitlines()), (name, output[-4000:])
-    conn = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    conn = duckdb.connect(str(handbuilt.data / "warehouse.duckdb"), read_only=True)
     try:
         tables = ("enrolments", "grades", "attendance")
-        loaded = [conn.execute(f"select count(*) from raw.{t}").fetchall()[0][0] for t in tables]
+        loaded = [
+            conn.execute(f"select count(*) from raw.{t} where school_unit_code = ?", [DOOR_SCHOOL]).fetchall()[0][0]
+            for t in tables
+        ]
     finally:
         conn.close()
     assert loaded == [12, 12, 12]
     pattern = re.compile(forbidden().pattern.encode())
-    assert find(pattern, [data], [output]) == []
+    assert find(pattern, [handbuilt.data], [output]) == []

@@ -1,6 +1,9 @@
 """End to end on the synthetic municipality `liten`: generate, `skolanalys run`, and compare every served
 year-9 indicator with values this test computes itself from the landing files (its own CSV reading and its
-own meritvärde and eligibility rules, written from domain.md) — and look for personnummer everywhere."""
+own meritvärde and eligibility rules, written from domain.md) — and look for personnummer everywhere.
+
+The run is the session fixture `liten` (tests/conftest.py, tests/shared_runs.py); the second run of the last
+test changes nothing served, so the tests of other modules that use the fixture later see the same snapshot."""
 
 from __future__ import annotations
 
@@ -14,7 +17,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from skolanalys.synth import generate
 from tests import derivability, leak_scan
 from tests.conftest import TEST_KEY, run_skolanalys, skolanalys_env
 
@@ -101,18 +103,8 @@ def expected_cells(landing: Path, kommunkod: str) -> dict[tuple, tuple[float, in
     return cells
 
 
-@pytest.fixture(scope="module")
-def liten(tmp_path_factory):
-    root = tmp_path_factory.mktemp("liten")
-    landing, data = root / "landing", root / "data"
-    generate("liten", 7, landing, root / "truth.json", kommunkod="1261")
-    result = run_skolanalys(["run"], skolanalys_env(data, landing))
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return landing, data, result
-
-
 def test_served_indicators_equal_an_independent_computation_from_the_landing_files(liten):
-    landing, data, _ = liten
+    landing, data = liten.landing, liten.data
     expected = expected_cells(landing, "1261")
     con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
     try:
@@ -147,7 +139,7 @@ def test_served_indicators_equal_an_independent_computation_from_the_landing_fil
 
 
 def test_no_personnummer_of_the_landing_files_in_either_duckdb_file_or_the_output(liten):
-    landing, data, result = liten
+    landing, data, result = liten.landing, liten.data, liten
     numbers = set()
     for kind in ("elever", "betyg", "nationella_prov"):
         for path in (landing / kind).glob("*.csv"):
@@ -179,7 +171,7 @@ def test_no_personnummer_of_the_landing_files_in_either_duckdb_file_or_the_outpu
 
 
 def test_serving_snapshot_holds_no_pupil_level_table(liten):
-    _, data, _ = liten
+    data = liten.data
     con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
     try:
         columns = {r[0] for r in con.execute("select column_name from information_schema.columns").fetchall()}
@@ -191,7 +183,7 @@ def test_serving_snapshot_holds_no_pupil_level_table(liten):
 def test_the_pseudonym_key_is_stored_nowhere(liten):
     """The key reaches the run through the environment only: not in Dagster's history (compressed job
     snapshots included), not in either DuckDB file, not in any log or output."""
-    _, data, result = liten
+    data, result = liten.data, liten
     assert (data / "dagster_home" / "history").is_dir()
     key = re.compile(re.escape(TEST_KEY.encode()))
     assert leak_scan.find(key, [data], [result.stdout, result.stderr]) == []
@@ -202,7 +194,7 @@ def test_the_pseudonym_key_is_stored_nowhere(liten):
 def test_no_hidden_cell_can_be_derived_from_the_cells_shown(liten):
     """Complementary suppression: searched in every served cell table, by plain subtraction in every
     parent/children group and by solving all groups' equations together (tests/derivability.py)."""
-    _, data, _ = liten
+    data = liten.data
     con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
     try:
         hidden = 0
@@ -226,7 +218,7 @@ def _served_results(serving: Path) -> dict[str, list[tuple]]:
 
 
 def test_a_second_run_on_the_same_folder_serves_identical_results(liten):
-    landing, data, _ = liten
+    landing, data = liten.landing, liten.data
     first = _served_results(data / "serving.duckdb")
     result = run_skolanalys(["run"], skolanalys_env(data, landing))
     assert result.returncode == 0, result.stderr[-3000:]

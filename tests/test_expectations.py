@@ -1,54 +1,121 @@
-"""Great Expectations suites on hand-made raw tables: each catches what it is for, with a Swedish explanation,
-and runs as a blocking check where bad rows would corrupt the marts and as a warning where they would not.
+"""The checks on the raw tables: each catches what it is for, with a Swedish explanation, and runs as a blocking
+check where bad rows would corrupt the marts and as a warning where they would not.
 
-Tables are hand-made pandas frames put into an in-memory DuckDB, so a suite's own SQL (joins, counts) runs
-exactly as in the pipeline.
+Tables are loaded from small landing files by the real loaders (so the ledger and the raw tables agree, as in
+the pipeline), then corrupted directly in DuckDB: a check must fail on rows that got in behind the door.
 """
 
 from __future__ import annotations
 
-from datetime import date, time
+import dataclasses
+from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pandas as pd
+import polars as pl
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from expectations.runner import validate
-from expectations.suites import SUITES
+from expectations import suites as suite_module
+from expectations.runner import PERSONAL_COLUMNS, run_suite
+from expectations.suites import KIND_TEXT, SUITES
 from pipelines.checks import suite_check
 from pipelines.definitions import defs
+from pipelines.warehouse import replace_table
+from sources.landing import kinds, surveys
+from sources.landing.attendance import AttendanceLoader
+from sources.landing.contract import PNR, Rule, one_of
+from sources.landing.folder import sync_folder
+from sources.landing.kind_loader import KindLoader
+from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS
+from tests.conftest import TEST_KEY, make_pnr, write_landing_csv
 
 BLOCKING = {"grades", "enrolments", "national_tests", "survey_questions", "survey_answers", "attendance"}
 WARNING = {"grades_enrolled", "national_tests_enrolled", "survey_respondents"}
+KEY = TEST_KEY.encode()
+SCHOOL = "11110001"
+PUPILS = [make_pnr(date(2009, 4, 1 + i), 200 + i, i % 2 == 0) for i in range(12)]
+
+GRADE_HEADER = ["personnummer", "lasar", "termin", "skolenhetskod", "arskurs", "amne", "betyg", "betygstyp"]
+ENROLMENT_HEADER = ["personnummer", "lasar", "skolenhetskod", "arskurs", "kon", "klass"]
+TEST_HEADER = ["personnummer", "lasar", "skolenhetskod", "arskurs", "amne", "provbetyg"]
+ATTENDANCE_HEADER = [
+    "personnummer",
+    "skolenhetskod",
+    "datum",
+    "lektion_start",
+    "amne",
+    "schemalagd_tid_min",
+    "franvaro_min",
+    "franvarotyp",
+    "rapporterad",
+]
 
 
-def run_suite(name: str, **tables: pd.DataFrame):
-    """Validate suite `name` against raw tables given as frames; returns {column: unexpected_count}."""
-    suite = SUITES[name]
-    con = duckdb.connect()
-    try:
-        con.execute("create schema raw")
-        for table, frame in tables.items():
-            con.register("frame", frame)
-            con.execute(f"create table raw.{table} as select * from frame")
-            con.unregister("frame")
-        data = con.execute(suite.sql).df()
-    finally:
-        con.close()
-    outcome = validate(data, name, suite.build())
-    return outcome, {f.column: f.unexpected_count for f in outcome.findings}
+class Warehouse:
+    """An in-memory warehouse loaded from a landing folder by the pipeline's own loaders."""
+
+    def __init__(self, root: Path):
+        self.landing = root / "landing"
+        self.conn = duckdb.connect()
+
+    def write(self, folder: str, name: str, header: list[str], rows: list[list]) -> None:
+        write_landing_csv(self.landing / folder / name, header, rows)
+
+    def load(self, *kind_objects) -> None:
+        for kind in kind_objects:
+            loader = AttendanceLoader(KEY) if kind == "franvaro" else KindLoader(kind, KEY)
+            sync_folder(self.conn, self.landing / loader.folder, loader)
+
+    def check(self, name: str):
+        return run_suite(self.conn, SUITES[name])
+
+    def close(self) -> None:
+        self.conn.close()
 
 
-def test_every_raw_table_has_a_suite_and_every_expectation_says_what_to_do():
+@pytest.fixture
+def wh(tmp_path):
+    warehouse = Warehouse(tmp_path)
+    yield warehouse
+    warehouse.close()
+
+
+def failed(outcome) -> dict[tuple[str | None, str], int]:
+    return {(f.column, f.expectation): f.unexpected_count for f in outcome.findings}
+
+
+def explanation(outcome, column: str) -> str:
+    return next(f.explanation_sv for f in outcome.findings if f.column == column)
+
+
+def good_grades(year: str = "2023/24") -> list[list]:
+    return [[p, year, "VT", SCHOOL, 9, s, "C", "slutbetyg"] for p in PUPILS for s in ["SV", "EN", "MA"]]
+
+
+def good_enrolments(year: str = "2023/24") -> list[list]:
+    return [[p, year, SCHOOL, "9", "Flicka" if i % 2 == 0 else "Pojke", "9A"] for i, p in enumerate(PUPILS)]
+
+
+def good_tests() -> list[list]:
+    return [[p, "2023/24", SCHOOL, 9, "MA", "B"] for p in PUPILS] + [[PUPILS[0], "2023/24", SCHOOL, 3, "SV", "G"]]
+
+
+def lessons(day: int, month: int = 3) -> list[list]:
+    return [[p, SCHOOL, f"2024-{month:02d}-{day:02d}", "08:15", "MA", 60, 10, "giltig", "ja"] for p in PUPILS] + [
+        [p, SCHOOL, f"2024-{month:02d}-{day:02d}", "09:15", "", 40, 0, "", "nej"] for p in PUPILS
+    ]
+
+
+# Declarations ------------------------------------------------------------------------------------------
+
+
+def test_every_raw_table_has_a_blocking_or_warning_suite():
     assert set(SUITES) == BLOCKING | WARNING
     for name, suite in SUITES.items():
         assert suite.blocking == (name in BLOCKING), name
-        pairs = suite.build()
-        assert pairs, name
-        for _, explanation in pairs:
-            assert len(explanation) > 20 and explanation[0].isupper(), (name, explanation)
+        assert suite.build(), name
 
 
 def test_checks_in_the_code_location_block_or_warn_as_their_suite_says():
@@ -62,56 +129,182 @@ def test_checks_in_the_code_location_block_or_warn_as_their_suite_says():
     assert dg.AssetKey(["raw", "enrolments"]) in {d.asset_key for d in spec.additional_deps}
 
 
-# National tests --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kind", [GRADE_RECORDS, ENROLMENTS, NATIONAL_TESTS, surveys.QUESTIONS, surveys.ANSWERS], ids=lambda k: k.table
+)
+def test_every_contract_column_reads_back_as_the_text_the_reader_validated(kind):
+    """The checks run the reader's own rules on loaded rows: each contract column must be read back."""
+    assert set(KIND_TEXT[kind.table]) == set(kind.columns) - {PNR}
 
 
-def national_tests(rows) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        rows, columns=["pupil_key", "school_year", "school_unit_code", "grade_level", "subject", "test_grade"]
+def test_the_rules_are_the_readers_own_not_a_copy():
+    (reader_rules, *_) = suite_module.grades()
+    assert reader_rules.rules(None) is kinds.GRADE_RECORDS.rules
+    (reader_rules, *_) = suite_module.national_tests()
+    assert reader_rules.rules(None) is kinds.NATIONAL_TESTS.rules
+    source = Path(suite_module.__file__).read_text() + Path(suite_module.__file__).with_name("rules.py").read_text()
+    for typed_again in ('"SVA"', '"slutbetyg"', "'giltig'", '"HT"'):
+        assert typed_again not in source, typed_again
+
+
+def test_a_rule_changed_at_the_door_is_checked_after_load_and_files_are_validated_again(wh, monkeypatch):
+    wh.write("betyg", "b.csv", GRADE_HEADER, good_grades())
+    wh.load(GRADE_RECORDS)
+    assert wh.check("grades").success
+    narrower = Rule("betyg", one_of("betyg", ["A", "B"]), "betyg ska vara A eller B")
+    monkeypatch.setattr(kinds, "GRADE_RECORDS", dataclasses.replace(GRADE_RECORDS, rules=(narrower,)))
+    outcome = wh.check("grades")  # another rule: the file already validated is new again
+    assert outcome.files == 1 and outcome.rows == 36
+    assert failed(outcome)[("betyg", "inläsningens regel")] == 36
+    assert "Betyg ska vara A eller B" in outcome.summary()
+
+
+# Grades, enrolments, national tests: corrupted behind the door ------------------------------------------
+
+
+def test_grades_pass_on_good_rows_and_fail_on_rows_written_behind_the_door(wh):
+    wh.write("betyg", "b.csv", GRADE_HEADER, good_grades())
+    wh.load(GRADE_RECORDS)
+    good = wh.check("grades")
+    assert good.success and good.rows == 36, good.summary()
+    wh.write("betyg", "b2.csv", GRADE_HEADER, good_grades("2024/25"))
+    wh.load(GRADE_RECORDS)
+    c = wh.conn
+    c.execute("update raw.grades set grade = 'G' where school_year = '2024/25' and subject = 'MA'")  # 12 rows
+    c.execute("update raw.grades set term = 'XT', grade_level = 5 where school_year = '2024/25' and subject = 'EN'")
+    c.execute(
+        "update raw.grades set language = '20090401-2009', grade_type = 'slutbetyg' "  # a personnummer
+        "where school_year = '2024/25' and subject = 'SV' and source_line = 2"
     )
-    return frame.astype({"grade_level": "int8"})
+    c.execute("update raw.grades set pupil_key = null where school_year = '2024/25' and source_line = 3")
+    # A copy of a row with its file's hash: a duplicate key, and one row more than the ledger says.
+    c.execute("insert into raw.grades select * from raw.grades where school_year = '2024/25' and source_line = 5")
+    outcome = wh.check("grades")
+    assert not outcome.success and outcome.rows == 37
+    found = failed(outcome)
+    assert found[("betyg", "inläsningens regel")] == 12
+    assert found[("termin", "inläsningens regel")] == 12
+    assert found[("arskurs", "inläsningens regel")] == 12
+    assert found[("sprak", "inläsningens regel")] == 1
+    assert found[("pupil_key", "inte tom")] == 1
+    assert found[("pupil_key, school_year, term, subject, language", "unik nyckel")] == 2
+    assert found[("source_file_hash", "rader enligt inläsningsloggen")] == 1
+    # The slutbetyg row in åk 5 breaks "slutbetyg only in the spring of åk 9" (the reader's rule).
+    assert found[("betygstyp", "inläsningens regel")] == 12
+    summary = outcome.summary()
+    assert "Betyg ska vara A–F" in summary and "Rätta exportfilen och lägg den i betyg/ igen" in summary
+    assert "'G'" in summary and "'XT'" in summary
+    assert "personnummer" in explanation(outcome, "sprak") and "20090401" not in summary
+    assert all(not f.examples or f.column not in PERSONAL_COLUMNS for f in outcome.findings)
+    # Failed: the new file was not recorded and is validated again.
+    assert wh.check("grades").files == 1
 
 
-def test_national_tests_domain_level_and_key():
-    good = [
-        ("p1", "2023/24", "11110001", 9, "MA", "C"),
-        ("p1", "2023/24", "11110001", 9, "SV", "A"),
-        ("p2", "2023/24", "11110001", 3, "MA", "G"),
-    ]
-    outcome, _ = run_suite("national_tests", national_tests=national_tests(good))
-    assert outcome.success, outcome.summary()
-    bad = good + [
-        ("p3", "2023/24", "11110001", 4, "MA", "C"),  # no test in åk 4
-        ("p4", "2023/24", "11110001", 9, "MA", "G"),  # G is åk 3's
-        ("p5", "2023/24", "11110001", 6, "XX", "B"),  # no such test
-        ("p1", "2023/24", "11110001", 9, "MA", "B"),  # p1 has MA already
-        ("p6", "2023-24", "1111", 6, "EN", "E"),
-    ]
-    outcome, failed = run_suite("national_tests", national_tests=national_tests(bad))
-    assert failed == {
-        "grade_level": 1,
-        "subject": 1,
-        "test_grade_fits_grade_level": 1,
-        "pupil_key, school_year, subject": 2,
-        "school_unit_code": 1,
-        "school_year": 1,
+def test_enrolments_and_national_tests(wh):
+    wh.write("elever", "e.csv", ENROLMENT_HEADER, good_enrolments())
+    wh.write("nationella_prov", "n.csv", TEST_HEADER, good_tests())
+    wh.load(ENROLMENTS, NATIONAL_TESTS)
+    assert wh.check("enrolments").success and wh.check("national_tests").success
+    wh.write("elever", "e2.csv", ENROLMENT_HEADER, good_enrolments("2024/25"))
+    wh.write("nationella_prov", "n2.csv", TEST_HEADER, [[p, "2024/25", SCHOOL, 6, "EN", "A"] for p in PUPILS])
+    wh.load(ENROLMENTS, NATIONAL_TESTS)
+    c = wh.conn
+    c.execute(
+        "update raw.enrolments set grade_level = '10', gender = null where school_year = '2024/25' and source_line = 2"
+    )
+    c.execute(
+        "update raw.enrolments set gender = 'Q', school_unit_code = '1111' "
+        "where school_year = '2024/25' and source_line = 3"
+    )
+    c.execute("update raw.national_tests set test_grade = 'G' where school_year = '2024/25' and source_line <= 3")
+    c.execute(
+        "update raw.national_tests set subject = 'TK', school_year = '2024-25' "
+        "where source_line = 4 and grade_level = 6"
+    )
+    enrolments = wh.check("enrolments")
+    assert failed(enrolments) == {
+        ("arskurs", "inläsningens regel"): 1,
+        ("gender", "inte tom"): 1,
+        ("kon", "inläsningens regel"): 1,
+        ("skolenhetskod", "inläsningens regel"): 1,
     }
-    assert "G/EG bara i åk 3" in outcome.summary()
+    assert "Skolverkets åttasiffriga kod" in explanation(enrolments, "skolenhetskod")
+    tests = wh.check("national_tests")
+    assert failed(tests) == {
+        ("provbetyg", "inläsningens regel"): 2,
+        ("amne", "inläsningens regel"): 1,
+        ("lasar", "inläsningens regel"): 1,
+    }
+    assert "G/EG bara i åk 3" in tests.summary()
 
 
-# Surveys ---------------------------------------------------------------------------------------------
+def test_rows_added_or_removed_behind_the_loader_break_the_ledger_balance(wh):
+    wh.write("betyg", "b.csv", GRADE_HEADER, good_grades())
+    wh.load(GRADE_RECORDS)
+    assert wh.check("grades").success
+    # Rows of files already validated are not read again; the whole-table invariant still sees these.
+    wh.conn.execute(
+        "insert into raw.grades select * replace ('feeddeadbeef' as source_file_hash) from raw.grades limit 2"
+    )
+    wh.conn.execute("delete from raw.grades where source_line = 5")
+    outcome = wh.check("grades")
+    assert outcome.rows == 0
+    assert failed(outcome) == {
+        ("source_file_hash", "rad från en inläst fil"): 2,
+        ("source_file_hash", "rader enligt inläsningsloggen"): 1,
+    }
+    assert "förbi inläsningen" in outcome.summary() and "raw.loaded_files" in outcome.summary()
 
 
-QUESTIONS = pd.DataFrame(
-    [("e_2024", "E01", "Trygg?", "trygghet", 4, False), ("e_2024", "E02", "Nöjd?", "trivsel", 5, False)],
-    columns=["survey", "question_id", "question_text", "area", "scale_max", "reversed"],
-).astype({"scale_max": "int8"})
+# Attendance ----------------------------------------------------------------------------------------------
 
 
-def answers(rows) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        rows,
-        columns=[
+def test_attendance_runs_the_doors_own_rules_on_the_new_rows(wh):
+    wh.write("franvaro", "mars.csv", ATTENDANCE_HEADER, lessons(1) + lessons(4))
+    wh.load("franvaro")
+    good = wh.check("attendance")
+    assert good.success and good.rows == 48, good.summary()
+    wh.write("franvaro", "april.csv", ATTENDANCE_HEADER, lessons(2, month=4) + lessons(3, month=4))
+    wh.load("franvaro")
+    c = wh.conn
+    april = "lesson_date >= date '2024-04-01'"
+    c.execute(f"update raw.attendance set absent_min = 70 where {april} and source_line = 2")  # > scheduled
+    c.execute(f"update raw.attendance set scheduled_min = 0, absent_min = 0 where {april} and source_line = 3")
+    c.execute(f"update raw.attendance set absence_type = 'sjuk' where {april} and source_line = 4")
+    c.execute(f"update raw.attendance set absence_type = null where {april} and source_line = 5")  # absent, no type
+    c.execute(f"update raw.attendance set school_unit_code = '1234' where {april} and source_line = 6")
+    c.execute(f"update raw.attendance set school_year = '2024/25' where {april} and source_line = 7")
+    c.execute(f"update raw.attendance set reported = null where {april} and source_line = 8")
+    c.execute(  # p1's 08:15 lesson on 2 April twice (same file hash: one row more than the ledger says)
+        f"insert into raw.attendance select * from raw.attendance where {april} and source_line = 2"
+    )
+    outcome = wh.check("attendance")
+    assert outcome.rows == 49
+    assert failed(outcome) == {
+        ("franvaro_min", "inläsningens regel"): 2,
+        ("schemalagd_tid_min", "inläsningens regel"): 1,
+        ("franvarotyp", "inläsningens regel"): 2,
+        ("skolenhetskod", "inläsningens regel"): 1,
+        ("rapporterad", "inläsningens regel"): 1,
+        ("school_year", "läsår enligt datum"): 1,
+        ("pupil_key, lesson_date, lesson_start", "unik nyckel"): 2,
+        ("source_file_hash", "rader enligt inläsningsloggen"): 1,
+    }
+    summary = outcome.summary()
+    assert "mellan 0 och den schemalagda tiden" in summary and "sjuk" in summary and "'1234'" in summary
+    assert "Läsåret ska vara det läsår" in summary
+
+
+# Surveys: the whole (small) tables every run ---------------------------------------------------------------
+
+
+def _survey_tables(conn, questions: list[tuple], answers: list[tuple]) -> None:
+    q = pl.DataFrame(
+        questions, schema=["survey", "question_id", "question_text", "area", "scale_max", "reversed"], orient="row"
+    ).with_columns(pl.col("scale_max").cast(pl.Int8))
+    a = pl.DataFrame(
+        answers,
+        schema=[
             "survey",
             "school_year",
             "school_unit_code",
@@ -121,165 +314,114 @@ def answers(rows) -> pd.DataFrame:
             "question_id",
             "answer",
         ],
-    )
-    return frame.astype({"answer": "Int8"})
+        orient="row",
+    ).with_columns(pl.col("answer").cast(pl.Int8))
+    replace_table(conn, "raw.survey_questions", q)
+    replace_table(conn, "raw.survey_answers", a)
 
 
-def test_survey_answers_must_fit_their_question():
-    good = [
-        ("e_2024", "2024/25", "11110001", "5", "K", "r1", "E01", 4),
-        ("e_2024", "2024/25", "11110001", "5", "K", "r1", "E02", 5),
-        ("e_2024", "2024/25", "11110001", None, None, "r2", "E02", None),
+QUESTIONS = [("e_2024", "E01", "Trygg?", "trygghet", 4, False), ("e_2024", "E02", "Nöjd?", "trivsel", 5, False)]
+ANSWERS = [
+    ("e_2024", "2024/25", SCHOOL, "5", "K", "r1", "E01", 4),
+    ("e_2024", "2024/25", SCHOOL, "5", "K", "r1", "E02", 5),
+    ("e_2024", "2024/25", SCHOOL, None, None, "r2", "E02", None),
+    ("e_2024", "2024/25", SCHOOL, "5", "X", "r3", "E02", 1),
+]
+
+
+def test_survey_answers_must_fit_their_question(wh):
+    _survey_tables(wh.conn, QUESTIONS, ANSWERS)
+    assert wh.check("survey_answers").success and wh.check("survey_questions").success
+    bad = ANSWERS + [
+        ("e_2024", "2024/25", SCHOOL, "5", "K", "r3", "E01", 5),  # E01 has four options
+        ("e_2024", "2024/25", SCHOOL, "5", "K", "r3", "E09", 2),  # not in the catalogue
+        ("e_2024", "2024/25", SCHOOL, "12", "Q", "r1", "E01", 3),  # grade, gender; r1 answered E01 already
     ]
-    outcome, _ = run_suite("survey_answers", survey_answers=answers(good), survey_questions=QUESTIONS)
-    assert outcome.success, outcome.summary()
-    bad = good + [
-        ("e_2024", "2024/25", "11110001", "5", "X", "r3", "E01", 5),  # E01 has four options
-        ("e_2024", "2024/25", "11110001", "5", "K", "r3", "E09", 2),  # not in the catalogue
-        ("e_2024", "2024/25", "11110001", "12", "Q", "r1", "E01", 3),  # grade, gender; r1 answered E01 already
-    ]
-    outcome, failed = run_suite("survey_answers", survey_answers=answers(bad), survey_questions=QUESTIONS)
-    assert failed == {
-        "scale_max, answer": 1,
-        "question_in_catalogue": 1,
-        "grade_level": 1,
-        "gender": 1,
-        "survey, respondent_id, question_id": 2,
+    _survey_tables(wh.conn, QUESTIONS, bad)
+    outcome = wh.check("survey_answers")
+    assert outcome.rows == 7  # the whole table, every run
+    assert failed(outcome) == {
+        ("svar", "inläsningens regel"): 1,
+        ("fraga_id", "inläsningens regel"): 1,
+        ("arskurs", "inläsningens regel"): 1,
+        ("kon", "inläsningens regel"): 1,
+        ("survey, respondent_id, question_id", "unik nyckel"): 2,
     }
+    assert "svar ska vara 1–4" in outcome.summary().lower() and "saknas i frågekatalogen" in outcome.summary()
     # Respondent ids are pseudonymous: never shown as examples.
-    assert all(not f.examples for f in outcome.findings if "respondent_id" in (f.column or ""))
+    assert "'r1'" not in outcome.summary() and "'r3'" not in outcome.summary()
 
 
-def test_survey_questions_and_respondents():
-    bad = pd.concat([QUESTIONS, QUESTIONS.head(1).assign(scale_max=7)]).astype({"scale_max": "int8"})
-    _, failed = run_suite("survey_questions", survey_questions=bad)
-    assert failed == {"scale_max": 1, "survey, question_id": 2}
-    moved = answers(
-        [
-            ("e_2024", "2024/25", "11110001", "5", "K", "r1", "E01", 4),
-            ("e_2024", "2024/25", "22220002", "5", "K", "r1", "E02", 4),  # same respondent, another school
-        ]
-    )
-    outcome, failed = run_suite("survey_respondents", survey_answers=moved)
-    assert failed == {"school_units": 1} and not SUITES["survey_respondents"].blocking
-
-
-# Attendance (schema of sources/landing/attendance.py) ------------------------------------------------
-
-
-def attendance(rows) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "pupil_key",
-            "school_unit_code",
-            "school_year",
-            "lesson_date",
-            "lesson_start",
-            "scheduled_min",
-            "absent_min",
-            "absence_type",
-            "reported",
-        ],
-    )
-    frame["lesson_date"] = pd.to_datetime(frame["lesson_date"])
-    return frame.astype({"scheduled_min": "int32", "absent_min": "int32", "reported": "bool"})
-
-
-def lesson(day: int, start: int, scheduled=60, absent=0, kind=None, pupil="p1", unit="11110001", month=3):
-    return (pupil, unit, "2023/24", date(2024, month, day), time(start), scheduled, absent, kind, True)
-
-
-def test_attendance_ranges_types_and_key_are_checked_per_school_and_month():
-    good = [
-        lesson(1, 8),
-        lesson(1, 9, absent=60, kind="giltig"),
-        lesson(2, 8, absent=15, kind="ogiltig"),
-        lesson(1, 8, pupil="p2", unit="22220002"),
-    ]
-    outcome, _ = run_suite("attendance", attendance=attendance(good))
-    assert outcome.success, outcome.summary()
-    bad = good + [
-        lesson(4, 8, scheduled=40, absent=50, kind="giltig"),  # more absence than scheduled
-        lesson(4, 9, absent=-5, kind="giltig"),
-        lesson(4, 10, scheduled=0),  # no scheduled time
-        lesson(5, 8, absent=30),  # absent without a type
-        lesson(5, 9, absent=30, kind="sjuk"),  # unknown type
-        lesson(1, 8),  # p1's lesson on 1 March at 08:00 twice
-        lesson(6, 8, unit="1234", month=4),  # bad school unit, another month
-    ]
-    outcome, failed = run_suite("attendance", attendance=attendance(bad))
-    # Counted per school unit and month: every problem of March at school 11110001 is one failing group.
-    assert failed == {
-        "absence_outside_scheduled_time": 1,
-        "without_scheduled_time": 1,
-        "absence_without_type": 1,
-        "unknown_absence_type": 1,
-        "duplicate_lessons": 1,
-        "bad_school_unit": 1,
+def test_survey_questions_and_respondents(wh):
+    questions = QUESTIONS + [("e_2024", "E01", "Trygg?", "trygghet", 7, None)]
+    moved = ANSWERS + [("e_2024", "2024/25", "22220002", "5", "K", "r1", "E03", 4)]  # r1 at another school
+    _survey_tables(wh.conn, questions, moved)
+    outcome = wh.check("survey_questions")
+    # The reader's rules on the text, and the Great Expectations suite on the loaded catalogue.
+    assert failed(outcome) == {
+        ("skala_max", "inläsningens regel"): 1,
+        ("omvand", "inläsningens regel"): 1,
+        ("scale_max", "tillåtet värde"): 1,
+        ("reversed", "inte tom"): 1,
+        ("survey, question_id", "unik nyckel"): 2,
     }
-    assert "mellan 0 och den schemalagda tiden" in outcome.summary()
+    respondents = wh.check("survey_respondents")
+    assert failed(respondents) == {("school_unit_code", "en uppgift per svarande"): 1}
+    assert not SUITES["survey_respondents"].blocking
 
 
-# Referential checks run as warnings --------------------------------------------------------------------
+# Referential checks run as warnings ----------------------------------------------------------------------
 
 
 def test_grades_without_an_enrolment_warn_and_do_not_block(tmp_path):
+    wh = Warehouse(tmp_path)
+    wh.conn.close()
     path = tmp_path / "warehouse.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("create schema raw")
-    con.execute(
-        "create table raw.grades as select * from (values ('p1', '2023/24', 'VT', '11110001', 9::tinyint), "
-        "('p2', '2023/24', 'VT', '11110001', 9::tinyint)) as t(pupil_key, school_year, term, school_unit_code, "
-        "grade_level)"
-    )
-    con.execute("create table raw.enrolments as select 'p1' as pupil_key, '2023/24' as school_year, '8' as grade_level")
-    con.close()
+    wh.conn = duckdb.connect(str(path))
+    wh.write("elever", "e.csv", ENROLMENT_HEADER, [r[:3] + ["8"] + r[4:] for r in good_enrolments()[:10]])
+    wh.write("betyg", "b.csv", GRADE_HEADER, good_grades())
+    wh.load(ENROLMENTS, GRADE_RECORDS)
+    wh.close()
     result = suite_check(SUITES["grades_enrolled"])(warehouse=DuckDBResource(database=str(path)))
     assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
-    assert "enrolled" in result.description and "same_grade_level" in result.description
+    assert "inskriven samma läsår: 6 rader" in result.description  # 2 pupils × 3 subjects
+    assert "samma årskurs som inskrivningen: 30 rader" in result.description
     assert "utan inskrivning samma läsår" in result.description
 
 
-def test_a_check_whose_joined_table_was_never_loaded_says_so(tmp_path):
-    path = tmp_path / "warehouse.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("create schema raw")
-    con.execute("create table raw.national_tests as select 'p1' as pupil_key")
-    con.close()
-    result = suite_check(SUITES["national_tests_enrolled"])(warehouse=DuckDBResource(database=str(path)))
-    assert not result.passed and "raw.enrolments finns inte än" in result.description
+def test_an_enrolment_file_arriving_later_settles_the_grades_it_concerns(wh):
+    wh.write("betyg", "b.csv", GRADE_HEADER, good_grades())
+    wh.write("elever", "e.csv", ENROLMENT_HEADER, good_enrolments()[:10])
+    wh.load(ENROLMENTS, GRADE_RECORDS)
+    assert failed(wh.check("grades_enrolled")) == {("pupil_key, school_year", "inskriven samma läsår"): 6}
+    wh.write("elever", "e2.csv", ENROLMENT_HEADER, good_enrolments()[10:])
+    wh.load(ENROLMENTS)
+    outcome = wh.check("grades_enrolled")
+    assert outcome.success and outcome.files == 3, outcome.summary()
+    assert wh.check("grades_enrolled").files == 0
+
+
+def test_a_check_whose_joined_table_was_never_loaded_says_so(wh):
+    wh.write("nationella_prov", "n.csv", TEST_HEADER, good_tests())
+    wh.load(NATIONAL_TESTS)
+    outcome = wh.check("national_tests_enrolled")
+    assert not outcome.success and "raw.enrolments finns inte än" in outcome.summary()
 
 
 @pytest.mark.parametrize("name", sorted(SUITES))
-def test_each_suite_passes_on_an_empty_table_of_the_pipeline(name):
+def test_each_suite_passes_on_the_empty_tables_of_the_pipeline(wh, name):
     """Before any file has arrived the raw tables are empty: no suite may fail on that."""
-    empty = {
-        "grades": pd.DataFrame(
-            {
-                c: pd.Series(dtype="object")
-                for c in [
-                    "pupil_key",
-                    "school_year",
-                    "term",
-                    "school_unit_code",
-                    "subject",
-                    "language",
-                    "grade",
-                    "grade_type",
-                ]
-            }
-        ).assign(grade_level=pd.Series(dtype="int8")),
-        "enrolments": pd.DataFrame(
-            {
-                c: pd.Series(dtype="object")
-                for c in ["pupil_key", "school_year", "school_unit_code", "grade_level", "gender"]
-            }
-        ),
-        "national_tests": national_tests([]),
-        "survey_questions": QUESTIONS.head(0),
-        "survey_answers": answers([]),
-        "attendance": attendance([]),
-    }
-    outcome, failed = run_suite(name, **{t: empty[t] for t in SUITES[name].tables})
+    for kind in (ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, "franvaro"):
+        wh.load(kind)
+    replace_table(wh.conn, "raw.survey_questions", surveys.empty_questions())
+    replace_table(wh.conn, "raw.survey_answers", surveys.empty_answers())
+    outcome = wh.check(name)
     assert outcome.success, outcome.summary()
+    for finding in SUITES[name].evaluate(wh.conn, _whole())[0]:
+        assert len(finding.explanation_sv) > 20 and finding.explanation_sv[0].isupper(), finding
+
+
+def _whole():
+    from expectations.runner import Scope
+
+    return Scope(whole=True)

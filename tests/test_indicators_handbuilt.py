@@ -9,12 +9,16 @@ headers in other case and spelling, term grades beside final grades, and names t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import make_pnr, pupil_key, run_skolanalys, skolanalys_env, write_landing_csv
+from tests.conftest import make_pnr, pupil_key, write_landing_csv
+from tests.handbuilt_landing import MATHS_9, NP_SCHOOL_YEAR
+from tests.test_door_faults import DOOR_RUN_GRADES
 
 SCHOOL_A = "11110001"
 SCHOOL_B = "22220002"
@@ -100,10 +104,14 @@ def subject_and_language(slot: str) -> tuple[str, str]:
     return subject, language
 
 
-@pytest.fixture(scope="module")
-def handbuilt_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("handbuilt")
-    landing, data = root / "landing", root / "data"
+@dataclass(frozen=True)
+class Written:
+    by_name: dict[str, str]  # the pupils of PUPILS (school A)
+    everyone: list[str]  # and school B's
+
+
+def write_landing(landing: Path) -> Written:
+    """This module's pupils, written into the shared hand-built landing folder (tests/shared_runs.py)."""
     pnrs: dict[str, str] = {}
     forms = ["12-dash", "10-dash", "12", "10"]
     enrol, final, term = [], [], []
@@ -118,9 +126,11 @@ def handbuilt_run(tmp_path_factory):
         if name == "term_grades_ignored":
             term += [[pnr, SCHOOL_YEAR, "HT", SCHOOL_A, 9, s, "", "F", "terminsbetyg"] for s in REGULAR]
     # School B: 12 girls with all E and 5 boys with all C. Total shown (17); both gender cells suppressed.
+    school_b = []
     for j in range(17):
         female = j < 12
         pnr = make_pnr(date(2009, 6, 1 + j), 300 + j, female, forms[j % 4])
+        school_b.append(pnr)
         enrol.append([pnr, "Namn", "Namnsson", SCHOOL_YEAR, SCHOOL_B, "9", "9B", "K" if female else "M"])
         final += [[pnr, SCHOOL_YEAR, "VT", SCHOOL_B, 9, s, "", "E" if female else "C", "slutbetyg"] for s in REGULAR]
     write_landing_csv(
@@ -142,9 +152,13 @@ def handbuilt_run(tmp_path_factory):
     ]
     write_landing_csv(landing / "betyg" / "slutbetyg_vt24.csv", grade_header, final, encoding="cp1252")
     write_landing_csv(landing / "betyg" / "terminsbetyg_ht23.csv", grade_header, term, encoding="utf-8", sep=",")
-    result = run_skolanalys(["run"], skolanalys_env(data, landing))
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return data, pnrs, result
+    return Written(pnrs, [*pnrs.values(), *school_b])
+
+
+@pytest.fixture(scope="module")
+def handbuilt_run(handbuilt):
+    """The shared hand-built run (tests/shared_runs.py): its data folder, this module's pupils, its output."""
+    return handbuilt.data, handbuilt.year9_pnrs, handbuilt
 
 
 def test_each_pupil_gets_the_hand_computed_merit_value_and_eligibility(handbuilt_run):
@@ -191,13 +205,22 @@ def test_school_values_follow_the_denominators_of_domain_md(handbuilt_run):
         assert value == pytest.approx(100 * sum(e[position] for e in expected) / len(expected)), indicator_id
 
 
-def test_municipality_row_covers_both_schools_with_the_kolada_id(handbuilt_run):
+def test_municipality_row_covers_every_school_with_the_kolada_id(handbuilt_run):
+    """The kommun row covers every year-9 pupil with final grades in the shared landing folder: this
+    module's two schools, the national-test pupils' mathematics grade (handbuilt_landing) and the door's
+    good grade file (test_door_faults) — each pupil's merit worked out here from the grades written."""
     data, _, _ = handbuilt_run
     value, n, status = _served(data, "N15505", "1261", "T")
     school_a = [e[0] for _, _, e in PUPILS.values() if e[1]]
-    school_b = [160.0] * 12 + [240.0] * 5
-    assert n == len(school_a) + len(school_b)
-    assert value == pytest.approx((sum(school_a) + sum(school_b)) / n)
+    school_b = [160.0] * 12 + [240.0] * 5  # 16 × E and 16 × C
+    assert NP_SCHOOL_YEAR == SCHOOL_YEAR
+    # One final grade each: the merit is that grade's points; a pupil without a pass is left out.
+    national_tests = [float(POINTS[grade]) for _, grade, _, _ in MATHS_9 if grade in "ABCDE"]
+    door = [float(POINTS[grade]) for _, grade in DOOR_RUN_GRADES if grade in "ABCDE"]
+    assert len(national_tests) == 11 and len(door) == 10
+    everyone = school_a + school_b + national_tests + door
+    assert (n, status) == (len(everyone), "")
+    assert value == pytest.approx(sum(everyone) / n)
 
 
 def test_small_gender_cells_are_suppressed_in_pairs(handbuilt_run):

@@ -1,24 +1,29 @@
-"""National data through `skolanalys run` against a Kolada-compatible server on 127.0.0.1 that pages,
-rejects more than 25 ids a segment with HTTP 422 and answers 429 and 500 now and then — and the
-benchmarking mart checked against rank, quartile and liknande-kommuner mean computed here, independently,
-from the real published Kolada values shipped in sources/reference."""
+"""National data through `skolanalys run` (the shared hand-built run, tests/shared_runs.py) against a
+Kolada-compatible server on 127.0.0.1 that pages, rejects more than 25 ids a segment with HTTP 422 and answers
+429 and 500 now and then — and the benchmarking mart checked against rank, quartile and liknande-kommuner mean
+computed here, independently, from the real published Kolada values shipped in sources/reference. A revised
+and partly garbage answer (fetched at asset level) and then an unreachable Kolada are one more run on a copy
+of the shared run's data folder (the fixture `follow_up`)."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import polars as pl
 import pytest
-import yaml
+from dagster_duckdb import DuckDBResource
 
-from tests.conftest import REPO, run_skolanalys, skolanalys_env
+from tests.conftest import run_skolanalys, skolanalys_env
 from tests.national.fake_servers import FakeNationalServer
+from tests.shared_runs import KOLADA, as_kolada_v3, configured_kpis, online_env
 
-KOLADA = REPO / "sources" / "reference" / "kolada"
 KOMMUN = "1261"  # Kävlinge
 
 
@@ -27,86 +32,17 @@ def approx_served(expected: float) -> object:
     return pytest.approx(expected, abs=2e-6)
 
 
-def published_values() -> pl.DataFrame:
-    """The shipped values read straight from the files: the parquet, then the ÖJ JSON where it adds cells."""
-    parquet = pl.read_parquet(KOLADA / "kolada_values_2010_2024.parquet").select(
-        pl.col("kpi").alias("kpi_id"),
-        pl.col("municipality_id").alias("code"),
-        pl.col("year").cast(pl.Int32),
-        "gender",
-        "value",
-        pl.col("status").fill_null(""),
-        pl.col("count").cast(pl.Int32),
-    )
-    names = json.loads((KOLADA / "oj_grundskola_municipalities.txt").read_text(encoding="utf-8"))
-    code_of = {name: code for code, name in names.items()}
-    cells = []
-    by_municipality = json.loads((KOLADA / "oj_grundskola_2016_2019_by_municipality.json").read_text("utf-8"))
-    riket = json.loads((KOLADA / "oj_grundskola_2016_2019_riket.json").read_text("utf-8"))
-    trees = [(code_of[name], tree) for name, tree in by_municipality.items()] + [("0000", riket)]
-    for code, tree in trees:
-        for kpi, years in tree.items():
-            for year, genders in years.items():
-                for gender, value in genders.items():
-                    cells.append((kpi, code, int(year), gender, value))
-    oj = pl.DataFrame(cells, schema=["kpi_id", "code", "year", "gender", "value"], orient="row").with_columns(
-        pl.col("year").cast(pl.Int32),
-        pl.col("value").cast(pl.Float64),
-        status=pl.when(pl.col("value").is_null()).then(pl.lit("Missing")).otherwise(pl.lit("")),
-        count=pl.lit(1, dtype=pl.Int32),
-    )
-    oj = oj.join(parquet, on=["kpi_id", "code", "year", "gender"], how="anti")
-    return pl.concat([parquet, oj.select(parquet.columns)])
-
-
-def as_kolada_v3(values: pl.DataFrame) -> list[dict]:
-    """Kolada v3 `data` items: one per KPI, municipality and year with a list of gender cells."""
-    items = []
-    for (kpi, code, year), cells in values.group_by(["kpi_id", "code", "year"]):
-        items.append(
-            {
-                "kpi": kpi,
-                "municipality": code,
-                "period": int(year),
-                "values": [
-                    {
-                        "gender": c["gender"],
-                        "status": c["status"],
-                        "value": c["value"],
-                        "count": c["count"],
-                        "isdeleted": False,
-                    }
-                    for c in cells.iter_rows(named=True)
-                ],
-            }
-        )
-    return items
-
-
 @pytest.fixture(scope="module")
 def configured() -> dict[str, bool | None]:
-    config = yaml.safe_load((REPO / "sources" / "kolada_kpis.yaml").read_text(encoding="utf-8"))
-    return {k["id"]: k["higher_is_better"] for k in config["kpis"]}
+    return configured_kpis()
 
 
 @pytest.fixture(scope="module")
-def national_run(tmp_path_factory, configured):
-    root = tmp_path_factory.mktemp("national")
-    (root / "landing").mkdir()
-    values = published_values().filter(pl.col("kpi_id").is_in(list(configured)))
-    # Request 2 is answered 429 (Retry-After 1 s) and request 5 with a 500: the client must retry both.
-    server = FakeNationalServer(page_size=2000, fail_on={2: (429, {"Retry-After": "1"}), 5: 500})
-    server.data = as_kolada_v3(values)
-    with server:
-        env = skolanalys_env(root / "data", root / "landing")
-        env.pop("SKOLANALYS_OFFLINE")
-        env["SKOLANALYS_KOLADA_URL"] = server.kolada_url
-        env["SKOLANALYS_SKOLENHETSREGISTRET_URL"] = server.skolenhetsregistret_url
-        env["SKOLANALYS_PLANNED_EDUCATIONS_URL"] = server.planned_educations_url
-        result = run_skolanalys(["run"], env)
-        requests = list(server.requests)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return root / "data", values, requests
+def national_run(handbuilt):
+    """The shared hand-built run (tests/shared_runs.py) fetched every configured KPI for every municipality
+    from a Kolada-compatible server that pages and answers 429 and 500 now and then: (data folder, the values
+    served, the requests)."""
+    return handbuilt.data, handbuilt.kolada_values, handbuilt.requests
 
 
 def _query(path: Path, sql: str, params=()) -> pl.DataFrame:
@@ -213,33 +149,6 @@ def test_freshness_says_the_data_were_fetched_now(national_run):
     assert fresh["last_attempt_ok"][0] is True and fresh["data_age_days"][0] == 0
 
 
-def test_hanging_kolada_is_given_up_at_the_deadline_and_the_held_values_kept(national_run):
-    data, values, _ = national_run
-    before = _query(data / "warehouse.duckdb", "select count(*) as n from kolada.values")["n"][0]
-    env = skolanalys_env(data, data.parent / "landing")
-    env["SKOLANALYS_NATIONAL_DEADLINE_SECONDS"] = "2"  # per dataset; the per-request timeout stays 30 s
-    env["SKOLANALYS_SKOLENHETSREGISTRET_URL"] = "http://127.0.0.1:9/v2"  # nothing listens there
-    env["SKOLANALYS_PLANNED_EDUCATIONS_URL"] = "http://127.0.0.1:9/v3"
-    env["SKOLANALYS_HTTP_ATTEMPTS"] = "2"
-    env.pop("SKOLANALYS_OFFLINE")
-    with FakeNationalServer(misbehave="hang") as hanging:  # accepts every request and never answers
-        env["SKOLANALYS_KOLADA_URL"] = hanging.kolada_url
-        result = run_skolanalys(["run"], env)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "kunde inte hämtas" in result.stdout + result.stderr
-    assert _query(data / "warehouse.duckdb", "select count(*) as n from kolada.values")["n"][0] == before
-    log = _query(
-        data / "warehouse.duckdb",
-        "select source, ok, message from national.fetch_log where source like 'kolada%' "
-        "qualify row_number() over (partition by source order by attempted_at desc) = 1",
-    )
-    assert log.height == 3 and not log["ok"].any()
-    assert all("tidsgränsen 2 s" in m for m in log["message"]), log["message"].to_list()
-    fresh = _query(data / "serving.duckdb", "select * from data_freshness where source = 'kolada'")
-    assert fresh["last_attempt_ok"][0] is False and fresh["data_age_days"][0] == 0
-    assert _query(data / "serving.duckdb", "select count(*) as n from benchmarking")["n"][0] > 0
-
-
 REVISED = ("N15428", 2024, "T")  # Kävlinge's cell that the second answer revises to 91.5
 
 
@@ -268,11 +177,34 @@ def _spoil(items: list[dict], values: pl.DataFrame, directed: list[str]) -> dict
     return spoiled
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """A copy of the shared run's data folder after (1) one more Kolada fetch — asset level, no dbt — and
+    (2) one `skolanalys run` that cannot reach Kolada at all."""
+
+    data: Path
+    values: pl.DataFrame  # what the shared run was served
+    revised: pl.DataFrame  # the same with the one revision of (1)
+    spoiled: dict[tuple, object]  # the cells (1) answered with garbage
+    fetch_messages: list[str]  # the warnings of (1)
+    values_before_hanging: int  # rows of kolada.values after (1)
+    output: str  # of (2)
+
+
 @pytest.fixture(scope="module")
-def second_run(national_run, configured):
-    """One more run against an answer that revises one cell, holds garbage for five others and covers only
-    Kävlinge, its liknande kommuner and riket: the other 282 municipalities are simply missing."""
-    data, values, _ = national_run
+def follow_up(handbuilt, configured, tmp_path_factory):
+    """(1) The Kolada assets alone (dg.materialize, no dbt) against an answer that revises one cell, holds
+    garbage for five others and covers only Kävlinge, its liknande kommuner and riket: the other 282
+    municipalities are simply missing. (2) Then `skolanalys run` against a Kolada that accepts every request
+    and never answers (a 2 s deadline per dataset) and a Skolverket nobody listens for: the run must keep what
+    (1) stored, and dbt and the serving snapshot show it — the revision, the garbage rejected, the freshness."""
+    from pipelines.assets.national import kolada_kpi_config, kolada_values
+    from pipelines.resources import DUCKDB_LIMITS, NationalSources
+
+    values = handbuilt.kolada_values
+    data = tmp_path_factory.mktemp("national_follow_up") / "data"
+    shutil.copytree(handbuilt.data, data, symlinks=True)
+
     is_revised = (
         (pl.col("kpi_id") == REVISED[0])
         & (pl.col("code") == KOMMUN)
@@ -284,19 +216,34 @@ def second_run(national_run, configured):
     server = FakeNationalServer()
     server.data = as_kolada_v3(handful)
     spoiled = _spoil(server.data, values, [kpi for kpi, direction in configured.items() if direction is not None])
+    instance = dg.DagsterInstance.ephemeral()
     with server:
-        env = skolanalys_env(data, data.parent / "landing")
-        env.pop("SKOLANALYS_OFFLINE")
-        env["SKOLANALYS_KOLADA_URL"] = server.kolada_url
-        env["SKOLANALYS_SKOLENHETSREGISTRET_URL"] = server.skolenhetsregistret_url
-        env["SKOLANALYS_PLANNED_EDUCATIONS_URL"] = server.planned_educations_url
-        result = run_skolanalys(["run"], env)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return data, values, revised, spoiled, result.stdout + result.stderr
+        result = dg.materialize(
+            [kolada_kpi_config, kolada_values],
+            resources={
+                "national": NationalSources(kolada_url=server.kolada_url),
+                "warehouse": DuckDBResource(database=str(data / "warehouse.duckdb"), connection_config=DUCKDB_LIMITS),
+            },
+            instance=instance,
+        )
+    assert result.success
+    messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    before = _query(data / "warehouse.duckdb", "select count(*) as n from kolada.values")["n"][0]
+
+    env = skolanalys_env(data, handbuilt.landing)
+    env["SKOLANALYS_NATIONAL_DEADLINE_SECONDS"] = "2"  # per dataset; the per-request timeout stays 30 s
+    env["SKOLANALYS_HTTP_ATTEMPTS"] = "2"
+    with FakeNationalServer(misbehave="hang") as hanging:  # accepts every request and never answers
+        env = online_env(env, hanging)
+        env["SKOLANALYS_SKOLENHETSREGISTRET_URL"] = "http://127.0.0.1:9/v2"  # nothing listens there
+        env["SKOLANALYS_PLANNED_EDUCATIONS_URL"] = "http://127.0.0.1:9/v3"
+        run = run_skolanalys(["run"], env)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return FollowUp(data, values, revised, spoiled, messages, before, run.stdout + run.stderr)
 
 
-def test_a_revised_value_is_kept_beside_the_old_one(second_run):
-    data, values, _, _, _ = second_run
+def test_a_revised_value_is_kept_beside_the_old_one(follow_up):
+    data, values = follow_up.data, follow_up.values
     cell = values.filter(
         (pl.col("code") == KOMMUN)
         & (pl.col("kpi_id") == REVISED[0])
@@ -314,8 +261,9 @@ def test_a_revised_value_is_kept_beside_the_old_one(second_run):
     assert served["value"][0] == pytest.approx(91.5)
 
 
-def test_garbage_and_a_partial_answer_leave_the_served_benchmarking_unchanged(second_run, configured):
-    data, values, revised, spoiled, output = second_run
+def test_garbage_and_a_partial_answer_leave_the_served_benchmarking_unchanged(follow_up, configured):
+    data, revised, spoiled = follow_up.data, follow_up.revised, follow_up.spoiled
+    output = "\n".join(follow_up.fetch_messages)
     assert len(spoiled) == 5
     for kpi, year, _gender in spoiled:
         assert f"avvisat värde för {kpi}, kommun {KOMMUN}, år {year}, kön T" in output
@@ -342,6 +290,22 @@ def test_garbage_and_a_partial_answer_leave_the_served_benchmarking_unchanged(se
     assert {k for k in spoiled if k in expected} == set(spoiled)  # the spoiled cells were among those checked
     message = _query(
         data / "warehouse.duckdb",
-        "select message from national.fetch_log where source = 'kolada' order by attempted_at desc limit 1",
+        "select message from national.fetch_log where source = 'kolada' and ok order by attempted_at desc limit 1",
     )["message"][0]
     assert "5 värden avvisade" in message
+
+
+def test_hanging_kolada_is_given_up_at_the_deadline_and_the_held_values_kept(follow_up):
+    data, before = follow_up.data, follow_up.values_before_hanging
+    assert "kunde inte hämtas" in follow_up.output
+    assert _query(data / "warehouse.duckdb", "select count(*) as n from kolada.values")["n"][0] == before
+    log = _query(
+        data / "warehouse.duckdb",
+        "select source, ok, message from national.fetch_log where source like 'kolada%' "
+        "qualify row_number() over (partition by source order by attempted_at desc) = 1",
+    )
+    assert log.height == 3 and not log["ok"].any()
+    assert all("tidsgränsen 2 s" in m for m in log["message"]), log["message"].to_list()
+    fresh = _query(data / "serving.duckdb", "select * from data_freshness where source = 'kolada'")
+    assert fresh["last_attempt_ok"][0] is False and fresh["data_age_days"][0] == 0
+    assert _query(data / "serving.duckdb", "select count(*) as n from benchmarking")["n"][0] > 0

@@ -1,4 +1,5 @@
-"""National tests beside grades, on hand-built pupils through `skolanalys run`.
+"""National tests beside grades, on hand-built pupils through `skolanalys run` (the shared
+hand-built run).
 
 Each pupil's (spring grade, test grade) pair is listed in tests/handbuilt_landing.py with the direction worked out
 by hand (A > B > … > E > F); the shares are counted in this file, independently of the SQL.
@@ -9,9 +10,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.handbuilt_landing import ENGLISH_6, EXTRA_MATHS_9_TESTS, MATHS_9, handbuilt_run
+from tests.handbuilt_landing import ENGLISH_6, EXTRA_MATHS_9_TESTS, MATHS_9, NP_SCHOOL_A, NP_SCHOOL_B
 
-SCHOOL_A, SCHOOL_B = "11110001", "22220002"
+SCHOOL_A, SCHOOL_B = NP_SCHOOL_A, NP_SCHOOL_B
 
 
 def shares(pairs) -> tuple[float, float, float, int]:
@@ -25,9 +26,10 @@ def shares(pairs) -> tuple[float, float, float, int]:
 
 
 @pytest.fixture(scope="module")
-def tests_run(tmp_path_factory):
-    data, _, stdout = handbuilt_run(tmp_path_factory)
-    return data, stdout
+def tests_run(handbuilt):
+    """The shared hand-built run (tests/shared_runs.py): no other data set in it has national tests, so the
+    kommun's rows are these pupils'."""
+    return handbuilt.data, handbuilt.stdout
 
 
 def _cell(data, unit: str, subject: str, gender: str):

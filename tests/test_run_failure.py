@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import dagster as dg
+import pytest
 
-import expectations.suites
 from skolanalys.runner import run_everything
 from skolanalys.settings import Settings
+from sources.landing.kind_loader import KindLoader
 from tests.conftest import TEST_KEY, make_pnr, write_landing_csv
 
 
+@pytest.mark.slow
 def test_failed_blocking_check_keeps_the_last_good_snapshot(tmp_path, monkeypatch, capsys):
     landing, data = tmp_path / "landing", tmp_path / "data"
     pupils = [make_pnr(date(2009, 4, 1 + i), 200 + i, i % 2 == 0) for i in range(12)]
@@ -28,8 +30,17 @@ def test_failed_blocking_check_keeps_the_last_good_snapshot(tmp_path, monkeypatc
     data.mkdir()
     serving = data / "serving.duckdb"
     serving.write_bytes(b"the last good snapshot")
-    # A suite that allows only A and B: every C in the file now breaks a blocking expectation.
-    monkeypatch.setattr(expectations.suites, "GRADES", ["A", "B"])
+    # A loader with a bug: it writes a grade the door would never let through ('G'). The blocking check runs
+    # the reader's own rules on the loaded rows and stops the run.
+    write = KindLoader.write
+
+    def buggy_write(self, conn, result, digest):
+        outcome = write(self, conn, result, digest)
+        if self.kind.table == "grades":
+            conn.execute("update raw.grades set grade = 'G' where subject = 'MA' and source_file_hash = ?", [digest])
+        return outcome
+
+    monkeypatch.setattr(KindLoader, "write", buggy_write)
     monkeypatch.setenv("SKOLANALYS_PSEUDONYM_KEY", TEST_KEY)
     settings = Settings(landing, data, "1261")
 
@@ -37,5 +48,5 @@ def test_failed_blocking_check_keeps_the_last_good_snapshot(tmp_path, monkeypatc
 
     assert serving.read_bytes() == b"the last good snapshot"
     out = capsys.readouterr()
-    assert "gx_grades" in out.out and "Betyg ska vara A–F" in out.out
+    assert "gx_grades" in out.out and "Betyg ska vara A–F" in out.out and "12 rader (t.ex. 'G')" in out.out
     assert "senaste godkända serveringsfilen ligger kvar" in out.err

@@ -1,4 +1,5 @@
-"""Surveys (enkater/): the contract at the door, and scores on hand-built respondents through `skolanalys run`.
+"""Surveys (enkater/): the contract at the door, and scores on hand-built respondents through `skolanalys run`
+(the shared hand-built run).
 
 The expected figures are computed in this file straight from domain.md — answer scores 10 / 6.67 / 3.33 / 0
 (four options) and 10 / 7.5 / 5 / 2.5 / 0 (five), negatively worded questions reversed, "positive" = the two
@@ -21,7 +22,6 @@ from tests.handbuilt_landing import (
     PUPIL_QUESTIONS,
     SURVEY_SCHOOL_YEAR,
     catalogue_rows,
-    handbuilt_run,
 )
 
 # Scoring, independently of the SQL -------------------------------------------------------------------
@@ -46,9 +46,9 @@ def expected(respondents: list[dict], questions, area: str) -> tuple[float, floa
 
 
 @pytest.fixture(scope="module")
-def survey_run(tmp_path_factory):
-    data, respondents, _ = handbuilt_run(tmp_path_factory)
-    return data, respondents
+def survey_run(handbuilt):
+    """The shared hand-built run (tests/shared_runs.py); no other data set in it has survey answers."""
+    return handbuilt.data, handbuilt.respondents
 
 
 def _query(path, sql: str, params=()):

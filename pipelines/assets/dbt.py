@@ -1,6 +1,7 @@
 """The dbt project as Dagster assets (dagster-dbt): staging → intermediate → marts, dbt tests as checks."""
 
 import hashlib
+import json
 import subprocess
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import duckdb
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from dagster_duckdb import DuckDBResource
 
+from pipelines import build_state
 from pipelines.resources import dbt_executable
 from skolanalys.settings import DBT_PROJECT_DIR
 
@@ -71,13 +73,81 @@ def _with_row_counts(context: dg.AssetExecutionContext, events: list, warehouse:
             yield event
 
 
+def _table_of(source: dict) -> str:
+    return f"{source['schema']}.{source['identifier'] or source['name']}"
+
+
+def _unchanged_outputs(context: dg.AssetExecutionContext, manifest: dict, names: set[str]):
+    """An output for each selected model or seed named in `names`, parents before children."""
+    by_name = {n["name"]: uid for uid, n in manifest["nodes"].items() if n["resource_type"] in ("model", "seed")}
+    selected = {k.path[-1]: k for k in context.selected_asset_keys}
+    wanted = {by_name[n] for n in names if n in by_name and n in selected}
+    order: list[str] = []
+
+    def visit(uid: str) -> None:
+        if uid in order:
+            return
+        for parent in manifest["parent_map"].get(uid, []):
+            if parent in wanted:
+                visit(parent)
+        order.append(uid)
+
+    for uid in sorted(wanted):
+        visit(uid)
+    for uid in order:
+        key = selected[manifest["nodes"][uid]["name"]]
+        yield dg.Output(
+            None, output_name=context.assets_def.get_output_name_for_asset_key(key), metadata={"oförändrad": True}
+        )
+
+
+def _source_tables(manifest: dict) -> list[str]:
+    return sorted({_table_of(s) for s in manifest["sources"].values()})
+
+
+def _not_downstream(manifest: dict, tables: list[str]) -> list[str]:
+    """Names of the models, seeds and tests that depend on none of `tables`: what a build may leave out.
+
+    Excluded rather than selected: dagster-dbt adds its own `--select` for the assets of the run, and dbt
+    takes the union of two selections but removes an exclusion from either."""
+    queue = [uid for uid, source in manifest["sources"].items() if _table_of(source) in tables]
+    seen = set(queue)
+    while queue:
+        for child in manifest["child_map"].get(queue.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                queue.append(child)
+    kinds = ("model", "seed", "test", "snapshot")
+    return sorted(n["name"] for uid, n in manifest["nodes"].items() if n["resource_type"] in kinds and uid not in seen)
+
+
 @dbt_assets(manifest=ensure_manifest(), project=dbt_project)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
-    events: list = []
-    failure: Exception | None = None
+    """Builds what changed since the published snapshot (pipelines/build_state.py), or nothing."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    with warehouse.get_connection() as conn:
+        current = build_state.current_fingerprints(
+            conn, _source_tables(manifest), _project_fingerprint(dbt_project.project_dir)
+        )
+        mode, changed = build_state.plan(current, build_state.published(conn))
+    if mode == "none":
+        # No materialisation: the serving snapshot downstream is skipped and stays as it is.
+        context.log.info("Inget nytt sedan den publicerade serveringsfilen: modellerna byggs inte om.")
+        return
     # dbt's unit tests pin the rules on hand-made rows; they run in the test suite (tests/test_dbt_unit.py),
     # not against the municipality's data every night.
-    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if mode == "sources":
+        unchanged = _not_downstream(manifest, changed)
+        if unchanged:
+            args += ["--exclude", " ".join(unchanged)]
+        context.log.info(f"Nytt i {', '.join(changed)}: bygger om modellerna nedströms, inte {len(unchanged)} andra.")
+        # The models not rebuilt are current as they are: say so first (a multi-asset yields upstream before
+        # downstream, and rebuilt models may read unchanged ones), so the serving snapshot is published.
+        yield from _unchanged_outputs(context, manifest, set(unchanged))
+    events: list = []
+    failure: Exception | None = None
+    invocation = dbt.cli(args, context=context)
     try:
         for event in invocation.stream():
             events.append(event)
@@ -89,3 +159,5 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     yield from _with_row_counts(context, events, warehouse)
     if failure is not None:
         raise failure
+    with warehouse.get_connection() as conn:
+        build_state.record_pending(conn, current)

@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from pipelines import build_state
 from pipelines.resources import LandingConfig
 
 # What the serving snapshot holds: served table → warehouse mart. Only aggregates belong here.
@@ -153,4 +154,5 @@ def serving_snapshot(
     }
     with warehouse.get_connection() as conn:
         counts = publish(conn, serving_path, info)
+        build_state.mark_published(conn)
     return dg.MaterializeResult(metadata={"path": str(serving_path), **{f"rows_{t}": n for t, n in counts.items()}})

@@ -29,22 +29,31 @@ How a file is loaded (AttendanceLoader, driven by folder.sync_folder and the led
   file's rows together in DuckDB's row groups, so the min/max zone maps of lesson_date partition the table
   by the months the files cover (one file a month from the school systems): the correction step below
   scans only the row groups of the new file's dates, not the school year.
-- The file is never read into Python. DuckDB reads it line by line (one text column, so every physical
-  line keeps its line number and a ragged, blank or half-quoted line cannot derail the parser), splits the
-  fields and validates them in SQL.
-- Pass 1 reads two fields: rows and date range per distinct personnummer. The keyed hash is computed in
-  Python once per distinct personnummer (about one per pupil; sources/personnummer.py) and joined back in
-  pass 2, which validates every row and inserts the valid ones straight into raw.attendance. Pass 3 runs
-  only for a file with rejected rows (contract, personnummer or duplicate key), to write the quarantine.
-  sync_folder runs pass 1 of the next file on a second connection while this one is written: a gzip
-  stream keeps one core busy, so two files in flight use both.
+- The file is never read into Python. Two paths, chosen per file:
+  - Fast path (attendance_fast.py), for a clean UTF-8 file: a gzip file is unpacked to a temporary plain
+    file (zlib, beside DuckDB's threads), which DuckDB's typed CSV parser reads once, on both cores, into a
+    staging table in memory in the file's order: a row's line is its position + the header's line. The
+    numbering and the canonical forms are proved for the whole file — no line rejected by the parser, and
+    the bytes of the rows' canonical fields, separators and line ends add up to the file's unpacked size
+    (a skipped blank line, `8:15`, `060`, a quote would not) — and every contract rule is checked in SQL
+    on the typed columns. The keyed hash is computed in Python once per distinct personnummer of the staged
+    rows; `write` inserts the staged rows joined with their keys. Staging runs in `read`, on sync_folder's
+    second connection, while the previous file is written.
+  - Text path, for every other file (a rejected line, a blank line, a rule broken, an invalid
+    personnummer, cp1252, a header not on line 1): DuckDB reads each line as one text value (so every
+    physical line keeps its number and a ragged, blank or half-quoted line cannot derail it), splits the
+    fields and validates them in SQL. Pass 1 reads two fields: rows and date range per distinct
+    personnummer, whose keys are computed once each in Python and joined back in pass 2, which validates
+    every row and inserts the valid ones. Pass 3 runs only for a file with rejected rows (contract,
+    personnummer or duplicate key), to write the quarantine with exact lines and reasons; on the fast path
+    it runs only for duplicate keys.
 - Corrections: rows of earlier files with the same key as a row of the new file are deleted (counted per
   earlier file for the ledger); a key twice within the file keeps its first line, the rest are quarantined.
 - gzip and UTF-8 (with or without BOM) are read by DuckDB directly; cp1252 files are first transcoded to a
   temporary UTF-8 file in 1 MiB blocks (so is a file that turns out not to be UTF-8 after its first MiB).
   A file without a required column is not loaded at all (a warning every run until it is replaced).
-- DuckDB runs with a memory limit (spilling to its temp directory beyond it) and two threads: peak RSS
-  stays near 1.2 GiB whatever the file size (docs/benchmarks.md).
+- DuckDB runs with a memory limit (spilling to its temp directory beyond it) and two threads; a staged file
+  takes ~100 bytes a row (docs/benchmarks.md gives the peak RSS).
 """
 
 from __future__ import annotations
@@ -60,6 +69,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from sources.landing import attendance_fast as fast
 from sources.landing.door import (
     BOM,
     HeaderSignature,
@@ -67,6 +77,7 @@ from sources.landing.door import (
     Signature,
     belongs_elsewhere,
     peek,
+    read_sample,
     wrong_folder_reason,
 )
 from sources.landing.kinds import MAX_BYTES
@@ -89,6 +100,7 @@ COLUMNS = (
     "rapporterad",
 )
 OPTIONAL = ("amne",)
+assert set(fast.TYPES) == set(COLUMNS), "the fast path reads the contract's columns (attendance_fast.TYPES)"
 SIGNATURE = HeaderSignature(FOLDER, tuple(c for c in COLUMNS if c not in OPTIONAL))
 SCHEMA = {
     "pupil_key": "varchar",
@@ -114,7 +126,7 @@ LINE_DELIMITER = "\x01"  # a byte no export contains: DuckDB then hands over eac
 class Limits:
     """DuckDB's resources while loading: well under the machine's memory, one thread per core."""
 
-    memory_limit: str = "1GB"
+    memory_limit: str = "2GB"  # a staged file (attendance_fast.py) is held in memory: ~100 bytes a row
     threads: int = 2
 
 
@@ -318,7 +330,8 @@ KEY_HASH = f"hash({', '.join(KEY)})"
 
 @dataclass
 class Staged:
-    """What pass 1 found in one file, for `write` (possibly on another connection: nothing in temp tables)."""
+    """What `read` found in one file, for `write` (possibly on another connection: nothing in temp tables;
+    the fast path's staged rows are in the attached in-memory database every cursor sees)."""
 
     name: str
     fmt: FileFormat
@@ -329,6 +342,7 @@ class Staged:
     last_date: date | None
     keys: pl.DataFrame  # pnr → pupil_key, pupil_gender, pnr_error; held in memory, never written
     workdir: Path
+    fast: fast.FastStage | None = None  # staged by the fast path (attendance_fast.py), else the text path
 
     @property
     def checked_sql(self) -> str:
@@ -347,12 +361,16 @@ class AttendanceLoader:
         self._key = key
         self._other_kinds = other_kinds
         self._limits = limits
+        self._known: pl.DataFrame | None = None  # pnr → key, gender, error of every file read in this pass
+        self._year = date.today().year
 
     def prepare(self, conn: duckdb.DuckDBPyConnection, ledger: Ledger) -> list[str]:
         conn.execute(f"set memory_limit = '{self._limits.memory_limit}'")
         conn.execute(f"set threads = {int(self._limits.threads)}")
-        conn.execute("set preserve_insertion_order = false")  # line numbers travel as a column
+        # The fast path numbers a staged row by its position (attendance_fast.py): rows stay in file order.
+        conn.execute("set preserve_insertion_order = true")
         conn.execute("set enable_progress_bar = false")
+        fast.attach(conn)
         ensure_quarantine(conn)
         columns = ", ".join(f"null::{t} as {c}" for c, t in SCHEMA.items())
         return ensure_raw_table(conn, TABLE, f"select {columns} limit 0", ledger)
@@ -361,6 +379,9 @@ class AttendanceLoader:
 
     def read(self, conn: duckdb.DuckDBPyConnection, path: Path, digest: str, name: str) -> Staged:
         fmt = sniff(path, self._other_kinds)
+        staged = self._read_fast(conn, path, digest, name, fmt)
+        if staged is not None:
+            return staged
         workdir = Path(tempfile.mkdtemp(prefix="skolanalys-franvaro-"))
         try:
             try:
@@ -376,6 +397,51 @@ class AttendanceLoader:
         except BaseException:
             shutil.rmtree(workdir, ignore_errors=True)
             raise
+
+    def _read_fast(self, conn, path: Path, digest: str, name: str, fmt: FileFormat) -> Staged | None:
+        """The whole file staged by one typed read (attendance_fast.py), or None: the text path reads it."""
+        if fmt.encoding != "utf-8" or fmt.header_line != 1:
+            return None
+        lay = fast.layout(path, fmt.gzip, read_sample(path, SAMPLE_BYTES)[0])
+        if lay is None:
+            return None
+        workdir = Path(tempfile.mkdtemp(prefix="skolanalys-franvaro-"))
+        source = path
+        if fmt.gzip:
+            source = workdir / "plain.csv"
+            size = fast.inflate(path, source)
+            if size is None:  # zlib checked the trailer's CRC and size: any member count is fine
+                shutil.rmtree(workdir, ignore_errors=True)
+                return None
+            lay = replace(lay, total=size, modulo=None)
+        table = f"f_{digest[:16]}"
+        try:
+            try:
+                staged = fast.stage(conn, source, "none", fmt.separator, fmt.n_fields, fmt.positions, lay, table)
+            finally:
+                if source != path:
+                    source.unlink(missing_ok=True)
+            keys = self._pseudonymise(fast.distinct_pnr(conn, table)) if staged else None
+        except BaseException:
+            fast.drop(conn, table)
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+        if staged is None or keys["pnr_error"].is_not_null().any():  # the text path, with its reasons
+            fast.drop(conn, table)
+            shutil.rmtree(workdir, ignore_errors=True)
+            return None
+        return Staged(
+            name=name,
+            fmt=fmt,
+            source=path,
+            compression="gzip" if fmt.gzip else "none",
+            rows_in=staged.rows,
+            first_date=staged.first_date,
+            last_date=staged.last_date,
+            keys=keys,
+            workdir=workdir,
+            fast=staged,
+        )
 
     def _profile(self, conn, path: Path, name: str, fmt: FileFormat, workdir: Path) -> Staged:
         """Rows and date range per distinct personnummer (only two fields are read here), and their keys."""
@@ -405,9 +471,17 @@ class AttendanceLoader:
         )
 
     def _pseudonymise(self, pnrs: list[str | None]) -> pl.DataFrame:
-        """The keyed hash once per distinct personnummer of the file: (pnr, pupil_key, pupil_gender, pnr_error)."""
-        distinct = pl.DataFrame({"pnr": pnrs, "__pnr": pnrs}, schema={"pnr": pl.Utf8, "__pnr": pl.Utf8})
-        return pseudonymise_column(distinct, "__pnr", self._key, reference_year=date.today().year)
+        """(pnr, pupil_key, pupil_gender, pnr_error) of the file's distinct personnummer. The keyed hash is
+        computed once per distinct personnummer of the whole pass (the same pupils come back every month);
+        only `read` calls this, one file at a time."""
+        distinct = pl.DataFrame({"pnr": pnrs}, schema={"pnr": pl.Utf8}).unique()
+        new = distinct if self._known is None else distinct.join(self._known, on="pnr", how="anti", nulls_equal=True)
+        if new.height:
+            computed = pseudonymise_column(
+                new.with_columns(pl.col("pnr").alias("__pnr")), "__pnr", self._key, reference_year=self._year
+            )
+            self._known = computed if self._known is None else pl.concat([self._known, computed])
+        return distinct.join(self._known, on="pnr", how="left", nulls_equal=True)
 
     # Pass 2, the corrections and the quarantine, inside the file's transaction -----------------------------
 
@@ -424,17 +498,11 @@ class AttendanceLoader:
         finally:
             conn.unregister("attendance_keys_frame")
         school_year = school_year_sql(staged.first_date, staged.last_date)
-        inserted = conn.execute(
-            f"""
-            insert into {TABLE}
-            select k.pupil_key, k.pupil_gender, c.skolenhetskod, {school_year}, c.lesson_date, c.lesson_start,
-                   c.subject, c.scheduled_min, c.absent_min, c.absence_type, c.reported, ?, c.line_no
-            from ({staged.checked_sql}) c
-            join attendance_keys k on c.personnummer = k.pnr
-            where c.reason is null and k.pupil_key is not null
-        """,
-            [digest],
-        ).fetchall()[0][0]
+        if staged.fast is not None:
+            insert = fast.insert_sql(staged.fast.table, school_year, TABLE, staged.fmt.header_line)
+            inserted = conn.execute(insert, [digest]).fetchall()[0][0]
+        else:
+            inserted = self._insert_checked(conn, staged, digest, school_year)
         conn.execute("create or replace temp table attendance_duplicates (line bigint, first_line bigint)")
         replaced = self._correct(conn, staged, digest) if inserted else {}
         duplicates = conn.execute("select count(*) from attendance_duplicates").fetchall()[0][0]
@@ -445,6 +513,20 @@ class AttendanceLoader:
         if quarantined:
             outcome.messages.append(f"{staged.name}: {quarantined} av {staged.rows_in} rader i karantän")
         return outcome
+
+    def _insert_checked(self, conn, staged: Staged, digest: str, school_year: str) -> int:
+        """The text path's insert: every line split and checked in SQL, the valid rows inserted."""
+        return conn.execute(
+            f"""
+            insert into {TABLE}
+            select k.pupil_key, k.pupil_gender, c.skolenhetskod, {school_year}, c.lesson_date, c.lesson_start,
+                   c.subject, c.scheduled_min, c.absent_min, c.absence_type, c.reported, ?, c.line_no
+            from ({staged.checked_sql}) c
+            join attendance_keys k on c.personnummer = k.pnr
+            where c.reason is null and k.pupil_key is not null
+        """,
+            [digest],
+        ).fetchall()[0][0]
 
     def _correct(self, conn: duckdb.DuckDBPyConnection, staged: Staged, digest: str) -> dict[str, int]:
         """Keys met more than once among the new file's dates: later lines of a key within the file
@@ -525,6 +607,8 @@ class AttendanceLoader:
     def cleanup(self, conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:
         for table in ("attendance_keys", "attendance_clashes", "attendance_duplicates"):
             conn.execute(f"drop table if exists {table}")
+        if staged.fast is not None:
+            fast.drop(conn, staged.fast.table)
         shutil.rmtree(staged.workdir, ignore_errors=True)
 
 

@@ -34,6 +34,8 @@ from sources.landing.outcomes import FileStatus
 from sources.result import LoadResult, empty_quarantine
 
 FOLDER = "enkater"
+# The answer scales a question may have (skala_max): Skolinspektionen's 4 and 5 options.
+SCALES = (4, 5)
 CATALOGUE_SUFFIX = "_fragor"
 # 'Annat' is kept as X: it counts in the total (T), never in a girls' or boys' cell.
 GENDER_WORDS = {"FLICKA": "K", "K": "K", "POJKE": "M", "M": "M", "ANNAT": "X"}
@@ -77,7 +79,7 @@ QUESTIONS = Kind(
         Rule("fraga_id", _present("fraga_id"), "fråge-id saknas"),
         Rule("fraga", _present("fraga"), "frågetexten saknas"),
         Rule("omrade", _present("omrade"), "område saknas (t.ex. trygghet, studiero)"),
-        Rule("skala_max", one_of("skala_max", ["4", "5"]), "skala_max ska vara 4 eller 5"),
+        Rule("skala_max", one_of("skala_max", [str(m) for m in SCALES]), "skala_max ska vara 4 eller 5"),
         Rule("omvand", one_of("omvand", ["ja", "nej"]), "omvand ska vara ja eller nej"),
     ),
     key=("survey", "question_id"),

@@ -89,8 +89,14 @@ def serve(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[S
     log_path = data_dir / f"serve-{port}.log"
     cli = Path(sys.executable).with_name("skolanalys")
     with open(log_path, "w", encoding="utf-8") as log:
+        # Its own process group: the teardown can end Streamlit too, even if `serve` itself is gone.
         process = subprocess.Popen(
-            [str(cli), "serve", "--port", str(port)], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT
+            [str(cli), "serve", "--port", str(port)],
+            env=env,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = Server(f"http://127.0.0.1:{port}", data_dir, tmp_dir, process, log_path)
     try:
@@ -103,6 +109,8 @@ def serve(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[S
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")

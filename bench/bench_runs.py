@@ -1,0 +1,121 @@
+"""Benchmark whole runs as the nightly job sees them: a full build, a run with nothing new, one new school day.
+
+For each preset: generate the landing folder, hold back the last school day of attendance (moved into a
+file of its own outside the folder), then time three `skolanalys run`s, each in its own process (wall time
+with time.monotonic around it, peak RSS of the largest process (the run or its dbt) from os.wait4):
+1. full build on a new warehouse,
+2. the same folder again (nothing new),
+3. the held-back day dropped into franvaro/ (one new day).
+The machine's load average is recorded before each run. Usage:
+
+    .venv/bin/python bench/bench_runs.py kavlinge storstad --out /tmp/skolanalys-runs \
+        --write-docs docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from docs_section import write_section  # bench/ is the script directory
+
+REPO = Path(__file__).resolve().parent.parent
+SECTION = "## Whole runs: full, nothing new, one new day"
+CLI = Path(sys.executable).with_name("skolanalys")
+
+
+def _hold_back_last_day(landing: Path, held: Path) -> tuple[str, int]:
+    """Move the last school day's rows of the last attendance file into `held` (gzip CSV)."""
+    last = sorted((landing / "franvaro").glob("*.csv.gz"))[-1]
+    lines = gzip.decompress(last.read_bytes()).decode("utf-8").splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    day = max(r.split(";")[2] for r in rows)
+    kept = [r for r in rows if r.split(";")[2] != day]
+    moved = [r for r in rows if r.split(";")[2] == day]
+    last.write_bytes(gzip.compress("".join([header, *kept]).encode("utf-8")))
+    held.write_bytes(gzip.compress("".join([header, *moved]).encode("utf-8")))
+    return day, len(moved)
+
+
+def _run(env: dict[str, str]) -> tuple[float, float, str, int]:
+    load = os.getloadavg()[0]
+    start = time.monotonic()
+    process = subprocess.Popen([str(CLI), "run"], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = process.stdout.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"skolanalys run failed:\n{output[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024, f"{load:.2f}", len(output.splitlines())
+
+
+def bench(preset: str, out: Path) -> dict:
+    root = out / preset
+    shutil.rmtree(root, ignore_errors=True)
+    landing, data = root / "landing", root / "data"
+    env = {
+        **os.environ,
+        "SKOLANALYS_LANDING_DIR": str(landing),
+        "SKOLANALYS_DATA_DIR": str(data),
+        "SKOLANALYS_PSEUDONYM_KEY": "benchmark-key-not-secret-0123",
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "SKOLANALYS_OFFLINE": "1",
+    }
+    subprocess.run(
+        [str(CLI), "generate", "--scale", preset, "--out", str(landing)], env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    held = root / "held_back_day.csv.gz"
+    day, rows = _hold_back_last_day(landing, held)
+    results = {"preset": preset, "day": day, "day_rows": rows}
+    results["full"] = _run(env)
+    results["nothing_new"] = _run(env)
+    shutil.copyfile(held, landing / "franvaro" / f"franvaro_{day}.csv.gz")
+    results["one_new_day"] = _run(env)
+    return results
+
+
+def _table(results: list[dict]) -> str:
+    lines = [
+        "| preset | run | wall time | share of full | peak RSS | load avg before |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        full = r["full"][0]
+        for name, label in (("full", "full build"), ("nothing_new", "nothing new"), ("one_new_day", "one new day")):
+            seconds, rss, load, _ = r[name]
+            extra = f" ({r['day_rows']:,} rows, {r['day']})" if name == "one_new_day" else ""
+            lines.append(
+                f"| {r['preset']} | {label}{extra} | {seconds:.1f} s | {100 * seconds / full:.0f} % | "
+                f"{rss:,.0f} MiB | {load} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("presets", nargs="+")
+    parser.add_argument("--out", default="/tmp/skolanalys-runs")
+    parser.add_argument("--write-docs")
+    args = parser.parse_args()
+    results = [bench(p, Path(args.out)) for p in args.presets]
+    table = _table(results)
+    print(table)
+    if args.write_docs:
+        text = (
+            f"{SECTION}\n\nMeasured with `.venv/bin/python bench/bench_runs.py {' '.join(args.presets)} "
+            "--write-docs docs/benchmarks.md`: each `skolanalys run` in its own process on a fresh warehouse "
+            "(offline, synthetic data), peak RSS of the largest process of the run — the CLI or its dbt "
+            "child — (os.wait4), the 1-minute load "
+            f"average before each run, {len(os.sched_getaffinity(0))} cores.\n\n{table}\n"
+        )
+        write_section(REPO / args.write_docs, SECTION, text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""What the published marts were built from, so that a run rebuilds only what changed.
+
+Each dbt source table gets a fingerprint: for the landing kinds loaded file by file, their ledger rows
+(which files, in which state — a correction or a new file changes it; 100 M attendance rows are never
+scanned); for every other source a hash over its rows, leaving out columns that change with every run
+without changing the data (when a file or a fetch attempt was looked at). The project's own fingerprint
+(every file dbt parses, pipelines/assets/dbt.py) is one more entry.
+
+The dbt asset compares the current fingerprints with those of the last *published* snapshot:
+- nothing changed → no dbt build and no new snapshot;
+- only sources changed → `dbt build --select source:<changed>+` (the models downstream of them);
+- the project changed, or nothing was published yet → a full build.
+It records the fingerprints as pending; the serving asset marks them published after the swap, so a run
+that fails in between rebuilds the same next time.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+STATE_TABLE = "meta.build_state"
+PROJECT = "dbt_project"
+PENDING, PUBLISHED = "pending", "published"
+
+# Landing kinds loaded file by file: their ledger (raw.loaded_files) says what the raw table holds.
+LEDGER_KINDS = {
+    "raw.enrolments": "elever",
+    "raw.grades": "betyg",
+    "raw.national_tests": "nationella_prov",
+    "raw.attendance": "franvaro",
+}
+# Columns that record when a run looked, not what it found.
+VOLATILE_COLUMNS = {
+    "raw.landing_files": ("checked_at", "outcome"),  # 'loaded' in one run is 'already_loaded' in the next
+    "raw.quarantine": ("loaded_at",),
+    "national.fetch_log": ("attempted_at",),  # a repeated identical attempt adds nothing new
+}
+DISTINCT_ROWS = {"national.fetch_log"}
+
+
+def _exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(
+        conn.execute(
+            "select count(*) from information_schema.tables where table_catalog = current_database() "
+            "and table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()[0][0]
+    )
+
+
+def _columns(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    schema, name = table.split(".")
+    rows = conn.execute(
+        "select column_name from information_schema.columns where table_catalog = current_database() "
+        "and table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def source_fingerprint(conn: duckdb.DuckDBPyConnection, table: str) -> str:
+    if not _exists(conn, table):
+        return "missing"
+    if table in LEDGER_KINDS:
+        if not _exists(conn, "raw.loaded_files"):
+            return "empty"
+        row = conn.execute(
+            "select count(*), coalesce(bit_xor(hash(file_hash, state, rows_loaded, rows_superseded)), 0) "
+            "from raw.loaded_files where kind = ?",
+            [LEDGER_KINDS[table]],
+        ).fetchall()[0]
+        return f"ledger:{row[0]}:{row[1]}"
+    columns = [c for c in _columns(conn, table) if c not in VOLATILE_COLUMNS.get(table, ())]
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    rows = f"select distinct {quoted} from {table}" if table in DISTINCT_ROWS else f"select {quoted} from {table}"
+    # bit_xor is order-free and vectorised; the count keeps two equal rows from cancelling out.
+    row = conn.execute(f"select count(*), coalesce(bit_xor(hash(t)), 0) from ({rows}) as t").fetchall()[0]
+    return f"rows:{row[0]}:{row[1]}"
+
+
+def current_fingerprints(conn: duckdb.DuckDBPyConnection, sources: list[str], project: str) -> dict[str, str]:
+    found = {table: source_fingerprint(conn, table) for table in sources}
+    found[PROJECT] = project
+    return found
+
+
+def _ensure(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("create schema if not exists meta")
+    conn.execute(
+        f"create table if not exists {STATE_TABLE} (state varchar, source varchar, fingerprint varchar, "
+        "recorded_at timestamp)"
+    )
+
+
+def _read(conn: duckdb.DuckDBPyConnection, state: str) -> dict[str, str]:
+    _ensure(conn)
+    rows = conn.execute(f"select source, fingerprint from {STATE_TABLE} where state = ?", [state]).fetchall()
+    return dict(rows)
+
+
+def published(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return _read(conn, PUBLISHED)
+
+
+def record_pending(conn: duckdb.DuckDBPyConnection, fingerprints: dict[str, str]) -> None:
+    _ensure(conn)
+    conn.execute(f"delete from {STATE_TABLE} where state = ?", [PENDING])
+    conn.executemany(
+        f"insert into {STATE_TABLE} values (?, ?, ?, current_timestamp)",
+        [(PENDING, source, fp) for source, fp in sorted(fingerprints.items())],
+    )
+
+
+def mark_published(conn: duckdb.DuckDBPyConnection) -> None:
+    """After the swap: what was built is what is served."""
+    _ensure(conn)
+    if not _read(conn, PENDING):
+        return
+    conn.execute(f"delete from {STATE_TABLE} where state = ?", [PUBLISHED])
+    conn.execute(f"update {STATE_TABLE} set state = ? where state = ?", [PUBLISHED, PENDING])
+
+
+def plan(current: dict[str, str], before: dict[str, str]) -> tuple[str, list[str]]:
+    """('full', []), ('none', []) or ('sources', changed source tables)."""
+    if not before or before.get(PROJECT) != current.get(PROJECT):
+        return "full", []
+    changed = sorted(s for s, fp in current.items() if s != PROJECT and before.get(s) != fp)
+    return ("sources", changed) if changed else ("none", [])

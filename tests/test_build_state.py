@@ -1,0 +1,64 @@
+"""What a run rebuilds: the fingerprints of the dbt sources against those of the published snapshot."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipelines import build_state
+
+
+@pytest.fixture
+def conn():
+    con = duckdb.connect()
+    con.execute("create schema raw; create schema national")
+    con.execute(
+        "create table raw.loaded_files as select 'betyg' as kind, 'h1' as file_hash, 'active' as state, "
+        "10 as rows_loaded, 0 as rows_superseded"
+    )
+    con.execute("create table raw.grades as select 'p' || range as pupil_key from range(10)")
+    con.execute("create table raw.survey_answers as select range as answer from range(5)")
+    con.execute(
+        "create table national.fetch_log as select 'kolada' as source, now()::timestamp as attempted_at, "
+        "false as ok, 'offline' as message"
+    )
+    yield con
+    con.close()
+
+
+SOURCES = ["raw.grades", "raw.survey_answers", "national.fetch_log", "raw.attendance"]
+
+
+def test_nothing_changed_means_nothing_to_build(conn):
+    first = build_state.current_fingerprints(conn, SOURCES, "p1")
+    # Another identical failed attempt at another time, and the same files: nothing new.
+    conn.execute(
+        "insert into national.fetch_log values ('kolada', now()::timestamp + interval 1 hour, false, 'offline')"
+    )
+    assert build_state.current_fingerprints(conn, SOURCES, "p1") == first
+    assert build_state.plan(first, first) == ("none", [])
+    assert first["raw.attendance"] == "missing"
+
+
+def test_a_new_file_or_a_correction_selects_its_source(conn):
+    before = build_state.current_fingerprints(conn, SOURCES, "p1")
+    conn.execute("update raw.loaded_files set rows_superseded = 3")  # a later file corrected 3 rows
+    conn.execute("update raw.survey_answers set answer = answer + 1 where answer = 4")
+    after = build_state.current_fingerprints(conn, SOURCES, "p1")
+    assert build_state.plan(after, before) == ("sources", ["raw.grades", "raw.survey_answers"])
+
+
+def test_changed_code_or_no_published_snapshot_means_a_full_build(conn):
+    current = build_state.current_fingerprints(conn, SOURCES, "p2")
+    assert build_state.plan(current, {}) == ("full", [])
+    assert build_state.plan(current, {**current, build_state.PROJECT: "p1"}) == ("full", [])
+
+
+def test_only_a_published_build_counts(conn):
+    current = build_state.current_fingerprints(conn, SOURCES, "p1")
+    build_state.record_pending(conn, current)
+    assert build_state.published(conn) == {}  # built, not yet swapped in: the next run builds again
+    build_state.mark_published(conn)
+    assert build_state.published(conn) == current
+    build_state.mark_published(conn)  # nothing pending: the published state stays
+    assert build_state.published(conn) == current
