@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from sources.landing.ledger import LEDGER_TABLE, ensure_ledger
+from sources.row_hash import rows_fingerprint
 
 STATE_TABLE = "checks.validated_files"
 # Columns whose values never appear as examples in a check's description (pseudonyms, respondent ids).
@@ -158,9 +159,7 @@ TABLES_STATE = "checks.validated_tables"
 def tables_fingerprint(conn: duckdb.DuckDBPyConnection, tables: tuple[str, ...], version: str) -> str:
     """The contents of whole-table suites' tables (small: surveys), as one order-free hash."""
     parts = [version]
-    for table in tables:
-        count, digest = conn.execute(f"select count(*), coalesce(bit_xor(hash(t)), 0) from raw.{table} t").fetchall()[0]
-        parts.append(f"{table}:{count}:{digest}")
+    parts += [f"{table}:{rows_fingerprint(conn, f'raw.{table}')}" for table in tables]
     return "|".join(parts)
 
 

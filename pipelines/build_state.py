@@ -18,17 +18,13 @@ from __future__ import annotations
 
 import duckdb
 
+from sources.landing.registry import LEDGER_TABLES
+from sources.row_hash import rows_fingerprint
+
 STATE_TABLE = "meta.build_state"
 PROJECT = "dbt_project"
 PENDING, PUBLISHED = "pending", "published"
 
-# Landing kinds loaded file by file: their ledger (raw.loaded_files) says what the raw table holds.
-LEDGER_KINDS = {
-    "raw.enrolments": "elever",
-    "raw.grades": "betyg",
-    "raw.national_tests": "nationella_prov",
-    "raw.attendance": "franvaro",
-}
 # Columns that record when a run looked, not what it found.
 VOLATILE_COLUMNS = {
     "raw.landing_files": ("checked_at", "outcome"),  # 'loaded' in one run is 'already_loaded' in the next
@@ -62,21 +58,16 @@ def _columns(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 def source_fingerprint(conn: duckdb.DuckDBPyConnection, table: str) -> str:
     if not _exists(conn, table):
         return "missing"
-    if table in LEDGER_KINDS:
+    if table in LEDGER_TABLES:
         if not _exists(conn, "raw.loaded_files"):
             return "empty"
-        row = conn.execute(
-            "select count(*), coalesce(bit_xor(hash(file_hash, state, rows_loaded, rows_superseded)), 0) "
-            "from raw.loaded_files where kind = ?",
-            [LEDGER_KINDS[table]],
-        ).fetchall()[0]
-        return f"ledger:{row[0]}:{row[1]}"
+        kind = LEDGER_TABLES[table].replace("'", "''")
+        ledger = "(select file_hash, state, rows_loaded, rows_superseded from raw.loaded_files "
+        return "ledger:" + rows_fingerprint(conn, f"{ledger}where kind = '{kind}')")
     columns = [c for c in _columns(conn, table) if c not in VOLATILE_COLUMNS.get(table, ())]
     quoted = ", ".join(f'"{c}"' for c in columns)
-    rows = f"select distinct {quoted} from {table}" if table in DISTINCT_ROWS else f"select {quoted} from {table}"
-    # bit_xor is order-free and vectorised; the count keeps two equal rows from cancelling out.
-    row = conn.execute(f"select count(*), coalesce(bit_xor(hash(t)), 0) from ({rows}) as t").fetchall()[0]
-    return f"rows:{row[0]}:{row[1]}"
+    distinct = "distinct " if table in DISTINCT_ROWS else ""
+    return "rows:" + rows_fingerprint(conn, f"(select {distinct}{quoted} from {table})")
 
 
 def current_fingerprints(conn: duckdb.DuckDBPyConnection, sources: list[str], project: str) -> dict[str, str]:

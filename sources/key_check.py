@@ -14,16 +14,10 @@ import hmac
 
 import duckdb
 
+from sources.landing.registry import LEDGER_TABLES
+
 KEY_CHECK_TABLE = "raw.pseudonym_key_check"
 _CHECK_TEXT = b"skolanalys:nyckelkontroll:v1"
-# Landing kinds whose rows carry pupil keys: raw table and ledger/quarantine kind (the landing sub-folder).
-PUPIL_TABLES = {
-    "raw.enrolments": "elever",
-    "raw.grades": "betyg",
-    "raw.national_tests": "nationella_prov",
-    "raw.attendance": "franvaro",
-}
-
 NEW, SAME, ROTATED = "new", "same", "rotated"
 
 
@@ -53,7 +47,7 @@ def _forget_pupil_rows(conn: duckdb.DuckDBPyConnection) -> None:
         f"{schema}.{name}"
         for schema, name in conn.execute("select table_schema, table_name from information_schema.tables").fetchall()
     }
-    for table, kind in PUPIL_TABLES.items():
+    for table, kind in LEDGER_TABLES.items():
         conn.execute(f"drop table if exists {table}")
         for bookkeeping in ("raw.loaded_files", "raw.quarantine", "raw.landing_files"):
             column = "folder" if bookkeeping == "raw.landing_files" else "kind"

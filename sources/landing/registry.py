@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sources.landing import attendance
 from sources.landing.attendance import SIGNATURE as ATTENDANCE_SIGNATURE
 from sources.landing.door import IGNORED, display_name
 from sources.landing.kinds import POLARS_KINDS
@@ -18,6 +19,8 @@ KIND_SIGNATURES = [*POLARS_KINDS, ATTENDANCE_SIGNATURE, ANSWERS, QUESTIONS]
 KIND_FOLDERS = tuple(dict.fromkeys(s.folder for s in KIND_SIGNATURES))
 NATIONAL_FOLDERS = ("siris", "skolenkaten", "skolenheter")
 KNOWN_FOLDERS = (*KIND_FOLDERS, *NATIONAL_FOLDERS)
+# The kinds loaded file by file through the ledger, whose rows carry pupil keys: raw table → landing folder.
+LEDGER_TABLES = {**{f"raw.{k.table}": k.folder for k in POLARS_KINDS}, attendance.TABLE: attendance.FOLDER}
 
 
 def root_statuses(root: Path) -> list[FileStatus]:
