@@ -25,7 +25,10 @@ from dashboards import access as access_module
 from skolanalys.auth_settings import STOCKHOLM, Access
 from skolanalys.settings import REPO_ROOT
 
-SUPPRESSED_TEXT = "..: färre än 10 elever (röjandekontroll). Värdet visas inte för att skydda enskilda elever."
+SUPPRESSED_TEXT = (
+    "..: värdet visas inte för att skydda enskilda elever (röjandekontroll): färre än 10 elever, eller dolt "
+    "för att ett sådant värde inte ska kunna räknas fram ur de andra."
+)
 # Levels that are aggregates over many schools: context a rektor may see beside their own units.
 AGGREGATE_LEVELS = frozenset({"kommun", "riket", "liknande_kommuner"})
 UNIT_CODE_COLUMNS = ("unit_code", "school_unit_code")

@@ -7,6 +7,7 @@ render(
     "Enkäter",
     "Kommunens egna elev- och vårdnadshavarenkäter: andel som svarat i de två mest positiva svarsalternativen "
     "(negativt formulerade frågor vända) och index 0–10 enligt Skolenkätens poängsättning, per område.",
-    suppressed_text="..: färre än 5 svarande (röjandekontroll). Resultatet redovisas inte.",
+    suppressed_text="..: resultatet redovisas inte (röjandekontroll): färre än 5 svarande, eller dolt för att "
+    "ett sådant resultat inte ska kunna räknas fram ur de andra.",
     count_label="Antal svarande",
 )
