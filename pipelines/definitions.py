@@ -13,16 +13,30 @@ from pipelines.assets.surveys import survey_assets
 from pipelines.checks import raw_table_checks
 from pipelines.resources import build_resources
 from pipelines.run_monitor import dead_run_monitor
-from pipelines.schedules import everything_job, local_job, national_job, nightly_schedule, weekly_national_schedule
+from pipelines.schedules import (
+    everything_job,
+    local_job,
+    national_job,
+    nightly_run_recorded,
+    nightly_schedule,
+    weekly_national_schedule,
+)
 from pipelines.sensors import landing_sensors
 from skolanalys.settings import Settings, load_settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[*landing_assets, survey_assets, *national_assets, *national_file_assets, dbt_models, serving_snapshot],
+        assets=[
+            *landing_assets,
+            survey_assets,
+            *national_assets,
+            *national_file_assets,
+            dbt_models,
+            serving_snapshot,
+        ],
         asset_checks=raw_table_checks,
-        sensors=[*landing_sensors, dead_run_monitor],
+        sensors=[*landing_sensors, dead_run_monitor, nightly_run_recorded],
         jobs=[everything_job, local_job, national_job],
         schedules=[nightly_schedule, weekly_national_schedule],
         resources=build_resources(settings),

@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from skolanalys.settings import DBT_PROJECT_DIR, PSEUDONYM_KEY_ENV, Settings
+from skolanalys.settings import DBT_PROJECT_DIR, PSEUDONYM_KEY_ENV, Settings, offline
 from sources.national import kolada_api, limits, skolverket_api
 from sources.national.http import JsonFetcher, NationalSourceError, RetryPolicy
 
@@ -69,7 +69,7 @@ class NationalSources(dg.ConfigurableResource):
     @classmethod
     def from_environment(cls) -> NationalSources:
         env = {
-            "offline": os.environ.get("SKOLANALYS_OFFLINE", "").lower() in {"1", "true", "ja", "yes"} or None,
+            "offline": offline() or None,
             "attempts": int(os.environ["SKOLANALYS_HTTP_ATTEMPTS"])
             if os.environ.get("SKOLANALYS_HTTP_ATTEMPTS")
             else None,

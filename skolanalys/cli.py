@@ -62,7 +62,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         )
     _prepare_dagster_home(settings)
     try:
-        return 0 if run_everything(settings, rotate_key=getattr(args, "rotate_key", False)) else 1
+        succeeded = run_everything(
+            settings, rotate_key=getattr(args, "rotate_key", False), always=getattr(args, "always", False)
+        )
+        return 0 if succeeded else 1
     except RunRefused as exc:
         raise UserError(str(exc)) from exc
 
@@ -194,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="rotate_key",
         action="store_true",
         help="ny pseudonymnyckel: bygg om elevtabellerna från filerna i landningsmappen",
+    )
+    run.add_argument(
+        "--alltid",
+        dest="always",
+        action="store_true",
+        help="kör även när inget är nytt sedan förra lyckade körningen",
     )
     run.set_defaults(func=cmd_run)
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import duckdb
 
+from skolanalys import preflight
 from skolanalys.settings import PSEUDONYM_KEY_ENV, Settings
 from sources import key_check
 
@@ -52,17 +53,30 @@ def _metadata_value(value) -> object:
     return getattr(value, "value", getattr(value, "text", value))
 
 
-def run_everything(settings: Settings, instance=None, *, rotate_key: bool = False) -> bool:
+def run_everything(settings: Settings, instance=None, *, rotate_key: bool = False, always: bool = False) -> bool:
     """Run every asset now. Returns True on success; on failure the old serving snapshot stays.
 
     `instance` defaults to the persistent one in DAGSTER_HOME, so runs show in the Dagster UI. Raises
-    RunRefused when the run cannot start.
+    RunRefused when the run cannot start. With nothing new since the last successful run (skolanalys.preflight)
+    no run is started, unless `always`.
     """
     settings.export_environment()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with exclusive_run(settings):
         _check_key(settings, rotate_key)
-        return _execute(settings, instance)
+        digests = preflight.current(settings)
+        if not (always or rotate_key) and preflight.nothing_new(settings, digests):
+            print(
+                "Inget nytt sedan förra körningen (landningsmappen, programmet och de nationella källorna är "
+                f"oförändrade): ingen körning behövs. Serveringsfilen: {settings.serving_path}"
+            )
+            print("  (`skolanalys run --alltid` kör ändå)")
+            return True
+        preflight.forget(settings)
+        succeeded = _execute(settings, instance)
+        if succeeded:
+            preflight.record(settings, digests)
+        return succeeded
 
 
 # The longest a run may take (SKOLANALYS_RUN_DEADLINE_SECONDS); the daemon's runs have dagster.yaml's

@@ -58,6 +58,11 @@ class Settings:
         os.environ["DAGSTER_HOME"] = str(self.dagster_home)
 
 
+def offline() -> bool:
+    """SKOLANALYS_OFFLINE=1: never reach out to the national APIs (demo, tests, a machine without internet)."""
+    return os.environ.get("SKOLANALYS_OFFLINE", "").strip().lower() in {"1", "true", "ja", "yes"}
+
+
 def load_settings() -> Settings:
     data_dir = Path(os.environ.get("SKOLANALYS_DATA_DIR") or REPO_ROOT / "data").resolve()
     landing_dir = Path(os.environ.get("SKOLANALYS_LANDING_DIR") or data_dir / "landing").resolve()

@@ -232,8 +232,13 @@ def test_a_second_run_on_the_same_folder_serves_identical_results(liten, tmp_pat
     landing, data = liten.landing, liten.data
     first = _served_results(data / "serving.duckdb")
     published = (data / "serving.duckdb").read_bytes()
-    # Nothing new: nothing is rebuilt and the snapshot is not published again.
+    # Nothing new: no run is started at all (skolanalys.preflight) ...
     result = run_skolanalys(["run"], skolanalys_env(data, landing))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "ingen körning behövs" in result.stdout and "✓" not in result.stdout
+    assert (data / "serving.duckdb").read_bytes() == published
+    # ... and a run forced through Dagster finds every asset unchanged: nothing rebuilt, nothing published.
+    result = run_skolanalys(["run", "--alltid"], skolanalys_env(data, landing))
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Inget nytt sedan förra publiceringen" in result.stdout
     assert (data / "serving.duckdb").read_bytes() == published

@@ -1,0 +1,109 @@
+"""skolanalys.preflight: a run with nothing new is not started; anything new, or a doubt, starts it."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.schedules import CODE_DIGEST_TAG, LANDING_DIGEST_TAG, nightly_schedule
+from skolanalys import preflight
+from skolanalys.settings import Settings
+from tests.conftest import make_pnr
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch) -> Settings:
+    monkeypatch.setenv("SKOLANALYS_OFFLINE", "1")
+    landing, data = tmp_path / "landing", tmp_path / "data"
+    (landing / "betyg").mkdir(parents=True)
+    (landing / "betyg" / "betyg_2024.csv").write_text("personnummer;lasar\n", encoding="utf-8")
+    data.mkdir()
+    duckdb.connect(str(data / "warehouse.duckdb")).close()
+    (data / "serving.duckdb").write_bytes(b"")
+    return Settings(landing, data, "1261")
+
+
+def _recorded(settings: Settings) -> preflight.Digests:
+    digests = preflight.current(settings)
+    preflight.record(settings, digests)
+    return digests
+
+
+def test_the_same_folder_code_and_warehouse_is_nothing_new(settings):
+    _recorded(settings)
+    assert preflight.nothing_new(settings, preflight.current(settings))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: (s.landing_dir / "betyg" / "betyg_2025.csv").write_text("x", encoding="utf-8"),  # a new file
+        lambda s: (s.landing_dir / "betyg" / "betyg_2024.csv").write_text("personnummer;lasar;x\n"),  # resized
+        lambda s: os.utime(s.landing_dir / "betyg" / "betyg_2024.csv", ns=(1, time.time_ns() + 10**9)),  # touched
+        lambda s: (s.landing_dir / "betyg" / "betyg_2024.csv").rename(s.landing_dir / "betyg" / "b.csv"),  # renamed
+        lambda s: (s.landing_dir / "betyg" / "betyg_2024.csv").unlink(),  # removed
+        lambda s: (s.landing_dir / "franvaro").mkdir(),  # a new folder
+        lambda s: duckdb.connect(str(s.warehouse_path)).execute("create table t as select 1").close(),  # UI run
+        lambda s: s.serving_path.unlink(),  # nothing served
+        lambda s: preflight.forget(s),  # a run started and did not succeed
+    ],
+)
+def test_any_change_or_doubt_starts_a_run(settings, change):
+    _recorded(settings)
+    change(settings)
+    assert not preflight.nothing_new(settings, preflight.current(settings))
+
+
+def test_changed_code_starts_a_run(settings):
+    digests = _recorded(settings)
+    assert not preflight.nothing_new(settings, preflight.Digests(digests.landing, "another program"))
+
+
+def test_the_record_holds_digests_only_never_a_file_name(settings):
+    pnr = make_pnr(date(2011, 4, 7), 38, female=True)  # synthetic, made at run time
+    (settings.landing_dir / "betyg" / f"betyg {pnr}.csv").write_text("x", encoding="utf-8")
+    _recorded(settings)
+    text = (settings.data_dir / "preflight.json").read_text(encoding="utf-8")
+    assert pnr not in text and pnr.replace("-", "") not in text and "betyg" not in text
+
+
+def _fetch_log(settings: Settings, days_since_ok: int | None, days_since_attempt: int) -> None:
+    conn = duckdb.connect(str(settings.warehouse_path))
+    conn.execute("create schema national")
+    conn.execute("create table national.fetch_log (source varchar, attempted_at timestamp, ok boolean)")
+    now = "current_timestamp::timestamp"
+    if days_since_ok is not None:
+        conn.execute(f"insert into national.fetch_log values ('kolada', {now} - interval {days_since_ok} day, true)")
+    conn.execute(f"insert into national.fetch_log values ('kolada', {now} - interval {days_since_attempt} day, false)")
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("since_ok", "since_attempt", "due"),
+    [(2, 2, False), (8, 8, True), (8, 0, False), (None, 3, True), (None, 0, False)],
+)
+def test_online_the_national_sources_are_due_weekly_and_retried_daily(
+    settings, monkeypatch, since_ok, since_attempt, due
+):
+    monkeypatch.setenv("SKOLANALYS_OFFLINE", "0")
+    _fetch_log(settings, since_ok, since_attempt)
+    digests = _recorded(settings)
+    assert preflight.nothing_new(settings, digests) is not due
+    assert preflight.nothing_new(settings, digests, national=False)  # the nightly local job fetches nothing
+
+
+def test_the_nightly_schedule_skips_a_night_with_nothing_new_and_tags_a_run_otherwise(settings, monkeypatch):
+    monkeypatch.setenv("SKOLANALYS_LANDING_DIR", str(settings.landing_dir))
+    monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(settings.data_dir))
+    digests = preflight.current(settings)
+    request = nightly_schedule(dg.build_schedule_context())
+    assert isinstance(request, dg.RunRequest)
+    assert request.tags[LANDING_DIGEST_TAG] == digests.landing and request.tags[CODE_DIGEST_TAG] == digests.code
+    preflight.record(settings, digests)
+    assert isinstance(nightly_schedule(dg.build_schedule_context()), dg.SkipReason)
