@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import duckdb
 
+from sources.landing import attendance
 from sources.landing.registry import LEDGER_TABLES
 from sources.row_hash import rows_fingerprint
 
@@ -110,6 +111,27 @@ def mark_published(conn: duckdb.DuckDBPyConnection) -> None:
         return
     conn.execute(f"delete from {STATE_TABLE} where state = ?", [PUBLISHED])
     conn.execute(f"update {STATE_TABLE} set state = ? where state = ?", [PUBLISHED, PENDING])
+
+
+# The ledger rows the incremental attendance sums were last built from (dbt/macros/attendance_increment.sql).
+ATTENDANCE_SUMMARISED = "meta.attendance_summarised_files"
+
+
+def attendance_additions_only(conn: duckdb.DuckDBPyConnection) -> bool:
+    """True when the attendance sums may simply add the new files: every attendance file they were built
+    from is in the ledger as it was (no correction superseded its rows, no key rotation emptied the ledger)."""
+    if not _exists(conn, ATTENDANCE_SUMMARISED) or not _exists(conn, "raw.loaded_files"):
+        return False
+    changed = conn.execute(
+        f"""
+        select count(*) from {ATTENDANCE_SUMMARISED} as s
+        left join raw.loaded_files as l on l.kind = s.kind and l.file_hash = s.file_hash
+        where s.kind = ? and (l.file_hash is null or l.state is distinct from s.state
+            or l.rows_loaded <> s.rows_loaded or l.rows_superseded <> s.rows_superseded)
+        """,
+        [LEDGER_TABLES[attendance.TABLE]],
+    ).fetchall()[0][0]
+    return changed == 0
 
 
 def plan(current: dict[str, str], before: dict[str, str]) -> tuple[str, list[str]]:

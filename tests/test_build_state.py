@@ -62,3 +62,27 @@ def test_only_a_published_build_counts(conn):
     assert build_state.published(conn) == current
     build_state.mark_published(conn)  # nothing pending: the published state stays
     assert build_state.published(conn) == current
+
+
+def _summarised(conn) -> None:
+    """The attendance sums were built from the ledger as it is now (what the dbt post-hook records)."""
+    conn.execute("create schema if not exists meta")
+    conn.execute(
+        f"create or replace table {build_state.ATTENDANCE_SUMMARISED} as "
+        "select kind, file_hash, state, rows_loaded, rows_superseded from raw.loaded_files"
+    )
+
+
+def test_attendance_sums_add_new_files_but_are_rebuilt_after_a_correction_or_a_new_key(conn):
+    conn.execute("insert into raw.loaded_files values ('franvaro', 'a1', 'active', 100, 0)")
+    assert not build_state.attendance_additions_only(conn)  # never built: whole
+    _summarised(conn)
+    assert build_state.attendance_additions_only(conn)
+    conn.execute("insert into raw.loaded_files values ('franvaro', 'a2', 'active', 50, 0)")  # a new day
+    conn.execute("update raw.loaded_files set rows_superseded = 2 where kind = 'betyg'")  # another kind's matter
+    assert build_state.attendance_additions_only(conn)
+    conn.execute("update raw.loaded_files set rows_superseded = 7 where file_hash = 'a1'")  # a2 corrected a1
+    assert not build_state.attendance_additions_only(conn)
+    _summarised(conn)
+    conn.execute("delete from raw.loaded_files where kind = 'franvaro'")  # a new key empties the ledger
+    assert not build_state.attendance_additions_only(conn)

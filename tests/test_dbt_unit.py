@@ -20,9 +20,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.build_state import ATTENDANCE_SUMMARISED
 from sources.landing import attendance
 from sources.landing.contract import empty_rows
 from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS
+from sources.landing.ledger import ensure_ledger
 from sources.landing.surveys import ANSWERS, QUESTIONS
 
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
@@ -41,6 +43,7 @@ def create_empty_raw_tables(warehouse: Path) -> None:
             conn.unregister("empty_kind")
         columns = ", ".join(f"{name} {sql_type}" for name, sql_type in attendance.SCHEMA.items())
         conn.execute(f"create table {attendance.TABLE} ({columns})")
+        ensure_ledger(conn)
     finally:
         conn.close()
 
@@ -76,6 +79,11 @@ def test_dbt_unit_tests_pass(tmp_path):
         tmp_path,
     )
     assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
+    # The incremental attendance sums read which files they summed before from a table of their own, not a
+    # dbt input: the unit test "attendance_sums_add_only_the_new_files_lessons" has summed file f1 before.
+    conn = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    conn.execute(f"insert into {ATTENDANCE_SUMMARISED} (kind, file_hash) values ('franvaro', 'f1')")
+    conn.close()
 
     tested = run_dbt(["test", "--select", "test_type:unit"], tmp_path)
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]

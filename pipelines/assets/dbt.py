@@ -2,7 +2,10 @@
 
 import hashlib
 import json
+import os
+import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -17,8 +20,15 @@ from skolanalys.settings import DBT_PROJECT_DIR
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
+# Python packages that the project's dbt Python models (dbt/models/**/*.py) import, relative to the
+# repository: their code is part of what those models compute, so a change in it counts as a change of
+# the project (a new parse, and a full build instead of none).
+PYTHON_MODEL_PACKAGES = ("skolanalys/value_added",)
+
+
 def _project_fingerprint(project_dir: Path) -> str:
-    """A hash of every file dbt parses: the manifest is current exactly when it was parsed from these."""
+    """A hash of every file dbt parses (and of the Python the models import): the manifest is current
+    exactly when it was parsed from these."""
     digest = hashlib.sha256()
     files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
     for folder in ("models", "seeds", "macros", "tests"):
@@ -26,6 +36,10 @@ def _project_fingerprint(project_dir: Path) -> str:
     for path in sorted(files):
         digest.update(str(path.relative_to(project_dir)).encode())
         digest.update(path.read_bytes())
+    for package in PYTHON_MODEL_PACKAGES:
+        for path in sorted((project_dir.parent / package).rglob("*.py")):
+            digest.update(str(path.relative_to(project_dir.parent)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -55,6 +69,34 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
         )
         stamp.write_text(fingerprint)
     return manifest
+
+
+RUN_TARGET_PREFIX = "run-"
+KEPT_RUN_TARGETS = 5
+
+
+def _run_target_path(run_id: str) -> Path:
+    """A target folder of the run's own, seeded with the parse of ensure_manifest: dbt then parses only what
+    changed since (partial parsing; a full parse costs seconds). The oldest run folders are removed."""
+    target = dbt_project.manifest_path.parent
+    runs = sorted(target.glob(f"{RUN_TARGET_PREFIX}*"), key=lambda p: p.stat().st_mtime)
+    for old in runs[: max(0, len(runs) - KEPT_RUN_TARGETS + 1)]:
+        shutil.rmtree(old, ignore_errors=True)
+    path = target / f"{RUN_TARGET_PREFIX}{run_id[:8]}-{uuid.uuid4().hex[:6]}"
+    path.mkdir(parents=True)
+    parsed = target / "partial_parse.msgpack"
+    if parsed.exists():
+        shutil.copy2(parsed, path / parsed.name)
+    return path
+
+
+def _keep_parse(run_target: Path) -> None:
+    """The run's parse, made in this environment (profile, vars), seeds the next run's partial parsing."""
+    parsed = run_target / "partial_parse.msgpack"
+    if parsed.exists():
+        tmp = dbt_project.manifest_path.with_name("partial_parse.msgpack.tmp")
+        shutil.copy2(parsed, tmp)
+        os.replace(tmp, tmp.with_suffix(""))
 
 
 def _with_row_counts(context: dg.AssetExecutionContext, events: list, warehouse: DuckDBResource):
@@ -137,6 +179,12 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # dbt's unit tests pin the rules on hand-made rows; they run in the test suite (tests/test_dbt_unit.py),
     # not against the municipality's data every night.
     args = ["build", "--exclude-resource-type", "unit_test"]
+    with warehouse.get_connection() as conn:
+        additions_only = build_state.attendance_additions_only(conn)
+    if mode == "full" or not additions_only:
+        # Incremental models (the attendance sums) are rebuilt whole: the project changed, or earlier rows were
+        # corrected. Otherwise they add what is new.
+        args.append("--full-refresh")
     if mode == "sources":
         unchanged = _not_downstream(manifest, changed)
         if unchanged:
@@ -147,7 +195,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         yield from _unchanged_outputs(context, manifest, set(unchanged))
     events: list = []
     failure: Exception | None = None
-    invocation = dbt.cli(args, context=context)
+    run_target = _run_target_path(context.run_id)
+    invocation = dbt.cli(args, context=context, target_path=run_target)
     try:
         for event in invocation.stream():
             events.append(event)
@@ -159,5 +208,6 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     yield from _with_row_counts(context, events, warehouse)
     if failure is not None:
         raise failure
+    _keep_parse(run_target)
     with warehouse.get_connection() as conn:
         build_state.record_pending(conn, current)

@@ -4,31 +4,12 @@
 -- (share of the pupil's scheduled lessons where attendance was registered). Gender from the enrolment of
 -- the same school year, else from the personnummer. Pupil level: stays in the warehouse, never served.
 
-with lessons as (
-    select * from {{ ref('stg_raw__attendance') }}
+with per_unit_and_period as (
+    select * from {{ ref('int_attendance_pupil_unit_periods') }}
 ),
 
 enrolments as (
     select * from {{ ref('stg_raw__enrolments') }}
-),
-
--- Summed once at the finest grain the rest needs; 100 M lessons become ~3 rows per pupil and unit.
-per_unit_and_period as (
-    select
-        pupil_key,
-        school_year,
-        year,
-        school_unit_code,
-        period,
-        any_value(pupil_gender) as pupil_gender,
-        count(*) as lessons,
-        count(*) filter (where reported) as reported_lessons,
-        sum(scheduled_min) as scheduled_min,
-        sum(absent_min) as absent_min,
-        sum(absent_valid_min) as absent_valid_min,
-        sum(absent_invalid_min) as absent_invalid_min
-    from lessons
-    group by all
 ),
 
 -- The whole school year (period 0) and the municipality (all the pupil's school units) add up the same

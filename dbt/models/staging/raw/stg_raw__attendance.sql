@@ -25,7 +25,8 @@ renamed as (
         absent_min,
         case when absence_type = 'giltig' then absent_min else 0 end as absent_valid_min,
         case when absence_type = 'ogiltig' then absent_min else 0 end as absent_invalid_min,
-        reported
+        reported,
+        source_file_hash
     from source
 )
 

@@ -1,0 +1,67 @@
+-- Frånvaro summed per pupil, school year, school unit and period: 100 M lessons become ~3 rows per pupil and
+-- unit. Incremental because the sums are additive: a night with new attendance files adds the new files'
+-- lessons to the rows they touch instead of summing every lesson again. A file is new when the ledger has it
+-- and meta.attendance_summarised_files (written after each build) does not. Anything but additions — a
+-- correction superseding earlier rows, a new pseudonym key — makes the dbt asset rebuild this model whole
+-- (--full-refresh; pipelines/build_state.py: attendance_additions_only). Pupil level: never served.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['pupil_key', 'school_year', 'school_unit_code', 'period'],
+        post_hook="{{ record_summarised_attendance_files() }}",
+    )
+}}
+
+with lessons as (
+    select * from {{ ref('stg_raw__attendance') }}
+    {% if is_incremental() %}
+    where source_file_hash in (
+        select file_hash from {{ source('raw', 'loaded_files') }}
+        where file_hash not in (select file_hash from {{ attendance_summarised_files_table() }})
+    )
+    {% endif %}
+),
+
+new_sums as (
+    select
+        pupil_key,
+        school_year,
+        year,
+        school_unit_code,
+        period,
+        any_value(pupil_gender) as pupil_gender,
+        count(*) as lessons,
+        count(*) filter (where reported) as reported_lessons,
+        sum(scheduled_min) as scheduled_min,
+        sum(absent_min) as absent_min,
+        sum(absent_valid_min) as absent_valid_min,
+        sum(absent_invalid_min) as absent_invalid_min
+    from lessons
+    group by all
+)
+
+{% if is_incremental() %}
+-- The rows the new lessons touch, with the sums so far added: delete+insert replaces them by key.
+select
+    n.pupil_key,
+    n.school_year,
+    n.year,
+    n.school_unit_code,
+    n.period,
+    coalesce(t.pupil_gender, n.pupil_gender) as pupil_gender,
+    n.lessons + coalesce(t.lessons, 0) as lessons,
+    n.reported_lessons + coalesce(t.reported_lessons, 0) as reported_lessons,
+    n.scheduled_min + coalesce(t.scheduled_min, 0) as scheduled_min,
+    n.absent_min + coalesce(t.absent_min, 0) as absent_min,
+    n.absent_valid_min + coalesce(t.absent_valid_min, 0) as absent_valid_min,
+    n.absent_invalid_min + coalesce(t.absent_invalid_min, 0) as absent_invalid_min
+from new_sums as n
+left join {{ this }} as t
+    on t.pupil_key = n.pupil_key
+    and t.school_year = n.school_year
+    and t.school_unit_code = n.school_unit_code
+    and t.period = n.period
+{% else %}
+select * from new_sums
+{% endif %}
