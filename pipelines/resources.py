@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from skolanalys.settings import DBT_PROJECT_DIR, PSEUDONYM_KEY_ENV, Settings, offline
 from sources.national import kolada_api, limits, skolverket_api
-from sources.national.http import JsonFetcher, NationalSourceError, RetryPolicy
+from sources.national.http import JsonFetcher, OfflineMode, RetryPolicy
 
 DUCKDB_LIMITS = {"memory_limit": "3GB", "threads": 2}
 
@@ -64,7 +64,7 @@ class NationalSources(dg.ConfigurableResource):
 
     def ensure_online(self, url: str) -> None:
         if self.offline:
-            raise NationalSourceError("offline-läge (SKOLANALYS_OFFLINE=1)", "offline mode", url)
+            raise OfflineMode(url)
 
     @classmethod
     def from_environment(cls) -> NationalSources:

@@ -20,7 +20,7 @@ from pipelines.resources import LandingConfig, NationalSources
 from pipelines.warehouse import append_rows, record_fetch, replace_table, table_has_rows
 from sources.landing.school_units import read_school_unit_lists
 from sources.national import kolada_api, skolverket_api
-from sources.national.http import NationalSourceError
+from sources.national.http import NationalSourceError, OfflineMode
 from sources.national.kolada_files import read_municipality_groups
 from sources.national.kolada_history import SHIPPED_AS_OF, revisions, shipped_values
 from sources.national.plausibility import (
@@ -48,7 +48,10 @@ def _now() -> datetime:
 
 
 def _unreachable(context, source: str, conn, exc: NationalSourceError) -> None:
-    context.log.warning(f"{source}: kunde inte hämtas ({exc}); senast hämtade data används")
+    if isinstance(exc, OfflineMode):  # chosen, not a fault: the held (or shipped) data are used without a warning
+        context.log.info(f"{source}: offline-läge; senast hämtade data används")
+    else:
+        context.log.warning(f"{source}: kunde inte hämtas ({exc}); senast hämtade data används")
     record_fetch(conn, source, ok=False, rows=0, changed=0, message=str(exc))
 
 

@@ -45,6 +45,13 @@ class NationalSourceError(Exception):
         super().__init__(f"{sv} / {en}{where}{said}")
 
 
+class OfflineMode(NationalSourceError):
+    """Not tried: the installation runs offline (SKOLANALYS_OFFLINE=1) by choice."""
+
+    def __init__(self, url: str | None = None) -> None:
+        super().__init__("offline-läge (SKOLANALYS_OFFLINE=1)", "offline mode", url)
+
+
 class DeadlineExceeded(NationalSourceError):
     """The dataset's overall deadline passed (hanging or trickling server, or retries that would run past it)."""
 
