@@ -91,7 +91,7 @@ def run(preset: str, seed: int, out: Path) -> dict:
 
 
 def markdown(results: list[dict], info: dict, command: str) -> str:
-    kinds = ["elever", "betyg", "nationella_prov", "franvaro", "enkater"]
+    kinds = ["elever", "betyg", "nationella_prov", "bedomningar", "franvaro", "enkater"]
     lines = [
         SECTION,
         "",

@@ -54,11 +54,14 @@ if current is None:
     st.stop()
 
 pages = [
-    st.Page("app_pages/resultat.py", title="Resultat åk 9", icon=":material/school:", default=True),
+    st.Page("app_pages/oversikt.py", title="Översikt", icon=":material/flag:", default=True),
+    st.Page("app_pages/resultat.py", title="Resultat åk 9", icon=":material/school:"),
     st.Page("app_pages/nationella_prov.py", title="Nationella prov", icon=":material/edit_note:"),
     st.Page("app_pages/franvaro.py", title="Frånvaro", icon=":material/event_busy:"),
     st.Page("app_pages/enkater.py", title="Enkäter", icon=":material/forum:"),
     st.Page("app_pages/jamforelser.py", title="Jämförelser", icon=":material/leaderboard:"),
+    st.Page("app_pages/foradlingsvarde.py", title="Förädlingsvärde", icon=":material/trending_up:"),
+    st.Page("app_pages/likvardighet.py", title="Likvärdighet", icon=":material/balance:"),
 ]
 if current.data_quality:
     pages.append(st.Page("app_pages/datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:"))

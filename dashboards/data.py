@@ -265,3 +265,109 @@ QUARTILE_TEXT = {
 }
 # Öppna jämförelser's colours: green for the best quarter, red for the worst, yellow between.
 QUARTILE_COLOUR = {1: "#2e7d32", 2: "#f9a825", 3: "#f9a825", 4: "#c62828"}
+
+
+# --- Förädlingsvärde and Likvärdighet (issue 10) ----------------------------------------------------------
+# Served marts an older snapshot may not hold yet: each reader returns an empty frame when its table is
+# missing (the page then says "Inga uppgifter ännu"), and the rows the current user may see otherwise.
+NO_DATA_YET = "Inga uppgifter ännu: serveringsfilen innehåller inte den här tabellen. Kör `skolanalys run`."
+
+
+def _served(table: str, sql: str, params: tuple = ()) -> pd.DataFrame:
+    if not table_exists(table):
+        return pd.DataFrame()
+    return _rows(sql, params)
+
+
+def value_added(stage: str, model: str, outcome: str, gender: str) -> pd.DataFrame:
+    """Förädlingsvärde per school unit and the kommun, every cohort and all cohorts pooled (cohort null)."""
+    return _served(
+        "value_added",
+        "select * from value_added where stage = ? and model = ? and outcome = ? and gender = ?"
+        " order by level, unit_code, cohort nulls first",
+        (stage, model, outcome, gender),
+    )
+
+
+def value_added_population(stage: str, gender: str) -> pd.DataFrame:
+    """Who the value added is about: pupils with and without a prior, movers, arrivals, leavers, newly arrived."""
+    return _served(
+        "value_added_population",
+        "select * from value_added_population where stage = ? and gender = ? order by level, unit_code, cohort",
+        (stage, gender),
+    )
+
+
+def cohort_progression(gender: str) -> pd.DataFrame:
+    """Kohortens väg: share reaching the pass level at every measuring point åk 1–9, per cohort and unit."""
+    return _served(
+        "cohort_progression",
+        "select * from cohort_progression where gender = ? order by cohort, level, unit_code, grade_level, occasion",
+        (gender,),
+    )
+
+
+def salsa_comparison(outcome: str) -> pd.DataFrame:
+    return _served(
+        "salsa_comparison",
+        "select * from salsa_comparison where outcome = ? order by year, unit_code, source",
+        (outcome,),
+    )
+
+
+def equity_gaps(outcome: str, dimension: str) -> pd.DataFrame:
+    return _served(
+        "equity_gaps",
+        "select * from equity_gaps where outcome = ? and dimension = ? order by level, unit_code, year",
+        (outcome, dimension),
+    )
+
+
+def equity_decomposition() -> pd.DataFrame:
+    return _served("equity_decomposition", "select * from equity_decomposition order by measure, year")
+
+
+def similar_units() -> pd.DataFrame:
+    return _served("similar_units", "select * from similar_units order by unit_code, rank")
+
+
+def similar_units_comparison() -> pd.DataFrame:
+    return _served("similar_units_comparison", "select * from similar_units_comparison order by unit_code, year")
+
+
+def format_count(value, status: str = "") -> str:
+    """A count of pupils: '1 204' (space between thousands), the reason code when hidden, '.' when missing."""
+    if status:
+        return status
+    if value is None or pd.isna(value):
+        return "."
+    return f"{int(value):,}".replace(",", "\u00a0")
+
+
+def format_interval(low, high, status: str = "") -> str:
+    """A 95 % interval with signs and decimal commas: '-2,1 till +5,4'; the reason code when hidden."""
+    if status:
+        return status
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return "."
+    return f"{format_change(low)} till {format_change(high)}"
+
+
+# --- Målstyrning: the board's goals (Översikt; docs/goals.md) ---------------------------------------------
+
+
+def goal_status() -> pd.DataFrame:
+    """Each goal's status per year of its period (an older snapshot without goals: an empty frame)."""
+    return _served("goal_status", "select * from goal_status order by goal_sort_order, goal_id, year")
+
+
+def goal_results() -> pd.DataFrame:
+    """Every measure of the goals per unit and year, the rows the current user may see."""
+    return _served(
+        "goal_results",
+        "select * from goal_results order by goal_sort_order, goal_id, measure_no, level, unit_name, year",
+    )
+
+
+def goal_actions() -> pd.DataFrame:
+    return _served("goal_actions", "select * from goal_actions order by goal_sort_order, goal_id, action_no")

@@ -5,9 +5,9 @@ sources/landing/kinds.py and sources/landing/surveys.py, the door SQL and KEY of
 sources/landing/attendance.py). This module adds only how loaded columns read back as the contract's text
 (`*_TEXT`), the notes, and the checks no reader makes (referential warnings, respondent consistency).
 
-Landing kinds loaded file by file (elever/, betyg/, nationella_prov/, franvaro/) are validated on the rows of
-files new to the check (expectations/runner.py), plus whole-table invariants that cost one pass over one
-column (rows per file against the ledger). enkater/ is re-read whole every run and is small: its suites
+Landing kinds loaded file by file (elever/, betyg/, nationella_prov/, bedomningar/, franvaro/) are validated
+on the rows of files new to the check (expectations/runner.py), plus whole-table invariants that cost one pass
+over one column (rows per file against the ledger). enkater/ is re-read whole every run and is small: its suites
 validate the whole tables.
 
 Blocking suites guard tables whose bad rows would corrupt the marts; the rest warn (severity WARN). The
@@ -77,6 +77,14 @@ NATIONAL_TESTS_TEXT = {
     "amne": "subject",
     "provbetyg": "test_grade",
 }
+TEACHER_ASSESSMENTS_TEXT = {
+    "lasar": "school_year",
+    "tillfalle": "occasion",
+    "skolenhetskod": "school_unit_code",
+    "arskurs": "grade_level",
+    "amne": "subject",
+    "bedomning": "assessment",
+}
 QUESTIONS_TEXT = {
     "fraga_id": "question_id",
     "fraga": "question_text",
@@ -98,6 +106,7 @@ KIND_TEXT = {
     kinds.GRADE_RECORDS.table: GRADES_TEXT,
     kinds.ENROLMENTS.table: ENROLMENTS_TEXT,
     kinds.NATIONAL_TESTS.table: NATIONAL_TESTS_TEXT,
+    kinds.TEACHER_ASSESSMENTS.table: TEACHER_ASSESSMENTS_TEXT,
     surveys.QUESTIONS.table: QUESTIONS_TEXT,
     surveys.ANSWERS.table: ANSWERS_TEXT,
 }
@@ -129,6 +138,14 @@ NATIONAL_TEST_NOTES = {
     "provbetyg": "Provbetyget passar inte årskursen (G/EG bara i åk 3, A–F i åk 6 och 9): rätta årskurs eller "
     "provbetyg i exportfilen.",
     **_unit_and_year("provexporten"),
+}
+TEACHER_ASSESSMENT_NOTES = {
+    "tillfalle": "Tillfället ska vara oktober eller mars: rätta exporten i bedomningar/.",
+    "arskurs": "Bedömningar görs i årskurs 1–9: rätta årskursen i exporten i bedomningar/.",
+    "amne": "Ämneskoden ska vara en av Skolverkets koder: rätta exporten i bedomningar/.",
+    "bedomning": "Bedömningen ska vara 1–3 eller orden inte godtagbara / godtagbara / mer än godtagbara "
+    "kunskaper: rätta exporten i bedomningar/.",
+    **_unit_and_year("bedömningsexporten"),
 }
 PNR_NOTE = "Ta bort personnumret ur exporten och lägg in filen igen; kontrollera vad som skrev det i tabellen."
 
@@ -189,6 +206,14 @@ def national_tests() -> tuple[Part, ...]:
         kinds.NATIONAL_TESTS,
         NATIONAL_TEST_NOTES,
         "Samma elev har flera provresultat i samma ämne och läsår: låt en rättad fil ersätta den gamla.",
+    )
+
+
+def teacher_assessments() -> tuple[Part, ...]:
+    return _kind_parts(
+        kinds.TEACHER_ASSESSMENTS,
+        TEACHER_ASSESSMENT_NOTES,
+        "Samma elev har flera bedömningar i samma ämne vid samma tillfälle: låt en rättad fil ersätta den gamla.",
     )
 
 
@@ -436,6 +461,13 @@ _SUITES = [
         "Provresultaten är giltiga innan de jämförs med betygen",
         kinds=("nationella_prov",),
     ),
+    Suite(
+        "teacher_assessments",
+        teacher_assessments,
+        True,
+        "Lärarnas bedömningar är giltiga innan de används som utgångsläge",
+        kinds=(kinds.TEACHER_ASSESSMENTS.folder,),
+    ),
     Suite("survey_questions", survey_questions, True, "Frågekatalogerna är giltiga innan svaren poängsätts"),
     Suite(
         "survey_answers",
@@ -475,6 +507,15 @@ _SUITES = [
         name="national_tests_enrolled",
         uses=("enrolments",),
         kinds=("nationella_prov", "elever"),
+    ),
+    Suite(
+        "teacher_assessments",
+        _enrolled("teacher_assessments", kinds.TEACHER_ASSESSMENTS, "Bedömningar"),
+        False,
+        "Bedömningar för elever som saknar inskrivning samma läsår (varning)",
+        name="teacher_assessments_enrolled",
+        uses=("enrolments",),
+        kinds=(kinds.TEACHER_ASSESSMENTS.folder, kinds.ENROLMENTS.folder),
     ),
 ]
 SUITES: dict[str, Suite] = {suite.check_name.removeprefix("gx_"): suite for suite in _SUITES}

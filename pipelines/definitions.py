@@ -5,9 +5,11 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets.dbt import dbt_models
+from pipelines.assets.goals import goal_assets
 from pipelines.assets.landing import landing_assets
 from pipelines.assets.national import national_assets
 from pipelines.assets.national_files import national_file_assets
+from pipelines.assets.national_reference import national_reference_assets
 from pipelines.assets.serving import serving_snapshot
 from pipelines.assets.surveys import survey_assets
 from pipelines.checks import raw_table_checks
@@ -30,8 +32,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         assets=[
             *landing_assets,
             survey_assets,
+            goal_assets,
             *national_assets,
             *national_file_assets,
+            *national_reference_assets,
             dbt_models,
             serving_snapshot,
         ],

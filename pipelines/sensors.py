@@ -17,15 +17,16 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.resources import LandingConfig
+from sources.landing import goals
 from sources.landing.door import display_name
+from sources.landing.kinds import POLARS_KINDS
 
-# Landing sub-folder → the raw assets it feeds.
+# Landing sub-folder → the raw assets it feeds (each polars kind: its own table, as declared in kinds.py).
 LANDING_FOLDERS: dict[str, tuple[dg.AssetKey, ...]] = {
-    "elever": (dg.AssetKey(["raw", "enrolments"]),),
-    "betyg": (dg.AssetKey(["raw", "grades"]),),
-    "nationella_prov": (dg.AssetKey(["raw", "national_tests"]),),
+    **{kind.folder: (dg.AssetKey(["raw", kind.table]),) for kind in POLARS_KINDS},
     "franvaro": (dg.AssetKey(["raw", "attendance"]),),
     "enkater": (dg.AssetKey(["raw", "survey_questions"]), dg.AssetKey(["raw", "survey_answers"])),
+    goals.FOLDER: tuple(dg.AssetKey(["raw", table]) for table in goals.TABLES),
 }
 SETTLE_SECONDS = 30
 CHECK_EVERY_SECONDS = 60

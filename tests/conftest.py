@@ -69,7 +69,7 @@ def _no_gx_analytics(monkeypatch):
 
 # The whole-pipeline runs the integration tests share: once per session each (tests/shared_runs.py) ---------
 
-SHARED_RUNS = ("handbuilt", "liten")
+SHARED_RUNS = ("handbuilt", "liten", "demo")
 
 
 def pytest_collection_modifyitems(items):
@@ -87,6 +87,14 @@ def handbuilt(tmp_path_factory):
     from tests.shared_runs import run_handbuilt
 
     return run_handbuilt(tmp_path_factory.mktemp("handbuilt"))
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The demo municipality (kavlinge, as `make demo` builds it) after one `skolanalys run`."""
+    from tests.shared_runs import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,8 @@ GENDER = Dimension(("gender",), lambda r: r["gender"] == "T", lambda r: r["gende
 UNITS = Dimension(("level", "unit_code"), lambda r: r["level"] == "kommun", lambda r: r["level"] == "skolenhet")
 GRADES = Dimension(("grade_level",), lambda r: r["grade_level"] == "alla", lambda r: r["grade_level"] != "alla")
 PERIODS = Dimension(("period",), lambda r: r["period"] == 0, lambda r: r["period"] in (1, 2, 3))
+# Value added: each cohort's cells add up (as n·va) to the cells of all cohorts together (cohort null).
+COHORTS = Dimension(("cohort",), lambda r: pd.isna(r["cohort"]), lambda r: not pd.isna(r["cohort"]))
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,17 @@ SERVED_CELL_TABLES = [
         (GENDER, UNITS, GRADES),
     ),
     Table("attendance_by_period", ("level", "unit_code", "year", "period", "gender"), (GENDER, UNITS, PERIODS)),
+    Table(
+        "value_added",
+        ("stage", "model", "outcome", "cohort", "level", "unit_code", "gender"),
+        (GENDER, UNITS, COHORTS),
+    ),
+    Table("value_added_population", ("stage", "cohort", "level", "unit_code", "gender"), (GENDER, UNITS)),
+    Table(
+        "cohort_progression",
+        ("cohort", "level", "unit_code", "measure", "grade_level", "occasion", "gender"),
+        (GENDER, UNITS),
+    ),
 ]
 
 

@@ -4,8 +4,9 @@ A `skolanalys run` costs 30–45 s, most of it Dagster's and dbt's start-up, so 
 
 - `handbuilt`: ONE landing folder holding every hand-built data set — the year-9 pupils of
   test_indicators_handbuilt, the surveys and national tests of handbuilt_landing, the attendance pupils of
-  test_attendance and the door's bad files (test_door_faults) beside good ones — run once against a local
-  Kolada / Skolverket stand-in that pages and answers 429 and 500 now and then (test_national_pipeline).
+  test_attendance, the door's bad files (test_door_faults) beside good ones and the board's goals (test_goals)
+  — run once against a local Kolada / Skolverket stand-in that pages and answers 429 and 500 now and then
+  (test_national_pipeline).
   Each data set has its own personnummer (checked disjoint below) and school unit codes; where two sets feed
   the same kommun-level figure the test computes it over exactly the pupils that feed it.
 - `liten`: the generated municipality `liten`, for the end-to-end comparison (test_end_to_end); the kill test
@@ -127,7 +128,7 @@ class HandbuiltRun:
 
 def run_handbuilt(root: Path) -> HandbuiltRun:
     # The writers live beside the tests that compute what they expect.
-    from tests import handbuilt_landing, test_attendance, test_door_faults, test_indicators_handbuilt
+    from tests import handbuilt_landing, test_attendance, test_door_faults, test_goals, test_indicators_handbuilt
 
     landing, data = root / "landing", root / "data"
     outside = root / "outside"
@@ -137,6 +138,7 @@ def run_handbuilt(root: Path) -> HandbuiltRun:
     national_tests = handbuilt_landing.write_national_tests(landing)
     attendance = test_attendance.write_landing(landing)
     door = test_door_faults.write_landing(landing, outside)
+    test_goals.write_landing(landing)  # the board's goals (mal/): no pupils
     groups = {
         "year9": set(year9.everyone),
         "national_tests": set(national_tests),
@@ -179,3 +181,29 @@ def run_liten(root: Path) -> LitenRun:
     result = run_skolanalys(["run"], skolanalys_env(data, landing))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return LitenRun(landing, data, result.stdout, result.stderr)
+
+
+# The demo municipality -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    landing: Path
+    data: Path
+    truth: dict
+    stdout: str
+    stderr: str
+
+
+def run_demo(root: Path) -> DemoRun:
+    """What `make demo` builds and serves: the kavlinge preset (seed 1) with the published national files
+    dropped in, one offline `skolanalys run`."""
+    from skolanalys.cli import _drop_published_national_files
+
+    landing, data = root / "landing", root / "data"
+    generate("kavlinge", 1, landing, root / "truth.json", kommunkod="1261")
+    _drop_published_national_files(landing)
+    result = run_skolanalys(["run"], skolanalys_env(data, landing), timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    truth = json.loads((root / "truth.json").read_text(encoding="utf-8"))
+    return DemoRun(landing, data, truth, result.stdout, result.stderr)

@@ -68,11 +68,17 @@ def snapshot(tmp_path, monkeypatch):
     st.cache_data.clear()
 
 
-def _app(user: dict | None = None) -> AppTest:
+RESULTAT = "app_pages/resultat.py"
+
+
+def _app(user: dict | None = None, page: str | None = RESULTAT) -> AppTest:
+    """The app as `user`, on `page` (Resultat åk 9; None: the page the app opens on — Översikt, or the login
+    page / "ingen behörighet" when there is no navigation to switch in)."""
     at = AppTest.from_file(str(REPO / "dashboards" / "app.py"), default_timeout=60)
     if user is not None:
         at.user = user
-    return at.run()
+    at.run()
+    return at.switch_page(page).run() if page else at
 
 
 @pytest.fixture(autouse=True)
@@ -202,7 +208,7 @@ def _log(data_dir) -> list[dict]:
 
 
 def test_nothing_but_the_login_page_before_login(login):
-    at = _app()
+    at = _app(page=None)
     assert not at.exception
     assert [b.label for b in at.button] == ["Logga in"]
     assert not at.metric and not at.dataframe
@@ -237,7 +243,7 @@ def test_a_group_gives_its_role_and_forvaltning_sees_everything(login):
 
 
 def test_a_user_without_role_sees_only_a_message(login):
-    at = _app({"is_logged_in": True, "email": "okand@kommun.se"})
+    at = _app({"is_logged_in": True, "email": "okand@kommun.se"}, page=None)
     assert not at.exception
     assert "Ingen behörighet" in at.error[0].value
     assert not at.metric and not at.dataframe and not at.title[1:]

@@ -23,7 +23,7 @@ import pytest
 from pipelines.build_state import ATTENDANCE_SUMMARISED
 from sources.landing import attendance
 from sources.landing.contract import empty_rows
-from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS
+from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, TEACHER_ASSESSMENTS
 from sources.landing.ledger import ensure_ledger
 from sources.landing.surveys import ANSWERS, QUESTIONS
 
@@ -37,7 +37,7 @@ def create_empty_raw_tables(warehouse: Path) -> None:
     conn = duckdb.connect(str(warehouse))
     try:
         conn.execute("create schema if not exists raw")
-        for kind in (ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, QUESTIONS, ANSWERS):
+        for kind in (ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, TEACHER_ASSESSMENTS, QUESTIONS, ANSWERS):
             conn.register("empty_kind", empty_rows(kind).to_arrow())
             conn.execute(f"create table raw.{kind.table} as select * from empty_kind")
             conn.unregister("empty_kind")

@@ -28,11 +28,19 @@ from sources.landing.attendance import AttendanceLoader
 from sources.landing.contract import PNR, Rule, one_of
 from sources.landing.folder import sync_folder
 from sources.landing.kind_loader import KindLoader
-from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS
+from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, TEACHER_ASSESSMENTS
 from tests.conftest import TEST_KEY, make_pnr, write_landing_csv
 
-BLOCKING = {"grades", "enrolments", "national_tests", "survey_questions", "survey_answers", "attendance"}
-WARNING = {"grades_enrolled", "national_tests_enrolled", "survey_respondents"}
+BLOCKING = {
+    "grades",
+    "enrolments",
+    "national_tests",
+    "teacher_assessments",
+    "survey_questions",
+    "survey_answers",
+    "attendance",
+}
+WARNING = {"grades_enrolled", "national_tests_enrolled", "survey_respondents", "teacher_assessments_enrolled"}
 KEY = TEST_KEY.encode()
 SCHOOL = "11110001"
 PUPILS = [make_pnr(date(2009, 4, 1 + i), 200 + i, i % 2 == 0) for i in range(12)]
@@ -130,7 +138,9 @@ def test_checks_in_the_code_location_block_or_warn_as_their_suite_says():
 
 
 @pytest.mark.parametrize(
-    "kind", [GRADE_RECORDS, ENROLMENTS, NATIONAL_TESTS, surveys.QUESTIONS, surveys.ANSWERS], ids=lambda k: k.table
+    "kind",
+    [GRADE_RECORDS, ENROLMENTS, NATIONAL_TESTS, TEACHER_ASSESSMENTS, surveys.QUESTIONS, surveys.ANSWERS],
+    ids=lambda k: k.table,
 )
 def test_every_contract_column_reads_back_as_the_text_the_reader_validated(kind):
     """The checks run the reader's own rules on loaded rows: each contract column must be read back."""
@@ -411,7 +421,7 @@ def test_a_check_whose_joined_table_was_never_loaded_says_so(wh):
 @pytest.mark.parametrize("name", sorted(SUITES))
 def test_each_suite_passes_on_the_empty_tables_of_the_pipeline(wh, name):
     """Before any file has arrived the raw tables are empty: no suite may fail on that."""
-    for kind in (ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, "franvaro"):
+    for kind in (ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, TEACHER_ASSESSMENTS, "franvaro"):
         wh.load(kind)
     replace_table(wh.conn, "raw.survey_questions", surveys.empty_questions())
     replace_table(wh.conn, "raw.survey_answers", surveys.empty_answers())

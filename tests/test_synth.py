@@ -33,6 +33,7 @@ CONTRACT = {
     ],
     "betyg": ["personnummer", "lasar", "termin", "skolenhetskod", "arskurs", "amne", "sprak", "betyg", "betygstyp"],
     "nationella_prov": ["personnummer", "lasar", "skolenhetskod", "arskurs", "amne", "provbetyg"],
+    "bedomningar": ["personnummer", "lasar", "tillfalle", "skolenhetskod", "arskurs", "amne", "bedomning"],
     "franvaro": [
         "personnummer",
         "skolenhetskod",
@@ -195,7 +196,7 @@ def test_personnummer_valid_consistent_and_fit_the_cohort(town) -> None:
     assert el.group_by("pnr").agg(pl.col("skolenhetskod").n_unique())["skolenhetskod"].max() > 1  # movers
 
     enrolled = el.select("pnr", "lasar", "skolenhetskod")
-    for kind in ("betyg", "nationella_prov"):
+    for kind in ("betyg", "nationella_prov", "bedomningar"):
         df = with_pnr(read_kind(landing, kind))
         assert df.join(enrolled, on=["pnr", "lasar", "skolenhetskod"], how="anti").is_empty(), kind
     att = with_pnr(read_kind(landing, "franvaro").select("personnummer", "skolenhetskod").unique())
@@ -221,6 +222,35 @@ def test_girls_ahead_of_boys_in_final_grades(town, tmp_path: Path) -> None:
     assert len(girls) > 200 and len(boys) > 200
     assert sum(girls) / len(girls) > sum(boys) / len(boys)
     assert 180 < sum(m for _, m in merits) / len(merits) < 290
+
+
+def test_teacher_assessments_every_pupil_twice_a_year_consistent_with_grades(town) -> None:
+    landing, _, _ = town
+    words = {"Inte godtagbara kunskaper": "1", "Godtagbara kunskaper": "2", "Mer än godtagbara kunskaper": "3"}
+    raw = read_kind(landing, "bedomningar")
+    assert set(raw["bedomning"]) == {"1", "2", "3", *words}  # the oldest year's export writes words
+    assert set(raw["tillfalle"]) == {"oktober", "mars", "Oktober", "Mars"}
+    bed = with_pnr(raw).with_columns(
+        pl.col("bedomning").replace(words).cast(pl.Int8), pl.col("tillfalle").str.to_lowercase()
+    )
+    assert set(bed["arskurs"]) == set(map(str, range(1, 10)))
+    assert set(bed["amne"]) == {"SV", "SVA", "MA", "EN"}
+    assert bed.group_by("pnr", "lasar", "tillfalle", "amne").len()["len"].max() == 1
+    # Every pupil in åk 1–9 is assessed in SV or SVA, MA and EN at both occasions (bar a few just arrived).
+    el = with_pnr(read_kind(landing, "elever")).filter(pl.col("arskurs") != "F")
+    expected = el.height * 2 * 3
+    assert 0.99 * expected <= bed.height <= expected
+    shares = bed["bedomning"].value_counts(normalize=True)
+    share = dict(zip(shares["bedomning"], shares["proportion"], strict=True))
+    assert 0.04 < share[1] < 0.18 and 0.2 < share[3] < 0.45, share  # liten is small: wide bounds
+    # A pupil assessed 'inte godtagbara' in MA in åk 5 is far more likely to get F in MA in åk 6.
+    ma5 = bed.filter((pl.col("amne") == "MA") & (pl.col("arskurs") == "5") & (pl.col("tillfalle") == "mars"))
+    ma6 = with_pnr(read_kind(landing, "betyg")).filter(
+        (pl.col("amne") == "MA") & (pl.col("arskurs") == "6") & (pl.col("termin") == "VT")
+    )
+    both = ma5.join(ma6, on="pnr").with_columns(f=pl.col("betyg") == "F")
+    f_rate = dict(both.group_by(pl.col("bedomning") == 1).agg(pl.col("f").mean()).iter_rows())
+    assert both.height > 50 and f_rate[True] > 3 * f_rate[False]
 
 
 def test_meritvarde_helper() -> None:

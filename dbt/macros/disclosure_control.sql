@@ -6,7 +6,9 @@
 
     Complementary (secondary) suppression, so that no hidden cell follows by subtraction: a cell is the
     parent of the cells that add up to it along a dimension (disclosure_dimensions below: genders within
-    the total, school units within the kommun, grades within 'alla', periods within the school year).
+    the total, school units within the kommun, grades within 'alla', periods within the school year,
+    cohorts within all cohorts pooled (cohort null: value added), the groups a and b of an equity
+    comparison within all its pupils (group_cell 'alla': equity_gaps)).
     Wherever a parent is shown and exactly one of its children is hidden, the smallest shown child (fewest
     pupils; ties by cell key) is hidden too — or the parent, when no child is left to hide. When no child
     is hidden but the parent holds 1 to min_n − 1 pupils that are in no child (survey respondents who
@@ -23,6 +25,8 @@
         'units': {'columns': ['level', 'unit_code'], 'parent': "level = 'kommun'", 'child': "level = 'skolenhet'"},
         'grades': {'columns': ['grade_level'], 'parent': "grade_level = 'alla'", 'child': "grade_level <> 'alla'"},
         'periods': {'columns': ['period'], 'parent': "period = 0", 'child': "period in (1, 2, 3)"},
+        'cohorts': {'columns': ['cohort'], 'parent': "cohort is null", 'child': "cohort is not null"},
+        'groups': {'columns': ['group_cell'], 'parent': "group_cell = 'alla'", 'child': "group_cell <> 'alla'"},
     }) }}
 {% endmacro %}
 

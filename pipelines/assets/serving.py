@@ -29,6 +29,20 @@ SERVED_TABLES: dict[str, str] = {
     "attendance_by_period": "marts.attendance_by_period",
     "data_quality_files": "marts.data_quality_files",
     "data_quality_quarantine": "marts.data_quality_quarantine",
+    # Likvärdighet, SALSA and liknande skolenheter (docs/equity.md)
+    "equity_gaps": "marts.equity_gaps",
+    "equity_decomposition": "marts.equity_decomposition",
+    "salsa_comparison": "marts.salsa_comparison",
+    "similar_units": "marts.similar_units",
+    "similar_units_comparison": "marts.similar_units_comparison",
+    # Förädlingsvärde per årskull and the cohorts' path through school (docs/value_added.md)
+    "value_added": "marts.value_added",
+    "value_added_population": "marts.value_added_population",
+    "cohort_progression": "marts.cohort_progression",
+    # Målstyrning: the board's goals against the results, and their actions (docs/goals.md)
+    "goal_results": "marts.goal_results",
+    "goal_status": "marts.goal_status",
+    "goal_actions": "marts.goal_actions",
 }
 # Columns that would mean pupil-level data: a snapshot containing one is never published.
 FORBIDDEN_COLUMNS = {"pupil_key", "personnummer", "pupil_gender", "fornamn", "efternamn", "respondent_id"}
@@ -45,6 +59,17 @@ CONTROLLED_CELLS = {
         "above_50_pct",
         "reporting_rate_pct",
     ],
+    # n: the pupils of the smallest group behind the row's values (a gap: the smaller of its two groups)
+    "equity_gaps": ["mean_a", "mean_b", "gap", "ci_low", "ci_high"],
+    "equity_decomposition": ["total_gap", "within_school", "between_school", "between_school_share_pct"],
+    "salsa_comparison": ["actual", "expected", "deviation", "ci_low", "ci_high"],
+    "similar_units": ["parents_education", "share_boys"],
+    "similar_units_comparison": ["own_value"],
+    "value_added": ["va", "se", "ci_low", "ci_high", "va_shrunk"],
+    "value_added_population": ["n_with_prior", "n_no_prior", "n_movers", "n_arrived", "n_left", "n_newly_arrived"],
+    "cohort_progression": ["share"],
+    # the year's utfall and its interval (the earlier years' utfall are served cells of indicator_values)
+    "goal_results": ["value", "ci_low", "ci_high"],
 }
 
 

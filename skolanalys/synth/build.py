@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from sources.landing.kinds import ASSESSMENT_LEVELS
+
+from .assessments import make_assessments
 from .attendance import write_attendance
-from .grades import GradeResult, make_grades, subject_choices
+from .goals import write_goals
+from .grades import Choices, GradeResult, make_grades, subject_choices
 from .model import MODEL, SUBJECT_NAMES
 from .people import (
     FEEDER_SHARE,
@@ -24,17 +28,66 @@ from .people import (
     parse_school_year,
     school_year_label,
 )
-from .presets import PRESETS
+from .presets import PRESETS, Preset
 from .schools import AREAS, Schools, make_schools
 from .surveys import GUARDIAN_QUESTIONS, PUPIL_QUESTIONS, catalogue, make_survey
 from .tests_np import CANCELLED_AUTUMNS, make_national_tests
+from .value_added import DEFINITIONS as VALUE_ADDED_DEFINITIONS
+from .value_added import pupil_effects, true_value_added
 from .writers import CP1252, UTF8, UTF8_BOM, kon_forms, personnummer_forms, write_csv
 
-TRUTH_VERSION = 1
+# 2: bedomningar/ and the true value added per school, cohort and stage (`value_added`).
+TRUTH_VERSION = 2
+
+
+@dataclass
+class World:
+    """The synthetic municipality before it is written: schools, pupils and every result."""
+
+    preset: Preset
+    schools: Schools
+    pop: Population
+    choices: Choices
+    grades: GradeResult
+    tests: pl.DataFrame
+    assessments: pl.DataFrame
+
+    def pupil_effects(self) -> pl.DataFrame:
+        """Per stage, cohort and pupil of the value-added population: attributed school and d_i."""
+        return pupil_effects(
+            self.pop.panel, self.pop.years, self.grades.rows, self.grades.stage_merit, self.tests, self.assessments
+        )
+
+
+def simulate(
+    preset: str | Preset,
+    seed: int,
+    kommunkod: str = "1261",
+    last_school_year: str = "2025/26",
+    schools: Schools | None = None,
+) -> World:
+    """Everything `generate` writes, in memory. `schools` replaces the preset's (e.g. with planted effects
+    chosen by a test)."""
+    if not isinstance(preset, Preset):
+        if preset not in PRESETS:
+            raise ValueError(f"okänd preset {preset!r}; välj en av {sorted(PRESETS)}")
+        preset = PRESETS[preset]
+    schools = schools if schools is not None else make_schools(preset, seed, kommunkod)
+    pop = build_population(preset, schools, seed, parse_school_year(last_school_year))
+    choices = subject_choices(pop, seed)
+    return World(
+        preset=preset,
+        schools=schools,
+        pop=pop,
+        choices=choices,
+        grades=make_grades(pop, choices, seed),
+        tests=make_national_tests(pop, schools, seed),
+        assessments=make_assessments(pop, seed),
+    )
 
 
 def generate(
-    preset: str,
+    preset: str | Preset,
     seed: int,
     landing_dir: Path,
     truth_path: Path,
@@ -47,21 +100,19 @@ def generate(
     written (relative to `landing_dir`), rows per kind, bytes and seconds.
     """
     started = time.perf_counter()
-    if preset not in PRESETS:
+    if not isinstance(preset, Preset) and preset not in PRESETS:
         raise ValueError(f"okänd preset {preset!r}; välj en av {sorted(PRESETS)}")
     landing_dir, truth_path = Path(landing_dir).resolve(), Path(truth_path).resolve()
     if truth_path.is_relative_to(landing_dir):
         raise ValueError("truth-filen får inte ligga i landningsmappen (den skulle läsas in som data)")
-    p = PRESETS[preset]
-    schools = make_schools(p, seed, kommunkod)
-    pop = build_population(p, schools, seed, parse_school_year(last_school_year))
-    choices = subject_choices(pop, seed)
-    grades = make_grades(pop, choices, seed)
-    tests = make_national_tests(pop, schools, seed)
+    world = simulate(preset, seed, kommunkod, last_school_year)
+    p, schools, pop, choices = world.preset, world.schools, world.pop, world.choices
+    grades, tests = world.grades, world.tests
     codes = pl.Series("skolenhetskod", schools.code)
     labels = [school_year_label(y) for y in pop.years]
     rng = np.random.default_rng([seed, 10])  # how identifiers are written in each file
-    kinds = ("skolenheter", "elever", "betyg", "nationella_prov", "franvaro", "enkater")
+    assessment_rng = np.random.default_rng([seed, 12])  # ... in bedomningar/ (the other files stay as they were)
+    kinds = ("skolenheter", "elever", "betyg", "nationella_prov", "bedomningar", "franvaro", "enkater")
     written: dict[str, list[Path]] = {k: [] for k in kinds}
     rows = dict.fromkeys(written, 0)
     n_years = len(pop.years)
@@ -101,6 +152,16 @@ def generate(
         if pop.years[t] not in CANCELLED_AUTUMNS:
             df = tests.filter(pl.col("year") == t)
             put("nationella_prov", _test_file(pop, df, label, codes, rng), f"nationella_prov_{stem}.csv")
+        # Teacher assessments, one file per occasion; the oldest year's export (another system) writes the
+        # levels in words and is cp1252.
+        for occasion in ("oktober", "mars"):
+            df = world.assessments.filter((pl.col("year") == t) & (pl.col("tillfalle") == occasion))
+            put(
+                "bedomningar",
+                _assessment_file(pop, df, label, codes, assessment_rng, words=t == 0),
+                f"bedomningar_{stem}_{occasion}.csv",
+                CP1252 if t == 0 else UTF8_BOM,
+            )
         for guardians, questions in ((False, PUPIL_QUESTIONS), (True, GUARDIAN_QUESTIONS)):
             answers = make_survey(pop, schools, seed, t, guardians)
             survey = answers["enkat"][0]
@@ -120,10 +181,11 @@ def generate(
         written["franvaro"] += files
         rows["franvaro"] += n
 
+    # The board's goals (mal/, YAML): not pupil data, so outside `files` and the truth file.
+    goals_file = write_goals(landing_dir, labels)
+
     all_files = [f for fs in written.values() for f in fs]
-    truth = _truth(
-        p, seed, kommunkod, pop, schools, grades, labels, [f.relative_to(landing_dir).as_posix() for f in all_files]
-    )
+    truth = _truth(world, seed, kommunkod, labels, [f.relative_to(landing_dir).as_posix() for f in all_files])
     truth_path.parent.mkdir(parents=True, exist_ok=True)
     truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=2), encoding="utf-8")
     return {
@@ -133,6 +195,7 @@ def generate(
         "truth_path": str(truth_path),
         "files": [f.relative_to(landing_dir).as_posix() for f in all_files],
         "rows": rows,
+        "goals_file": goals_file.relative_to(landing_dir).as_posix(),
         "bytes": sum(f.stat().st_size for f in all_files),
         "seconds": round(time.perf_counter() - started, 2),
     }
@@ -197,17 +260,33 @@ def _test_file(
     )
 
 
-def _truth(
-    p,
-    seed: int,
-    kommunkod: str,
-    pop: Population,
-    schools: Schools,
-    grades: GradeResult,
-    labels: list[str],
-    files: list[str],
-) -> dict:
+def _assessment_file(
+    pop: Population, df: pl.DataFrame, label: str, codes: pl.Series, rng: np.random.Generator, *, words: bool
+) -> pl.DataFrame:
+    p = df["pupil"].to_numpy()
+    level = df["bedomning"]
+    if words:  # 'Godtagbara kunskaper', and the occasion capitalised, as some systems write them
+        level = level.replace_strict(
+            {k: v[0].upper() + v[1:] for k, v in ASSESSMENT_LEVELS.items()}, return_dtype=pl.Utf8
+        )
+    return pl.DataFrame(
+        [
+            personnummer_forms(pop.pnr[p], rng),
+            pl.Series("fornamn", pop.first_name[p].tolist(), dtype=pl.Utf8),
+            pl.Series("efternamn", pop.last_name[p].tolist(), dtype=pl.Utf8),
+            pl.Series("lasar", [label] * len(p)),
+            df["tillfalle"].str.to_titlecase() if words else df["tillfalle"],
+            codes.gather(df["school"].to_numpy()),
+            df["arskurs"],
+            df["amne"],
+            level.alias("bedomning"),
+        ]
+    )
+
+
+def _truth(world: World, seed: int, kommunkod: str, labels: list[str], files: list[str]) -> dict:
     """Everything a test of the warehouse's analyses needs to know about what was planted."""
+    p, pop, schools, grades = world.preset, world.pop, world.schools, world.grades
     eff = grades.realised_effect
     pooled = eff.group_by("school").agg(
         n=pl.col("n").sum(), realised=(pl.col("realised_effect") * pl.col("n")).sum() / pl.col("n").sum()
@@ -280,7 +359,12 @@ def _truth(
             " from åk 6 to åk 9 holds only the 7–9 school's part, which a prior-attainment"
             " value-added model estimates. realised_effect_meritvarde = mean over the"
             " school's åk 9 pupils of final-grade meritvärde minus the meritvärde of the same"
-            " draws without the 7–9 part (null for schools without åk 9)",
+            " draws without the 7–9 part (null for schools without åk 9). The åk 4–6 years' share of the"
+            " F–6 part is what value added in stage 3-6 counts (see value_added_definitions)",
+            "assessment": "teacher assessments åk 1–9 in oktober and mars, subjects SV or SVA, MA, EN: standing"
+            " + subject_shift + subject_girl*is_girl + pupil-by-subject deviation (the grades' own) + occasion"
+            " noise (sd assessment_sd), cut at assessment_cuts into 1 inte godtagbara, 2 godtagbara, 3 mer än"
+            " godtagbara kunskaper",
             "parent_education_note": "the model uses the true level also where the file leaves it empty",
         },
         "rates": {
@@ -292,5 +376,7 @@ def _truth(
         },
         "schools": school_list,
         "summary_final_grades": summary,
+        "value_added_definitions": VALUE_ADDED_DEFINITIONS,
+        "value_added": true_value_added(world.pupil_effects(), schools.code),
         "files": files,
     }

@@ -20,6 +20,7 @@ from .model import (
 )
 from .names import LANGUAGES, MODERN_LANGUAGES
 from .people import Population
+from .value_added import STAGES
 
 STRECK = len(GRADES)  # grade index meaning '-' (no basis for grading)
 GRADE_LABELS = [*GRADES.tolist(), "-"]
@@ -131,6 +132,9 @@ class GradeResult:
     rows: pl.DataFrame  # pupil, year, termin, school, arskurs, amne, sprak, betyg, betygstyp
     realised_effect: pl.DataFrame  # school, year, n, realised effect on meritvärde (final grades)
     final_merit: pl.DataFrame  # pupil, year, school, meritvarde (for the truth summary)
+    # stage, pupil, year, school, meritvarde, meritvarde_without: the spring meritvärde at the end of each
+    # value-added stage (VT åk 6, VT åk 9) and with the same draws but the stage's school effects set to zero
+    stage_merit: pl.DataFrame
 
 
 def make_grades(pop: Population, ch: Choices, seed: int, m: LatentModel = MODEL) -> GradeResult:
@@ -161,6 +165,7 @@ def make_grades(pop: Population, ch: Choices, seed: int, m: LatentModel = MODEL)
         if termin == "VT":
             g0 = np.where(streck, STRECK, grade_from_latent(base - upper + noise, m.cuts))
             effect, merits = _realised_effect(rows, g, g0, graded, final)
+            stage_merit = _stage_merit(rows, base + noise, streck, g, graded, m)
         r, s = np.nonzero(graded)
         frames.append(
             pl.DataFrame(
@@ -177,7 +182,7 @@ def make_grades(pop: Population, ch: Choices, seed: int, m: LatentModel = MODEL)
                 }
             )
         )
-    return GradeResult(pl.concat(frames), effect, merits)
+    return GradeResult(pl.concat(frames), effect, merits, stage_merit)
 
 
 def _merit(g: np.ndarray, take: np.ndarray) -> np.ndarray:
@@ -185,6 +190,31 @@ def _merit(g: np.ndarray, take: np.ndarray) -> np.ndarray:
     points = np.where(take, points, np.nan)
     m2 = SUBJECT_INDEX["M2"]
     return merit_value(np.delete(points, m2, axis=1), points[:, m2])
+
+
+def _stage_merit(
+    rows: pl.DataFrame, latent: np.ndarray, streck: np.ndarray, g: np.ndarray, take: np.ndarray, m: LatentModel
+) -> pl.DataFrame:
+    """Spring meritvärde at the end of each stage, as graded and with the stage's school effects set to zero.
+
+    The same draws (ability path, subject deviations, this term's noise, streck, the subjects graded): only
+    the stage's part of the planted effect (see people._school_effects) leaves the latent."""
+    grade = rows["grade"].to_numpy()
+    frames = []
+    for stage in STAGES:
+        at = grade == stage.outcome_grade
+        part = (rows[stage.effect_part].to_numpy()[at] / m.points_per_latent)[:, None]
+        without = np.where(streck[at], STRECK, grade_from_latent(latent[at] - part, m.cuts))
+        frames.append(
+            rows.filter(pl.Series(at))
+            .select("pupil", "year", "school")
+            .with_columns(
+                stage=pl.lit(stage.name),
+                meritvarde=_merit(g[at], take[at]),
+                meritvarde_without=_merit(without, take[at]),
+            )
+        )
+    return pl.concat(frames)
 
 
 def _realised_effect(

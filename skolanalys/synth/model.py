@@ -105,6 +105,12 @@ class LatentModel:
     test_shift: dict[str, float] = field(default_factory=lambda: {"MA": -0.2, "SV": -0.05, "SVA": -0.05, "EN": 0.1})
     test_girl_discount: float = 0.12
     year3_pass_cut: float = -1.0  # åk 3: passed all parts when the latent is above this
+    # Teacher assessments (October, March; åk 1–9): the subject latent of the year with its own occasion
+    # noise, cut into 1 inte godtagbara | 2 godtagbara | 3 mer än godtagbara kunskaper. The lower cut lies
+    # between F|E and E|D (teachers flag a risk of F early), the upper one between C|B and B|A: about 10 %
+    # are assessed 1 and a third 3 at a typical school.
+    assessment_sd: float = 0.35
+    assessment_cuts: tuple[float, ...] = (-1.2, 0.85)
     points_per_latent: float = 56.0  # d(meritvärde)/d(latent shift), calibrated: converts school effects
 
     def to_dict(self) -> dict:

@@ -60,7 +60,8 @@ class Population:
     edu_known: np.ndarray
     sva: np.ndarray  # reads Swedish as a second language
     # pupil, year, grade, school, klass, ability, absence, years_in_sweden, school_effect (points, total
-    # planted effect carried by the pupil that year) and upper_effect (its åk 7–9 part)
+    # planted effect carried by the pupil that year), upper_effect (its åk 7–9 part) and middle_effect (the
+    # part of its F–6 part that the åk 4–6 years contributed)
     panel: pl.DataFrame
 
     @property
@@ -317,6 +318,10 @@ def _school_effects(
     So åk 9 results hold both parts and the step from åk 6 to åk 9 holds only the 7–9 part, which is
     what a prior-attainment value-added model measures. Pupils already in åk 7–9 when the data start
     carry the effect of the F–6 school of their catchment; pupils arriving in åk 7–9 carry none.
+
+    `middle_effect` is the share of the F–6 part that the years in åk 4–6 contributed (their effects summed
+    over the F–6 years so far): the F–6 part with those years' effects set to zero is the F–6 part minus it.
+    The step from åk 3 to åk 6 holds only this share (value added in åk 4–6, skolanalys/synth/value_added.py).
     """
     e = pl.Series(schools.effect_points).gather(panel["school"].cast(pl.Int64))
     p = panel["pupil"].to_numpy()
@@ -329,6 +334,7 @@ def _school_effects(
         .with_columns(
             upper_effect=_running_mean(pl.col("_e"), ~young).fill_null(0.0),
             young_effect=_running_mean(pl.col("_e"), young).fill_null(pl.col("_carried")),
+            middle_effect=_running_mean(pl.col("_e"), young, part=pl.col("grade").is_between(4, 6)).fill_null(0.0),
         )
         .with_columns(school_effect=pl.col("upper_effect") + pl.col("young_effect"))
         .drop("_e", "_carried", "young_effect")
@@ -380,8 +386,9 @@ def _assign_classes(panel: pl.DataFrame, rng: np.random.Generator) -> pl.DataFra
     )
 
 
-def _running_mean(value: pl.Expr, cond: pl.Expr) -> pl.Expr:
-    """Per pupil, mean of `value` over the years so far where `cond` holds (null before the first)."""
-    total = pl.when(cond).then(value).otherwise(0.0).cum_sum().over("pupil", order_by="year")
+def _running_mean(value: pl.Expr, cond: pl.Expr, part: pl.Expr | None = None) -> pl.Expr:
+    """Per pupil, mean of `value` over the years so far where `cond` holds (null before the first); with
+    `part` (a subset of `cond`), the share of that mean contributed by the years where `part` holds."""
+    total = pl.when(cond if part is None else part).then(value).otherwise(0.0).cum_sum().over("pupil", order_by="year")
     n = cond.cast(pl.Int32).cum_sum().over("pupil", order_by="year")
     return pl.when(n > 0).then(total / n)

@@ -33,6 +33,18 @@ PRESETS: dict[str, Preset] = {
         segregation=0.45,
         education_shift=0.35,
     ),
+    # A middle-sized municipality, made for following cohorts: ten school years (cohorts from åk 1 to åk 9,
+    # several with åk 6 prior and åk 9 outcome) and 30 units with åk 9 (15 F–9, 15 7–9; 60 F–6 feeding them).
+    "mellanstor": Preset(
+        "mellanstor",
+        n_schools=90,
+        pupils=22_000,
+        n_years=10,
+        attendance_years=1,
+        foreign_background=0.15,
+        segregation=0.7,
+        education_shift=0.05,
+    ),
     # A large city: more newly arrived, more foreign background, strongly segregated.
     "storstad": Preset(
         "storstad",

@@ -84,7 +84,9 @@ def _mib(n: int) -> str:
     return f"{n / MIB:,.0f} MB".replace(",", " ")
 
 
-def _settle(path: Path, folder: str, max_bytes: int) -> Entry:
+def _settle(
+    path: Path, folder: str, max_bytes: int, suffixes: tuple[str, ...] = DATA_SUFFIXES, save_as: str = "CSV (.csv)"
+) -> Entry:
     entry = Entry(path, display_name(path.name))
     name = path.name.lower()
     if path.is_symlink():
@@ -97,9 +99,9 @@ def _settle(path: Path, folder: str, max_bytes: int) -> Entry:
         entry.outcome, entry.reason = IGNORED, f"mappar inuti {folder}/ läses inte"
     elif not path.is_file():
         entry.outcome, entry.reason = REJECTED, "inte en vanlig fil"
-    elif not name.endswith(DATA_SUFFIXES):
+    elif not name.endswith(suffixes):
         suffix = "".join(path.suffixes[-1:]) or "utan filändelse"
-        entry.outcome, entry.reason = IGNORED, f"filtypen {suffix} tas inte emot i {folder}/: spara som CSV (.csv)"
+        entry.outcome, entry.reason = IGNORED, f"filtypen {suffix} tas inte emot i {folder}/: spara som {save_as}"
     else:
         stat = path.stat()
         entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns
@@ -125,12 +127,19 @@ def readable(path: Path) -> bool:
         return False
 
 
-def list_folder(folder: Path, folder_name: str, max_bytes: int) -> list[Entry]:
+def list_folder(
+    folder: Path,
+    folder_name: str,
+    max_bytes: int,
+    suffixes: tuple[str, ...] = DATA_SUFFIXES,
+    save_as: str = "CSV (.csv)",
+) -> list[Entry]:
     """Every entry of `folder`: files to read first, oldest first (a later correction loads after the file
-    it corrects), then the settled ones by name."""
+    it corrects), then the settled ones by name. `suffixes` are the file types the folder takes (CSV unless
+    said otherwise); `save_as` names them in the reason a file of another type is ignored."""
     if not folder.is_dir():
         return []
-    entries = [_settle(p, folder_name, max_bytes) for p in folder.iterdir()]
+    entries = [_settle(p, folder_name, max_bytes, suffixes, save_as) for p in folder.iterdir()]
     open_ = sorted((e for e in entries if e.outcome is None), key=lambda e: (e.mtime_ns, e.path.name))
     settled = sorted((e for e in entries if e.outcome is not None), key=lambda e: e.path.name)
     return open_ + settled

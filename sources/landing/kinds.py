@@ -1,5 +1,6 @@
 """The landing kinds of the contract (see docs/contracts.md): columns, validation rules and typing.
 
+elever/, betyg/, nationella_prov/ and bedomningar/ are read whole by sources/landing/contract.py.
 Attendance (franvaro/) is read by streaming through DuckDB and is not a polars kind.
 """
 
@@ -20,14 +21,16 @@ from sources.landing.contract import (
 
 MIB = 1 << 20
 # The largest file each landing folder takes, checked before a file is hashed or read (docs/contracts.md).
-# elever/, betyg/, nationella_prov/ and enkater/ are read whole into memory, so their limit bounds the
+# elever/, betyg/, nationella_prov/, bedomningar/ and enkater/ are read whole into memory, so their limit bounds the
 # memory of a run; franvaro/ is streamed through DuckDB in bounded memory and takes far larger files.
 MAX_BYTES = {
     "elever": 256 * MIB,
     "betyg": 256 * MIB,
     "nationella_prov": 256 * MIB,
+    "bedomningar": 256 * MIB,
     "enkater": 64 * MIB,
     "franvaro": 32 * 1024 * MIB,
+    "mal": 16 * MIB,  # the board's goals (sources/landing/goals.py): a YAML file or an Excel workbook
 }
 
 GRADES = ["A", "B", "C", "D", "E", "F", "-"]
@@ -60,6 +63,9 @@ GENDER_WORDS = {"FLICKA": "K", "K": "K", "POJKE": "M", "M": "M"}
 
 def _upper(column: str) -> pl.Expr:
     return pl.col(column).str.to_uppercase()
+
+
+SUBJECT_RULE = Rule("amne", one_of("amne", SUBJECTS), "okänd ämneskod (Skolverkets koder, t.ex. MA, SV, M2)")
 
 
 # elever/ ---------------------------------------------------------------------------------------------
@@ -139,7 +145,7 @@ GRADE_RECORDS = Kind(
         Rule("termin", one_of("termin", ["HT", "VT"]), "termin ska vara HT eller VT"),
         SCHOOL_UNIT_RULE,
         Rule("arskurs", one_of("arskurs", ["6", "7", "8", "9"]), "betyg ges i årskurs 6–9"),
-        Rule("amne", one_of("amne", SUBJECTS), "okänd ämneskod (Skolverkets koder, t.ex. MA, SV, M2)"),
+        SUBJECT_RULE,
         Rule("betyg", one_of("betyg", GRADES), "betyg ska vara A–F eller -"),
         Rule(
             "betygstyp",
@@ -196,4 +202,69 @@ NATIONAL_TESTS = Kind(
     transform=_national_tests,
 )
 
-POLARS_KINDS: list[Kind] = [ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS]
+
+# bedomningar/ -----------------------------------------------------------------------------------------
+
+# Teacher assessments (Unikum's kunskapsöversikter and similar): in October and in March, per subject.
+# The occasion may be written as the month, its abbreviation or the term it falls in.
+OCCASION_WORDS = {"OKTOBER": "oktober", "OKT": "oktober", "HT": "oktober", "MARS": "mars", "MAR": "mars", "VT": "mars"}
+# The three levels, stored as 1–3; a file may write the digit or the words.
+ASSESSMENT_LEVELS = {1: "inte godtagbara kunskaper", 2: "godtagbara kunskaper", 3: "mer än godtagbara kunskaper"}
+ASSESSMENT_GRADE_LEVELS = [g for g in GRADE_LEVELS if g != "F"]  # from åk 1
+
+
+def _folded(expr: pl.Expr) -> pl.Expr:
+    """An assessment as written, folded: 'Mer än godtagbara  kunskaper' → 'MER AN GODTAGBARA' (case,
+    spaces, ä/a and the trailing word 'kunskaper' do not matter)."""
+    text = expr.str.to_uppercase().str.replace_all(r"\s+", " ").str.strip_chars().str.replace_all("Ä", "A")
+    return text.str.replace(r"\s*KUNSKAPER$", "")
+
+
+def _assessment_lookup() -> dict[str, int]:
+    words = pl.Series(list(ASSESSMENT_LEVELS.values())).to_frame("w").select(_folded(pl.col("w"))).to_series()
+    return {**{str(level): level for level in ASSESSMENT_LEVELS}, **dict(zip(words, ASSESSMENT_LEVELS, strict=True))}
+
+
+ASSESSMENT_LOOKUP = _assessment_lookup()  # folded text → level
+
+
+def _teacher_assessments(df: pl.DataFrame) -> pl.DataFrame:
+    return df.select(
+        "pupil_key",
+        "pupil_gender",
+        pl.col("lasar").alias("school_year"),
+        _upper("tillfalle").replace_strict(OCCASION_WORDS, default=None, return_dtype=pl.Utf8).alias("occasion"),
+        pl.col("skolenhetskod").alias("school_unit_code"),
+        pl.col("arskurs").cast(pl.Int8).alias("grade_level"),
+        _upper("amne").alias("subject"),
+        _folded(pl.col("bedomning"))
+        .replace_strict(ASSESSMENT_LOOKUP, default=None, return_dtype=pl.Int8)
+        .alias("assessment"),
+        "__line",
+    )
+
+
+TEACHER_ASSESSMENTS = Kind(
+    folder="bedomningar",
+    table="teacher_assessments",
+    description="Lärarnas bedömningar av elevernas kunskaper per ämne, i oktober och mars (utveckling mot målen)",
+    required=(PNR, "lasar", "tillfalle", "skolenhetskod", "arskurs", "amne", "bedomning"),
+    optional=(),
+    rules=(
+        SCHOOL_YEAR_RULE,
+        Rule("tillfalle", one_of("tillfalle", list(OCCASION_WORDS)), "tillfälle ska vara oktober eller mars"),
+        SCHOOL_UNIT_RULE,
+        Rule("arskurs", one_of("arskurs", ASSESSMENT_GRADE_LEVELS), "bedömningar görs i årskurs 1–9"),
+        SUBJECT_RULE,
+        Rule(
+            "bedomning",
+            _folded(pl.col("bedomning")).is_in(list(ASSESSMENT_LOOKUP)),
+            "bedömning ska vara 1, 2, 3 eller inte godtagbara / godtagbara / mer än godtagbara kunskaper",
+        ),
+    ),
+    key=("pupil_key", "school_year", "occasion", "subject"),
+    key_sv="elev, läsår, tillfälle och ämne",
+    transform=_teacher_assessments,
+)
+
+POLARS_KINDS: list[Kind] = [ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, TEACHER_ASSESSMENTS]

@@ -5,7 +5,7 @@ another name, is loaded once. One row per (kind, file_hash):
 
 | column | meaning |
 |---|---|
-| kind | landing sub-folder: elever, betyg, nationella_prov, franvaro |
+| kind | landing sub-folder: elever, betyg, nationella_prov, bedomningar, franvaro |
 | file_hash | SHA-256 of the file's bytes (the rows it loaded carry it as `source_file_hash`) |
 | file_name | the file's name when it was loaded |
 | state | `active`: in the folder; `superseded`: in the folder, but every row it loaded has been replaced by |

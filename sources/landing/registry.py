@@ -1,14 +1,15 @@
 """Every landing folder and the header signature of every kind: which folder a file belongs to.
 
 The landing root holds the five local kinds' folders and the national files' folders, which other readers
-take (sources/national: SIRIS exports, Skolenkäten reports; skolenheter/: the municipality's unit list).
+take (sources/national: SIRIS exports, Skolenkäten reports; skolenheter/: the municipality's unit list), and
+the board's goals (mal/, sources/landing/goals.py).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sources.landing import attendance
+from sources.landing import attendance, goals
 from sources.landing.attendance import SIGNATURE as ATTENDANCE_SIGNATURE
 from sources.landing.door import IGNORED, display_name
 from sources.landing.kinds import POLARS_KINDS
@@ -18,7 +19,7 @@ from sources.landing.surveys import ANSWERS, QUESTIONS
 KIND_SIGNATURES = [*POLARS_KINDS, ATTENDANCE_SIGNATURE, ANSWERS, QUESTIONS]
 KIND_FOLDERS = tuple(dict.fromkeys(s.folder for s in KIND_SIGNATURES))
 NATIONAL_FOLDERS = ("siris", "skolenkaten", "skolenheter")
-KNOWN_FOLDERS = (*KIND_FOLDERS, *NATIONAL_FOLDERS)
+KNOWN_FOLDERS = (*KIND_FOLDERS, goals.FOLDER, *NATIONAL_FOLDERS)
 # The kinds loaded file by file through the ledger, whose rows carry pupil keys: raw table → landing folder.
 LEDGER_TABLES = {**{f"raw.{k.table}": k.folder for k in POLARS_KINDS}, attendance.TABLE: attendance.FOLDER}
 

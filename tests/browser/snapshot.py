@@ -7,6 +7,9 @@ from pathlib import Path
 
 import duckdb
 
+from tests.browser.snapshot_goals import add_goals
+from tests.browser.snapshot_value_added import add_value_added_and_equity
+
 KOMMUN = ("1261", "Kävlinge")
 SCHOOLS = {
     "11110001": "Ekbackeskolan",
@@ -111,5 +114,7 @@ def build_snapshot(data_dir: Path) -> Path:
         "create table snapshot_info as select '2026-11-23T02:00:00+00:00' as published_at, '1261' as kommunkod,"
         " 'browser-test' as run_id"
     )
+    add_value_added_and_equity(con)  # Förädlingsvärde and Likvärdighet
+    add_goals(con)  # Översikt: the board's goals
     con.close()
     return path

@@ -21,11 +21,50 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 OPEN_WARNING = "Öppet lokalt läge utan inloggning — bara för demo och egen dator"
 # Navigation title, url path, the page's heading, text the page must show.
 PAGES = [
-    ("Resultat åk 9", "", "Resultat i årskurs 9", ["Kommunen 2024", "229,7", "79,8 %", "färre än 10 elever"]),
+    (
+        "Översikt",
+        "",
+        "Översikt",
+        [
+            "Var är vi?",
+            "Alla elever ska nå minst betyget E i alla ämnen",
+            "(inom osäkerheten)",
+            "79,8\u00a0%",  # a % is kept with its number in the static tables
+            "↑ förbättring sedan 2023",
+            "Trygghetsvandringar med elevrådet",
+        ],
+    ),
+    ("Resultat åk 9", "resultat", "Resultat i årskurs 9", ["Kommunen 2024", "229,7", "79,8 %", "färre än 10 elever"]),
     ("Nationella prov", "nationella_prov", "Nationella prov", ["Kommunen 2024", "85,5 %"]),
     ("Frånvaro", "franvaro", "Frånvaro", ["Kommunen 2024", "8,6 %"]),
     ("Enkäter", "enkater", "Enkäter", ["Kommunen 2024", "9,1"]),
     ("Jämförelser", "jamforelser", "Jämförelser", ["226,6", "180 av 290", "Kvartil 3", "Källa: Kolada (RKA)"]),
+    (
+        "Förädlingsvärde",
+        "foradlingsvarde",
+        "Förädlingsvärde",
+        [
+            "Så läser du siffrorna",
+            "+12,5",
+            "+6,9 till +18,1",
+            "σ = 25,0",
+            "färre än 10 elever",
+            "Kohortens väg som tabell",
+        ],
+    ),
+    (
+        "Likvärdighet",
+        "likvardighet",
+        "Likvärdighet",
+        [
+            "Så läser du siffrorna",
+            "+18,5",
+            "skillnaden är statistiskt säkerställd",
+            "8,4 %",
+            "Vallaskolan",
+            "egen beräkning",
+        ],
+    ),
     (
         "Datakvalitet",
         "datakvalitet",
@@ -34,6 +73,10 @@ PAGES = [
     ),
 ]
 TIMEOUT = 30_000
+CHARTS_DRAWN = """() => {
+    const charts = [...document.querySelectorAll("[data-testid='stVegaLiteChart']")];
+    return charts.length > 0 && charts.every((chart) => chart.querySelector(".marks"));
+}"""
 
 
 def _open(page, url: str, heading: str) -> None:
@@ -81,9 +124,17 @@ def test_every_page_in_open_local_mode(browser, snapshot_dir, screenshots):
             assert not re.search(r"\b\d{2,3}\.\d\b", text.replace("2023/24", "")), f"{title}: decimal point"
             assert "Deploy" not in text and "Logga ut" not in text
             assert not page.locator("[data-testid='stException']").count()
-            page.screenshot(path=str(screenshots / f"oppet-{path or 'resultat'}.png"), full_page=True)
+            page.screenshot(path=str(screenshots / f"oppet-{path or 'oversikt'}.png"), full_page=True)
+        # The long analysis pages whole, every chart drawn (Streamlit scrolls inside its own container).
+        page.set_viewport_size({"width": 1400, "height": 7000})
+        for _, path, heading, expected in (p for p in PAGES if p[1] in ("foradlingsvarde", "likvardighet")):
+            _open(page, f"{server.url}/{path}", heading)
+            _wait_for_text(page, *expected)
+            page.wait_for_function(CHARTS_DRAWN, timeout=TIMEOUT)
+            page.screenshot(path=str(screenshots / f"oppet-{path}-hela.png"), full_page=True)
+        page.set_viewport_size({"width": 1400, "height": 1000})
         # The suppressed school is shown as '..', never as 0 or blank.
-        _open(page, server.url, "Resultat i årskurs 9")
+        _open(page, f"{server.url}/resultat", "Resultat i årskurs 9")
         _wait_for_text(page, "Korsbackaskolan (33330003)", "..")
         cells = page.locator("[role='gridcell']").all_inner_texts()
         assert ".." in cells and "Korsbackaskolan (33330003)" in cells
@@ -190,7 +241,8 @@ def _views(server) -> list[dict]:
 
 
 def test_rektor_sees_own_school_and_the_municipality_never_another_school(browser, login_server, screenshots):
-    context, page = _log_in(browser, login_server, "rektor.ekbacken@kommun.se", "Resultat i årskurs 9", "rektor")
+    context, page = _log_in(browser, login_server, "rektor.ekbacken@kommun.se", "Översikt", "rektor")
+    _open(page, f"{login_server.url}/resultat", "Resultat i årskurs 9")
     text = _wait_for_text(page, "Ekbackeskolan (11110001)", "Logga ut")
     assert "Ekbackeskolan (11110001)" in text and "Kävlinge (kommunen)" in text and "Riket" in text
     for other in ("Furulundsskolan", "22220002", "Korsbackaskolan", "33330003"):
@@ -202,6 +254,13 @@ def test_rektor_sees_own_school_and_the_municipality_never_another_school(browse
     _open(page, f"{login_server.url}/franvaro", "Frånvaro")
     _wait_for_text(page, "Ekbackeskolan (11110001)")
     assert "Furulundsskolan" not in page.content()
+    for path, heading in (("foradlingsvarde", "Förädlingsvärde"), ("likvardighet", "Likvärdighet")):
+        _open(page, f"{login_server.url}/{path}", heading)
+        _wait_for_text(page, "Ekbackeskolan", "Kävlinge (kommunen)", "Så läser du siffrorna")
+        page.wait_for_function(CHARTS_DRAWN, timeout=TIMEOUT)
+        for other in ("Furulundsskolan", "Korsbackaskolan"):
+            assert other not in page.content(), f"a rektor of Ekbackeskolan saw {other} on {path}"
+        page.screenshot(path=str(screenshots / f"rektor-{path}.png"), full_page=True)
     # The data-quality page is not there for a rektor, even by address.
     page.goto(f"{login_server.url}/datakvalitet")
     page.wait_for_timeout(2000)
@@ -214,7 +273,8 @@ def test_rektor_sees_own_school_and_the_municipality_never_another_school(browse
 
 
 def test_forvaltning_sees_everything_and_can_log_out(browser, login_server, screenshots):
-    context, page = _log_in(browser, login_server, "forvaltare@kommun.se", "Resultat i årskurs 9", "forvaltning")
+    context, page = _log_in(browser, login_server, "forvaltare@kommun.se", "Översikt", "forvaltning")
+    _open(page, f"{login_server.url}/resultat", "Resultat i årskurs 9")
     _wait_for_text(page, "Korsbackaskolan (33330003)", "Logga ut")
     content = page.content()
     for school in ("Ekbackeskolan", "Furulundsskolan", "Korsbackaskolan"):
@@ -230,7 +290,8 @@ def test_forvaltning_sees_everything_and_can_log_out(browser, login_server, scre
 
 
 def test_a_group_claim_gives_the_namnd_role(browser, login_server):
-    context, page = _log_in(browser, login_server, None, "Resultat i årskurs 9", "namnd")
+    context, page = _log_in(browser, login_server, None, "Översikt", "namnd")
+    _open(page, f"{login_server.url}/resultat", "Resultat i årskurs 9")
     _wait_for_text(page, "Furulundsskolan (22220002)", "(nämnden)")
     assert "Furulundsskolan" in page.content() and "(nämnden)" in _text(page)
     assert "Datakvalitet" not in page.locator("[data-testid='stSidebarNav']").inner_text()

@@ -6,39 +6,9 @@ with final_grades as (
     where grade_type = 'slutbetyg'
 ),
 
--- A slot counts once, with its best grade (e.g. a pupil graded in both SV and SVA).
-slots as (
-    select
-        pupil_key,
-        school_year,
-        subject_slot,
-        max(grade_points) as points,
-        bool_or(is_pass) as passed
-    from final_grades
-    group by all
-),
-
-ranked as (
-    select
-        *,
-        -- M2 (moderna språk, språkval) is never among the 16: it is the 17th when passed.
-        case when subject_slot like 'M2%' then null
-             else row_number() over (
-                 partition by pupil_key, school_year, subject_slot like 'M2%'
-                 order by points desc, subject_slot
-             )
-        end as rank_among_16
-    from slots
-),
-
+-- Meritvärde by the rule of macros/merit_value.sql.
 merit as (
-    select
-        pupil_key,
-        school_year,
-        coalesce(sum(points) filter (where rank_among_16 <= 16), 0) as best_16_points,
-        coalesce(max(points) filter (where subject_slot like 'M2%' and passed), 0) as language_choice_points
-    from ranked
-    group by all
+    {{ merit_values('final_grades', ['pupil_key', 'school_year']) }}
 ),
 
 pupil_grades as (
@@ -75,7 +45,7 @@ select
     p.school_unit_code,
     coalesce(e.gender, p.pupil_gender) as gender,
     p.subjects_graded,
-    m.best_16_points + m.language_choice_points as merit_value,
+    m.merit_value,
     p.has_any_pass,
     p.passed_all_subjects,
     p.passed_swedish and p.passed_english and p.passed_maths as passed_core_subjects,

@@ -7,12 +7,5 @@ select
     year,
     value,
     coalesce(status, '') as status,
-    case variable
-        when 'averageGradesMeritRating9thGrade' then 'N15505'
-        when 'ratioOfPupilsIn9thGradeWithAllSubjectsPassed' then 'N15419'
-        when 'ratioOfPupils9thGradeEligibleForNationalProgramYR' then 'N15436'
-        when 'ratioOfPupils9thGradeEligibleForNationalProgramNATE' then 'N15433'
-        when 'ratioOfPupils9thGradeEligibleForNationalProgramSAEKHU' then 'N15434'
-        when 'ratioOfPupils9thGradeEligibleForNationalProgramES' then 'N15435'
-    end as indicator_id
+    {{ skolverket_indicator_id('variable') }} as indicator_id
 from {{ source('skolverket', 'unit_statistics') }}

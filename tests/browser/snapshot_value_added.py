@@ -1,0 +1,653 @@
+"""The served tables of the Förädlingsvärde and Likvärdighet pages, hand-built for the browser and AppTest
+snapshots: value_added, value_added_population, cohort_progression, salsa_comparison, equity_gaps,
+equity_decomposition, similar_units and similar_units_comparison, with the columns of the marts
+(dbt/models/marts/value_added*.sql, cohort_progression.sql, equity/). The same municipality and schools as
+tests/browser/snapshot.py: Ekbackeskolan and Furulundsskolan shown, Korsbackaskolan (few pupils) '..'.
+
+Value added is built so that every school's pupil-level spread is exactly SD (the funnel plot's σ) and its
+interval is va ± t(0.975, n − 1)·SD/√n, as the marts compute it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import pandas as pd
+from scipy import stats
+
+KOMMUN = ("1261", "Kävlinge")
+EKBACKE, FURULUND, KORSBACKA = "11110001", "22220002", "33330003"
+NAMES = {EKBACKE: "Ekbackeskolan", FURULUND: "Furulundsskolan", KORSBACKA: "Korsbackaskolan"}
+COHORTS = (2023, 2024)
+# Pooled, total, contextual model, meritvärde, stage 6-9: Ekbackeskolan +12,5, Furulundsskolan −3,25.
+BASE_VA = {EKBACKE: 12.5, FURULUND: -3.25}
+PUPILS_PER_COHORT = {EKBACKE: 40, FURULUND: 34}
+SD = {"meritvarde": 25.0, "alla_amnen": 20.0}
+WELL = {"meritvarde": 20.0, "alla_amnen": 10.0}
+BAND_SV = {
+    "well_above": "mycket över",
+    "above": "över",
+    "average": "genomsnitt",
+    "below": "under",
+    "well_below": "mycket under",
+}
+TAU2 = 25.0  # between-school variance of the shrinkage
+
+
+def _band(va: float, low: float, high: float, outcome: str) -> str:
+    if low > 0:
+        return "well_above" if va >= WELL[outcome] else "above"
+    if high < 0:
+        return "well_below" if va <= -WELL[outcome] else "below"
+    return "average"
+
+
+def _value_added_rows() -> list[tuple]:
+    rows = []
+    for stage in ("6-9", "3-6"):
+        for model in ("contextual", "prior"):
+            for outcome in ("meritvarde", "alla_amnen"):
+                scale = (1.0 if model == "contextual" else 0.8) * (1.0 if outcome == "meritvarde" else 0.4)
+                scale *= 1.0 if stage == "6-9" else 0.5
+                for cohort in (*COHORTS, None):
+                    shift = {2023: -2.0, 2024: 2.0, None: 0.0}[cohort]
+                    cohorts = len(COHORTS) if cohort is None else 1
+                    for gender, g_shift, share in (("T", 0.0, 1.0), ("K", 1.0, 0.5), ("M", -1.0, 0.5)):
+                        key = (stage, model, outcome)
+                        # The kommun: 0 by construction for all pupils, no interval; the genders around it.
+                        k_n = int(150 * cohorts * share)
+                        if gender == "T":
+                            rows.append(
+                                (
+                                    *key,
+                                    "kommun",
+                                    *KOMMUN,
+                                    cohort,
+                                    gender,
+                                    k_n,
+                                    0.0,
+                                    None,
+                                    None,
+                                    None,
+                                    0.0,
+                                    None,
+                                    None,
+                                    "",
+                                )
+                            )
+                        else:
+                            se = SD[outcome] / math.sqrt(k_n)
+                            t = stats.t.ppf(0.975, k_n - 1)
+                            va = 1.5 * g_shift
+                            band = _band(va, va - t * se, va + t * se, outcome)
+                            rows.append(
+                                (
+                                    *key,
+                                    "kommun",
+                                    *KOMMUN,
+                                    cohort,
+                                    gender,
+                                    k_n,
+                                    va,
+                                    se,
+                                    va - t * se,
+                                    va + t * se,
+                                    va,
+                                    band,
+                                    BAND_SV[band],
+                                    "",
+                                )
+                            )
+                        for code, base in BASE_VA.items():
+                            n = int(round(PUPILS_PER_COHORT[code] * cohorts * share))
+                            va = round(base * scale + shift + g_shift, 2)
+                            se = SD[outcome] / math.sqrt(n)
+                            t = stats.t.ppf(0.975, n - 1)
+                            low, high = va - t * se, va + t * se
+                            band = _band(va, low, high, outcome)
+                            shrunk = va * TAU2 / (TAU2 + se**2)
+                            rows.append(
+                                (
+                                    *key,
+                                    "skolenhet",
+                                    code,
+                                    NAMES[code],
+                                    cohort,
+                                    gender,
+                                    n,
+                                    va,
+                                    se,
+                                    low,
+                                    high,
+                                    shrunk,
+                                    band,
+                                    BAND_SV[band],
+                                    "",
+                                )
+                            )
+                        rows.append(
+                            (
+                                *key,
+                                "skolenhet",
+                                KORSBACKA,
+                                NAMES[KORSBACKA],
+                                cohort,
+                                gender,
+                                None,
+                                None,
+                                None,
+                                None,
+                                None,
+                                None,
+                                None,
+                                None,
+                                "..",
+                            )
+                        )
+    return rows
+
+
+def _population_rows() -> list[tuple]:
+    rows = []
+    for stage in ("6-9", "3-6"):
+        for cohort in COHORTS:
+            for gender, share in (("T", 1.0), ("K", 0.5), ("M", 0.5)):
+                for level, code, name, n, movers in (
+                    ("kommun", *KOMMUN, 160, 14),
+                    ("skolenhet", EKBACKE, NAMES[EKBACKE], 44, 6),
+                    ("skolenhet", FURULUND, NAMES[FURULUND], 38, 4),
+                ):
+                    total = int(n * share)
+                    no_prior = int(4 * share)
+                    rows.append(
+                        (
+                            stage,
+                            cohort,
+                            level,
+                            code,
+                            name,
+                            gender,
+                            total,
+                            total - no_prior,
+                            no_prior,
+                            int(movers * share),
+                            int(3 * share),
+                            int(5 * share),
+                            int(2 * share),
+                            "",
+                        )
+                    )
+                rows.append((stage, cohort, "skolenhet", KORSBACKA, NAMES[KORSBACKA], gender, *[None] * 7, ".."))
+    return rows
+
+
+def _measuring_points() -> list[tuple[str, int, str]]:
+    points = []
+    for grade in range(1, 10):
+        points += [("bedomning", grade, "oktober"), ("bedomning", grade, "mars")]
+        if grade in (3, 6, 9):
+            points.append(("np", grade, "VT"))
+        if grade >= 6:
+            points.append(("terminsbetyg", grade, "HT"))
+            points.append(("slutbetyg", grade, "VT") if grade == 9 else ("terminsbetyg", grade, "VT"))
+    return points
+
+
+def _progression_rows() -> list[tuple]:
+    rows = []
+    offsets = {EKBACKE: 4.0, FURULUND: -6.0, KOMMUN[0]: 0.0}
+    for cohort in COHORTS:
+        for gender, g_shift in (("T", 0.0), ("K", 1.5), ("M", -1.5)):
+            for subject, s_shift in (("SV", 0.0), ("MA", -5.0), ("EN", 2.0)):
+                for kind, grade, occasion in _measuring_points():
+                    measure = f"{kind}_{subject}"
+                    for level, code, name, n in (
+                        ("kommun", *KOMMUN, 150),
+                        ("skolenhet", EKBACKE, NAMES[EKBACKE], 40),
+                        ("skolenhet", FURULUND, NAMES[FURULUND], 34),
+                    ):
+                        share = 78.0 + 1.25 * grade + s_shift + g_shift + offsets[code] + (cohort - 2023) * 1.5
+                        count = n if gender == "T" else n // 2
+                        rows.append(
+                            (cohort, level, code, name, gender, measure, grade, occasion, min(share, 100.0), count, "")
+                        )
+                    rows.append(
+                        (
+                            cohort,
+                            "skolenhet",
+                            KORSBACKA,
+                            NAMES[KORSBACKA],
+                            gender,
+                            measure,
+                            grade,
+                            occasion,
+                            None,
+                            None,
+                            "..",
+                        )
+                    )
+    return rows
+
+
+def _salsa_rows() -> list[tuple]:
+    rows = []
+    for year in COHORTS:
+        school_year = f"{year - 1}/{year % 100:02d}"
+        for outcome, actual, expected in (("meritvarde", 240.0, 229.5), ("alla_amnen", 84.0, 80.5)):
+            terms = "Egen beräkning: kommunens elever (föräldrarnas utbildning, kön, nyanlända)"
+            for code, offset in ((EKBACKE, 1.0), (FURULUND, -1.0)):
+                deviation = round(offset * (actual - expected), 2)
+                width = 7.5 if outcome == "meritvarde" else 9.0
+                rows.append(
+                    (
+                        code,
+                        NAMES[code],
+                        school_year,
+                        year,
+                        outcome,
+                        "egen_modell",
+                        terms,
+                        expected + deviation,
+                        expected,
+                        deviation,
+                        deviation - width,
+                        deviation + width,
+                        PUPILS_PER_COHORT[code],
+                        0.31,
+                        "",
+                        10,
+                    )
+                )
+                rows.append(
+                    (
+                        code,
+                        NAMES[code],
+                        school_year,
+                        year,
+                        outcome,
+                        "skolverket",
+                        "Skolverket, SALSA",
+                        expected + deviation + 2.0,
+                        expected + 1.0,
+                        deviation + 1.0,
+                        None,
+                        None,
+                        None,
+                        None,
+                        "",
+                        None,
+                    )
+                )
+            rows.append(
+                (
+                    KORSBACKA,
+                    NAMES[KORSBACKA],
+                    school_year,
+                    year,
+                    outcome,
+                    "egen_modell",
+                    terms,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "..",
+                    10,
+                )
+            )
+    return rows
+
+
+GROUPS = {
+    "kon": ("flickor", "pojkar"),
+    "foraldrars_utbildning": ("eftergymnasial", "ej eftergymnasial"),
+    "nyanland": ("ej nyanlända", "nyanlända"),
+}
+OUTCOME_UNIT = {"meritvarde": "meritvärdespoäng", "alla_amnen": "procentenheter", "behorighet_yrkes": "procentenheter"}
+HIDDEN_VERDICT = "redovisas inte: färre än 10 elever i en grupp, eller dold så att ingen liten grupp kan räknas fram"
+# The kommun's gap per outcome and dimension (2024; 2023 is 1.5 smaller), with its interval's half-width.
+GAPS = {
+    ("meritvarde", "kon"): (18.5, 9.3),
+    ("meritvarde", "foraldrars_utbildning"): (35.25, 11.0),
+    ("meritvarde", "nyanland"): (22.0, 30.5),
+    ("alla_amnen", "kon"): (4.5, 8.0),
+    ("alla_amnen", "foraldrars_utbildning"): (12.0, 9.5),
+    ("alla_amnen", "nyanland"): (15.0, 24.0),
+    ("behorighet_yrkes", "kon"): (2.0, 6.5),
+    ("behorighet_yrkes", "foraldrars_utbildning"): (9.0, 7.5),
+    ("behorighet_yrkes", "nyanland"): (11.0, 21.0),
+}
+
+
+def _gap_rows() -> list[tuple]:
+    rows = []
+    for year in COHORTS:
+        school_year = f"{year - 1}/{year % 100:02d}"
+        for (outcome, dimension), (gap, half) in GAPS.items():
+            gap = gap - (1.5 if year == 2023 else 0.0)
+            group_a, group_b = GROUPS[dimension]
+            mean_b = 225.0 if outcome == "meritvarde" else 78.0
+            units = [
+                ("kommun", *KOMMUN, 150, 140 if dimension != "nyanland" else 12, gap, half),
+                ("skolenhet", EKBACKE, NAMES[EKBACKE], 40, 38, gap + 3.0, half * 1.9),
+                ("skolenhet", FURULUND, NAMES[FURULUND], 34, 30, gap - 4.0, half * 2.1),
+            ]
+            for level, code, name, n_a, n_b, unit_gap, unit_half in units:
+                hidden = level == "skolenhet" and dimension == "nyanland"
+                if hidden:
+                    rows.append(
+                        (
+                            year,
+                            school_year,
+                            level,
+                            code,
+                            name,
+                            outcome,
+                            OUTCOME_UNIT[outcome],
+                            dimension,
+                            group_a,
+                            group_b,
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            HIDDEN_VERDICT,
+                            "welch",
+                            "..",
+                            10,
+                        )
+                    )
+                    continue
+                low, high = unit_gap - unit_half, unit_gap + unit_half
+                significant = low > 0 or high < 0
+                verdict = f"skillnaden är {'' if significant else 'inte '}statistiskt säkerställd"
+                rows.append(
+                    (
+                        year,
+                        school_year,
+                        level,
+                        code,
+                        name,
+                        outcome,
+                        OUTCOME_UNIT[outcome],
+                        dimension,
+                        group_a,
+                        group_b,
+                        n_a,
+                        n_b,
+                        min(n_a, n_b),
+                        mean_b + unit_gap,
+                        mean_b,
+                        unit_gap,
+                        low,
+                        high,
+                        significant,
+                        verdict,
+                        "welch" if outcome == "meritvarde" else "newcombe",
+                        "",
+                        10,
+                    )
+                )
+            rows.append(
+                (
+                    year,
+                    school_year,
+                    "skolenhet",
+                    KORSBACKA,
+                    NAMES[KORSBACKA],
+                    outcome,
+                    OUTCOME_UNIT[outcome],
+                    dimension,
+                    group_a,
+                    group_b,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    HIDDEN_VERDICT,
+                    "welch",
+                    "..",
+                    10,
+                )
+            )
+    return rows
+
+
+def _decomposition_rows() -> list[tuple]:
+    rows = []
+    for year in COHORTS:
+        school_year = f"{year - 1}/{year % 100:02d}"
+        for (outcome, dimension), (gap, half) in GAPS.items():
+            gap = gap - (1.5 if year == 2023 else 0.0)
+            group_a, group_b = GROUPS[dimension]
+            within = round(gap * 0.75, 2)
+            n_b = 140 if dimension != "nyanland" else 12
+            rows.append(
+                (
+                    year,
+                    school_year,
+                    "gap_decomposition",
+                    outcome,
+                    dimension,
+                    group_a,
+                    group_b,
+                    min(150, n_b),
+                    150,
+                    n_b,
+                    3,
+                    gap,
+                    within,
+                    within - half,
+                    within + half,
+                    gap - within,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "",
+                    10,
+                )
+            )
+        share = 8.4 if year == 2024 else 6.5
+        rows.append(
+            (
+                year,
+                school_year,
+                "between_school_variance_share",
+                "meritvarde",
+                None,
+                None,
+                None,
+                290,
+                None,
+                None,
+                3,
+                None,
+                None,
+                None,
+                None,
+                None,
+                52.5,
+                572.5,
+                share,
+                share - 4.3,
+                share + 6.8,
+                "",
+                10,
+            )
+        )
+    return rows
+
+
+def _similar_rows() -> list[tuple]:
+    neighbours = [
+        ("44440001", "Vallaskolan", "Lund", "Kommunal", 0.41, 2.30, 51.2, 62.0, 238.4, 82.1, 90.3),
+        ("44440002", "Södra skolan", "Lomma", "Kommunal", 0.55, 2.35, 49.0, 70.0, 247.9, 86.0, 93.1),
+        ("44440003", "Kunskapsskolan Malmö", "Malmö", "Fristående", 0.73, 2.20, 53.4, 88.0, 221.6, 74.4, 85.0),
+        ("44440004", "Tornskolan", "Burlöv", "Kommunal", 0.92, 2.15, 47.9, 55.0, 215.3, 70.2, 83.7),
+        ("44440005", "Bjärehovskolan", "Burlöv", "Kommunal", 1.10, 2.40, 50.5, 47.0, 252.1, 88.5, 95.0),
+    ]
+    rows = []
+    for code, parents, boys in ((EKBACKE, 2.31, 50.5), (FURULUND, 2.18, 52.0)):
+        for rank, (other, name, kommun, organiser, distance, par, sb, pupils, merit, alla, yrkes) in enumerate(
+            neighbours, start=1
+        ):
+            rows.append(
+                (
+                    code,
+                    NAMES[code],
+                    "2023/24",
+                    PUPILS_PER_COHORT[code],
+                    parents,
+                    boys,
+                    rank,
+                    other,
+                    name,
+                    kommun,
+                    organiser,
+                    distance,
+                    par,
+                    sb,
+                    pupils,
+                    "2023/24",
+                    merit,
+                    alla,
+                    yrkes,
+                    "",
+                    10,
+                )
+            )
+    rows.append((KORSBACKA, NAMES[KORSBACKA], "2023/24", *[None] * 16, "..", 10))
+    return rows
+
+
+def _comparison_rows() -> list[tuple]:
+    rows = []
+    group = {
+        "meritvarde": (215.3, 221.6, 238.4, 247.9, 252.1),
+        "alla_amnen": (70.2, 74.4, 82.1, 86.0, 88.5),
+        "behorighet_yrkes": (83.7, 85.0, 90.3, 93.1, 95.0),
+    }
+    own = {
+        (EKBACKE, "meritvarde"): 249.6,
+        (FURULUND, "meritvarde"): 219.05,
+        (EKBACKE, "alla_amnen"): 87.5,
+        (FURULUND, "alla_amnen"): 73.5,
+        (EKBACKE, "behorighet_yrkes"): 92.5,
+        (FURULUND, "behorighet_yrkes"): 82.4,
+    }
+    for code in (EKBACKE, FURULUND):
+        for year in (2022, 2023, 2024):
+            for outcome, values in group.items():
+                if outcome == "alla_amnen" and year != 2024:
+                    continue  # Skolverket publishes the share passing all subjects for the latest läsår only
+                drift = (year - 2024) * 1.5
+                local = year == 2024
+                rows.append(
+                    (
+                        code,
+                        NAMES[code],
+                        f"{year - 1}/{year % 100:02d}",
+                        year,
+                        outcome,
+                        own[(code, outcome)] + drift,
+                        "local" if local else "skolverket",
+                        PUPILS_PER_COHORT[code] if local else None,
+                        5,
+                        *[v + drift for v in values],
+                        10 if local else None,
+                    )
+                )
+    return rows
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """The rows into the table's first columns, in order (the rest keep their defaults)."""
+    columns = [row[0] for row in con.execute(f"describe {table}").fetchall()][: len(rows[0])]
+    con.register("new_rows", pd.DataFrame(rows, columns=columns))
+    try:
+        con.execute(f"insert into {table} ({', '.join(columns)}) select * from new_rows")
+    finally:
+        con.unregister("new_rows")
+
+
+def add_value_added_and_equity(con: duckdb.DuckDBPyConnection) -> None:
+    """Create and fill the eight tables in an open serving snapshot."""
+    con.execute(
+        "create table value_added (stage varchar, model varchar, outcome varchar, level varchar,"
+        " unit_code varchar, unit_name varchar, cohort integer, gender varchar, n integer, va double, se double,"
+        " ci_low double, ci_high double, va_shrunk double, band varchar, band_sv varchar, status varchar)"
+    )
+    _insert(con, "value_added", _value_added_rows())
+    con.execute(
+        "alter table value_added add column reference varchar default 'cohort';"
+        " alter table value_added add column attribution varchar default 'most_years';"
+        " alter table value_added add column min_n integer default 10"
+    )
+    con.execute(
+        "create table value_added_population (stage varchar, cohort integer, level varchar, unit_code varchar,"
+        " unit_name varchar, gender varchar, n integer, n_with_prior integer, n_no_prior integer,"
+        " n_movers integer, n_arrived integer, n_left integer, n_newly_arrived integer, status varchar,"
+        " attribution varchar default 'most_years', min_n integer default 10)"
+    )
+    _insert(con, "value_added_population", _population_rows())
+    con.execute(
+        "create table cohort_progression (cohort integer, level varchar, unit_code varchar, unit_name varchar,"
+        " gender varchar, measure varchar, grade_level integer, occasion varchar, share double, n integer,"
+        " status varchar, min_n integer default 10)"
+    )
+    _insert(con, "cohort_progression", _progression_rows())
+    con.execute(
+        "create table salsa_comparison (unit_code varchar, unit_name varchar, school_year varchar, year integer,"
+        " outcome varchar, source varchar, publisher varchar, actual double, expected double, deviation double,"
+        " ci_low double, ci_high double, n bigint, model_r_squared double, status varchar, min_n integer)"
+    )
+    _insert(con, "salsa_comparison", _salsa_rows())
+    con.execute(
+        "create table equity_gaps (year integer, school_year varchar, level varchar, unit_code varchar,"
+        " unit_name varchar, outcome varchar, outcome_unit varchar, dimension varchar, group_a varchar,"
+        " group_b varchar, n_a bigint, n_b bigint, n bigint, mean_a double, mean_b double, gap double,"
+        " ci_low double, ci_high double, significant boolean, verdict varchar, method varchar, status varchar,"
+        " min_n integer)"
+    )
+    _insert(con, "equity_gaps", _gap_rows())
+    con.execute(
+        "create table equity_decomposition (year integer, school_year varchar, measure varchar, outcome varchar,"
+        " dimension varchar, group_a varchar, group_b varchar, n bigint, n_a bigint, n_b bigint, n_schools bigint,"
+        " total_gap double, within_school double, within_ci_low double, within_ci_high double,"
+        " between_school double, between_variance double, within_variance double,"
+        " between_school_share_pct double, share_ci_low double, share_ci_high double, status varchar,"
+        " min_n integer)"
+    )
+    _insert(con, "equity_decomposition", _decomposition_rows())
+    con.execute(
+        "create table similar_units (unit_code varchar, unit_name varchar, school_year varchar, n bigint,"
+        " parents_education double, share_boys double, rank bigint, similar_unit_code varchar,"
+        " similar_unit_name varchar, kommun varchar, organiser_type varchar, distance double,"
+        " similar_parents_education double, similar_share_boys double, similar_pupils double,"
+        " results_school_year varchar, meritvarde double, alla_amnen double, behorighet_yrkes double,"
+        " status varchar, min_n integer)"
+    )
+    _insert(con, "similar_units", _similar_rows())
+    con.execute(
+        "create table similar_units_comparison (unit_code varchar, unit_name varchar, school_year varchar,"
+        " year integer, outcome varchar, own_value double, own_source varchar, n bigint, group_n bigint,"
+        " group_min double, group_q1 double, group_median double, group_q3 double, group_max double,"
+        " min_n integer)"
+    )
+    _insert(con, "similar_units_comparison", _comparison_rows())

@@ -1,0 +1,79 @@
+"""The demo municipality (kavlinge, as `make demo` builds it): the value-added and equity marts hold data,
+agree with the generator's truth in the large, and keep disclosure control; independent of the marts' code."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pytest
+
+from tests import derivability
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def served(demo):
+    con = duckdb.connect(str(demo.data / "serving.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def test_value_added_per_school_and_cohort_with_intervals(demo, served):
+    rows = served.execute(
+        "select unit_code, cohort, n, va, ci_low, ci_high, status from value_added "
+        "where stage = '6-9' and model = 'contextual' and outcome = 'meritvarde' and gender = 'T' "
+        "and level = 'skolenhet'"
+    ).fetchall()
+    shown = [r for r in rows if r[3] is not None]
+    assert len({r[0] for r in shown}) >= 3 and len({r[1] for r in shown if r[1] is not None}) >= 3
+    assert all(r[4] < r[3] < r[5] for r in shown)  # never a value without its interval
+    kommun = served.execute("select distinct unit_code from value_added where level = 'kommun'").fetchall()
+    assert kommun == [("1261",)]
+
+
+def test_pooled_contextual_value_added_follows_the_planted_truth(demo, served):
+    truth = {
+        r["unit_code"]: r["true_va"] for r in demo.truth["value_added"] if r["stage"] == "6-9" and r["cohort"] is None
+    }
+    estimates = dict(
+        served.execute(
+            "select unit_code, va from value_added where stage = '6-9' and model = 'contextual' "
+            "and outcome = 'meritvarde' and gender = 'T' and level = 'skolenhet' and cohort is null "
+            "and va is not null"
+        ).fetchall()
+    )
+    common = sorted(set(truth) & set(estimates))
+    assert len(common) >= 3
+    r = np.corrcoef([truth[c] for c in common], [estimates[c] for c in common])[0, 1]
+    assert r > 0.8, (r, {c: (truth[c], estimates[c]) for c in common})
+
+
+def test_movers_missing_priors_and_newly_arrived_are_counted(served):
+    sums = served.execute(
+        "select sum(n_no_prior), sum(n_movers), sum(n_newly_arrived), sum(n) from value_added_population "
+        "where level = 'kommun' and gender = 'T' and stage = '6-9'"
+    ).fetchall()[0]
+    assert all(v is not None and v > 0 for v in sums), sums
+
+
+def test_small_cells_are_hidden_in_the_new_marts(served):
+    for table, value in (
+        ("value_added", "va"),
+        ("cohort_progression", "share"),
+        ("equity_gaps", "gap"),
+        ("salsa_comparison where source = 'egen_modell'", "deviation"),
+    ):
+        where = "where" if " where " not in table else "and"
+        leaked = served.execute(
+            f"select count(*) from {table} {where} {value} is not null and (n < min_n or status <> '')"
+        ).fetchall()[0][0]
+        assert leaked == 0, table
+
+
+def test_no_hidden_cell_of_the_demo_can_be_derived(served):
+    """tests/derivability.py, an attacker's search over every served cell table, on the demo's snapshot."""
+    for table in derivability.SERVED_CELL_TABLES:
+        cells = served.execute(f"select * from {table.name} where {table.where}").df()
+        assert derivability.lonely_hidden_children(cells, table) == [], table.name
+        assert derivability.derivable_cells(cells, table) == [], table.name
