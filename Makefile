@@ -11,27 +11,31 @@ export UV_LINK_MODE := copy
 
 .PHONY: setup demo run test lint ui bench
 
+# Quiet: what a command does is said in words; errors are shown as they come.
 $(UV):
-	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+	@echo "Installerar uv $(UV_VERSION) i $(TOOLS)/ …"
+	@$(PYTHON) -m venv $(TOOLS)
+	@$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-# The environment exactly as uv.lock says (Python 3.11, every package pinned), in .venv/.
+# The environment exactly as uv.lock says (Python 3.11, every package pinned), in .venv/. Silent when nothing
+# changes.
 setup: $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	@test -x .venv/bin/skolanalys || echo "Installerar miljön i .venv/ enligt uv.lock (första gången: några minuter) …"
+	@$(UV) sync --frozen --quiet --python $(PYTHON)
 
 demo: setup
-	.venv/bin/skolanalys demo
+	@.venv/bin/skolanalys demo
 
 run: setup
-	.venv/bin/skolanalys run
+	@.venv/bin/skolanalys run
 
 ui: setup
-	.venv/bin/skolanalys ui
+	@.venv/bin/skolanalys ui
 
 lint: setup
-	.venv/bin/ruff check .
-	.venv/bin/ruff format --check .
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
 
 test: setup
-	.venv/bin/ruff check .
-	.venv/bin/pytest
+	@.venv/bin/ruff check .
+	@.venv/bin/pytest

@@ -55,6 +55,7 @@ if current is None:
 
 pages = [
     st.Page("app_pages/oversikt.py", title="Översikt", icon=":material/flag:", default=True),
+    st.Page("app_pages/skolor.py", title="Skolor", icon=":material/apartment:"),
     st.Page("app_pages/resultat.py", title="Resultat åk 9", icon=":material/school:"),
     st.Page("app_pages/nationella_prov.py", title="Nationella prov", icon=":material/edit_note:"),
     st.Page("app_pages/franvaro.py", title="Frånvaro", icon=":material/event_busy:"),
@@ -63,6 +64,7 @@ pages = [
     st.Page("app_pages/foradlingsvarde.py", title="Förädlingsvärde", icon=":material/trending_up:"),
     st.Page("app_pages/likvardighet.py", title="Likvärdighet", icon=":material/balance:"),
 ]
+pages.append(st.Page("app_pages/arshjul.py", title="Årshjul", icon=":material/event_repeat:"))
 if current.data_quality:
     pages.append(st.Page("app_pages/datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:"))
 navigation = st.navigation(pages)

@@ -171,10 +171,13 @@ def indicator_values(indicator_ids: tuple[str, ...]) -> pd.DataFrame:
 
 
 def format_change(change) -> str | None:
-    """A change from the year before with its sign and a decimal comma: '+3,5'; None when there is none."""
+    """A change from the year before with its sign and a decimal comma: '+3,5', '+1\u00a0250,0'; a change that
+    rounds to zero is '±0,0' (never '-0,0'); None when there is none."""
     if change is None or pd.isna(change):
         return None
-    return f"{change:+.1f}".replace(".", ",")
+    if round(float(change), 1) == 0:
+        return "±0,0"
+    return f"{change:+,.1f}".replace(",", "\u00a0").replace(".", ",")
 
 
 def format_value(value, status: str, unit: str) -> str:
@@ -371,3 +374,79 @@ def goal_results() -> pd.DataFrame:
 
 def goal_actions() -> pd.DataFrame:
     return _served("goal_actions", "select * from goal_actions order by goal_sort_order, goal_id, action_no")
+
+
+# --- The topic pages: term grades, grade vs. test, attendance per period, surveys (issue 11) -------------
+
+
+def unit_names() -> dict[str, str]:
+    """unit_code → name of every school unit and kommun that indicator_values names (the tables without a
+    name column — grade_test_discrepancy, survey_results — are named from it)."""
+    df = _rows(
+        "select distinct level, unit_code, unit_name from indicator_values where level in ('skolenhet', 'kommun')"
+        " order by level, unit_code"
+    )
+    return dict(zip(df["unit_code"].astype(str), df["unit_name"], strict=True))
+
+
+def grade_test_discrepancy() -> pd.DataFrame:
+    """Provbetyg och betyg: share of pupils whose grade is higher / the same / lower than the test grade."""
+    return _served(
+        "grade_test_discrepancy",
+        "select * from grade_test_discrepancy order by year, grade_level, subject, level, unit_code, gender",
+    )
+
+
+def survey_results() -> pd.DataFrame:
+    """The local surveys per area, unit, grade and gender: share positive and index 0–10."""
+    return _served(
+        "survey_results",
+        "select * from survey_results order by survey_type, year, area, level, unit_code, grade_level, gender",
+    )
+
+
+def skolenkaten_results() -> pd.DataFrame:
+    """Skolenkäten (Skolinspektionen) as published: index 0–10 per area for the municipality's school units
+    and all participating units (riket)."""
+    return _served(
+        "skolenkaten_results",
+        "select * from skolenkaten_results order by respondent_group, year, area_no, level, unit_code, gender",
+    )
+
+
+# --- Skolor and Årshjul (issue 11) --------------------------------------------------------------------------
+
+
+def indicator_catalogue() -> pd.DataFrame:
+    """Every indicator of the catalogue in display order (the Skolor page shows all topics of a school)."""
+    return _rows("select * from indicators order by sort_order, indicator_id")
+
+
+def landing_folders() -> pd.DataFrame:
+    """Per landing sub-folder: its files, how many are loaded and when a file was last loaded. No file names,
+    reasons or rows — so every role may see it (the Årshjul tells whether the year's data is in); the files
+    themselves are on the Datakvalitet page (förvaltningen only)."""
+    return _served(
+        "data_quality_files",
+        "select folder, count(*) as files,"
+        " count(*) filter (where outcome in ('loaded', 'partly_quarantined')) as files_loaded,"
+        " max(loaded_at) as last_loaded_at"
+        " from data_quality_files group by folder order by folder",
+    )
+
+
+def attendance_periods() -> pd.DataFrame:
+    """Frånvaro per period (`attendance_by_period`): every unit, school year, period and gender the user may see."""
+    return _served(
+        "attendance_by_period",
+        "select * from attendance_by_period order by level, unit_code, year, period, gender",
+    )
+
+
+def survey_years() -> pd.DataFrame:
+    """Which surveys' results are served: one row per survey (its type and school year), from the kommun's rows."""
+    return _served(
+        "survey_results",
+        "select distinct survey, survey_type, year, school_year from survey_results where level = 'kommun'"
+        " order by year, survey",
+    )

@@ -23,13 +23,39 @@ from pipelines.schedules import (
     nightly_schedule,
     weekly_national_schedule,
 )
-from pipelines.sensors import landing_sensors
+from pipelines.sensors import landing_jobs, landing_sensors
 from skolanalys.settings import Settings, load_settings
+
+# Tables the landing and national assets write beside their own, which dbt reads as sources: declared here
+# so that the UI shows them in their groups, with a description, rather than in `default`. Not executable.
+SIDE_TABLES = [
+    dg.AssetSpec(
+        ["raw", "loaded_files"],
+        group_name="landing",
+        description="Liggaren: varje inläst fil i landningsmappen (innehållets hash, rader, rättelser, borttagen).",
+    ),
+    dg.AssetSpec(
+        ["raw", "landing_files"],
+        group_name="landing",
+        description="Utfallet för varje fil i landningsmappen vid den senaste genomgången (sidan Datakvalitet).",
+    ),
+    dg.AssetSpec(
+        ["raw", "quarantine"],
+        group_name="landing",
+        description="Rader som bröt mot kontraktet: fil, rad, kolumn och skäl (personnummer maskerade).",
+    ),
+    dg.AssetSpec(
+        ["national", "fetch_log"],
+        group_name="national",
+        description="Varje hämtning från de nationella källorna: när, om den lyckades och varför inte.",
+    ),
+]
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=[
+            *SIDE_TABLES,
             *landing_assets,
             survey_assets,
             goal_assets,
@@ -41,7 +67,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         ],
         asset_checks=raw_table_checks,
         sensors=[*landing_sensors, dead_run_monitor, nightly_run_recorded],
-        jobs=[everything_job, local_job, national_job],
+        jobs=[everything_job, local_job, national_job, *landing_jobs.values()],
         schedules=[nightly_schedule, weekly_national_schedule],
         resources=build_resources(settings),
         # One process: DuckDB allows one writer per file; steps in parallel processes fight for its lock.

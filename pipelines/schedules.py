@@ -64,4 +64,5 @@ weekly_national_schedule = dg.ScheduleDefinition(
     cron_schedule="0 4 * * 1",
     execution_timezone="Europe/Stockholm",
     default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Hämtar Kolada och Skolverket varje måndag kl. 04 och publicerar det som ändrats.",
 )

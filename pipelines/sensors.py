@@ -1,24 +1,24 @@
 """Sensors on the landing folder: a new, changed or removed file in a sub-folder starts a run of that
-folder's raw asset and everything downstream of it, up to and including the serving snapshot.
+folder's job — its raw asset and everything downstream of it, up to and including the serving snapshot.
 
 The cursor is the folder's state — file name → [size, modification time] — which is cheap to take on
 every tick even for gigabytes of attendance exports. A file modified within the last SETTLE_SECONDS is left
-for a later tick: it may still be being copied in. File names are kept and logged with any personnummer
-masked: the cursor is stored in Dagster's database.
+for a later tick: it may still be being copied in. A folder exactly as the last successful `skolanalys run`
+saw it (skolanalys.preflight) starts nothing: that run has loaded its files. File names are kept and logged
+with any personnummer masked: the cursor is stored in Dagster's database.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import time
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines.resources import LandingConfig
+from skolanalys import preflight
+from skolanalys.settings import load_settings
 from sources.landing import goals
-from sources.landing.door import display_name
 from sources.landing.kinds import POLARS_KINDS
 
 # Landing sub-folder → the raw assets it feeds (each polars kind: its own table, as declared in kinds.py).
@@ -31,26 +31,12 @@ LANDING_FOLDERS: dict[str, tuple[dg.AssetKey, ...]] = {
 SETTLE_SECONDS = 30
 CHECK_EVERY_SECONDS = 60
 
-FolderState = dict[str, list[int]]
+FolderState = preflight.FolderState
 
 
 def folder_state(folder: Path, *, settle_seconds: float = SETTLE_SECONDS, now: float | None = None) -> FolderState:
     """name → [size, mtime_ns] of the folder's settled files (hidden files and sub-folders ignored)."""
-    if not folder.is_dir():
-        return {}
-    cutoff = (now if now is not None else time.time()) - settle_seconds
-    state = {}
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.is_symlink() or not path.is_file():
-            continue
-        stat = path.stat()
-        if stat.st_mtime <= cutoff:
-            name = display_name(path.name)
-            # Two names that differ only in a masked personnummer stay two entries.
-            while name in state:
-                name += "'"
-            state[name] = [stat.st_size, stat.st_mtime_ns]
-    return state
+    return preflight.folder_state(folder, settle_seconds=settle_seconds, now=now)
 
 
 def changed_files(previous: FolderState, current: FolderState) -> list[str]:
@@ -59,16 +45,28 @@ def changed_files(previous: FolderState, current: FolderState) -> list[str]:
 
 
 def _state_key(folder: str, state: FolderState) -> str:
-    digest = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
-    return f"{folder}:{digest}"
+    return f"{folder}:{preflight.folder_digest(state)}"
 
 
-def landing_sensor(folder: str, keys: tuple[dg.AssetKey, ...]) -> dg.SensorDefinition:
+def landing_job(folder: str, keys: tuple[dg.AssetKey, ...]) -> dg.UnresolvedAssetJobDefinition:
+    """The run a new file in `folder` starts: named after the folder, so that its runs read well in the UI."""
+    return dg.define_asset_job(
+        f"landing_{folder}_job",
+        selection=dg.AssetSelection.assets(*keys).downstream(),
+        description=f"Läser in nya, ändrade och borttagna filer i {folder}/ och bygger om allt nedströms, till "
+        f"och med serveringsfilen. Startas av sensorn landing_{folder}.",
+        tags={"skolanalys/landing_folder": folder},
+    )
+
+
+def landing_sensor(
+    folder: str, keys: tuple[dg.AssetKey, ...], job: dg.UnresolvedAssetJobDefinition | None = None
+) -> dg.SensorDefinition:
     @dg.sensor(
         name=f"landing_{folder}",
-        description=f"Startar en körning av {folder}/ och allt nedströms när en fil i {folder}/ är ny, "
-        "ändrad eller borttagen.",
-        target=dg.AssetSelection.assets(*keys).downstream(),
+        description=f"Startar landing_{folder}_job ({folder}/ och allt nedströms) när en fil i {folder}/ är ny, "
+        "ändrad eller borttagen — inte för filer som den senaste lyckade `skolanalys run` redan har läst in.",
+        job=job or landing_job(folder, keys),
         minimum_interval_seconds=CHECK_EVERY_SECONDS,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
@@ -79,6 +77,8 @@ def landing_sensor(folder: str, keys: tuple[dg.AssetKey, ...]) -> dg.SensorDefin
         if not changed:
             return dg.SkipReason(f"inga nya eller ändrade filer i {folder}/")
         context.update_cursor(json.dumps(current, sort_keys=True))
+        if preflight.loaded_by_last_run(load_settings(), folder, current):
+            return dg.SkipReason(f"{folder}/ är som den senaste lyckade körningen såg den: filerna är redan inlästa")
         shown = ", ".join(changed[:5]) + (f" och {len(changed) - 5} till" if len(changed) > 5 else "")
         context.log.info(f"{folder}/: {shown}")
         # The run key is the folder's state: the same state never starts a second run.
@@ -87,4 +87,5 @@ def landing_sensor(folder: str, keys: tuple[dg.AssetKey, ...]) -> dg.SensorDefin
     return _sensor
 
 
-landing_sensors = [landing_sensor(folder, keys) for folder, keys in LANDING_FOLDERS.items()]
+landing_jobs = {folder: landing_job(folder, keys) for folder, keys in LANDING_FOLDERS.items()}
+landing_sensors = [landing_sensor(folder, keys, landing_jobs[folder]) for folder, keys in LANDING_FOLDERS.items()]

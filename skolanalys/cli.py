@@ -32,6 +32,7 @@ def _prepare_dagster_home(settings: Settings) -> None:
 
 
 def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
+    from skolanalys.progress import GenerateProgress, duration, is_interactive, number, plural
     from skolanalys.synth import PRESETS, generate
 
     if args.scale not in PRESETS:
@@ -42,10 +43,17 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError("facit-filen (--truth) får inte ligga i landningsmappen")
     if args.clean and out.exists():
         shutil.rmtree(out)
-    summary = generate(args.scale, args.seed, out, truth, kommunkod=settings.kommunkod)
-    print(f"Syntetisk kommun '{args.scale}' (seed {args.seed}) skriven till {out}")
-    for name, value in summary.items():
-        print(f"  {name}: {value}")
+    print(f"Genererar den syntetiska kommunen '{args.scale}' (seed {args.seed}) i {out} …", flush=True)
+    with GenerateProgress(sys.stdout, live=is_interactive(sys.stdout)) as shown:
+        summary = generate(args.scale, args.seed, out, truth, kommunkod=settings.kommunkod, progress=shown.written)
+    if not getattr(args, "brief", False):
+        print("\n".join(shown.lines()))
+    files = sum(count.files for count in shown.kinds.values())
+    rows = sum(count.rows for count in shown.kinds.values())
+    print(
+        f"  ✓ {plural(files, 'fil', 'filer')}, {number(rows)} rader, {number(summary['bytes'] / 1e6)} MB på "
+        f"{duration(summary['seconds'])}; facit (de planterade effekterna) i {truth}"
+    )
     return 0
 
 
@@ -63,7 +71,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     _prepare_dagster_home(settings)
     try:
         succeeded = run_everything(
-            settings, rotate_key=getattr(args, "rotate_key", False), always=getattr(args, "always", False)
+            settings,
+            rotate_key=getattr(args, "rotate_key", False),
+            always=getattr(args, "always", False),
+            verbose=getattr(args, "verbose", False),
         )
         return 0 if succeeded else 1
     except RunRefused as exc:
@@ -156,8 +167,16 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     os.environ.setdefault("SKOLANALYS_OFFLINE", "1")
     args.demo = True
     landing = settings.landing_dir
-    if args.regenerate or not any(landing.glob("*/*")):
-        gen = argparse.Namespace(scale=args.scale, seed=args.seed, out=str(landing), truth=None, clean=True)
+    generating = args.regenerate or not any(landing.glob("*/*"))
+    if generating:
+        print(
+            "Skolanalys demo: genererar en syntetisk kommun, kör allt och startar instrumentpanelen (1–3 min).",
+            flush=True,
+        )
+    else:
+        print("Skolanalys demo: kör det som är nytt och startar instrumentpanelen.", flush=True)
+    if generating:
+        gen = argparse.Namespace(scale=args.scale, seed=args.seed, out=str(landing), truth=None, clean=True, brief=True)
         cmd_generate(gen, settings)
         _drop_published_national_files(landing)
     if cmd_run(args, settings) != 0:
@@ -175,6 +194,9 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Dagster: http://localhost:{args.port}  (Ctrl+C avslutar)", flush=True)
     dagster = Path(sys.executable).with_name("dagster")
     return subprocess.call([str(dagster), "dev", "-m", "pipelines.definitions", "-p", str(args.port)], cwd=REPO_ROOT)
+
+
+VERBOSE_HELP = "visa även Dagsters och dbt:s egna loggar (de hamnar alltid i loggfilen i datamappen)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -204,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="kör även när inget är nytt sedan förra lyckade körningen",
     )
+    run.add_argument("--verbose", "-v", action="store_true", help=VERBOSE_HELP)
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="starta instrumentpanelen")
@@ -220,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--port", type=int, default=8501)
     demo.add_argument("--regenerate", action="store_true", help="generera landningsmappen på nytt")
+    demo.add_argument("--verbose", "-v", action="store_true", help=VERBOSE_HELP)
     demo.set_defaults(func=cmd_demo)
 
     ui = sub.add_parser("ui", help="öppna Dagsters webbgränssnitt")

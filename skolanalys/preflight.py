@@ -9,7 +9,9 @@ nothing to do. This check costs milliseconds and imports neither Dagster nor dbt
 - the last run did not succeed, or no snapshot is served.
 
 Only digests and the warehouse file's size and time are kept (preflight.json in the data folder), never file
-names: a file name may hold a personnummer.
+names: a file name may hold a personnummer. The record also holds a digest of each landing sub-folder as the
+last successful run saw it, so that the landing folder's sensors (pipelines/sensors.py) do not start runs for
+files that run has already loaded.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 
 from skolanalys.settings import REPO_ROOT, Settings, offline
+from sources.landing.door import display_name
 
 # Kolada publishes a few times a year and Skolverket yearly: a week is fresh enough (the weekly schedule).
 NATIONAL_REFRESH = timedelta(days=7)
@@ -37,6 +41,51 @@ CODE_SKIP = {"target", "dbt_packages", "logs", "__pycache__"}
 class Digests:
     landing: str
     code: str
+    # landing sub-folder (by a digest of its name) → folder_digest of its state, which the sensors compare
+    # with; None: not taken
+    folders: dict[str, str] | None = field(default=None, compare=False)
+
+
+# A landing sub-folder's state: file name (personnummer masked) → [size, mtime_ns]. Cheap to take even for
+# gigabytes of attendance exports; the landing folder's sensors keep it as their cursor.
+FolderState = dict[str, list[int]]
+
+
+def folder_state(folder: Path, *, settle_seconds: float = 0, now: float | None = None) -> FolderState:
+    """name → [size, mtime_ns] of the folder's files modified at least `settle_seconds` ago (hidden files,
+    symbolic links and sub-folders ignored)."""
+    if not folder.is_dir():
+        return {}
+    cutoff = (now if now is not None else time.time()) - settle_seconds
+    state = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_symlink() or not path.is_file():
+            continue
+        stat = path.stat()
+        if stat.st_mtime <= cutoff:
+            name = display_name(path.name)
+            # Two names that differ only in a masked personnummer stay two entries.
+            while name in state:
+                name += "'"
+            state[name] = [stat.st_size, stat.st_mtime_ns]
+    return state
+
+
+def folder_digest(state: FolderState) -> str:
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _folder_key(name: str) -> str:
+    # Folders are recorded by a digest of their name too: the record holds no names at all.
+    return hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def folder_digests(landing: Path) -> dict[str, str]:
+    """The digest of every landing sub-folder's state, every file counted (none left to settle)."""
+    if not landing.is_dir():
+        return {}
+    folders = sorted(p for p in landing.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
+    return {_folder_key(p.name): folder_digest(folder_state(p)) for p in folders}
 
 
 def _listing(root: Path) -> list[str]:
@@ -79,7 +128,8 @@ def code_digest(repo: Path = REPO_ROOT) -> str:
 
 
 def current(settings: Settings) -> Digests:
-    return Digests(landing_digest(settings.landing_dir), code_digest())
+    landing = settings.landing_dir
+    return Digests(landing_digest(landing), code_digest(), folder_digests(landing))
 
 
 def _national_due(conn: duckdb.DuckDBPyConnection) -> bool:
@@ -113,12 +163,9 @@ def nothing_new(settings: Settings, digests: Digests, *, national: bool = True) 
     written since (a run from the Dagster UI, a sensor's run), and nothing else is due."""
     if not settings.warehouse_path.exists() or not settings.serving_path.exists():
         return False
-    try:
-        recorded = json.loads(_record_path(settings).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+    recorded = _read_record(settings)
     seen = {"landing": digests.landing, "code": digests.code, "warehouse": _warehouse_stamp(settings)}
-    if recorded != seen:
+    if {key: recorded.get(key) for key in seen} != seen:
         return False
     if not national or offline():
         return True
@@ -132,10 +179,28 @@ def nothing_new(settings: Settings, digests: Digests, *, national: bool = True) 
         conn.close()
 
 
+def _read_record(settings: Settings) -> dict:
+    try:
+        recorded = json.loads(_record_path(settings).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def loaded_by_last_run(settings: Settings, folder: str, state: FolderState) -> bool:
+    """True when the last successful run saw the landing sub-folder `folder` exactly in this state: its files
+    are in the ledger (or were judged) already, and a run for them would find nothing new."""
+    folders = _read_record(settings).get("folders")
+    # A folder the run did not find, it saw empty.
+    return isinstance(folders, dict) and folders.get(_folder_key(folder), folder_digest({})) == folder_digest(state)
+
+
 def record(settings: Settings, digests: Digests) -> None:
     """After a successful run: what it saw before it started (files arriving during the run are new next time)
     and the warehouse file as the run left it."""
     seen = {"landing": digests.landing, "code": digests.code, "warehouse": _warehouse_stamp(settings)}
+    if digests.folders is not None:
+        seen["folders"] = digests.folders
     path = _record_path(settings)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(seen), encoding="utf-8")

@@ -1,4 +1,8 @@
-"""`skolanalys run`: materialise every asset once, in this process, and report in plain words."""
+"""`skolanalys run`: materialise every asset once, in this process, and report in plain words.
+
+The console gets progress (skolanalys.progress: live in a terminal, a line per phase elsewhere) and a short
+summary; Dagster's and dbt's own logs go to a log file in the data folder (`--verbose`: to the console too).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,15 @@ import signal
 import socket
 import sys
 import threading
+import traceback
+import uuid
 from collections.abc import Iterator
+from datetime import datetime
 
 import duckdb
 
-from skolanalys import preflight
-from skolanalys.settings import PSEUDONYM_KEY_ENV, Settings
+from skolanalys import preflight, progress
+from skolanalys.settings import PSEUDONYM_KEY_ENV, Settings, offline
 from sources import key_check
 
 
@@ -49,16 +56,14 @@ def _check_key(settings: Settings, rotate: bool) -> None:
         print("Ny pseudonymnyckel: elevtabellerna byggs om från filerna i landningsmappen.")
 
 
-def _metadata_value(value) -> object:
-    return getattr(value, "value", getattr(value, "text", value))
-
-
-def run_everything(settings: Settings, instance=None, *, rotate_key: bool = False, always: bool = False) -> bool:
+def run_everything(
+    settings: Settings, instance=None, *, rotate_key: bool = False, always: bool = False, verbose: bool = False
+) -> bool:
     """Run every asset now. Returns True on success; on failure the old serving snapshot stays.
 
     `instance` defaults to the persistent one in DAGSTER_HOME, so runs show in the Dagster UI. Raises
     RunRefused when the run cannot start. With nothing new since the last successful run (skolanalys.preflight)
-    no run is started, unless `always`.
+    no run is started, unless `always`. `verbose`: Dagster's and dbt's logs on the console as well.
     """
     settings.export_environment()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -73,7 +78,7 @@ def run_everything(settings: Settings, instance=None, *, rotate_key: bool = Fals
             print("  (`skolanalys run --alltid` kör ändå)")
             return True
         preflight.forget(settings)
-        succeeded = _execute(settings, instance)
+        succeeded = _execute(settings, instance, verbose=verbose)
         if succeeded:
             preflight.record(settings, digests)
         return succeeded
@@ -111,42 +116,106 @@ def _deadline(seconds: int) -> Iterator[list[bool]]:
         timer.cancel()
 
 
-def _print_landing_summary(settings: Settings) -> None:
-    """Every landing file's outcome (raw.landing_files): counts per folder, then each file not loaded."""
-    from sources.landing.outcomes import summary_lines
+# Warnings that Dagster's and dbt's own code log about the project's set-up, not about the data: the log file
+# has them, the summary leaves them out.
+TOOL_WARNINGS = ("Logging an `AssetObservation` instead of an `AssetCheckResult`", "Dependencies for step")
+# At most this many warnings per step in the summary; the rest are in the log file.
+WARNINGS_PER_STEP = 5
+RUN_TAGS = {"skolanalys/started_by": "skolanalys run"}
+
+
+def _landing_summary(settings: Settings) -> tuple[list[str], int]:
+    """Every landing file's outcome (raw.landing_files): counts and rows per folder, then each file not loaded;
+    and how many files need attention."""
+    from sources.landing.outcomes import LANDING_FILES_TABLE, NEEDS_ATTENTION, summary_lines
 
     if not settings.warehouse_path.exists():
-        return
+        return [], 0
     try:
         conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
     except duckdb.Error:  # an interrupted step still holds its connection: no summary this time
-        return
+        return [], 0
     try:
         lines = summary_lines(conn)
+        attention = 0
+        if lines:
+            outcomes = ", ".join(f"'{o}'" for o in NEEDS_ATTENTION)
+            attention = conn.execute(
+                f"select count(*) from {LANDING_FILES_TABLE} where outcome in ({outcomes})"
+            ).fetchall()[0][0]
     finally:
         conn.close()
-    if lines:
+    return lines, attention
+
+
+def _print_landing_summary(settings: Settings) -> str:
+    lines, attention = _landing_summary(settings)
+    if not lines:
+        return ""
+    if attention:
+        files = "1 fil" if attention == 1 else f"{attention} filer"
+        print(
+            f"Landningsmappen ({files} med problem: se sidan Datakvalitet i instrumentpanelen, "
+            "eller tabellen raw.landing_files):"
+        )
+    else:
         print("Landningsmappen:")
-        print("\n".join(f"  {line}" for line in lines))
+    print("\n".join(f"  {line}" for line in lines))
+    return "\n".join(lines)
 
 
-def _print_warnings(instance, run_id: str) -> None:
-    """The assets' own warnings (files rejected, sources unreachable), once each, in the order they came."""
-    import logging
+def _print_warnings(warnings: list, shown_already: str) -> None:
+    """The assets' own warnings (files rejected, sources unreachable), once each, step by step in the order
+    they came; not those the landing summary above says already, at most WARNINGS_PER_STEP per step."""
+    by_step: dict[str, list[str]] = {}
+    for entry in warnings:
+        message = entry.user_message
+        if message.startswith(TOOL_WARNINGS) or (shown_already and message in shown_already):
+            continue
+        mine = by_step.setdefault(entry.step_key or "", [])
+        if message not in mine:
+            mine.append(message)
+    for step, messages in by_step.items():
+        where = f"{step}: " if step else ""
+        for message in messages[:WARNINGS_PER_STEP]:
+            print(f"  ! {where}{message}")
+        if len(messages) > WARNINGS_PER_STEP:
+            print(f"  ! {where}… och {len(messages) - WARNINGS_PER_STEP} varningar till (i loggen)")
 
-    seen = set()
-    for entry in instance.all_logs(run_id):
-        ours = entry.dagster_event is None and not entry.user_message.startswith("Dependencies for step")
-        if ours and entry.level >= logging.WARNING and entry.user_message not in seen:
-            seen.add(entry.user_message)
-            step = f"{entry.step_key}: " if entry.step_key else ""
-            print(f"  ! {step}{entry.user_message}")
+
+def _print_failed_checks(result) -> None:
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                print(f"  ✗ kontroll {evaluation.check_name} på {evaluation.asset_key.to_user_string()}:")
+                print("    " + (evaluation.description or "").replace("\n", "\n    "))
 
 
-def _execute(settings: Settings, instance) -> bool:
+def _landing_folders() -> dict:
+    """Raw asset key → the landing sub-folder it reads."""
+    from pipelines.sensors import LANDING_FOLDERS
+
+    return {key: folder for folder, keys in LANDING_FOLDERS.items() for key in keys}
+
+
+def _prepare(settings: Settings):
+    """The job of every asset, and its steps described for the progress display. Imported here: parsing the
+    dbt project, when it changed, writes to the log like the run does."""
+    from pipelines.assets.dbt import dbt_models
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def("everything_job")
+    steps = progress.describe_steps(
+        defs, job.name, dbt_step=dbt_models.node_def.name, landing_dir=settings.landing_dir, folders=_landing_folders()
+    )
+    return job, steps
+
+
+def _execute(settings: Settings, instance, *, verbose: bool = False) -> bool:
     import dagster as dg
 
-    from pipelines.definitions import build_definitions
     from pipelines.run_monitor import RUN_HOST_TAG, RUN_PID_TAG, fail_dead_runs, fail_runs_of_this_process
 
     instance = instance or dg.DagsterInstance.get()
@@ -157,45 +226,66 @@ def _execute(settings: Settings, instance) -> bool:
     # An interrupt (the deadline) landing while Dagster closes a storage connection is reported by SQLAlchemy
     # with a stack trace; the run is stopped and marked failed all the same, which the summary says.
     logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
-    job = build_definitions(settings).resolve_job_def("everything_job")
+    live = not verbose and progress.is_interactive(sys.stdout)
+    log_path = progress.new_log_path(settings.data_dir)
     deadline = _run_deadline_seconds()
-    result = None
-    with _deadline(deadline) as expired:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            # Dagster's console log would repeat every warning with stack traces: the summary below says it
-            # once, in plain words.
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-            tags={RUN_HOST_TAG: socket.gethostname(), RUN_PID_TAG: str(os.getpid())},
+    result, expired, failure = None, [False], None
+    warnings: list = []
+    with progress.ToolOutput(log_path, verbose=verbose) as tools:
+        tools.write_line(
+            f"skolanalys run {datetime.now():%Y-%m-%d %H:%M:%S}: landningsmappen {settings.landing_dir}, "
+            f"datamappen {settings.data_dir}, DAGSTER_HOME {settings.dagster_home}"
         )
+        print("Förbereder körningen (Dagster och dbt-projektet) …", file=tools.console, flush=True)
+        try:
+            job, steps = _prepare(settings)
+        except Exception as exc:  # e.g. dbt cannot parse the project: its own words are in the log
+            tools.write_line(traceback.format_exc())
+            failure = exc
+        else:
+            shown = progress.RunProgress(steps, tools.console, live=live, offline=offline())
+            tools.on_line = shown.tool_line
+            run_id = str(uuid.uuid4())
+
+            def listen(entry) -> None:
+                """Every event of the run as Dagster stores it: to the log file and the progress display."""
+                try:
+                    tools.write_line(progress.log_line(entry))
+                    if entry.dagster_event is None and entry.level >= logging.WARNING:
+                        warnings.append(entry)
+                    shown.event(entry)
+                except Exception:  # showing progress must never break the run
+                    pass
+
+            instance.add_event_listener(run_id, listen)
+            with shown:
+                with _deadline(deadline) as expired:
+                    result = job.execute_in_process(
+                        instance=instance,
+                        raise_on_error=False,
+                        run_id=run_id,
+                        # Dagster's console log would repeat every event: the log file has them, the summary
+                        # says what matters once, in plain words.
+                        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+                        tags={**RUN_TAGS, RUN_HOST_TAG: socket.gethostname(), RUN_PID_TAG: str(os.getpid())},
+                    )
+                shown.finish()
+    if failure is not None:
+        print(f"Körningen kunde inte förberedas ({type(failure).__name__}: {failure}).", file=sys.stderr)
+        print(f"  Loggen: {log_path}", file=sys.stderr)
+        return False
     if expired[0]:
         message = f"Körningen avbröts efter {deadline} sekunder (SKOLANALYS_RUN_DEADLINE_SECONDS)."
         fail_runs_of_this_process(instance, message)
         print(message, file=sys.stderr)
     if result is None:  # interrupted before Dagster could report
+        print(f"Loggen (Dagster och dbt): {log_path}")
         print("Körningen misslyckades; den senaste godkända serveringsfilen ligger kvar.", file=sys.stderr)
         return False
-    _print_warnings(instance, result.run_id)
-    _print_landing_summary(settings)
-    for event in result.all_events:
-        if event.is_step_materialization:
-            mat = event.step_materialization_data.materialization
-            meta = {k: _metadata_value(v) for k, v in mat.metadata.items()}
-            rows = meta.get("dagster/row_count", meta.get("rows_indicator_values"))
-            line = f"  ✓ {mat.asset_key.to_user_string()}"
-            if meta.get("oförändrad"):
-                line += ": oförändrad"
-            elif rows is not None:
-                line += f": {rows} rader"
-            if meta.get("rows_quarantined"):
-                line += f", {meta['rows_quarantined']} i karantän (se raw.quarantine)"
-            print(line)
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if not evaluation.passed:
-                print(f"  ✗ kontroll {evaluation.check_name} på {evaluation.asset_key.to_user_string()}:")
-                print("    " + (evaluation.description or "").replace("\n", "\n    "))
+    landing = _print_landing_summary(settings)
+    _print_warnings(warnings, landing)
+    _print_failed_checks(result)
+    print(f"Loggen (Dagster och dbt): {log_path}")
     if result.success:
         published = any(
             e.is_step_materialization and e.step_materialization_data.materialization.asset_key.path[0] == "serving"

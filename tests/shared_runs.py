@@ -72,6 +72,21 @@ def published_values() -> pl.DataFrame:
     return pl.concat([parquet, oj.select(parquet.columns)])
 
 
+def similar_municipalities(year: int, home: str = "Kävlinge") -> list[str]:
+    """The codes of `home`'s liknande kommuner grundskola for comparison year `year`, read from the shipped
+    group files of every vintage (2022, 2024): the latest vintage not after the year, the earliest for the
+    years before it (docs/national_sources.md)."""
+    members = {}
+    for path in sorted(KOLADA.glob("liknande_kommuner_grundskola_*_all.json")):
+        for group in json.loads(path.read_text(encoding="utf-8")).values():
+            name, _, vintage = group["title"].rpartition(", ")
+            if name == f"Liknande kommuner grundskola, {home}":
+                members[int(vintage)] = [code for code, _name in group["members"]]
+    assert sorted(members) == [2022, 2024], members
+    chosen = max((v for v in members if v <= year), default=min(members))
+    return members[chosen]
+
+
 def as_kolada_v3(values: pl.DataFrame) -> list[dict]:
     """Kolada v3 `data` items: one per KPI, municipality and year with a list of gender cells."""
     items = []

@@ -94,9 +94,10 @@ def test_page_shows_the_municipality_and_marks_suppressed_cells(snapshot):
     assert at.title[0].value == "Resultat i årskurs 9"
     metrics = {m.label: (m.value, m.delta) for m in at.metric}
     assert len(metrics) == 2  # the year-9 results only: other topics have their own pages
-    assert metrics["Meritvärde åk 9"] == ("231,9", "+3,5")
+    # A snapshot without short titles labels the tiles with the whole title, never one cut at a comma.
+    assert metrics["Meritvärde åk 9, genomsnitt (17 ämnen)"] == ("231,9 poäng", "+3,5")
     # A true 0 % is shown as 0,0 %, a suppressed value as '..' — the two are never confused.
-    assert metrics["Uppnått betygskriterierna i alla ämnen åk 9"][0] == "0,0 %"
+    assert metrics["Uppnått betygskriterierna i alla ämnen åk 9, andel (%)"][0] == "0,0 %"
     table = at.dataframe[0].value
     assert table.loc["Skolenhet 22220002 (22220002)", "2024"] == ".."
     assert table.loc["Skolenhet 11110001 (11110001)", "2024"] == "240,2"

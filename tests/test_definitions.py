@@ -40,3 +40,42 @@ def test_nightly_local_run_at_two_and_weekly_national_refresh_in_stockholm():
 
 def test_runs_in_one_process():
     assert defs.executor is dg.in_process_executor
+
+
+def test_dbt_models_are_in_named_groups_by_folder_with_their_keys_unchanged():
+    """The UI groups the dbt project by layer, and målstyrning, likvärdighet and förädlingsvärde by topic;
+    nothing of the dbt project, nor the tables dbt reads beside the raw assets, is in `default`."""
+    from pipelines.assets.dbt import dbt_models
+    from pipelines.definitions import SIDE_TABLES
+
+    graph = defs.resolve_asset_graph()
+    group = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert {
+        "staging/stg_raw__grades": "staging",
+        "intermediate/int_indicator_values_grades": "intermediate",
+        "marts/indicator_values": "marts",
+        "marts/goal_results": "goals",
+        "staging/stg_goals__goals": "goals",
+        "intermediate/int_equity_gaps_computed": "equity",
+        "marts/value_added": "value_added",
+        "intermediate/int_value_added_estimates": "value_added",
+        "reference/indicator_catalogue": "reference",
+        "raw/landing_files": "landing",
+        "national/fetch_log": "national",
+    }.items() <= group.items()
+    dbt_keys = {key.to_user_string() for key in dbt_models.keys}
+    side_tables = {spec.key.to_user_string() for spec in SIDE_TABLES}
+    assert len(dbt_keys) > 50
+    assert not [key for key in dbt_keys | side_tables if group[key] == "default"]
+    # The national job is the national group and what depends on it: the side table adds nothing to it.
+    national = {k.to_user_string() for k in defs.resolve_job_def("national_job").asset_layer.selected_asset_keys}
+    assert "national/fetch_log" not in national and "kolada/values" in national
+
+
+def test_jobs_have_readable_names_and_swedish_descriptions():
+    jobs = {job.name: job for job in defs.resolve_all_job_defs() if not job.name.startswith("__")}
+    assert {"everything_job", "nightly_job", "national_job", "landing_betyg_job", "landing_franvaro_job"} <= set(jobs)
+    for job in jobs.values():
+        assert job.description and any(word in job.description for word in ("och", "allt", "Allt")), job.name
+    sensors = {s.name: s for s in defs.sensors if s.name.startswith("landing_")}
+    assert sensors["landing_betyg"].job_name == "landing_betyg_job"

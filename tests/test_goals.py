@@ -10,7 +10,6 @@ with the rules of docs/goals.md written out again in Python — never read from 
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import statistics
@@ -28,7 +27,6 @@ from tests.conftest import REPO, make_pnr
 from tests.national.test_national_skolenkaten import _write_xlsx
 
 KOMMUN = "1261"
-SIMILAR_GROUP = "G35976"  # Liknande kommuner grundskola, Kävlinge, 2024 (the group the stand-in serves)
 
 # The files of the shared run ---------------------------------------------------------------------------------
 
@@ -185,8 +183,10 @@ def kolada_value(values: pl.DataFrame, kpi: str, year: int, code: str = KOMMUN, 
 
 
 def similar_mean(values: pl.DataFrame, kpi: str, year: int) -> float | None:
-    groups = json.loads((REPO / "sources/reference/kolada/liknande_kommuner_grundskola_2024.json").read_text("utf-8"))
-    members = [code for code, _ in groups[SIMILAR_GROUP]["members"]]
+    """The mean of Kävlinge's liknande kommuner of that year's group (2022 for 2022–2023, 2024 from 2024)."""
+    from tests.shared_runs import similar_municipalities
+
+    members = similar_municipalities(year)
     found = [v for code in members if (v := kolada_value(values, kpi, year, code)) is not None]
     return sum(found) / len(found) if found else None
 

@@ -11,6 +11,7 @@ import json
 import math
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from dagster_duckdb import DuckDBResource
 
 from tests.conftest import run_skolanalys, skolanalys_env
 from tests.national.fake_servers import FakeNationalServer
-from tests.shared_runs import KOLADA, as_kolada_v3, configured_kpis, online_env
+from tests.shared_runs import KOLADA, as_kolada_v3, configured_kpis, online_env, similar_municipalities
 
 KOMMUN = "1261"  # Kävlinge
 
@@ -73,7 +74,8 @@ def test_every_configured_kpi_is_loaded_for_every_municipality_through_paging_an
     assert privacy["n"][0] > 0 and privacy["with_value"][0] == 0
 
 
-def _independent_benchmarks(values: pl.DataFrame, configured, similar: list[str]) -> dict:
+def _independent_benchmarks(values: pl.DataFrame, configured, similar: Callable[[int], list[str]]) -> dict:
+    """(kpi, year, gender) -> (rank, ranked, quartile, mean of the liknande kommuner of that year's group)."""
     out = {}
     for (kpi, year, gender), cells in values.group_by(["kpi_id", "year", "gender"]):
         direction = configured[kpi]
@@ -88,7 +90,7 @@ def _independent_benchmarks(values: pl.DataFrame, configured, similar: list[str]
         better = sum(1 for _, v in ranked if (v > own if direction else v < own))
         rank = better + 1  # ties share the best rank
         n = len(ranked)
-        peers = [v for code, v in ranked if code in similar]
+        peers = [v for code, v in ranked if code in similar(year)]
         out[(kpi, year, gender)] = (
             rank,
             n,
@@ -100,11 +102,7 @@ def _independent_benchmarks(values: pl.DataFrame, configured, similar: list[str]
 
 def test_benchmarking_matches_rank_quartile_and_similar_mean_computed_independently(national_run, configured):
     data, values, _ = national_run
-    groups = json.loads((KOLADA / "liknande_kommuner_grundskola_2024.json").read_text(encoding="utf-8"))
-    kavlinge = next(g for g in groups.values() if "Kävlinge" in g["title"])
-    similar = [code for code, _name in kavlinge["members"]]
-    assert len(similar) == 7
-    expected = _independent_benchmarks(values, configured, similar)
+    expected = _independent_benchmarks(values, configured, similar_municipalities)
     served = _query(data / "serving.duckdb", "select * from benchmarking where municipality_code = ?", [KOMMUN])
     assert served.height > 0
     checked = 0
@@ -122,6 +120,57 @@ def test_benchmarking_matches_rank_quartile_and_similar_mean_computed_independen
         checked += 1
     assert checked >= 100
     assert set(served["attribution"]) == {"Källa: Kolada (RKA)"}
+
+
+def test_each_year_is_compared_with_the_liknande_kommuner_of_that_years_group(national_run):
+    """Kolada's answer holds the 2024 group; the 2022 group comes from the shipped file. The served 2022 and
+    2023 rows average the 2022 group's members (Värmdö and Upplands-Bro among them), the 2024 rows the 2024
+    group's — the members read here from the two files, the means from the values the stand-in served."""
+    data, values, _ = national_run
+    members = {}
+    for vintage in (2022, 2024):
+        groups = json.loads((KOLADA / f"liknande_kommuner_grundskola_{vintage}_all.json").read_text(encoding="utf-8"))
+        title = f"Liknande kommuner grundskola, Kävlinge, {vintage}"
+        [kavlinge] = [g for g in groups.values() if g["title"] == title]
+        members[vintage] = {code for code, _name in kavlinge["members"]}
+    assert {"0120", "0139"} <= members[2022] - members[2024] and {"0162", "1881"} <= members[2024] - members[2022]
+    held = _query(data / "warehouse.duckdb", "select year, member_code from kolada.municipality_groups")
+    assert {y: set(held.filter(pl.col("year") == y)["member_code"]) for y in held["year"].unique()} == members
+
+    def mean(kpi: str, year: int, gender: str, codes: set[str]) -> float | None:
+        cells = values.filter(
+            pl.col("kpi_id") == kpi,
+            pl.col("year") == year,
+            pl.col("gender") == gender,
+            pl.col("code").is_in(list(codes)),
+            pl.col("value").is_not_null(),
+        )
+        return cells["value"].mean() if cells.height else None
+
+    served = _query(
+        data / "serving.duckdb",
+        "select * from benchmarking where municipality_code = ? and year between 2022 and 2024",
+        [KOMMUN],
+    )
+    assert set(served["year"]) == {2022, 2023, 2024}
+    told_apart = 0
+    for row in served.iter_rows(named=True):
+        vintage, other = (2022, 2024) if row["year"] < 2024 else (2024, 2022)
+        expected = mean(row["kpi_id"], row["year"], row["gender"], members[vintage])
+        assert row["similar_group_year"] == vintage
+        assert row["similar_mean"] == (approx_served(expected) if expected is not None else None), row
+        wrong = mean(row["kpi_id"], row["year"], row["gender"], members[other])
+        if row["year"] == 2022 and expected is not None and wrong is not None:
+            told_apart += abs(expected - wrong) > 0.01
+    assert told_apart >= 3  # the 2022 rows could not pass with the 2024 group
+    # indicator_values serves each year's liknande kommuner beside the municipality and riket.
+    shown = _query(
+        data / "serving.duckdb",
+        "select year, list(distinct unit_code) as codes from indicator_values "
+        "where source = 'kolada' and level = 'kommun' and year in (2022, 2024) group by year",
+    )
+    for row in shown.iter_rows(named=True):
+        assert set(row["codes"]) == members[row["year"]] | {KOMMUN}, row["year"]
 
 
 def test_change_from_previous_year_and_riket(national_run):
@@ -153,9 +202,8 @@ REVISED = ("N15428", 2024, "T")  # Kävlinge's cell that the second answer revis
 
 
 def _similar() -> list[str]:
-    groups = json.loads((KOLADA / "liknande_kommuner_grundskola_2024.json").read_text(encoding="utf-8"))
-    kavlinge = next(g for g in groups.values() if "Kävlinge" in g["title"])
-    return [code for code, _name in kavlinge["members"]]
+    """Kävlinge's liknande kommuner of every vintage (2022 and 2024)."""
+    return sorted(set(similar_municipalities(2022)) | set(similar_municipalities(2024)))
 
 
 def _spoil(items: list[dict], values: pl.DataFrame, directed: list[str]) -> dict[tuple, object]:
@@ -194,7 +242,7 @@ class FollowUp:
 @pytest.fixture(scope="module")
 def follow_up(handbuilt, configured, tmp_path_factory):
     """(1) The Kolada assets alone (dg.materialize, no dbt) against an answer that revises one cell, holds
-    garbage for five others and covers only Kävlinge, its liknande kommuner and riket: the other 282
+    garbage for five others and covers only Kävlinge, its liknande kommuner (both vintages) and riket: the other 280
     municipalities are simply missing. (2) Then `skolanalys run` against a Kolada that accepts every request
     and never answers (a 2 s deadline per dataset) and a Skolverket nobody listens for: the run must keep what
     (1) stored, and dbt and the serving snapshot show it — the revision, the garbage rejected, the freshness."""
@@ -267,10 +315,10 @@ def test_garbage_and_a_partial_answer_leave_the_served_benchmarking_unchanged(fo
     assert len(spoiled) == 5
     for kpi, year, _gender in spoiled:
         assert f"avvisat värde för {kpi}, kommun {KOMMUN}, år {year}, kön T" in output
-    assert re.search(r"svaret för N15505 innehåller bara \d av 29\d kommuner", output)
+    assert re.search(r"svaret för N15505 innehåller bara \d+ av 29\d kommuner", output)
     # Every figure served equals the published one in the shipped files (the one revision applied): the
-    # garbage was rejected and the 282 municipalities the answer lacked still rank and average as before.
-    expected = _independent_benchmarks(revised, configured, _similar())
+    # garbage was rejected and the 280 municipalities the answer lacked still rank and average as before.
+    expected = _independent_benchmarks(revised, configured, similar_municipalities)
     served = _query(data / "serving.duckdb", "select * from benchmarking where municipality_code = ?", [KOMMUN])
     published = {
         (r["kpi_id"], r["year"], r["gender"]): r["value"]

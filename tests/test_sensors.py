@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 
 import dagster as dg
@@ -12,7 +13,7 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.resources import LandingConfig
-from pipelines.sensors import LANDING_FOLDERS, landing_sensor
+from pipelines.sensors import LANDING_FOLDERS, landing_sensor, landing_sensors
 
 OLD = time.time() - 3600  # modification time of a file that has long finished arriving
 
@@ -67,6 +68,31 @@ def test_file_still_being_copied_waits_for_a_later_tick(landing, tmp_path):
     drop(tmp_path / "franvaro", "franvaro_2026-03.csv.gz", "halfway", mtime=time.time())
     result, cursor = evaluate(sensor, landing)
     assert isinstance(result, dg.SkipReason) and cursor is None
+
+
+def test_after_a_run_the_sensors_start_nothing_for_the_files_it_loaded(handbuilt, tmp_path, monkeypatch):
+    """`skolanalys ui` started after a `skolanalys run` (sensors without a cursor, or with an older one) starts no
+    run for a folder the run has loaded; a file added since still starts one."""
+    monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(handbuilt.data))
+    after_run = LandingConfig(landing_dir=str(handbuilt.landing), pseudonym_key="k", kommunkod="1261")
+    skipped = 0
+    for sensor in landing_sensors:
+        for cursor in (None, json.dumps({"en_tidigare_fil.csv": [1, 2]})):
+            result, new_cursor = evaluate(sensor, after_run, cursor)
+            assert isinstance(result, dg.SkipReason), (sensor.name, cursor)
+            skipped += "redan inlästa" in result.skip_message
+    assert skipped >= 2 * 5  # every folder of the hand-built landing folder that holds files
+
+    # The same files elsewhere (names, sizes and times kept) with one more grade file: a run for betyg/.
+    landing = tmp_path / "landing"
+    shutil.copytree(handbuilt.landing / "betyg", landing / "betyg", symlinks=True)
+    sensor = landing_sensor("betyg", LANDING_FOLDERS["betyg"])
+    copy = LandingConfig(landing_dir=str(landing), pseudonym_key="k", kommunkod="1261")
+    result, cursor = evaluate(sensor, copy)
+    assert isinstance(result, dg.SkipReason) and "redan inlästa" in result.skip_message
+    drop(landing / "betyg", "betyg_ny.csv", "personnummer;betyg\n")
+    result, _ = evaluate(sensor, copy, cursor)
+    assert isinstance(result, dg.RunRequest) and result.tags["skolanalys/landing_folder"] == "betyg"
 
 
 def test_each_landing_folder_has_a_sensor_targeting_its_raw_asset_and_everything_downstream():

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 from scipy import stats
 
-from dashboards import data
+from dashboards import data, presentation
 from dashboards.intervals import interval_chart, localised, statuses, unit_labels
 
 STAGES = {"6-9": "Årskurs 6 → 9", "3-6": "Årskurs 3 → 6"}
@@ -396,7 +396,7 @@ def progression_section(stage: str, gender: str, cohort) -> None:
     if prog_cohort in cohorts:
         chosen = [prog_cohort]
     else:  # all cohorts: one line each, the latest three to begin with (all at once are unreadable)
-        chosen = st.multiselect(
+        chosen = presentation.multiselect(
             "Årskullar i diagrammet (året de fick slutbetyg)",
             cohorts,
             default=cohorts[-3:],

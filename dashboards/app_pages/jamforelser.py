@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data
+from dashboards import presentation as ui
 
 st.title("Jämförelser")
 st.caption(
@@ -34,18 +35,19 @@ if bench.empty:
     st.info("Kolada har inga värden för kommunen i de konfigurerade nyckeltalen.")
     st.stop()
 
-gender_labels = {"T": "Totalt", "K": "Flickor", "M": "Pojkar"}
 titles = bench.drop_duplicates("kpi_id").set_index("kpi_id")
 left, right = st.columns([3, 1])
-kpi_id = left.selectbox(
+kpi_id = ui.selectbox(
     "Nyckeltal",
     list(titles.index),
     format_func=lambda k: f"{titles.loc[k, 'kpi_group']}: {titles.loc[k, 'kpi_title']} ({k})",
+    container=left,
 )
-available = [g for g in gender_labels if g in set(bench.loc[bench["kpi_id"] == kpi_id, "gender"])]
-gender = right.radio("Kön", available, format_func=gender_labels.get, horizontal=True)
+available = [g for g in ui.GENDERS if g in set(bench.loc[bench["kpi_id"] == kpi_id, "gender"])]
+gender = right.radio("Kön", available, format_func=ui.GENDERS.get, horizontal=True)
 rows = bench[(bench["kpi_id"] == kpi_id) & (bench["gender"] == gender)].sort_values("year")
 unit = titles.loc[kpi_id, "unit"]
+direction = titles.loc[kpi_id, "higher_is_better"]
 
 
 def fmt(value) -> str:
@@ -56,7 +58,16 @@ latest = rows.dropna(subset=["value"]).tail(1)
 if not latest.empty:
     r = latest.iloc[0]
     a, b, c, d = st.columns(4)
-    a.metric(f"Kommunen {int(r['year'])}", fmt(r["value"]), data.format_change(r["change_from_previous_year"]))
+    change = r["change_from_previous_year"]
+    moved = ui.change(r["value"], r["value"] - change, direction) if pd.notna(change) else None
+    a.metric(
+        f"Kommunen {int(r['year'])}",
+        fmt(r["value"]),
+        moved.text if moved else None,
+        delta_color=moved.colour if moved else "normal",
+        delta_arrow=moved.arrow if moved else "auto",
+        delta_description=f"sedan {int(r['year']) - 1}" if moved else None,
+    )
     b.metric("Riket", fmt(r["riket_value"]))
     c.metric("Liknande kommuner, medel", fmt(r["similar_mean"]))
     if pd.notna(r["rank"]):
@@ -86,19 +97,27 @@ st.dataframe(table, hide_index=True, width="stretch")
 
 long = rows.melt(
     id_vars=["year"], value_vars=["value", "riket_value", "similar_mean"], var_name="serie", value_name="värde"
-).dropna(subset=["värde"])
+)
 long["serie"] = long["serie"].map({"value": "Kommunen", "riket_value": "Riket", "similar_mean": "Liknande kommuner"})
-if not long.empty:
-    st.altair_chart(
-        alt.Chart(long)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("year:O", title="År"),
-            y=alt.Y("värde:Q", title=unit, scale=alt.Scale(zero=False)),
-            color=alt.Color("serie:N", title=""),
-            tooltip=["serie:N", alt.Tooltip("year:O", title="År"), alt.Tooltip("värde:Q", format=".1f")],
-        )
-        .configure(locale=data.CHART_LOCALE),
-        width="stretch",
-    )
-st.caption("Källa: Kolada (RKA). Liknande kommuner enligt Koladas senaste gruppering för grundskolan.")
+long["visat"] = long["värde"].map(fmt)
+years = sorted(int(y) for y in rows["year"])
+chart = ui.line_chart(
+    long,
+    x="year",
+    x_order=list(range(years[0], years[-1] + 1)) if years else [],
+    y="värde",
+    series="serie",
+    unit=unit,
+    series_order=["Kommunen", "Riket", "Liknande kommuner"],
+    colours={"Kommunen": ui.PALETTE[0], "Riket": "#555555", "Liknande kommuner": "#e07b00"},
+    dashed=("Riket", "Liknande kommuner"),
+    tooltip=[
+        alt.Tooltip("serie:N", title=""),
+        alt.Tooltip("year:O", title="År"),
+        alt.Tooltip("visat:N", title="Värde"),
+    ],
+)
+ui.show_chart(chart)
+if direction is None or pd.isna(direction):
+    st.caption("Nyckeltalet har ingen önskad riktning (till exempel en kostnad): förändringen visas i grått.")
+st.caption("Källa: Kolada (RKA). Liknande kommuner enligt Koladas gruppering för grundskolan.")

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import data
+from dashboards import data, presentation
 from dashboards.intervals import interval_chart, localised, statuses, unit_labels
 
 OUTCOMES = {
@@ -87,7 +87,7 @@ def gaps_section(outcome: str, dimension: str) -> None:
     schools = [c for c, lvl in zip(units["unit_code"].astype(str), units["level"], strict=True) if lvl != "kommun"]
     if len(schools) == 1:  # a rektor of one school: their school beside the kommun from the start
         default += schools
-    chosen = st.multiselect(
+    chosen = presentation.multiselect(
         "Enheter i diagrammet", list(labels), default=default or list(labels)[:1], format_func=labels.get
     )
     unit = OUTCOME_UNIT[outcome]

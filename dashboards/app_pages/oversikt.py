@@ -27,6 +27,7 @@ ACTION_STATUS = {
 # Which page shows an indicator: its topic (indicators.topic) → the page in app.py and its title there.
 TOPIC_PAGES = {
     "betyg_ak9": ("app_pages/resultat.py", "Resultat åk 9"),
+    "betyg_termin": ("app_pages/resultat.py", "Resultat åk 9"),
     "nationella_prov": ("app_pages/nationella_prov.py", "Nationella prov"),
     "franvaro": ("app_pages/franvaro.py", "Frånvaro"),
     "enkater": ("app_pages/enkater.py", "Enkäter"),
@@ -212,6 +213,17 @@ for goal in current.itertuples():
             if r.topic in TOPIC_PAGES:
                 page, page_title = TOPIC_PAGES[r.topic]
                 st.page_link(page, label=f"{r.indicator_title} – se {page_title}", icon=":material/arrow_forward:")
+        # Each school of the goal's rows: its own page (Skolor), side by side.
+        schools = rows[rows["level"] == "skolenhet"].drop_duplicates("unit_code")
+        columns = st.columns(4) if len(schools) else []
+        for i, r in enumerate(schools.itertuples()):
+            name = r.unit_name if isinstance(r.unit_name, str) else r.unit_code
+            columns[i % 4].page_link(
+                "app_pages/skolor.py",
+                label=f"{name} – se Skolor",
+                icon=":material/apartment:",
+                query_params={"skolenhet": str(r.unit_code)},
+            )
 
 st.subheader("Aktiviteter — hur gör vi?")
 if actions.empty:

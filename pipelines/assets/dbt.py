@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from pipelines import build_state
@@ -18,6 +18,29 @@ from pipelines.resources import dbt_executable
 from skolanalys.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+# Asset groups in the Dagster UI, by the model's folder: a topic folder anywhere under models/ (or an
+# intermediate model named after the topic, int_value_added_*) names the group, so that målstyrning,
+# likvärdighet and förädlingsvärde each stay together; otherwise the layer. Seeds are `reference`.
+TOPIC_GROUPS = ("goals", "equity", "value_added")
+LAYER_GROUPS = ("staging", "intermediate", "marts")
+
+
+class SkolanalysDbtTranslator(DagsterDbtTranslator):
+    """dagster-dbt's translator with named groups instead of `default`; asset keys are dagster-dbt's own."""
+
+    def get_group_name(self, dbt_resource_props) -> str | None:
+        explicit = super().get_group_name(dbt_resource_props)  # a `dagster: group` in the model's meta wins
+        if explicit:
+            return explicit
+        if dbt_resource_props.get("resource_type") == "seed":
+            return "reference"
+        folders = dbt_resource_props.get("fqn", [])[1:-1]  # [project, folder, ..., name]
+        name = dbt_resource_props.get("name", "")
+        for topic in TOPIC_GROUPS:
+            if topic in folders or name.startswith(f"int_{topic}_"):
+                return topic
+        return folders[0] if folders and folders[0] in LAYER_GROUPS else None
 
 
 # Python packages that the project's dbt Python models (dbt/models/**/*.py) import, relative to the
@@ -163,7 +186,7 @@ def _not_downstream(manifest: dict, tables: list[str]) -> list[str]:
     return sorted(n["name"] for uid, n in manifest["nodes"].items() if n["resource_type"] in kinds and uid not in seen)
 
 
-@dbt_assets(manifest=ensure_manifest(), project=dbt_project)
+@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=SkolanalysDbtTranslator())
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     """Builds what changed since the published snapshot (pipelines/build_state.py), or nothing."""
     manifest = json.loads(dbt_project.manifest_path.read_text())

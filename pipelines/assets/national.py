@@ -21,8 +21,8 @@ from pipelines.warehouse import append_rows, record_fetch, replace_table, table_
 from sources.landing.school_units import read_school_unit_lists
 from sources.national import kolada_api, skolverket_api
 from sources.national.http import NationalSourceError, OfflineMode
-from sources.national.kolada_files import read_municipality_groups
-from sources.national.kolada_history import SHIPPED_AS_OF, revisions, shipped_values
+from sources.national.kolada_files import read_shipped_municipality_groups
+from sources.national.kolada_history import SHIPPED_AS_OF, SHIPPED_ORIGIN, revisions, shipped_values
 from sources.national.plausibility import (
     coverage_warnings,
     keep_held,
@@ -149,8 +149,8 @@ def kolada_values(
                 national.kolada_url, kpis, range(FIRST_YEAR, date.today().year + 1), fetcher=national.fetcher()
             )
         except NationalSourceError as exc:
-            if held is None:
-                _store_shipped(context, conn)
+            if held is None or held["origin"].eq_missing(SHIPPED_ORIGIN).all():
+                _store_shipped(context, conn, config, held)
             _unreachable(context, "kolada", conn, exc)
             return dg.MaterializeResult(metadata={"fetched": False, **_age_metadata(conn, "kolada")})
         # Rejected cells are simply not appended, so their earlier version stays the newest; cells an answer
@@ -185,16 +185,31 @@ def kolada_values(
         )
 
 
-def _store_shipped(context, conn: duckdb.DuckDBPyConnection) -> None:
-    values, results = shipped_values()
+def _store_shipped(
+    context, conn: duckdb.DuckDBPyConnection, config: list[kolada_api.KpiConfig], held: pl.DataFrame | None
+) -> None:
+    """The shipped published values of the configured KPIs (sources.national.kolada_history.shipped_values),
+    checked like an answer from Kolada. A warehouse that has only ever held shipped values gets the current
+    shipped set in place of the old one (so a newer release's files reach it); nothing is written when it
+    already holds exactly that set."""
+    values, files = shipped_values([k.id for k in config])
+    accepted, rejected = _validated(context, "Kolada (medföljande)", values, _kpi_bounds(config), _describe_kolada)
+    if held is not None:
+        if held.height == accepted.height and revisions(held, accepted).is_empty():
+            return
+        conn.execute("delete from kolada.values where origin = ?", [SHIPPED_ORIGIN])
     as_of = datetime.combine(SHIPPED_AS_OF, datetime.min.time())
-    stamped = values.with_columns(pl.lit(as_of).alias("fetched_at"), pl.lit("sources/reference").alias("origin"))
+    stamped = accepted.with_columns(pl.lit(as_of).alias("fetched_at"), pl.lit(SHIPPED_ORIGIN).alias("origin"))
     append_rows(conn, "kolada.values", stamped)
     accounted = ", ".join(
-        f"{r.source_file.name}: {r.rows_in} in, {r.rows.height} laddade, {r.quarantine.height} i karantän"
-        for r in results
+        f"{f.result.source_file.name}: {f.result.rows_in} in, {f.result.rows.height} laddade, "
+        f"{f.result.quarantine.height} i karantän, {f.used} används"
+        for f in files
     )
-    context.log.warning(f"Kolada: använder de medföljande publicerade värdena per {SHIPPED_AS_OF} ({accounted})")
+    context.log.warning(
+        f"Kolada: använder de medföljande publicerade värdena per {SHIPPED_AS_OF} ({accounted}; "
+        f"{rejected} avvisade: ej tal eller utanför intervallet)"
+    )
     record_fetch(
         conn,
         "kolada",
@@ -206,22 +221,54 @@ def _store_shipped(context, conn: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _groups_by_year(*sources: pl.DataFrame) -> pl.DataFrame:
+    """Each year's group once, from the first source that has that year (callers pass the freshest first)."""
+    groups = pl.DataFrame(schema=GROUPS_SCHEMA)
+    for frame in sources:
+        frame = frame.select(list(GROUPS_SCHEMA)).cast(GROUPS_SCHEMA)
+        later = frame.join(groups.select("year").unique(), on="year", how="anti", nulls_equal=True)
+        groups = pl.concat([groups, later])
+    return groups.sort("year", "group_id", "member_code", nulls_last=True)
+
+
+def _shipped_groups(context, kommunkod: str) -> pl.DataFrame:
+    """The configured municipality's groups in the shipped files, every vintage (2022, 2024)."""
+    results = read_shipped_municipality_groups()
+    for r in results:
+        if not r.quarantine.is_empty():
+            context.log.warning(f"{r.source_file.name}: {r.quarantine.height} medlemmar i karantän")
+    return (
+        pl.concat([r.rows for r in results])
+        .filter(pl.col("municipality_code") == kommunkod)
+        .select("group_id", "year", pl.col("municipality_code").alias("home_code"), "member_code", "member_name")
+    )
+
+
 @dg.asset(
     key=["kolada", "municipality_groups"],
     group_name=GROUP,
     kinds={"duckdb"},
-    description="Koladas 'Liknande kommuner grundskola' för kommunen: sju kommuner med liknande förutsättningar.",
+    description="Koladas 'Liknande kommuner grundskola' för kommunen, varje år Kolada reviderat gruppen: sju "
+    "kommuner med liknande förutsättningar.",
 )
 def kolada_municipality_groups(
     context: dg.AssetExecutionContext, national: NationalSources, landing: LandingConfig, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
+    """Every year's group of the configured municipality: Kolada's answer for the years it has, then what the
+    warehouse holds, then the shipped vintages (sources/reference) — a year's group comes whole from the first
+    of these that has it. dbt picks the group of each comparison year (stg_kolada__municipality_groups)."""
+    shipped = _shipped_groups(context, landing.kommunkod)
     with warehouse.get_connection() as conn:
+        held = (
+            conn.sql("select * from kolada.municipality_groups").pl().filter(pl.col("home_code") == landing.kommunkod)
+            if table_has_rows(conn, "kolada.municipality_groups")
+            else pl.DataFrame(schema=GROUPS_SCHEMA)
+        )
         try:
             national.ensure_online(national.kolada_url)
             api = kolada_api.fetch_similar_municipalities(
                 national.kolada_url, landing.kommunkod, fetcher=national.fetcher()
-            )
-            groups = api.select(
+            ).select(
                 "group_id",
                 "year",
                 pl.lit(landing.kommunkod).alias("home_code"),
@@ -230,16 +277,15 @@ def kolada_municipality_groups(
             )
         except NationalSourceError as exc:
             _unreachable(context, "kolada_groups", conn, exc)
-            if table_has_rows(conn, "kolada.municipality_groups"):
-                return dg.MaterializeResult(metadata={"fetched": False})
-            shipped = read_municipality_groups().rows
-            groups = shipped.filter(pl.col("municipality_code") == landing.kommunkod).select(
-                "group_id", "year", pl.col("municipality_code").alias("home_code"), "member_code", "member_name"
-            )
-        replace_table(conn, "kolada.municipality_groups", groups.cast(GROUPS_SCHEMA))
+            api = pl.DataFrame(schema=GROUPS_SCHEMA)
+        groups = _groups_by_year(api, held, shipped)
+        replace_table(conn, "kolada.municipality_groups", groups)
         if groups.is_empty():
             context.log.warning(f"Inga liknande kommuner hittades för {landing.kommunkod}")
-        return dg.MaterializeResult(metadata={"dagster/row_count": groups.height})
+        years = sorted({y for y in groups["year"].to_list() if y is not None})
+        return dg.MaterializeResult(
+            metadata={"dagster/row_count": groups.height, "years": ", ".join(map(str, years)) or "inga"}
+        )
 
 
 @dg.asset(

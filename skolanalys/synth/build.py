@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -93,12 +94,15 @@ def generate(
     truth_path: Path,
     kommunkod: str = "1261",
     last_school_year: str = "2025/26",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> dict:
     """Write every landing kind of contracts.md into `landing_dir` and the planted truth to `truth_path`.
 
     Deterministic for a given (preset, seed, kommunkod, last_school_year). Returns a summary: files
-    written (relative to `landing_dir`), rows per kind, bytes and seconds.
+    written (relative to `landing_dir`), rows per kind, bytes and seconds. `progress(kind, files, rows)` is
+    told of the files as they are written (the command line shows it).
     """
+    report = progress or (lambda kind, files, rows: None)
     started = time.perf_counter()
     if not isinstance(preset, Preset) and preset not in PRESETS:
         raise ValueError(f"okänd preset {preset!r}; välj en av {sorted(PRESETS)}")
@@ -121,8 +125,9 @@ def generate(
         path = landing_dir / kind / name
         write_csv(df, path, encoding=encoding, separator=separator)
         written[kind].append(path)
-        if not name.endswith("_fragor.csv"):  # rows counts data rows, not question catalogues
-            rows[kind] += df.height
+        data_rows = 0 if name.endswith("_fragor.csv") else df.height  # data rows, not question catalogues
+        rows[kind] += data_rows
+        report(kind, 1, data_rows)
 
     # The municipality's own list of its school units (names), used where Skolenhetsregistret can't be reached.
     put(
@@ -180,9 +185,11 @@ def generate(
         files, n = write_attendance(pop, schools, choices, seed, t, landing_dir / "franvaro", p.pupils_per_chunk)
         written["franvaro"] += files
         rows["franvaro"] += n
+        report("franvaro", len(files), n)
 
     # The board's goals (mal/, YAML): not pupil data, so outside `files` and the truth file.
     goals_file = write_goals(landing_dir, labels)
+    report("mal", 1, 0)
 
     all_files = [f for fs in written.values() for f in fs]
     truth = _truth(world, seed, kommunkod, labels, [f.relative_to(landing_dir).as_posix() for f in all_files])

@@ -111,9 +111,13 @@ def attention_markdown(statuses: list[FileStatus]) -> str:
     return "\n".join(lines) or "inga"
 
 
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
 def summary_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """Swedish one-line summaries of raw.landing_files for the command line: per folder the counts, then
-    one line per file that was not loaded, with its reason."""
+    """Swedish one-line summaries of raw.landing_files for the command line: per folder the counts and the rows
+    read in this pass, then one line per file that was not loaded, with its reason."""
     exists = conn.execute(
         "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'landing_files'"
     ).fetchall()[0][0]
@@ -126,7 +130,12 @@ def summary_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
         mine = [s for s in statuses if s.folder == folder]
         shown = ", ".join(f"{n} {_OUTCOME_SV[o]}" for o, n in counts(mine).items() if n)
         where = "landningsmappen" if folder == ROOT else f"{folder}/"
-        lines.append(f"{where}: {len(mine)} filer — {shown}")
+        files = "1 fil" if len(mine) == 1 else f"{len(mine)} filer"
+        rows = sum(s.rows_loaded or 0 for s in mine if s.outcome in ("loaded", "partly_quarantined"))
+        quarantined = sum(s.rows_quarantined or 0 for s in mine if s.outcome == "partly_quarantined")
+        read = f"; {_number(rows)} rader inlästa" if rows else ""
+        read += f", {_number(quarantined)} i karantän (raw.quarantine)" if quarantined else ""
+        lines.append(f"{where}: {files} — {shown}{read}")
         attention = sorted((s for s in mine if s.outcome in NEEDS_ATTENTION), key=lambda s: (s.outcome, s.file_name))
         lines += [f"  {s.outcome}: {s.line}" for s in attention]
     return lines

@@ -295,6 +295,13 @@ def fetch_organisational_units(
 # ---- values ---------------------------------------------------------------------------------------------
 
 
+def is_municipal(code: pl.Expr | None = None) -> pl.Expr:
+    """Riket or a municipality: the regions (ids 00xx other than 0000) are left out, because grundskola KPIs
+    are municipal."""
+    code = pl.col("municipality_code") if code is None else code
+    return (code == RIKET) | ~code.str.starts_with("00")
+
+
 def fetch_values(
     base_url: str,
     kpi_ids: Sequence[str],
@@ -328,10 +335,7 @@ def fetch_values(
     with fetcher_or_new(fetcher) as f:
         pages = [p for url in urls for p in _pages(f, url)]
     frame = _values_frame(pages, "municipality", VALUES_SCHEMA)
-    if munis is None:
-        code = pl.col("municipality_code")
-        frame = frame.filter((code == RIKET) | ~code.str.starts_with("00"))
-    return frame
+    return frame if munis is not None else frame.filter(is_municipal())
 
 
 def fetch_ou_values(

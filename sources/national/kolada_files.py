@@ -19,8 +19,14 @@ from sources.result import QUARANTINE_SCHEMA, LoadResult
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "reference"
 KOLADA_DIR = REFERENCE_DIR / "kolada"
 VALUES_FILE = KOLADA_DIR / "kolada_values_2010_2024.parquet"
+DDF_VALUES_FILE = KOLADA_DIR / "kolada_grundskola_values_1995_2022_from_ddf_dump.parquet"
 CATALOGUE_FILE = KOLADA_DIR / "kpi_catalogue_grundskola.csv"
 GROUPS_FILE = KOLADA_DIR / "liknande_kommuner_grundskola_2024.json"
+# Every municipality's "Liknande kommuner grundskola" group, one file per vintage (Kolada revises them yearly).
+GROUP_FILES = (
+    KOLADA_DIR / "liknande_kommuner_grundskola_2022_all.json",
+    KOLADA_DIR / "liknande_kommuner_grundskola_2024_all.json",
+)
 MUNICIPALITIES_FILE = KOLADA_DIR / "oj_grundskola_municipalities.txt"
 OJ_MUNICIPALITY_FILE = KOLADA_DIR / "oj_grundskola_2016_2019_by_municipality.json"
 OJ_RIKET_FILE = KOLADA_DIR / "oj_grundskola_2016_2019_riket.json"
@@ -61,6 +67,31 @@ def read_kolada_values(path: Path | str = VALUES_FILE) -> LoadResult:
         pl.col("status").cast(pl.Utf8).fill_null(""),
         pl.col("count").cast(pl.Int32),
         pl.struct(pl.exclude("__line")).struct.json_encode().alias("__raw"),
+    )
+    rows, quarantine = quarantine_where(frame, path.name, _value_rules())
+    return LoadResult(path, rows.select(VALUES_SCHEMA.keys()), quarantine, rows_in=raw.height)
+
+
+def read_kolada_ddf_values(path: Path | str = DDF_VALUES_FILE) -> LoadResult:
+    """Kolada 1995–2022 from the DDF dump (one CSV per KPI scraped from the API, concatenated long: kpi,
+    municipality_id, year, gender, value) -> VALUES_SCHEMA, one row per value cell.
+
+    The dump keeps no status and no count: an empty value (null, or NaN as pandas wrote it) gets status
+    'Missing' — the reason is unknown, it may have been Privacy in Kolada — and count is NULL. Riket is '0000';
+    the regions (00xx) are read like every other code (the caller leaves them out).
+    """
+    path = Path(path)
+    raw = pl.read_parquet(path).with_row_index("__line", offset=1)
+    value = pl.col("value").cast(pl.Float64).fill_nan(None)
+    frame = raw.select(
+        "__line",
+        pl.col("kpi").cast(pl.Utf8).alias("kpi_id"),
+        pl.col("municipality_id").cast(pl.Utf8).alias("municipality_code"),
+        pl.col("year").cast(pl.Int32),
+        pl.col("gender").cast(pl.Utf8),
+        value.alias("value"),
+        pl.when(value.is_null()).then(pl.lit("Missing")).otherwise(pl.lit("")).alias("status"),
+        pl.lit(None, pl.Int32).alias("count"),
     )
     rows, quarantine = quarantine_where(frame, path.name, _value_rules())
     return LoadResult(path, rows.select(VALUES_SCHEMA.keys()), quarantine, rows_in=raw.height)
@@ -180,6 +211,14 @@ def read_municipality_groups(
         "member_name": pl.Utf8,
     }
     return LoadResult(path, pl.DataFrame(rows, schema=schema), pl.DataFrame(bad, schema=QUARANTINE_SCHEMA))
+
+
+def read_shipped_municipality_groups(
+    paths: tuple[Path, ...] = GROUP_FILES, municipalities: Path | str = MUNICIPALITIES_FILE
+) -> list[LoadResult]:
+    """Every vintage of the shipped 'Liknande kommuner grundskola' groups (2022 and 2024, all 290
+    municipalities), one LoadResult per file; the year of each group is in its title."""
+    return [read_municipality_groups(path, municipalities) for path in paths]
 
 
 def _oj_cells(tree: dict, code: str, name: str) -> pl.DataFrame:

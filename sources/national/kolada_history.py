@@ -2,22 +2,27 @@
 revised cells are added, stamped with the fetch date. The latest row per cell is the current value; older
 rows are the revisions Kolada made (a number corrected, a value withdrawn as Privacy).
 
-The project ships real published values (sources/reference/kolada, fetched 2024-12-12) so that a warehouse
-that has never reached Kolada still has national figures to compare with.
+The project ships real published values (sources/reference/kolada, the newest fetched 2024-12-12) so that a
+warehouse that has never reached Kolada still has national figures to compare with: riket and every
+municipality for as many years as the files go.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
 
-from sources.national.kolada_files import read_kolada_values, read_oj_values
+from sources.national.kolada_api import VALUES_SCHEMA, is_municipal
+from sources.national.kolada_files import read_kolada_ddf_values, read_kolada_values, read_oj_values
 from sources.result import LoadResult
 
 CELL_KEY = ["kpi_id", "municipality_code", "year", "gender"]
 MEASURES = ["value", "status", "count"]
-SHIPPED_AS_OF = date(2024, 12, 12)  # the date in the shipped parquet's source file name
+SHIPPED_AS_OF = date(2024, 12, 12)  # the date in the newest shipped parquet's source file name
+SHIPPED_ORIGIN = "sources/reference"  # kolada.values.origin of the shipped values ('api' for fetched ones)
 
 
 def revisions(current: pl.DataFrame, fetched: pl.DataFrame) -> pl.DataFrame:
@@ -35,11 +40,33 @@ def revisions(current: pl.DataFrame, fetched: pl.DataFrame) -> pl.DataFrame:
     return joined.filter(changed).select(fetched.columns)
 
 
-def shipped_values() -> tuple[pl.DataFrame, list[LoadResult]]:
-    """The shipped Kolada values: the 2010–2024 parquet, and the Öppna jämförelser KPIs 2016–2019 where the
-    parquet has no such cell. Returns the combined frame and the per-file load results (for accounting)."""
-    parquet = read_kolada_values()
-    oj = read_oj_values()
-    extra = oj.rows.join(parquet.rows.select(CELL_KEY), on=CELL_KEY, how="anti")
-    combined = pl.concat([parquet.rows, extra], how="vertical_relaxed")
-    return combined, [parquet, oj]
+@dataclass(frozen=True)
+class ShippedFile:
+    """One shipped file's accounting: what its reader took in, loaded and quarantined (`result`), and how many
+    of its cells made it into the combined values (`used`)."""
+
+    result: LoadResult
+    used: int
+
+
+def shipped_values(kpis: Collection[str] | None = None) -> tuple[pl.DataFrame, list[ShippedFile]]:
+    """The shipped Kolada values, the union of three publications, the newest winning where two hold a cell:
+
+    1. `kolada_values_2010_2024.parquet` (fetched from the API 2024-12-12): 23 KPIs, all municipalities;
+    2. `kolada_grundskola_values_1995_2022_from_ddf_dump.parquet` (scraped 2024-08-30): 227 grundskola KPIs,
+       riket and all municipalities — the years and riket the first lacks;
+    3. the Öppna jämförelser files 2016–2019 (Kolada v2, older still): only cells both others lack.
+
+    Only riket and the municipalities (the regions are left out, as from the API), and only `kpis` when given.
+    Returns the combined frame (VALUES_SCHEMA, one row per cell) and each file's accounting, newest first.
+    """
+    combined = pl.DataFrame(schema=VALUES_SCHEMA)
+    files = []
+    for result in (read_kolada_values(), read_kolada_ddf_values(), read_oj_values()):
+        rows = result.rows.filter(is_municipal())
+        if kpis is not None:
+            rows = rows.filter(pl.col("kpi_id").is_in(list(kpis)))
+        added = rows.join(combined.select(CELL_KEY), on=CELL_KEY, how="anti")
+        combined = pl.concat([combined, added], how="vertical_relaxed")
+        files.append(ShippedFile(result, added.height))
+    return combined, files

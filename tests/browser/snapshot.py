@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from tests.browser.snapshot_goals import add_goals
+from tests.browser.snapshot_topics import add_topic_tables
 from tests.browser.snapshot_value_added import add_value_added_and_equity
 
 KOMMUN = ("1261", "Kävlinge")
@@ -116,5 +117,6 @@ def build_snapshot(data_dir: Path) -> Path:
     )
     add_value_added_and_equity(con)  # Förädlingsvärde and Likvärdighet
     add_goals(con)  # Översikt: the board's goals
+    add_topic_tables(con)  # Resultat, Nationella prov, Frånvaro, Enkäter: term grades, periods, surveys
     con.close()
     return path

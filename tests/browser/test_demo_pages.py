@@ -16,6 +16,8 @@ DEMO_TEXT = {
     "foradlingsvarde": ["Förädlingsvärde per skolenhet", " till ", "Så läser du siffrorna", "Vilka eleverna är"],
     "likvardighet": ["statistiskt säkerställd", "Liknande skolenheter"],
     "": ["Var är vi?"],
+    "skolor": ["Elever och bakgrund", "Kommunen"],
+    "arshjul": ["Frånvaro, period 1", "Lärarnas bedömningar", "Senaste tillfälle"],
 }
 
 

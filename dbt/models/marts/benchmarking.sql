@@ -1,22 +1,30 @@
 -- Jämförelser in the spirit of Öppna jämförelser: per configured KPI, year and gender, the municipality's
--- value beside riket and the mean of its liknande kommuner, its rank among all municipalities, quartile
--- and change from the year before. Source: Kolada (RKA).
+-- value beside riket and the mean of its liknande kommuner — the group of that year
+-- (stg_kolada__municipality_groups) —, its rank among all municipalities, quartile and change from the
+-- year before. Source: Kolada (RKA).
 
 with ranked as (
     select * from {{ ref('int_kolada_values_ranked') }}
 ),
 
 similar_municipalities as (
-    select member_code from {{ ref('stg_kolada__municipality_groups') }}
+    select * from {{ ref('stg_kolada__municipality_groups') }}
+),
+
+group_vintages as (
+    select distinct group_year, applies_from_year, applies_to_year from similar_municipalities
 ),
 
 similar_mean as (
     select
-        kpi_id, year, gender,
-        avg(value) as similar_mean,
-        count(value) as similar_with_value
+        ranked.kpi_id, ranked.year, ranked.gender,
+        avg(ranked.value) as similar_mean,
+        count(ranked.value) as similar_with_value
     from ranked
-    where municipality_code in (select member_code from similar_municipalities)
+    where exists (
+        select 1 from similar_municipalities as g
+        where g.member_code = ranked.municipality_code and {{ applies_in_year('g', 'ranked.year') }}
+    )
     group by all
 ),
 
@@ -49,6 +57,7 @@ select
     riket.riket_status,
     similar_mean.similar_mean,
     similar_mean.similar_with_value,
+    group_vintages.group_year as similar_group_year,
     own.rank,
     own.ranked_municipalities,
     own.quartile,
@@ -60,5 +69,6 @@ from own
 inner join config using (kpi_id)
 left join riket using (kpi_id, year, gender)
 left join similar_mean using (kpi_id, year, gender)
+left join group_vintages on {{ applies_in_year('group_vintages', 'own.year') }}
 left join own as previous
     on previous.kpi_id = own.kpi_id and previous.gender = own.gender and previous.year = own.year - 1

@@ -8,6 +8,7 @@
     'int_indicator_values_national_tests',
     'int_indicator_values_surveys',
     'int_indicator_values_attendance',
+    'int_indicator_values_term_grades',
 ] %}
 
 with local_values as (
@@ -33,12 +34,11 @@ controlled as (
     select * from controlled_cells
 ),
 
--- Official figures as published (their own statuses kept): the municipality, its liknande kommuner and
--- riket from Kolada; the municipality's school units from Skolverket.
-comparison_municipalities as (
-    select '{{ var("kommunkod") }}' as municipality_code
-    union select '0000'
-    union select member_code from {{ ref('stg_kolada__municipality_groups') }}
+-- Official figures as published (their own statuses kept): the municipality, its liknande kommuner (each
+-- year the members of that year's group, stg_kolada__municipality_groups) and riket from Kolada; the
+-- municipality's school units from Skolverket.
+similar_municipalities as (
+    select * from {{ ref('stg_kolada__municipality_groups') }}
 ),
 
 kolada_values as (
@@ -55,8 +55,14 @@ kolada_values as (
         v.status,
         'kolada' as source
     from {{ ref('stg_kolada__values') }} as v
-    inner join comparison_municipalities using (municipality_code)
     where v.kpi_id in (select kpi_id from {{ ref('stg_kolada__kpi_config') }})
+        and (
+            v.municipality_code in ('{{ var("kommunkod") }}', '0000')
+            or exists (
+                select 1 from similar_municipalities as g
+                where g.member_code = v.municipality_code and {{ applies_in_year('g', 'v.year') }}
+            )
+        )
 ),
 
 skolverket_values as (

@@ -1,8 +1,8 @@
 -- Indikatorkatalog: what each indicator id means, its unit and which direction is better — the warehouse's
 -- own catalogue, plus the configured Kolada KPIs it does not compute itself. topic groups them for the
--- dashboard pages: betyg_ak9, nationella_prov, franvaro, enkater, kolada.
+-- dashboard pages: betyg_ak9, betyg_termin, nationella_prov, franvaro, enkater, kolada.
 with own as (
-    select indicator_id, title_sv, unit, higher_is_better, description, source, sort_order, topic
+    select indicator_id, title_sv, short_title_sv, unit, higher_is_better, description, source, sort_order, topic
     from {{ ref('indicator_catalogue') }}
 ),
 
@@ -10,6 +10,7 @@ kolada as (
     select
         kpi_id as indicator_id,
         title as title_sv,
+        title as short_title_sv,
         unit,
         higher_is_better,
         title || '. Källa: Kolada (RKA).' as description,

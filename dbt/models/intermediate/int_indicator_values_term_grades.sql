@@ -1,0 +1,61 @@
+-- Term-grade indicators SKA_TB_AK<6–9>_<HT|VT>: the share of pupils with E or better in every subject graded
+-- that term (terminsbetyg HT and VT in åk 6–8, HT in åk 9; the VT grades of åk 9 are the final grades, N15419),
+-- per school unit and the municipality, year and gender (T, K, M), before disclosure control. The term grades
+-- are the follow-up of every pupil's progress towards the goals from åk 6 on (domain.md, the annual wheel).
+-- Denominator: every pupil with at least one term grade that term (`-` included, as not passed); a pupil
+-- graded at two schools in a term counts at the one that set most grades (ties: the lowest code). Only ids
+-- in the indicator catalogue are computed.
+
+with term_grades as (
+    select * from {{ ref('stg_raw__grades') }}
+    where grade_type = 'terminsbetyg' and grade_level between 6 and 9
+),
+
+pupil_terms as (
+    select
+        pupil_key,
+        school_year,
+        term,
+        grade_level,
+        any_value(year) as year,
+        any_value(pupil_gender) as pupil_gender,
+        mode(school_unit_code order by school_unit_code) as school_unit_code,
+        bool_and(is_pass) as passed_all_subjects
+    from term_grades
+    group by all
+),
+
+enrolments as (
+    select pupil_key, school_year, gender from {{ ref('stg_raw__enrolments') }}
+),
+
+measures as (
+    select
+        'SKA_TB_AK' || p.grade_level || '_' || p.term as indicator_id,
+        p.school_year,
+        p.year,
+        p.school_unit_code,
+        coalesce(e.gender, p.pupil_gender) as gender,
+        case when p.passed_all_subjects then 100.0 else 0.0 end as x
+    from pupil_terms as p
+    left join enrolments as e using (pupil_key, school_year)
+    where 'SKA_TB_AK' || p.grade_level || '_' || p.term
+        in (select indicator_id from {{ ref('indicator_catalogue') }})
+),
+
+units as (
+    {{ unit_gender_cells('measures') }}
+)
+
+select
+    indicator_id,
+    level,
+    unit_code,
+    year,
+    school_year,
+    gender_cell as gender,
+    avg(x) as value,
+    count(*) as n,
+    {{ var('min_pupils') }} as min_n
+from units
+group by all

@@ -1,0 +1,469 @@
+"""The Skolor and Årshjul pages (AppTest) on a small serving snapshot built here with the marts' documented
+columns: a school's indicators beside the kommun and riket with n, '..' and trend, its pupils and background,
+value added and similar units; a rektor sees only their own school; Översikt links each school to its page;
+the Årshjul's statuses inne / gammal / saknas computed from what the snapshot holds on a day of the test's
+choosing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+import pytest
+import streamlit as st
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from dashboards import arshjul
+from skolanalys.auth_settings import ENV_COOKIE_SECRET, LOGIN_VARIABLES
+from tests.browser.snapshot_goals import add_goals
+from tests.conftest import REPO
+
+MARTS = REPO / "dbt" / "models" / "marts"
+MODEL_FILES = (
+    MARTS / "_marts__models.yml",
+    MARTS / "equity" / "_marts_equity__models.yml",
+    MARTS / "value_added" / "_marts_value_added__models.yml",
+)
+KOMMUN = {"level": "kommun", "unit_code": "1261", "unit_name": "Kävlinge"}
+EKBACKE = {"level": "skolenhet", "unit_code": "11110001", "unit_name": "Ekbackeskolan"}
+FURULUND = {"level": "skolenhet", "unit_code": "22220002", "unit_name": "Furulundsskolan"}
+KORSBACKA = {"level": "skolenhet", "unit_code": "33330003", "unit_name": "Korsbackaskolan"}
+RIKET = {"level": "riket", "unit_code": "0000", "unit_name": "Riket"}
+SKOLOR = "app_pages/skolor.py"
+ARSHJUL = "app_pages/arshjul.py"
+
+
+def documented_columns() -> dict[str, list[str]]:
+    """Each served mart's columns as its dbt yml documents them."""
+    found = {}
+    for path in MODEL_FILES:
+        for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
+            found[model["name"]] = [c["name"] for c in model.get("columns", [])]
+    return found
+
+
+def _table(con: duckdb.DuckDBPyConnection, name: str, rows: list[dict]) -> None:
+    """The mart `name` with exactly its documented columns; the rows name some of them (the rest null)."""
+    columns = documented_columns()[name]
+    unknown = {key for row in rows for key in row} - set(columns)
+    assert not unknown, f"{name} has no columns {unknown}"
+    frame = pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns).convert_dtypes()
+    for column in frame.columns:
+        if frame[column].isna().all():
+            frame[column] = frame[column].astype("string")
+    con.register("incoming", frame)
+    try:
+        con.execute(f"create table {name} as select * from incoming")
+    finally:
+        con.unregister("incoming")
+
+
+def _sy(year: int) -> str:
+    return f"{year - 1}/{year % 100:02d}"
+
+
+def _value(indicator: str, unit: dict, year: int, value, n=None, status: str = "", source: str = "local") -> dict:
+    return {
+        "indicator_id": indicator,
+        **unit,
+        "year": year,
+        "school_year": _sy(year),
+        "gender": "T",
+        "value": value,
+        "n": n,
+        "status": status,
+        "source": source,
+        "min_n": 10 if source == "local" else None,
+    }
+
+
+def indicator_rows() -> list[dict]:
+    rows = []
+    merit = {2022: (228.0, 225.0), 2023: (230.5, 226.0), 2024: (231.0, 228.0), 2025: (233.15, 229.8)}
+    for year, (value, kommun) in merit.items():
+        rows.append(_value("N15505", EKBACKE, year, value, 44))
+        rows.append(_value("N15505", FURULUND, year, value - 12.0, 38))
+        rows.append(_value("N15505", KOMMUN, year, kommun, 160))
+        rows.append(_value("N15505", KORSBACKA, year, None, None, ".."))
+        rows.append(_value("N15505", KOMMUN, year, 240.5, None, "", "kolada"))  # Kolada's: not the own one
+    rows.append(_value("N15419", EKBACKE, 2025, 81.25, 44))
+    rows.append(_value("N15419", KOMMUN, 2025, 79.8, 160))
+    rows.append(_value("N15419", RIKET, 2024, 77.7, None, "", "kolada"))
+    rows.append(_value("N15419", KORSBACKA, 2025, None, None, ".."))
+    for year, value in ((2024, 6.8), (2025, 6.2)):
+        rows.append(_value("SKA_FRV_TOTAL", EKBACKE, year, value, 412))
+        rows.append(_value("SKA_FRV_TOTAL", KOMMUN, year, 6.5, 1204))
+    rows.append(_value("SKA_ENK_ELEV_TRYGGHET", EKBACKE, 2025, 86.4, 120))
+    rows.append(_value("SKA_ENK_ELEV_TRYGGHET", KORSBACKA, 2025, None, None, ".."))
+    rows.append(_value("SKA_ENK_ELEV_TRYGGHET", KOMMUN, 2025, 84.6, 480))
+    return rows
+
+
+def build(data_dir) -> None:
+    con = duckdb.connect(str(data_dir / "serving.duckdb"))
+    catalogue = [
+        ("N15505", "Meritvärde åk 9, genomsnitt (17 ämnen)", "poäng", True, 10, "betyg_ak9", "kolada"),
+        ("N15419", "Uppnått betygskriterierna i alla ämnen åk 9, andel (%)", "procent", True, 20, "betyg_ak9",
+         "kolada"),
+        ("SKA_FRV_TOTAL", "Frånvaro, andel av schemalagd tid (%)", "procent", False, 100, "franvaro", "local"),
+        ("SKA_ENK_ELEV_TRYGGHET", "Elevenkät, trygghet: andel positiva svar (%)", "procent", True, 230, "enkater",
+         "local"),
+    ]  # fmt: skip
+    _table(
+        con,
+        "indicators",
+        [
+            {"indicator_id": i, "title_sv": t, "unit": u, "higher_is_better": b, "description": f"Om {t}.",
+             "source": s, "sort_order": o, "topic": p}
+            for i, t, u, b, o, p, s in catalogue
+        ],
+    )  # fmt: skip
+    _table(con, "indicator_values", indicator_rows())
+    _table(
+        con,
+        "benchmarking",
+        [
+            {"kpi_id": "N15505", "kpi_title": "Meritvärde åk 9", "unit": "poäng", "municipality_code": "1261",
+             "year": year, "gender": "T", "value": v, "status": "", "riket_value": r, "riket_status": ""}
+            for year, v, r in ((2024, 230.0, 223.9), (2025, 232.1, 224.5))
+        ],
+    )  # fmt: skip
+    # Frånvaro: the school year 2024/25 is in up to period 2 (so period 3 is not: June's follow-up is 'gammal').
+    periods = {0: "Hela läsåret", 1: "Period 1 (juli–december)", 2: "Period 2 (januari–mars)"}
+    _table(
+        con,
+        "attendance_by_period",
+        [
+            {**unit, "year": 2025, "school_year": "2024/25", "period": p, "period_name": name, "gender": "T",
+             "n": n, "absence_pct": 6.2, "reporting_rate_pct": 95.5, "status": "", "min_n": 10}
+            for p, name in periods.items()
+            for unit, n in ((KOMMUN, 1204), (EKBACKE, 412))
+        ],
+    )  # fmt: skip
+    _table(
+        con,
+        "survey_results",
+        [
+            {"survey": "elevenkat_2025", "survey_type": "elevenkat", "school_year": "2024/25", "year": 2025,
+             "area": "trygghet", "level": unit["level"], "unit_code": unit["unit_code"], "grade_level": "alla",
+             "gender": "T", "share_positive": share, "index_value": share / 10, "n": n, "status": "", "min_n": 5}
+            for unit, share, n in ((KOMMUN, 84.6, 480), (EKBACKE, 86.4, 120))
+        ],
+    )  # fmt: skip
+    va = {"stage": "6-9", "model": "contextual", "outcome": "meritvarde", "gender": "T", "status": "", "min_n": 10}
+    _table(
+        con,
+        "value_added",
+        [
+            {**va, **EKBACKE, "cohort": 2024, "n": 40, "va": 10.5, "ci_low": 2.1, "ci_high": 18.9,
+             "band": "above", "band_sv": "över"},
+            {**va, **EKBACKE, "cohort": 2025, "n": 44, "va": 14.0, "ci_low": 6.4, "ci_high": 21.6,
+             "band": "above", "band_sv": "över"},
+            {**va, **EKBACKE, "cohort": None, "n": 84, "va": 12.5, "ci_low": 6.9, "ci_high": 18.1,
+             "band": "above", "band_sv": "över"},
+            {**va, **KORSBACKA, "cohort": 2025, "status": ".."},
+            {**va, **KORSBACKA, "cohort": None, "status": ".."},
+            {**va, **KOMMUN, "cohort": None, "n": 320, "va": 0.0},
+        ],
+    )  # fmt: skip
+    _table(
+        con,
+        "value_added_population",
+        [
+            {"stage": "6-9", "cohort": 2025, **EKBACKE, "gender": "T", "n": 44, "n_with_prior": 40,
+             "n_newly_arrived": 3, "status": "", "min_n": 10},
+            {"stage": "6-9", "cohort": 2025, **KORSBACKA, "gender": "T", "status": "..", "min_n": 10},
+        ],
+    )  # fmt: skip
+    _table(
+        con,
+        "equity_gaps",
+        [
+            {"year": 2025, "school_year": "2024/25", **EKBACKE, "outcome": "alla_amnen", "dimension": dimension,
+             "group_a": a, "group_b": b, "n_a": n_a, "n_b": n_b, "n": min(n_a, n_b), "status": "", "min_n": 10}
+            for dimension, a, b, n_a, n_b in (
+                ("foraldrars_utbildning", "eftergymnasial", "ej eftergymnasial", 30, 14),
+                ("nyanland", "ej nyanlända", "nyanlända", 34, 10),
+            )
+        ],
+    )  # fmt: skip
+    _table(
+        con,
+        "similar_units",
+        [
+            {**{k: v for k, v in EKBACKE.items() if k != "level"}, "school_year": "2024/25", "n": 44,
+             "parents_education": 2.31, "share_boys": 50.5, "rank": rank, "similar_unit_code": code,
+             "similar_unit_name": name, "kommun": kommun, "status": "", "min_n": 10}
+            for rank, code, name, kommun in (
+                (1, "44440001", "Vallaskolan", "Lund"), (2, "44440002", "Södra skolan", "Lomma")
+            )
+        ],
+    )  # fmt: skip
+    _table(
+        con,
+        "similar_units_comparison",
+        [
+            {"unit_code": "11110001", "unit_name": "Ekbackeskolan", "school_year": "2024/25", "year": 2025,
+             "outcome": "meritvarde", "own_value": 233.15, "own_source": "local", "n": 44, "group_n": 10,
+             "group_min": 215.3, "group_q1": 221.6, "group_median": 238.4, "group_q3": 247.9, "group_max": 252.1,
+             "min_n": 10}
+        ],
+    )  # fmt: skip
+    _table(
+        con,
+        "data_quality_files",
+        [
+            {"folder": folder, "file_name": name, "outcome": "loaded", "outcome_sv": "inläst", "loaded_at": at}
+            for folder, name, at in (
+                ("franvaro", "franvaro_2024-25.csv", datetime(2025, 4, 2, 1, 0)),
+                ("betyg", "betyg_2024-25_VT.csv", datetime(2025, 6, 25, 1, 0)),
+                ("elever", "elever_2024-25.csv", datetime(2024, 9, 1, 1, 0)),
+                ("enkater", "elevenkat_2025.csv", None),
+            )
+        ],
+    )  # fmt: skip
+    _table(
+        con,
+        "data_freshness",
+        [
+            {"source": "kolada", "data_as_of": datetime(2025, 10, 1), "data_age_days": 30,
+             "last_successful_fetch": datetime(2025, 11, 1, 3, 0), "last_attempt_ok": True,
+             "last_attempt_message": "ok"}
+        ],
+    )  # fmt: skip
+    con.execute(
+        "create table snapshot_info as select '2025-07-01T02:00:00+00:00' as published_at, '1261' as kommunkod,"
+        " 'skolor-test' as run_id"
+    )
+    con.close()
+
+
+@pytest.fixture(autouse=True)
+def _open_mode(monkeypatch):
+    for name in (*LOGIN_VARIABLES, ENV_COOKIE_SECRET):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def snapshot(tmp_path, monkeypatch):
+    build(tmp_path)
+    monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(tmp_path))
+    st.cache_data.clear()
+    yield tmp_path
+    st.cache_data.clear()
+
+
+def _rektor(snapshot, monkeypatch) -> dict:
+    roles = snapshot / "roller.yaml"
+    roles.write_text("users:\n  rektor@kommun.se: {role: rektor, skolenheter: ['11110001']}\n", encoding="utf-8")
+    monkeypatch.setenv("SKOLANALYS_OIDC_METADATA_URL", "http://127.0.0.1:9/.well-known/openid-configuration")
+    monkeypatch.setenv("SKOLANALYS_OIDC_CLIENT_ID", "skolanalys")
+    monkeypatch.setenv("SKOLANALYS_OIDC_CLIENT_SECRET", "hemligt")
+    monkeypatch.setenv("SKOLANALYS_PUBLIC_URL", "http://127.0.0.1:8501")
+    monkeypatch.setenv("SKOLANALYS_ROLES_FILE", str(roles))
+    return {"is_logged_in": True, "email": "rektor@kommun.se"}
+
+
+def _app(page: str, school: str | None = None, user: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(REPO / "dashboards" / "app.py"), default_timeout=60)
+    if user is not None:
+        at.user = user
+    at.run()
+    at.switch_page(page)
+    if school is not None:
+        at.query_params["skolenhet"] = school
+    return at.run()
+
+
+def _tables(at: AppTest) -> list[pd.DataFrame]:
+    """The static tables as shown, no-break spaces (which keep '81,2 %' together) as plain spaces."""
+    return [t.value.replace("\u00a0", " ", regex=True) for t in at.table]
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [w.value for w in at.warning]
+    parts += [f"{m.label}: {m.value}" for m in at.metric] + [t.to_string() for t in _tables(at)]
+    parts += [h.value for h in at.header] + [s.value for s in at.subheader]
+    return "\n".join(parts).replace("\u00a0", " ")
+
+
+def test_the_snapshot_has_the_marts_documented_columns(tmp_path):
+    build(tmp_path)
+    con = duckdb.connect(str(tmp_path / "serving.duckdb"), read_only=True)
+    documented = documented_columns()
+    for (name,) in con.execute("select table_name from information_schema.tables").fetchall():
+        if name != "snapshot_info":
+            assert [c[0] for c in con.execute(f"describe {name}").fetchall()] == documented[name], name
+    con.close()
+
+
+# --- Skolor ----------------------------------------------------------------------------------------------
+
+
+def test_a_school_with_its_indicators_beside_the_kommun_and_riket(snapshot):
+    at = _app(SKOLOR)
+    assert not at.exception
+    assert at.title[0].value == "Skolor"
+    assert at.selectbox[0].value == "11110001"  # the first school by name
+    assert at.header[0].value == "Ekbackeskolan"
+    assert at.query_params["skolenhet"] == "11110001"  # the address names the school: it can be shared
+    results, absence, survey, value_added, similar = _tables(at)
+    assert list(results.columns) == [
+        "Indikator",
+        "2022",
+        "2023",
+        "2024",
+        "2025",
+        "Elever 2025",
+        "Kommunen 2025",
+        "Riket",
+        "Trend",
+    ]
+    merit = results.set_index("Indikator").loc["Meritvärde åk 9, genomsnitt (17 ämnen)"]
+    # The own computation (not Kolada's) for the kommun; riket from Kolada's benchmarking of the same KPI.
+    assert (merit["2022"], merit["2025"], merit["Elever 2025"]) == ("228,0", "233,2", "44")
+    assert (merit["Kommunen 2025"], merit["Riket"]) == ("229,8", "224,5")
+    assert merit["Trend"] == "↑ förbättring sedan 2022 (+5,2)"
+    alla = results.set_index("Indikator").loc["Uppnått betygskriterierna i alla ämnen åk 9, andel (%)"]
+    assert (alla["2025"], alla["2024"], alla["Riket"]) == ("81,2 %", ".", "77,7 % (2024)")  # riket of the year before
+    frv = absence.iloc[0]
+    # Lower is better: a fall is an improvement. The warehouse's own indicators have no riket.
+    assert (frv["2025"], frv["Riket"], frv["Trend"]) == ("6,2 %", "saknas", "↓ förbättring sedan 2024 (-0,6)")
+    assert list(survey.columns)[-4:] == ["Svarande 2025", "Kommunen 2025", "Riket", "Trend"]
+    text = _texts(at)
+    assert "Skolenhetskod 11110001 · Kävlinge kommun" in text
+    assert "uppgift saknas" in text  # '.' explained
+    links = {link.label: link.proto.page for link in at.get("page_link")}
+    assert links["Alla skolenheter – se Resultat åk 9"].endswith("resultat")
+    assert links["Alla skolenheter – se Frånvaro"].endswith("franvaro")
+
+
+def test_the_schools_pupils_background_value_added_and_similar_units(snapshot):
+    at = _app(SKOLOR, "11110001")
+    metrics = {m.label: m.value.replace("\u00a0", " ") for m in at.metric}
+    assert metrics == {
+        "Elever läsåret 2024/25": "412",
+        "Elever med betyg i åk 9, 2025": "44",
+        "Föräldrar med eftergymnasial utbildning": "68,2 %",  # 30 of 44
+        "Nyanlända": "6,8 %",  # 3 of 44
+    }
+    text = _texts(at)
+    assert "Föräldrarnas utbildningsnivå i årskurs 7–9 läsåret 2024/25: 2,3 i genomsnitt" in text
+    value_added, similar = _tables(at)[-2:]
+    row = value_added.iloc[0]
+    assert row["Mått"] == "Årskurs 6 → 9, meritvärde"
+    assert (row["Årskull 2024"], row["Årskull 2025"]) == ("+10,5 (+2,1 till +18,9)", "+14,0 (+6,4 till +21,6)")
+    assert (row["Alla årskullar"], row["Nivå"], row["Elever"]) == ("+12,5 (+6,9 till +18,1)", "över", "84")
+    merit = similar.iloc[0]
+    assert (merit["Skolan"], merit["Liknande skolenheter, median"]) == ("233,2", "238,4")
+    assert merit["Mittersta hälften"] == "221,6 – 247,9"
+    assert "Mest lika: Vallaskolan (Lund), Södra skolan (Lomma)." in text
+
+
+def test_a_suppressed_school_shows_dots_never_zero(snapshot):
+    at = _app(SKOLOR, "33330003")
+    assert not at.exception
+    assert at.header[0].value == "Korsbackaskolan"
+    results = _tables(at)[0].set_index("Indikator")
+    assert set(results.loc["Meritvärde åk 9, genomsnitt (17 ämnen)", ["2022", "2025", "Elever 2025"]]) == {".."}
+    assert results.loc["Meritvärde åk 9, genomsnitt (17 ämnen)", "Kommunen 2025"] == "229,8"
+    text = _texts(at)
+    assert "färre än 10 elever" in text
+    assert "färre än 5 svarande" in text  # the survey table's own legend
+    assert "Elever med betyg i åk 9, 2025: .." in text
+    value_added = _tables(at)[-1]
+    assert value_added.iloc[0]["Alla årskullar"] == ".." and value_added.iloc[0]["Nivå"] == ".."
+    assert "0,0" not in text
+
+
+def test_a_rektor_sees_only_their_own_school(snapshot, monkeypatch):
+    user = _rektor(snapshot, monkeypatch)
+    at = _app(SKOLOR, user=user)
+    assert not at.exception
+    assert at.selectbox[0].options == ["Ekbackeskolan (11110001)"]
+    text = _texts(at)
+    assert "229,8" in text  # the kommun as context
+    for other in ("Furulundsskolan", "22220002", "Korsbackaskolan", "33330003"):
+        assert other not in text
+    # Another school's address: a message, never its rows.
+    at = _app(SKOLOR, "22220002", user=user)
+    assert "Skolenheten 22220002 finns inte bland de skolenheter du kan se" in at.warning[-1].value
+    assert at.header[0].value == "Ekbackeskolan"
+    assert "Furulundsskolan" not in _texts(at)
+
+
+def test_oversikt_links_each_school_of_a_goal_to_its_page(snapshot):
+    con = duckdb.connect(str(snapshot / "serving.duckdb"))
+    add_goals(con)
+    con.close()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(REPO / "dashboards" / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    links = {link.label: link.proto for link in at.get("page_link") if "Skolor" in link.label}
+    assert links["Ekbackeskolan – se Skolor"].page.endswith("skolor")
+    assert links["Ekbackeskolan – se Skolor"].query_string == "skolenhet=11110001"
+    assert "Korsbackaskolan – se Skolor" in links
+
+
+# --- Årshjul ---------------------------------------------------------------------------------------------
+
+
+def test_the_wheels_rules_on_a_day():
+    day = date(2025, 7, 15)
+    assert arshjul.occurrence(12, day) == date(2024, 12, 1) and arshjul.occurrence(7, day) == date(2025, 7, 1)
+    assert arshjul.school_year_of(date(2024, 12, 1)) == 2025 and arshjul.school_year_of(date(2025, 6, 1)) == 2025
+    assert arshjul.swedish_date(day) == "15 juli 2025"
+    evidence = {"franvaro": arshjul.Evidence(2025, "P2")}
+    rows = {(r.follow_up.key, r.month): r for r in arshjul.evaluate(day, evidence, {})}
+    assert rows[("franvaro_period_1", 12)].status == "inne"  # December 2024: 2024/25 period 1 ≤ period 2
+    assert rows[("franvaro_period_2", 3)].status == "inne"
+    assert rows[("franvaro_period_3", 6)].status == "gammal"
+    assert rows[("franvaro_period_3", 6)].needs[0].asked == "läsår 2024/25, period 3 (april–juni)"
+    assert rows[("bedomningar_oktober", 10)].status == "saknas"
+    # Every follow-up once per month it happens in, August first.
+    assert [r.month for r in arshjul.evaluate(day, {}, {})][:3] == [8, 9, 9]
+    assert {m for f in arshjul.WHEEL for m in f.months} == set(range(1, 13)) - {7, 11}
+
+
+def test_arshjul_shows_what_is_in_and_what_is_missing(snapshot, monkeypatch):
+    monkeypatch.setattr(arshjul, "today", lambda: date(2025, 7, 15))
+    at = _app(ARSHJUL)
+    assert not at.exception
+    assert at.title[0].value == "Årshjul"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"✔ inne": "4", "◐ gammal": "1", "✖ saknas": "9"}
+    text = _texts(at)
+    assert "Läget 15 juli 2025" in text
+    for month in ("Augusti", "December", "Januari", "Juni"):
+        assert f"#### {month}" in text
+    assert "Inga uppföljningar i årshjulet i november och juli." in text
+    lines = {line.strip() for m in at.markdown for line in m.value.split("\n")}
+    # Frånvaro period 1 (December 2024): the school year 2024/25 is in up to period 2.
+    assert "- ✔ inne · **Frånvaro per period** · `franvaro/`" in lines
+    assert (
+        "behövs: läsår 2024/25, period 1 (juli–december) · senast inne: läsår 2024/25, period 2 (januari–mars)"
+        " · inläst: 2025-04-02 kl. 03:00" in lines
+    )  # the time in Swedish time
+    # Period 3 (June) is not in yet: gammal. No national tests and no teachers' assessments at all: saknas.
+    assert "- ◐ gammal · **Frånvaro per period** · `franvaro/`" in lines
+    assert "- ✖ saknas · **Nationella prov** · `nationella_prov/`" in lines
+    assert "- ✖ saknas · **Lärarnas bedömningar** · `bedomningar/`" in lines
+    # HT grades by the date a grade file came (the snapshot serves no term-grade indicators).
+    ht = "behövs: läsår 2024/25, höstterminen (en fil inläst från 1 december 2024) · inläst: 2025-06-25 kl. 03:00"
+    assert ht in lines
+    assert any("hämtad 2025-11-01 kl. 04:00, data per 2025-10-01" in line for line in lines)
+    badges = [m.value for m in at.markdown if "-badge[" in m.value]
+    assert badges.count(":green-badge[:material/check_circle: inne]") == 4
+    assert badges.count(":red-badge[:material/cancel: saknas]") == 9
+    pages = {link.proto.page.rsplit("/", 1)[-1] for link in at.get("page_link")}
+    assert {"franvaro", "skolor", "", "enkater", "foradlingsvarde", "datakvalitet"} <= pages  # "": Översikt
+
+
+def test_a_rektor_sees_the_arshjul_but_not_the_data_quality_link(snapshot, monkeypatch):
+    monkeypatch.setattr(arshjul, "today", lambda: date(2025, 7, 15))
+    at = _app(ARSHJUL, user=_rektor(snapshot, monkeypatch))
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["✔ inne"] == "4"
+    assert not [link for link in at.get("page_link") if "Datakvalitet" in link.label]
