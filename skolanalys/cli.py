@@ -5,6 +5,8 @@ skolanalys generate   write a synthetic landing folder (presets liten, kavlinge,
 skolanalys run        materialise every asset once against the landing folder
 skolanalys serve      start the dashboard on the current serving snapshot
 skolanalys ui         open the Dagster UI (assets, checks, runs, schedules)
+skolanalys export     the served marts as xlsx/csv/parquet, archived as published (docs/exports.md)
+skolanalys rapport    the kvalitetsrapport drafted as DOCX or PDF (docs/report.md)
 """
 
 from __future__ import annotations
@@ -249,6 +251,18 @@ def build_parser() -> argparse.ArgumentParser:
     ui = sub.add_parser("ui", help="öppna Dagsters webbgränssnitt")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
+
+    # Each command's own options live beside its code: skolanalys/exports/command.py, skolanalys/report/command.py.
+    from skolanalys.exports import command as export_command
+    from skolanalys.report import command as report_command
+
+    export = sub.add_parser("export", help="exportera serverade tabeller (xlsx, csv, parquet) till arkivet och fil")
+    export_command.add_arguments(export)
+    export.set_defaults(func=export_command.run)
+
+    rapport = sub.add_parser("rapport", help="skriv ett utkast till kvalitetsrapport (docx eller pdf)")
+    report_command.add_arguments(rapport)
+    rapport.set_defaults(func=report_command.run)
     return parser
 
 
