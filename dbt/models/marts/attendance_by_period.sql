@@ -28,19 +28,14 @@ controlled as (
 
 named as (
     select
-        controlled.*,
-        coalesce(m.municipality_name, u.school_unit_name, 'Skolenhet ' || controlled.unit_code) as unit_name,
-        case controlled.period
+        units.*,
+        case units.period
             when 0 then 'Hela läsåret'
             when 1 then 'Period 1 (juli–december)'
             when 2 then 'Period 2 (januari–mars)'
             when 3 then 'Period 3 (april–juni)'
         end as period_name
-    from controlled
-    left join {{ ref('municipalities') }} as m
-        on controlled.level = 'kommun' and m.municipality_code = controlled.unit_code
-    left join {{ ref('stg_skolverket__school_units') }} as u
-        on controlled.level = 'skolenhet' and u.school_unit_code = controlled.unit_code
+    from ({{ named_units('controlled') }}) as units
 )
 
 select

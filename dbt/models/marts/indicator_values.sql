@@ -82,14 +82,7 @@ all_values as (
 ),
 
 named as (
-    select
-        all_values.*,
-        coalesce(m.municipality_name, u.school_unit_name, 'Skolenhet ' || all_values.unit_code) as unit_name
-    from all_values
-    left join {{ ref('municipalities') }} as m
-        on all_values.level in ('kommun', 'riket') and m.municipality_code = all_values.unit_code
-    left join {{ ref('stg_skolverket__school_units') }} as u
-        on all_values.level = 'skolenhet' and u.school_unit_code = all_values.unit_code
+    {{ named_units('all_values') }}
 )
 
 select

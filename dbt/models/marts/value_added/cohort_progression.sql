@@ -19,14 +19,7 @@ with cells as (
 ) }},
 
 named as (
-    select
-        controlled_cells.*,
-        coalesce(m.municipality_name, u.school_unit_name, 'Skolenhet ' || controlled_cells.unit_code) as unit_name
-    from controlled_cells
-    left join {{ ref('municipalities') }} as m
-        on controlled_cells.level = 'kommun' and m.municipality_code = controlled_cells.unit_code
-    left join {{ ref('stg_skolverket__school_units') }} as u
-        on controlled_cells.level = 'skolenhet' and u.school_unit_code = controlled_cells.unit_code
+    {{ named_units('controlled_cells') }}
 )
 
 select
