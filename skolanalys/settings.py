@@ -7,8 +7,11 @@ needs from the environment (see `export_environment`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
@@ -31,11 +34,47 @@ class SettingsError(ValueError):
     """A configuration value the user must correct; the message says which and how."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    landing_dir: Path
-    data_dir: Path
-    kommunkod: str
+ENV_PREFIX = "SKOLANALYS_"
+
+
+def _four_digits(code: str) -> str:
+    if not (len(code) == 4 and code.isdigit()):
+        raise ValueError("måste vara fyra siffror")
+    return code
+
+
+class Settings(BaseSettings):
+    """SKOLANALYS_DATA_DIR, SKOLANALYS_LANDING_DIR (default: landing/ in the data folder) and SKOLANALYS_KOMMUNKOD.
+
+    Unset or empty variables keep their defaults; a bad value raises SettingsError naming the variable.
+    Settings(landing_dir, data_dir, kommunkod) gives the values directly (positionally, as tests and tools do).
+    The pseudonym key is deliberately not a field (see PSEUDONYM_KEY_ENV above): a settings object can be
+    printed, logged or serialised, the key must never be.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
+        validate_default=True,
+    )
+
+    data_dir: Path = REPO_ROOT / "data"
+    landing_dir: Path = Field(default_factory=lambda given: given["data_dir"] / "landing")
+    kommunkod: Annotated[str, AfterValidator(_four_digits)] = "1261"
+
+    def __init__(self, landing_dir: Path | None = None, data_dir: Path | None = None, kommunkod: str | None = None):
+        given = {"landing_dir": landing_dir, "data_dir": data_dir, "kommunkod": kommunkod}
+        try:
+            super().__init__(**{name: value for name, value in given.items() if value is not None})
+        except ValidationError as exc:
+            raise SettingsError(_explained(exc)) from None
+
+    @field_validator("data_dir", "landing_dir")
+    @classmethod
+    def _absolute(cls, path: Path) -> Path:
+        return path.resolve()
 
     @property
     def warehouse_path(self) -> Path:
@@ -58,18 +97,25 @@ class Settings:
         os.environ["DAGSTER_HOME"] = str(self.dagster_home)
 
 
+def _explained(exc: ValidationError) -> str:
+    """One Swedish line per bad value, naming the environment variable: 'SKOLANALYS_KOMMUNKOD måste vara …'."""
+    lines = []
+    for error in exc.errors():
+        name = ENV_PREFIX + "_".join(map(str, error["loc"])).upper()
+        cause = error.get("ctx", {}).get("error")
+        why = str(cause) if error["type"] == "value_error" and cause else f"är inte giltig ({error['msg']})"
+        lines.append(f"{name} {why}, fick {error['input']!r}")
+    return "; ".join(lines)
+
+
 def offline() -> bool:
     """SKOLANALYS_OFFLINE=1: never reach out to the national APIs (demo, tests, a machine without internet)."""
     return os.environ.get("SKOLANALYS_OFFLINE", "").strip().lower() in {"1", "true", "ja", "yes"}
 
 
 def load_settings() -> Settings:
-    data_dir = Path(os.environ.get("SKOLANALYS_DATA_DIR") or REPO_ROOT / "data").resolve()
-    landing_dir = Path(os.environ.get("SKOLANALYS_LANDING_DIR") or data_dir / "landing").resolve()
-    kommunkod = os.environ.get("SKOLANALYS_KOMMUNKOD") or "1261"
-    if not (len(kommunkod) == 4 and kommunkod.isdigit()):
-        raise SettingsError(f"SKOLANALYS_KOMMUNKOD måste vara fyra siffror, fick {kommunkod!r}")
-    return Settings(landing_dir, data_dir, kommunkod)
+    """The settings from the environment; SettingsError when a value is wrong."""
+    return Settings()
 
 
 def require_pseudonym_key(*, demo: bool = False) -> str | None:

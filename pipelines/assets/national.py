@@ -1,15 +1,18 @@
 """National open data: Kolada (values, KPI list, liknande kommuner) and Skolverket (school units, unit
 statistics). One asset per dataset, group `national`, refreshed by the weekly schedule.
 
-Offline first: when a source cannot be reached — or misses its deadline, or answers more than the size cap
-(NationalSources) — the asset warns, keeps what the warehouse already holds and says how old it is; it never
-fails the local pipeline and never stores part of an answer. Answers are validated before they are stored: a
+Offline first (`_fetch_or_hold`, the one place every asset fetches through): when a source cannot be reached —
+or misses its deadline, or answers more than the size cap (NationalSources) — the asset warns, keeps what the
+warehouse already holds and says how old it is; it never fails the local pipeline and never stores part of an
+answer. Answers are validated before they are stored: a
 figure that is not a finite number or lies outside its declared range is rejected with a warning and the cell
 keeps its earlier value; units an answer lacks keep theirs. A warehouse that has never reached Kolada starts
 from the real values shipped in sources/reference (Källa: Kolada (RKA)).
 """
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 import dagster as dg
 import duckdb
@@ -20,7 +23,7 @@ from pipelines.resources import LandingConfig, NationalSources
 from pipelines.warehouse import append_rows, record_fetch, replace_table, table_has_rows
 from sources.landing.school_units import read_school_unit_lists
 from sources.national import kolada_api, skolverket_api
-from sources.national.http import NationalSourceError, OfflineMode
+from sources.national.http import JsonFetcher, NationalSourceError, OfflineMode
 from sources.national.kolada_files import read_shipped_municipality_groups
 from sources.national.kolada_history import SHIPPED_AS_OF, SHIPPED_ORIGIN, revisions, shipped_values
 from sources.national.plausibility import (
@@ -55,6 +58,50 @@ def _unreachable(context, source: str, conn, exc: NationalSourceError) -> None:
     record_fetch(conn, source, ok=False, rows=0, changed=0, message=str(exc))
 
 
+T = TypeVar("T")
+H = TypeVar("H")
+
+
+def _fetch_or_hold(
+    context,
+    national: NationalSources,
+    conn: duckdb.DuckDBPyConnection,
+    source: str,
+    url: str,
+    fetch: Callable[[JsonFetcher], T],
+    hold: Callable[[], H],
+) -> tuple[T | H, bool]:
+    """Offline first, for every national asset: (fetch(fetcher)'s answer, True) when `source` can be reached,
+    else (hold(), False).
+
+    Unreachable is any NationalSourceError: offline mode, a network error, the deadline, the size cap, an answer
+    of the wrong shape; nothing of a failed answer is kept. hold() keeps what the warehouse holds (or stores the
+    shipped data); after it come the warning (a note in offline mode) and the failed attempt in
+    national.fetch_log, which stays the source's last attempt even when hold() records the shipped values.
+    """
+    try:
+        national.ensure_online(url)
+        with national.fetcher() as fetcher:  # one deadline for every request of the dataset
+            return fetch(fetcher), True
+    except NationalSourceError as exc:
+        try:
+            return hold(), False
+        finally:
+            _unreachable(context, source, conn, exc)
+
+
+def _held(conn: duckdb.DuckDBPyConnection, table: str, where: str = "", schema=None) -> pl.DataFrame | None:
+    """The rows the warehouse holds in `table` (those matching `where`); when it holds none yet, None or an
+    empty frame of `schema`."""
+    if table_has_rows(conn, table):
+        return conn.sql(f"select * from {table} {where}").pl()
+    return pl.DataFrame(schema=schema) if schema is not None else None
+
+
+def _years() -> range:
+    return range(FIRST_YEAR, date.today().year + 1)
+
+
 def _validated(context, source: str, frame: pl.DataFrame, bounds, describe) -> tuple[pl.DataFrame, int]:
     """The rows of an answer that are finite and within range; each rejected one is a Swedish warning."""
     accepted, rejected = split_implausible(frame, *bounds)
@@ -67,8 +114,11 @@ def _kpi_bounds(config: list[kolada_api.KpiConfig]):
     return range_by("kpi_id", {k.id: k.value_range for k in config})
 
 
-def _fetched_message(url: str, rejected: int) -> str:
-    return url if not rejected else f"{url} ({rejected} värden avvisade: ej tal eller utanför intervallet)"
+def _record_fetched(conn, source: str, url: str, rows: int, *, rejected: int = 0, changed=None, as_of=None) -> None:
+    """A successful fetch in national.fetch_log: the message is the URL and how many values were rejected."""
+    message = url if not rejected else f"{url} ({rejected} värden avvisade: ej tal eller utanför intervallet)"
+    changed = rows if changed is None else changed
+    record_fetch(conn, source, ok=True, rows=rows, changed=changed, message=message, data_as_of=as_of or _now())
 
 
 def _describe_kolada(row: dict) -> str:
@@ -142,16 +192,22 @@ def kolada_values(
     config = kolada_api.load_kpi_config()
     kpis = [k.id for k in config]
     with warehouse.get_connection() as conn:
-        held = conn.sql("select * from kolada.values").pl() if table_has_rows(conn, "kolada.values") else None
-        try:
-            national.ensure_online(national.kolada_url)
-            fetched = kolada_api.fetch_values(
-                national.kolada_url, kpis, range(FIRST_YEAR, date.today().year + 1), fetcher=national.fetcher()
-            )
-        except NationalSourceError as exc:
+        held = _held(conn, "kolada.values")
+
+        def hold() -> None:  # a warehouse that has never reached Kolada starts from the shipped values
             if held is None or held["origin"].eq_missing(SHIPPED_ORIGIN).all():
                 _store_shipped(context, conn, config, held)
-            _unreachable(context, "kolada", conn, exc)
+
+        fetched, reached = _fetch_or_hold(
+            context,
+            national,
+            conn,
+            "kolada",
+            national.kolada_url,
+            lambda fetcher: kolada_api.fetch_values(national.kolada_url, kpis, _years(), fetcher=fetcher),
+            hold,
+        )
+        if not reached:
             return dg.MaterializeResult(metadata={"fetched": False, **_age_metadata(conn, "kolada")})
         # Rejected cells are simply not appended, so their earlier version stays the newest; cells an answer
         # lacks are untouched for the same reason (kolada.values only ever gains versions).
@@ -163,14 +219,8 @@ def kolada_values(
         stamped = accepted.with_columns(pl.lit(now).alias("fetched_at"), pl.lit("api").alias("origin"))
         changed = revisions(held if held is not None else stamped.clear(), stamped)
         append_rows(conn, "kolada.values", changed)
-        record_fetch(
-            conn,
-            "kolada",
-            ok=True,
-            rows=accepted.height,
-            changed=changed.height,
-            message=_fetched_message(national.kolada_url, rejected),
-            data_as_of=now,
+        _record_fetched(
+            conn, "kolada", national.kolada_url, accepted.height, rejected=rejected, changed=changed.height, as_of=now
         )
         return dg.MaterializeResult(
             metadata={
@@ -258,26 +308,28 @@ def kolada_municipality_groups(
     warehouse holds, then the shipped vintages (sources/reference) — a year's group comes whole from the first
     of these that has it. dbt picks the group of each comparison year (stg_kolada__municipality_groups)."""
     shipped = _shipped_groups(context, landing.kommunkod)
-    with warehouse.get_connection() as conn:
-        held = (
-            conn.sql("select * from kolada.municipality_groups").pl().filter(pl.col("home_code") == landing.kommunkod)
-            if table_has_rows(conn, "kolada.municipality_groups")
-            else pl.DataFrame(schema=GROUPS_SCHEMA)
+
+    def from_kolada(fetcher: JsonFetcher) -> pl.DataFrame:
+        return kolada_api.fetch_similar_municipalities(national.kolada_url, landing.kommunkod, fetcher=fetcher).select(
+            "group_id",
+            "year",
+            pl.lit(landing.kommunkod).alias("home_code"),
+            pl.col("municipality_code").alias("member_code"),
+            pl.col("municipality_title").alias("member_name"),
         )
-        try:
-            national.ensure_online(national.kolada_url)
-            api = kolada_api.fetch_similar_municipalities(
-                national.kolada_url, landing.kommunkod, fetcher=national.fetcher()
-            ).select(
-                "group_id",
-                "year",
-                pl.lit(landing.kommunkod).alias("home_code"),
-                pl.col("municipality_code").alias("member_code"),
-                pl.col("municipality_title").alias("member_name"),
-            )
-        except NationalSourceError as exc:
-            _unreachable(context, "kolada_groups", conn, exc)
-            api = pl.DataFrame(schema=GROUPS_SCHEMA)
+
+    with warehouse.get_connection() as conn:
+        held = _held(conn, "kolada.municipality_groups", schema=GROUPS_SCHEMA)
+        held = held.filter(pl.col("home_code") == landing.kommunkod)
+        api, _ = _fetch_or_hold(
+            context,
+            national,
+            conn,
+            "kolada_groups",
+            national.kolada_url,
+            from_kolada,
+            lambda: pl.DataFrame(schema=GROUPS_SCHEMA),
+        )
         groups = _groups_by_year(api, held, shipped)
         replace_table(conn, "kolada.municipality_groups", groups)
         if groups.is_empty():
@@ -300,29 +352,21 @@ def skolverket_school_units(
     own_list, messages = read_school_unit_lists(landing.folder("skolenheter"))
     for message in messages:
         context.log.warning(message)
+    url = national.skolenhetsregistret_url
     with warehouse.get_connection() as conn:
-        try:
-            national.ensure_online(national.skolenhetsregistret_url)
-            units = skolverket_api.fetch_school_units(
-                national.skolenhetsregistret_url, landing.kommunkod, fetcher=national.fetcher()
-            )
-            record_fetch(
-                conn,
-                "skolenhetsregistret",
-                ok=True,
-                rows=units.height,
-                changed=units.height,
-                message=national.skolenhetsregistret_url,
-                data_as_of=_now(),
-            )
-        except NationalSourceError as exc:
-            _unreachable(context, "skolenhetsregistret", conn, exc)
-            held = table_has_rows(conn, "skolverket.school_units")
-            units = (
-                conn.sql("select * from skolverket.school_units where status is not null").pl()
-                if held
-                else pl.DataFrame(schema=skolverket_api.SCHOOL_UNIT_SCHEMA)
-            )
+        units, fetched = _fetch_or_hold(
+            context,
+            national,
+            conn,
+            "skolenhetsregistret",
+            url,
+            lambda fetcher: skolverket_api.fetch_school_units(url, landing.kommunkod, fetcher=fetcher),
+            lambda: _held(
+                conn, "skolverket.school_units", "where status is not null", skolverket_api.SCHOOL_UNIT_SCHEMA
+            ),
+        )
+        if fetched:
+            _record_fetched(conn, "skolenhetsregistret", url, units.height)
         # Units only the municipality's own list knows get their name from it (status unknown: null).
         extra = own_list.join(units.select("school_unit_code"), on="school_unit_code", how="anti").select(
             "school_unit_code",
@@ -350,56 +394,47 @@ def skolverket_school_units(
 def skolverket_unit_statistics(
     context: dg.AssetExecutionContext, national: NationalSources, landing: LandingConfig, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
+    url = national.planned_educations_url
     with warehouse.get_connection() as conn:
         codes = [r[0] for r in conn.execute("select school_unit_code from skolverket.school_units").fetchall()]
-        rejected = 0
-        try:
-            national.ensure_online(national.planned_educations_url)
-            url = national.planned_educations_url
-            fetcher = national.fetcher()  # one deadline for both endpoints
-            answer = (
-                pl.concat(
-                    [
-                        skolverket_api.fetch_gr_statistics(url, codes, fetcher=fetcher),
-                        skolverket_api.fetch_salsa(url, codes, fetcher=fetcher),
-                    ]
-                )
-                if codes
-                else pl.DataFrame(schema=skolverket_api.STATISTICS_SCHEMA)
+
+        def from_skolverket(fetcher: JsonFetcher) -> pl.DataFrame:
+            if not codes:
+                return pl.DataFrame(schema=skolverket_api.STATISTICS_SCHEMA)
+            return pl.concat(
+                [
+                    skolverket_api.fetch_gr_statistics(url, codes, fetcher=fetcher),
+                    skolverket_api.fetch_salsa(url, codes, fetcher=fetcher),
+                ]
             )
+
+        def hold() -> pl.DataFrame | None:  # None: keep what the warehouse holds; else the shipped statistics
+            if table_has_rows(conn, "skolverket.unit_statistics"):
+                return None
+            return (
+                read_planned_educations_statistics()
+                .rows.filter((pl.col("municipality_code") == landing.kommunkod) & (pl.col("school_form") == "gr"))
+                .select(list(skolverket_api.STATISTICS_SCHEMA))
+            )
+
+        answer, fetched = _fetch_or_hold(context, national, conn, "planned_educations", url, from_skolverket, hold)
+        rejected = 0
+        if fetched:
             accepted, rejected = _validated(
                 context, "Skolverket", answer, skolverket_api.statistic_range(), _describe_statistic
             )
             # a rejected figure, or one the answer lacks, keeps the unit's earlier figure
-            held = (
-                conn.sql("select * from skolverket.unit_statistics").pl()
-                if table_has_rows(conn, "skolverket.unit_statistics")
-                else None
-            )
+            held = _held(conn, "skolverket.unit_statistics")
             if held is not None:
                 held = held.filter(pl.col("school_unit_code").is_in(codes))  # units no longer listed go
             stats = keep_held(held, accepted, ["school_unit_code", "variable", "time_period"])
-            fetched = True
-        except NationalSourceError as exc:
-            _unreachable(context, "planned_educations", conn, exc)
-            if table_has_rows(conn, "skolverket.unit_statistics"):
-                return dg.MaterializeResult(metadata={"fetched": False})
-            fetched = False
-            shipped = read_planned_educations_statistics().rows
-            stats = shipped.filter(
-                (pl.col("municipality_code") == landing.kommunkod) & (pl.col("school_form") == "gr")
-            ).select(list(skolverket_api.STATISTICS_SCHEMA))
+        elif answer is None:
+            return dg.MaterializeResult(metadata={"fetched": False})
+        else:
+            stats = answer
         replace_table(conn, "skolverket.unit_statistics", stats)
         if fetched:
-            record_fetch(
-                conn,
-                "planned_educations",
-                ok=True,
-                rows=stats.height,
-                changed=stats.height,
-                message=_fetched_message(national.planned_educations_url, rejected),
-                data_as_of=_now(),
-            )
+            _record_fetched(conn, "planned_educations", url, stats.height, rejected=rejected)
         return dg.MaterializeResult(
             metadata={"dagster/row_count": stats.height, "fetched": fetched, "rows_rejected": rejected}
         )
@@ -418,30 +453,26 @@ def kolada_ou_values(
 ) -> dg.MaterializeResult:
     config = [k for k in kolada_api.load_kpi_config() if k.ou_data]
     kpis = [k.id for k in config]
+    url = national.kolada_url
+
+    def from_kolada(fetcher: JsonFetcher) -> tuple[pl.DataFrame, pl.DataFrame]:
+        units = kolada_api.fetch_organisational_units(url, landing.kommunkod, fetcher=fetcher)
+        return units, kolada_api.fetch_ou_values(url, kpis, units["ou_id"].to_list(), _years(), fetcher=fetcher)
+
     with warehouse.get_connection() as conn:
-        try:
-            national.ensure_online(national.kolada_url)
-            fetcher = national.fetcher()
-            units = kolada_api.fetch_organisational_units(national.kolada_url, landing.kommunkod, fetcher=fetcher)
-            values = kolada_api.fetch_ou_values(
-                national.kolada_url,
-                kpis,
-                units["ou_id"].to_list(),
-                range(FIRST_YEAR, date.today().year + 1),
-                fetcher=fetcher,
-            )
-        except NationalSourceError as exc:
-            _unreachable(context, "kolada_oudata", conn, exc)
+
+        def hold() -> None:  # a warehouse that has never reached Kolada gets the empty tables dbt reads
             if not table_has_rows(conn, "kolada.ou_values"):
                 replace_table(conn, "kolada.organisational_units", pl.DataFrame(schema=kolada_api.OU_SCHEMA))
                 replace_table(conn, "kolada.ou_values", pl.DataFrame(schema=kolada_api.OU_VALUES_SCHEMA))
+
+        answer, fetched = _fetch_or_hold(context, national, conn, "kolada_oudata", url, from_kolada, hold)
+        if not fetched:
             return dg.MaterializeResult(metadata={"fetched": False, **_age_metadata(conn, "kolada_oudata")})
+        units, values = answer
         accepted, rejected = _validated(context, "Kolada (enheter)", values, _kpi_bounds(config), _describe_ou)
         # units and values the answer lacks, or had rejected, keep what the warehouse holds
-        held_units, held_values = (
-            conn.sql(f"select * from {t}").pl() if table_has_rows(conn, t) else None
-            for t in ("kolada.organisational_units", "kolada.ou_values")
-        )
+        held_units, held_values = (_held(conn, t) for t in ("kolada.organisational_units", "kolada.ou_values"))
         if held_units is not None:  # another kommunkod's units do not belong here
             held_units = held_units.filter(pl.col("municipality_code") == landing.kommunkod)
         units = keep_held(held_units, units, ["ou_id"])
@@ -450,15 +481,7 @@ def kolada_ou_values(
         stamped = accepted.with_columns(pl.lit(_now()).alias("fetched_at"))
         replace_table(conn, "kolada.organisational_units", units)
         replace_table(conn, "kolada.ou_values", keep_held(held_values, stamped, ["kpi_id", "ou_id", "year", "gender"]))
-        record_fetch(
-            conn,
-            "kolada_oudata",
-            ok=True,
-            rows=accepted.height,
-            changed=accepted.height,
-            message=_fetched_message(national.kolada_url, rejected),
-            data_as_of=_now(),
-        )
+        _record_fetched(conn, "kolada_oudata", url, accepted.height, rejected=rejected)
         return dg.MaterializeResult(
             metadata={"dagster/row_count": values.height, "units": units.height, **_age_metadata(conn, "kolada_oudata")}
         )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import tenacity
 
 from sources.national.limits import (
     DEFAULT_DEADLINE_SECONDS,
@@ -110,7 +111,9 @@ class JsonFetcher:
     """GETs JSON with retries on 429/5xx/network errors, within a deadline and a body-size cap.
 
     The deadline starts when the fetcher is created and covers every request made through it: create one
-    fetcher per dataset. Use as a context manager or call close().
+    fetcher per dataset. Use as a context manager or call close(). The retries are tenacity's: `_wait` reads
+    Retry-After from the last answer, the stop is the attempts or a wait that would run past the deadline, and
+    `give_up` in get_json turns the last outcome into the NationalSourceError that names the URL.
     """
 
     def __init__(
@@ -146,17 +149,6 @@ class JsonFetcher:
     def close(self) -> None:
         self._client.close()
 
-    def _backoff(self, attempt: int, response: httpx.Response | None) -> float:
-        server_wait = retry_after_seconds(response.headers.get("Retry-After")) if response is not None else None
-        wait = server_wait if server_wait is not None else self.retry.backoff_base * 2 ** (attempt - 1)
-        return min(wait, self.retry.max_sleep)
-
-    def _sleep_before_retry(self, wait: float, url: str) -> None:
-        # a retry that could only start after the deadline is pointless: give up now instead of sleeping
-        if wait >= self.deadline.remaining():
-            raise DeadlineExceeded(self.deadline.seconds, url)
-        self.sleep(wait)
-
     def _request(
         self, url: str, params: Mapping[str, str | int] | None, headers: Mapping[str, str] | None, read_body: Callable
     ) -> tuple[httpx.Response, bytes | None]:
@@ -170,6 +162,18 @@ class JsonFetcher:
             body = read_limited(response, self.deadline, self.max_body_bytes, str(response.request.url))
             return response, body
 
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        """The last answer's Retry-After (delta-seconds or HTTP-date), else base·2^(n-1); both capped at max_sleep."""
+        response = _last_response(state)
+        server_wait = retry_after_seconds(response.headers.get("Retry-After")) if response is not None else None
+        if server_wait is not None:
+            return min(server_wait, self.retry.max_sleep)
+        return tenacity.wait_exponential(multiplier=self.retry.backoff_base, max=self.retry.max_sleep)(state)
+
+    def _past_deadline(self, state: tenacity.RetryCallState) -> bool:
+        """A retry that could only start after the deadline is pointless: give up now instead of sleeping."""
+        return state.upcoming_sleep >= self.deadline.remaining()
+
     def get_json(
         self,
         url: str,
@@ -179,58 +183,81 @@ class JsonFetcher:
         allow_404: bool = False,
     ) -> Any:
         """Parsed JSON body of a GET; None for a 404 when allow_404. Raises NationalSourceError otherwise."""
-        shown = url
+        shown = url  # the URL the messages name: the one asked for until an answer says which it was
 
         def wanted(response: httpx.Response) -> bool:
             status = response.status_code
             return not (_is_retryable(status) or (status == 404 and allow_404))
 
-        for attempt in range(1, self.retry.attempts + 1):
+        def attempt() -> tuple[httpx.Response, bytes | None]:
+            nonlocal shown
             if self.deadline.expired:
                 raise DeadlineExceeded(self.deadline.seconds, shown)
             try:
                 response, body = self._request(url, params, headers, wanted)
-                shown = str(response.request.url)
-            except httpx.RequestError as exc:  # timeouts, refused connections, broken streams, broken gzip
+            except httpx.RequestError:  # timeouts, refused connections, broken streams, broken gzip: retried
                 if self.deadline.expired:  # the read timeout was cut to the deadline: say so
                     raise DeadlineExceeded(self.deadline.seconds, shown) from None
-                problem = type(exc).__name__
-                if attempt == self.retry.attempts:
-                    raise NationalSourceError(
-                        f"Kunde inte nå källan efter {attempt} försök ({problem})",
-                        f"Could not reach the source after {attempt} attempts ({problem})",
-                        shown,
-                    ) from None
-                log.warning("%s: %s, retrying (attempt %d)", shown, problem, attempt)
-                self._sleep_before_retry(self._backoff(attempt, None), shown)
-                continue
+                raise
+            shown = str(response.request.url)
+            return response, body
 
-            status = response.status_code
-            if status == 404 and allow_404:
-                return None
-            if _is_retryable(status):
-                if attempt == self.retry.attempts:
-                    raise NationalSourceError(
-                        f"Källan svarade HTTP {status} även efter {attempt} försök",
-                        f"The source answered HTTP {status} even after {attempt} attempts",
-                        shown,
-                        status,
-                    )
-                wait = self._backoff(attempt, response)
-                log.warning("%s: HTTP %d, retrying in %.1f s (attempt %d)", shown, status, wait, attempt)
-                self._sleep_before_retry(wait, shown)
-                continue
-            assert body is not None
-            if status >= 400:
+        def retrying(state: tenacity.RetryCallState) -> None:
+            wait, tries = state.upcoming_sleep, state.attempt_number
+            log.warning("%s: %s, retrying in %.1f s (attempt %d)", shown, _problem(state), wait, tries)
+
+        def give_up(state: tenacity.RetryCallState) -> None:
+            tries, response = state.attempt_number, _last_response(state)
+            if tries < self.retry.attempts:  # stopped early: the next wait would run past the deadline
+                raise DeadlineExceeded(self.deadline.seconds, shown)
+            if response is None:
+                problem = _problem(state)
                 raise NationalSourceError(
-                    f"Källan avvisade anropet med HTTP {status}",
-                    f"The source rejected the request with HTTP {status}",
+                    f"Kunde inte nå källan efter {tries} försök ({problem})",
+                    f"Could not reach the source after {tries} attempts ({problem})",
                     shown,
-                    status,
-                    detail=_short(body.decode("utf-8", errors="replace")),
                 )
-            return parse_json(body, shown, status)
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+            status = response.status_code
+            raise NationalSourceError(
+                f"Källan svarade HTTP {status} även efter {tries} försök",
+                f"The source answered HTTP {status} even after {tries} attempts",
+                shown,
+                status,
+            )
+
+        response, body = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(httpx.RequestError)
+            | tenacity.retry_if_result(lambda answer: _is_retryable(answer[0].status_code)),
+            wait=self._wait,
+            stop=tenacity.stop_any(tenacity.stop_after_attempt(self.retry.attempts), self._past_deadline),
+            sleep=self.sleep,
+            before_sleep=retrying,
+            retry_error_callback=give_up,
+        )(attempt)
+        status = response.status_code
+        if status == 404 and allow_404:
+            return None
+        assert body is not None
+        if status >= 400:
+            raise NationalSourceError(
+                f"Källan avvisade anropet med HTTP {status}",
+                f"The source rejected the request with HTTP {status}",
+                shown,
+                status,
+                detail=_short(body.decode("utf-8", errors="replace")),
+            )
+        return parse_json(body, shown, status)
+
+
+def _last_response(state: tenacity.RetryCallState) -> httpx.Response | None:
+    """The answer of the attempt just made; None when it raised (a network error)."""
+    outcome = state.outcome
+    return None if outcome is None or outcome.failed else outcome.result()[0]
+
+
+def _problem(state: tenacity.RetryCallState) -> str:
+    response = _last_response(state)
+    return f"HTTP {response.status_code}" if response is not None else type(state.outcome.exception()).__name__
 
 
 def read_limited(response: httpx.Response, deadline: Deadline, max_bytes: int, url: str) -> bytes:
