@@ -77,3 +77,18 @@ def test_no_hidden_cell_of_the_demo_can_be_derived(served):
         cells = served.execute(f"select * from {table.name} where {table.where}").df()
         assert derivability.lonely_hidden_children(cells, table) == [], table.name
         assert derivability.derivable_cells(cells, table) == [], table.name
+
+
+def test_the_demo_ends_in_2024_25_with_three_school_years_of_attendance(demo, served):
+    """The kavlinge preset ends in the latest school year with real national results (docs/demo_calibration.md)
+    and writes lesson-level attendance for its last three school years."""
+    assert demo.truth["school_years"][-1] == "2024/25" and len(demo.truth["school_years"]) == 10
+    assert demo.truth["attendance_school_years"] == ["2022/23", "2023/24", "2024/25"]
+    attendance = served.execute(
+        "select distinct school_year from attendance_by_period where level = 'kommun' order by school_year"
+    ).fetchall()
+    assert [r[0] for r in attendance] == demo.truth["attendance_school_years"]
+    latest = served.execute(
+        "select max(school_year) from indicator_values where source = 'local' and indicator_id = 'N15505'"
+    ).fetchall()[0][0]
+    assert latest == "2024/25"

@@ -15,6 +15,8 @@ from sources.landing.kinds import ASSESSMENT_LEVELS
 
 from .assessments import make_assessments
 from .attendance import write_attendance
+from .calibration import describe as describe_calibration
+from .calibration import with_calibration
 from .goals import write_goals
 from .grades import Choices, GradeResult, make_grades, subject_choices
 from .model import MODEL, SUBJECT_NAMES
@@ -38,7 +40,8 @@ from .value_added import pupil_effects, true_value_added
 from .writers import CP1252, UTF8, UTF8_BOM, kon_forms, personnummer_forms, write_csv
 
 # 2: bedomningar/ and the true value added per school, cohort and stage (`value_added`).
-TRUTH_VERSION = 2
+# 3: `calibration` (a calibrated preset's knobs per cohort and gender, else null).
+TRUTH_VERSION = 3
 
 
 @dataclass
@@ -64,17 +67,19 @@ def simulate(
     preset: str | Preset,
     seed: int,
     kommunkod: str = "1261",
-    last_school_year: str = "2025/26",
+    last_school_year: str | None = None,
     schools: Schools | None = None,
 ) -> World:
     """Everything `generate` writes, in memory. `schools` replaces the preset's (e.g. with planted effects
-    chosen by a test)."""
+    chosen by a test); `last_school_year` the preset's."""
     if not isinstance(preset, Preset):
         if preset not in PRESETS:
             raise ValueError(f"okänd preset {preset!r}; välj en av {sorted(PRESETS)}")
         preset = PRESETS[preset]
     schools = schools if schools is not None else make_schools(preset, seed, kommunkod)
-    pop = build_population(preset, schools, seed, parse_school_year(last_school_year))
+    pop = build_population(preset, schools, seed, parse_school_year(last_school_year or preset.last_school_year))
+    if preset.calibration:
+        pop.panel = with_calibration(pop.panel, pop.years, pop.girl, preset.calibration)
     choices = subject_choices(pop, seed)
     return World(
         preset=preset,
@@ -93,12 +98,13 @@ def generate(
     landing_dir: Path,
     truth_path: Path,
     kommunkod: str = "1261",
-    last_school_year: str = "2025/26",
+    last_school_year: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict:
     """Write every landing kind of contracts.md into `landing_dir` and the planted truth to `truth_path`.
 
-    Deterministic for a given (preset, seed, kommunkod, last_school_year). Returns a summary: files
+    Deterministic for a given (preset, seed, kommunkod, last_school_year); `last_school_year` None = the
+    preset's (Preset.last_school_year). Returns a summary: files
     written (relative to `landing_dir`), rows per kind, bytes and seconds. `progress(kind, files, rows)` is
     told of the files as they are written (the command line shows it).
     """
@@ -357,9 +363,11 @@ def _truth(world: World, seed: int, kommunkod: str, labels: list[str], files: li
             **MODEL.to_dict(),
             "standing": "ability_sd*ability + girl*is_girl + parent_education*(edu-2) + f(years_in_sweden)"
             " + other_mother_tongue*(born in Sweden, modersmål not svenska)"
-            " + absence*(absence_share - absence_centre) + school_effect_points/points_per_latent",
+            " + absence*(absence_share - absence_centre) + school_effect_points/points_per_latent"
+            " + level (a calibrated preset's, per cohort and gender: `calibration`; else 0)",
             "subject_latent": "standing + subject_shift + subject_girl*is_girl + pupil-by-subject deviation"
-            " (sd subject_sd) + term noise (sd term_sd); grade = cut at `cuts`",
+            " (sd subject_sd) + term noise (sd term_sd); grade = cut at `cuts`, the F|E cut of teachers' grades"
+            " lowered by pass_shift (a calibrated preset's, per cohort and gender; else 0)",
             "school_effect": "value added per stage, in meritvärde points: a school adds its planted effect"
             " over the years a pupil spends in its F–6 or 7–9 stage (mean over the schools"
             " attended in the stage), and the F–6 part is carried into åk 7–9. So the step"
@@ -381,6 +389,7 @@ def _truth(world: World, seed: int, kommunkod: str, labels: list[str], files: li
             "in_mover": IN_MOVER_RATE,
             "feeder_share": FEEDER_SHARE,
         },
+        "calibration": describe_calibration(p.calibration) if p.calibration else None,
         "schools": school_list,
         "summary_final_grades": summary,
         "value_added_definitions": VALUE_ADDED_DEFINITIONS,

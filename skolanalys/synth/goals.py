@@ -4,8 +4,8 @@ them (docs/contracts.md, "mal/"), so that the demo's Översikt has goals, status
 Seven goals over the last three school years of the generated data, covering every target type: absolute
 målvärden on the municipality's own results, "minst riket" and "minst liknande kommuner" on Kolada's
 figures, improvement over two years and "bättre än förra året". Which goals are met depends on the
-generated results; offline, a target resolved from national figures the shipped Kolada values do not
-have yet (riket after 2019) cannot be measured, and the page says so.
+generated results; offline, a target resolved from national figures the shipped files do not have yet (riket
+after their last year) cannot be measured, and the page says so. The demo (kavlinge) ends in 2024/25.
 """
 
 from __future__ import annotations

@@ -39,9 +39,16 @@ def standing(pop: Population, rows: pl.DataFrame, m: LatentModel = MODEL, with_s
         + m.other_mother_tongue * (born_here & (pop.modersmal[p] != "svenska"))
         + m.absence * (rows["absence"].to_numpy() - m.absence_centre)
     )
+    if "level" in rows.columns:  # a calibrated preset's shift per cohort and gender (calibration.py)
+        mu = mu + rows["level"].to_numpy()
     if with_school:
         mu = mu + rows["school_effect"].to_numpy() / m.points_per_latent
     return mu
+
+
+def pass_shifts(rows: pl.DataFrame) -> np.ndarray | None:
+    """(rows, 1): a calibrated preset's lowering of the F|E cut of teachers' grades, None when there is none."""
+    return rows["pass_shift"].to_numpy()[:, None] if "pass_shift" in rows.columns else None
 
 
 def subject_deviation(n_pupils: int, seed: int, m: LatentModel = MODEL) -> np.ndarray:
@@ -128,6 +135,18 @@ def sprak_codes(pop: Population, ch: Choices, p: np.ndarray, subject: np.ndarray
 
 
 @dataclass
+class FinalDraws:
+    """The draws behind the final grades (VT åk 9), one row per pupil: what calibration.py re-cuts."""
+
+    pupil: np.ndarray
+    year: np.ndarray
+    latent: np.ndarray  # (pupils, subjects) subject latent of the term, the cohort's level included
+    level: np.ndarray  # the cohort's level in `latent` (0 without calibration)
+    graded: np.ndarray  # (pupils, subjects) subjects graded
+    streck: np.ndarray  # (pupils, subjects) '-' (no basis for a grade)
+
+
+@dataclass
 class GradeResult:
     rows: pl.DataFrame  # pupil, year, termin, school, arskurs, amne, sprak, betyg, betygstyp
     realised_effect: pl.DataFrame  # school, year, n, realised effect on meritvärde (final grades)
@@ -135,6 +154,7 @@ class GradeResult:
     # stage, pupil, year, school, meritvarde, meritvarde_without: the spring meritvärde at the end of each
     # value-added stage (VT åk 6, VT åk 9) and with the same draws but the stage's school effects set to zero
     stage_merit: pl.DataFrame
+    final_draws: FinalDraws
 
 
 def make_grades(pop: Population, ch: Choices, seed: int, m: LatentModel = MODEL) -> GradeResult:
@@ -149,13 +169,14 @@ def make_grades(pop: Population, ch: Choices, seed: int, m: LatentModel = MODEL)
     # The counterfactual without the åk 7–9 school's part gives the realised value added of that school.
     upper = (rows["upper_effect"].to_numpy() / m.points_per_latent)[:, None]
     take = _subject_mask(pop, ch, p, grade, yis, rng)
+    shift = pass_shifts(rows)
     # Streck: the teacher has no basis for a grade after long absence.
     p_streck = 0.8 / (1 + np.exp(-(absence - 0.5) / 0.06))
 
     frames = []
     for termin, term_offset in (("HT", 0.5), ("VT", 0.0)):
         noise = rng.normal(0, m.term_sd, base.shape)
-        g = grade_from_latent(base + noise, m.cuts)
+        g = grade_from_latent(base + noise, m.cuts, shift)
         # A pupil who arrived a few months ago is not graded yet in some subjects (no grade at all).
         just_arrived = (np.nan_to_num(yis, nan=99) - term_offset < 0.4)[:, None] & (rng.random(base.shape) < 0.5)
         graded = take & ~just_arrived
@@ -163,9 +184,17 @@ def make_grades(pop: Population, ch: Choices, seed: int, m: LatentModel = MODEL)
         g = np.where(streck, STRECK, g)
         final = (grade == 9) & (termin == "VT")
         if termin == "VT":
-            g0 = np.where(streck, STRECK, grade_from_latent(base - upper + noise, m.cuts))
+            g0 = np.where(streck, STRECK, grade_from_latent(base - upper + noise, m.cuts, shift))
             effect, merits = _realised_effect(rows, g, g0, graded, final)
-            stage_merit = _stage_merit(rows, base + noise, streck, g, graded, m)
+            stage_merit = _stage_merit(rows, base + noise, streck, g, graded, shift, m)
+            draws = FinalDraws(
+                pupil=p[final],
+                year=rows["year"].to_numpy()[final],
+                latent=(base + noise)[final],
+                level=rows["level"].to_numpy()[final] if "level" in rows.columns else np.zeros(final.sum()),
+                graded=graded[final],
+                streck=streck[final],
+            )
         r, s = np.nonzero(graded)
         frames.append(
             pl.DataFrame(
@@ -182,7 +211,7 @@ def make_grades(pop: Population, ch: Choices, seed: int, m: LatentModel = MODEL)
                 }
             )
         )
-    return GradeResult(pl.concat(frames), effect, merits, stage_merit)
+    return GradeResult(pl.concat(frames), effect, merits, stage_merit, draws)
 
 
 def _merit(g: np.ndarray, take: np.ndarray) -> np.ndarray:
@@ -193,7 +222,13 @@ def _merit(g: np.ndarray, take: np.ndarray) -> np.ndarray:
 
 
 def _stage_merit(
-    rows: pl.DataFrame, latent: np.ndarray, streck: np.ndarray, g: np.ndarray, take: np.ndarray, m: LatentModel
+    rows: pl.DataFrame,
+    latent: np.ndarray,
+    streck: np.ndarray,
+    g: np.ndarray,
+    take: np.ndarray,
+    shift: np.ndarray | None,
+    m: LatentModel,
 ) -> pl.DataFrame:
     """Spring meritvärde at the end of each stage, as graded and with the stage's school effects set to zero.
 
@@ -204,7 +239,9 @@ def _stage_merit(
     for stage in STAGES:
         at = grade == stage.outcome_grade
         part = (rows[stage.effect_part].to_numpy()[at] / m.points_per_latent)[:, None]
-        without = np.where(streck[at], STRECK, grade_from_latent(latent[at] - part, m.cuts))
+        without = np.where(
+            streck[at], STRECK, grade_from_latent(latent[at] - part, m.cuts, None if shift is None else shift[at])
+        )
         frames.append(
             rows.filter(pl.Series(at))
             .select("pupil", "year", "school")

@@ -127,9 +127,15 @@ def newly_arrived_effect(years_in_sweden: np.ndarray, m: LatentModel = MODEL) ->
     return np.where(y < 4, fresh, np.where(y < 8, m.arrived_4_to_8_years, 0.0))
 
 
-def grade_from_latent(x: np.ndarray, cuts: tuple[float, ...] = MODEL.cuts) -> np.ndarray:
-    """Index into GRADES (0 = F … 5 = A)."""
-    return np.searchsorted(np.asarray(cuts), x)
+def grade_from_latent(
+    x: np.ndarray, cuts: tuple[float, ...] = MODEL.cuts, pass_shift: np.ndarray | None = None
+) -> np.ndarray:
+    """Index into GRADES (0 = F … 5 = A). `pass_shift` (broadcast against `x`) lowers the F|E cut by that
+    much (a calibrated preset's leniency at the pass mark, skolanalys/synth/calibration.py); None = 0."""
+    g = np.searchsorted(np.asarray(cuts), x)
+    if pass_shift is None:
+        return g
+    return np.where(x > cuts[0] - pass_shift, np.maximum(g, 1), 0)
 
 
 def merit_value(points: np.ndarray, m2_points: np.ndarray) -> np.ndarray:

@@ -67,6 +67,8 @@ def make_schools(preset: Preset, seed: int, kommunkod: str) -> Schools:
     np.add.at(upper_weight, feeder[young_only], weight[young_only])
 
     ses = rng.normal(0.0, preset.segregation, n)
+    if preset.centred_schools:
+        ses -= np.average(ses, weights=weight)
     # A 7–9 school takes the socio-economic mix of the schools feeding it.
     for u in upper:
         fed = np.flatnonzero(feeder == u)
@@ -74,7 +76,7 @@ def make_schools(preset: Preset, seed: int, kommunkod: str) -> Schools:
             ses[u] = np.average(ses[fed], weights=weight[fed])
 
     effect = rng.normal(0.0, preset.school_effect_sd, n)
-    effect -= effect.mean()
+    effect = _centred_on_intake(effect, weight, upper_weight) if preset.centred_schools else effect - effect.mean()
     reporting = rng.uniform(0.93, 0.995, n)
     # Climate partly follows the planted effect: schools that do well tend to have better studiero.
     climate = rng.normal(0.0, 0.25, (n, len(AREAS))) + 0.015 * effect[:, None]
@@ -93,3 +95,10 @@ def make_schools(preset: Preset, seed: int, kommunkod: str) -> Schools:
         climate=climate,
         first_lesson=first_lesson,
     )
+
+
+def _centred_on_intake(effect: np.ndarray, weight: np.ndarray, upper_weight: np.ndarray) -> np.ndarray:
+    """The smallest change of `effect` that makes its mean 0 both over the F–6 catchments (`weight`) and
+    over the åk 7–9 intake (`upper_weight`): an average pupil carries no planted effect in either stage."""
+    w = np.vstack([weight / weight.sum(), upper_weight / upper_weight.sum()])
+    return effect - w.T @ np.linalg.lstsq(w @ w.T, w @ effect, rcond=None)[0]
