@@ -1,0 +1,46 @@
+"""Charts as PNG images: the dashboard's own Altair line chart (dashboards/presentation.py::line_chart: axes from
+zero, decimal comma, a break wherever a value is hidden or missing, riket and liknande kommuner dashed),
+rendered by vl-convert at a fixed width so that it fits the page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import vl_convert
+
+from skolanalys.report import rules
+
+WIDTH = 620  # pixels of the plot; with the axes the image fills a page's text width
+HEIGHT = 210
+SCALE = 2  # twice the pixels: sharp in print at 16 cm
+
+
+def line_png(
+    frame: pd.DataFrame,
+    *,
+    years: Sequence[int],
+    unit: str,
+    series_order: Sequence[str],
+    colours: dict[str, str] | None = None,
+    dashed: Sequence[str] = (),
+    full_share: bool = True,
+) -> bytes | None:
+    """Lines of `frame` (columns year, value, series) over `years`; None when there is nothing to draw."""
+    chart = rules.line_chart(
+        frame,
+        x="year",
+        x_order=list(years),
+        y="value",
+        series="series",
+        unit=unit,
+        series_order=list(series_order),
+        colours=colours,
+        dashed=tuple(dashed),
+        full_share=full_share,
+        height=HEIGHT,
+    )
+    if chart is None:
+        return None
+    spec = chart.properties(width=WIDTH).to_dict(validate=False)  # the dashboard's chart, validated there
+    return vl_convert.vegalite_to_png(spec, scale=SCALE)

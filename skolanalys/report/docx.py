@@ -1,0 +1,274 @@
+"""The report as DOCX for the förvaltning to edit: real headings (Rubrik 1–3, so Word's navigation and table of
+contents work), real tables with a repeating header row, the charts as pictures, the rooms for analysis as
+marked boxes, Swedish as the document's language (spelling and hyphenation)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from skolanalys.report.model import (
+    BulletList,
+    Contents,
+    Figure,
+    Heading,
+    PageBreak,
+    Paragraph,
+    Placeholder,
+    Report,
+    Table,
+    numbered,
+)
+
+TEXT_WIDTH_CM = 16.6  # A4 less the margins
+NOTE_COLOUR = RGBColor(0x46, 0x46, 0x46)
+HEADER_FILL = "E4E4E4"
+PLACEHOLDER_FILL = "F2F6FB"
+TOC_HINT = "Högerklicka här och välj Uppdatera fält för att visa innehållsförteckningen."
+
+
+def render(report: Report, path: Path) -> Path:
+    document = docx.Document()
+    _setup(document, report)
+    _title_page(document, report)
+    for block, label in numbered(report.blocks):
+        _block(document, block, label)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path.write_bytes(_fixed_zip_times(buffer.getvalue(), report))
+    return path
+
+
+def _setup(document, report: Report) -> None:
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.2)
+    section.top_margin, section.bottom_margin = Cm(2.2), Cm(2.2)
+    normal = document.styles["Normal"]
+    normal.font.name = "Calibri"
+    normal.font.size = Pt(10.5)
+    # Swedish for the whole document: Word's spelling and hyphenation follow the language of the text.
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    run_defaults = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = run_defaults.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        run_defaults.append(lang)
+    lang.set(qn("w:val"), "sv-SE")
+    hyphenation = OxmlElement("w:autoHyphenation")
+    hyphenation.set(qn("w:val"), "true")
+    document.settings.element.append(hyphenation)
+    properties = document.core_properties
+    properties.title = report.title
+    properties.subject = report.subtitle
+    properties.author = report.author
+    properties.last_modified_by = report.author
+    properties.language = "sv-SE"
+    properties.keywords = ", ".join(report.keywords)
+    properties.revision = 1
+    # The snapshot's time, never the time of drafting: the same snapshot gives the same document.
+    moment = report.date.replace(tzinfo=None, microsecond=0)
+    properties.created = properties.modified = moment
+    properties.last_printed = moment
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _note_run(footer, f"{report.title} · {report.subtitle} · sida ")
+    _field(footer, "PAGE", "1")
+
+
+def _title_page(document, report: Report) -> None:
+    document.add_paragraph(report.title, style="Title")
+    document.add_paragraph(report.subtitle, style="Subtitle")
+    for line in report.meta:
+        paragraph = document.add_paragraph()
+        _note_run(paragraph, line, size=9.5)
+    document.add_page_break()
+
+
+def _block(document, block, label: str | None) -> None:
+    if isinstance(block, Heading):
+        document.add_heading(block.text, level=block.level)
+    elif isinstance(block, Paragraph):
+        paragraph = document.add_paragraph()
+        for run in block.runs:
+            if block.style == "note":
+                _note_run(paragraph, run.text, bold=run.bold, italic=run.italic)
+            else:
+                added = paragraph.add_run(run.text)
+                added.bold, added.italic = run.bold or None, run.italic or None
+                if block.style == "lead":
+                    added.font.size = Pt(11.5)
+    elif isinstance(block, BulletList):
+        for item in block.items:
+            document.add_paragraph(item, style="List Bullet")
+    elif isinstance(block, Table):
+        _table(document, block, label)
+    elif isinstance(block, Figure):
+        _figure(document, block, label)
+    elif isinstance(block, Placeholder):
+        _placeholder(document, block)
+    elif isinstance(block, PageBreak):
+        document.add_page_break()
+    elif isinstance(block, Contents):
+        heading = document.add_paragraph(block.title, style="Title")
+        heading.runs[0].font.size = Pt(18)
+        _field(document.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u', TOC_HINT)
+        # Word offers to update the fields (the table of contents) when the document is opened.
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        document.settings.element.append(update)
+        document.add_page_break()
+    else:
+        raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def _note_run(paragraph, text: str, *, size: float = 8, bold: bool = False, italic: bool = False):
+    run = paragraph.add_run(text)
+    run.font.size = Pt(size)
+    run.font.color.rgb = NOTE_COLOUR
+    run.bold, run.italic = bold or None, italic or None
+    return run
+
+
+def _field(paragraph, instruction: str, shown: str) -> None:
+    """A Word field (PAGE, TOC) with the text shown until Word updates it."""
+    for kind, text in (("begin", None), ("instr", instruction), ("separate", None), ("text", shown), ("end", None)):
+        run = paragraph.add_run()
+        if kind == "instr":
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        elif kind == "text":
+            element = OxmlElement("w:t")
+            element.text = text
+        else:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        run._r.append(element)
+
+
+def _shade(cell, fill: str) -> None:
+    properties = cell._tc.get_or_add_tcPr()
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill.lstrip("#").upper())
+    properties.append(shading)
+
+
+def _caption(document, text: str, *, keep_with_next: bool) -> None:
+    paragraph = document.add_paragraph(style="Caption")
+    paragraph.add_run(text)
+    paragraph.paragraph_format.keep_with_next = keep_with_next
+    paragraph.paragraph_format.space_after = Pt(3)
+
+
+def _source(document, text: str, notes: tuple[str, ...]) -> None:
+    paragraph = document.add_paragraph()
+    paragraph.paragraph_format.space_before = Pt(2)
+    for i, line in enumerate((text, *notes)):
+        if i:
+            paragraph.add_run().add_break()
+        _note_run(paragraph, line, size=7.5)
+
+
+def _table(document, table: Table, label: str | None) -> None:
+    _caption(document, f"{label}. {table.caption}" if label else table.caption, keep_with_next=True)
+    grid = document.add_table(rows=1 + len(table.rows), cols=len(table.header))
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    weights = table.column_widths()
+    widths = [Cm(TEXT_WIDTH_CM * w / sum(weights)) for w in weights]
+    right = table.right_aligned()
+    _narrow_margins(grid)
+    # The grid's column widths too: LibreOffice lays a table out by them, Word by the cells'.
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = width
+    header_row = grid.rows[0]
+    # The header row repeats on every page the table runs over.
+    row_properties = header_row._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    row_properties.append(repeat)
+    for r, texts in enumerate((table.header, *table.rows)):
+        for c, text in enumerate(texts):
+            cell = grid.rows[r].cells[c]
+            cell.width = widths[c]
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.space_after = Pt(0)
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if right[c] else WD_ALIGN_PARAGRAPH.LEFT
+            run = paragraph.add_run(text)
+            run.font.size = Pt(8)
+            if r == 0:
+                run.bold = True
+                _shade(cell, HEADER_FILL)
+            elif table.fills and table.fills[r - 1][c]:
+                _shade(cell, table.fills[r - 1][c])
+    _source(document, table.source, table.notes)
+
+
+def _narrow_margins(grid) -> None:
+    """Cell margins of 0,1 cm left and right (Word's default is 0,19 cm): a year column of a five-year table
+    then holds '100,0 %' on one line."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), "57")
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    grid._tbl.tblPr.append(margins)
+
+
+def _figure(document, figure: Figure, label: str | None) -> None:
+    document.add_picture(io.BytesIO(figure.png), width=Cm(TEXT_WIDTH_CM * figure.width))
+    picture = document.paragraphs[-1]
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture.paragraph_format.keep_with_next = True
+    _caption(document, f"{label}. {figure.caption}" if label else figure.caption, keep_with_next=True)
+    _source(document, figure.source, figure.notes)
+
+
+def _placeholder(document, block: Placeholder) -> None:
+    """A one-cell shaded box: the title, what to write, and empty lines to write in."""
+    box = document.add_table(rows=1, cols=1)
+    box.style = "Table Grid"
+    box.autofit = False
+    keep = OxmlElement("w:cantSplit")  # the box stays on one page
+    box.rows[0]._tr.get_or_add_trPr().append(keep)
+    cell = box.rows[0].cells[0]
+    cell.width = Cm(TEXT_WIDTH_CM)
+    _shade(cell, PLACEHOLDER_FILL)
+    title = cell.paragraphs[0].add_run(block.title)
+    title.bold = True
+    prompt = cell.add_paragraph().add_run(block.prompt)
+    prompt.italic = True
+    prompt.font.size = Pt(9)
+    prompt.font.color.rgb = NOTE_COLOUR
+    for _ in range(4):
+        cell.add_paragraph()
+    document.add_paragraph()
+
+
+def _fixed_zip_times(blob: bytes, report: Report) -> bytes:
+    """The package with every part dated at the snapshot's time (zipfile stamps them with the time of saving),
+    so the same snapshot gives a byte-identical file."""
+    moment = report.date
+    stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    source = zipfile.ZipFile(io.BytesIO(blob))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = item.external_attr
+            target.writestr(info, source.read(item.filename))
+    return out.getvalue()
