@@ -158,7 +158,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def _drop_published_national_files(landing: Path) -> None:
     """As a data engineer would: put the downloaded SIRIS exports and Skolenkäten report in the landing folder."""
     reference = REPO_ROOT / "sources" / "reference"
-    for folder, pattern, source in (("siris", "*.csv", "siris"), ("skolenkaten", "*.xlsx", "skolinspektionen")):
+    for folder, pattern, source in (
+        ("siris", "*.csv", "siris"),
+        ("siris", "*.xlsx", "siris"),
+        ("skolenkaten", "*.xlsx", "skolinspektionen"),
+    ):
         (landing / folder).mkdir(parents=True, exist_ok=True)
         for path in (reference / source).glob(pattern):
             shutil.copyfile(path, landing / folder / path.name)
@@ -202,10 +206,13 @@ VERBOSE_HELP = "visa även Dagsters och dbt:s egna loggar (de hamnar alltid i lo
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from skolanalys import argparse_sv
+
+    argparse_sv.install()
     parser = argparse.ArgumentParser(
         prog="skolanalys", description="Skolanalys — datalager för skolans kvalitetsarbete"
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="kommando")
 
     gen = sub.add_parser("generate", help="skriv en syntetisk kommuns exportfiler till landningsmappen")
     gen.add_argument("--scale", default="liten", help="liten, kavlinge eller storstad")

@@ -174,3 +174,39 @@ def write_national_tests(landing: Path) -> list[str]:
         tests,
     )
     return [row[0] for row in enrol] + [tests[-1][0]]
+
+
+# SIRIS (siris/): Skolverket's per-skolenhet final grades for a school of test_indicators_handbuilt ----------
+# A SIRIS export "Slutbetyg årskurs 9, samtliga elever" per skolenhet, läsår 2023/24, in the shape of the real
+# 2024/25 export (sources/reference/siris): school B of test_indicators_handbuilt (22220002, Kävlinge 1261)
+# with a meritvärde a little below the one computed from its pupils, '~100' for the shares (every pupil
+# passed), and a school in another municipality that the warehouse must leave out. test_siris_reports
+# checks the reconciliation row against its own arithmetic.
+
+SIRIS_SCHOOL = "22220002"
+SIRIS_OTHER_SCHOOL = "99990009"  # Lund: not the municipality's
+SIRIS_MERIT = 182.9
+SIRIS_FILE = "slutbetyg_ak9_skolenhet_2023_24.csv"
+
+
+def write_siris(landing: Path) -> Path:
+    blank = ";" * 10
+    lines = [
+        "Statistik från Skolverket, https://www.skolverket.se" + ";" * 10,
+        blank,
+        "Grundskola - Slutbetyg årskurs 9, samtliga elever" + ";" * 10,
+        "Valt läsår: 2023/24" + ";" * 10,
+        blank,
+        "Skola;Skol-enhetskod;Skolkommun;Kommun-kod;Typ av huvudman;Huvudman;Huvudman orgnr;Antal elever;"
+        "Andel (%) elever som uppfyllt betygskriterierna i alla ämnen;Andel (%) elever behöriga till yrkesprog.;"
+        "Genomsnittligt meritvärde (17 ämnen)",
+        f"Björk skola;{SIRIS_SCHOOL};Kävlinge;1261;Kommunal;Kävlinge kommun;2120001058;17;~100;~100;"
+        + f"{SIRIS_MERIT}".replace(".", ","),
+        f"Annan skola;{SIRIS_OTHER_SCHOOL};Lund;1281;Kommunal;Lunds kommun;2120001256;40;80,0;85,0;230,1",
+        blank,
+        "Rapportbeskrivning och definitioner etc." + ";" * 10,
+    ]
+    path = landing / "siris" / SIRIS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+    return path

@@ -4,8 +4,9 @@ A `skolanalys run` costs 30–45 s, most of it Dagster's and dbt's start-up, so 
 
 - `handbuilt`: ONE landing folder holding every hand-built data set — the year-9 pupils of
   test_indicators_handbuilt, the surveys and national tests of handbuilt_landing, the attendance pupils of
-  test_attendance, the door's bad files (test_door_faults) beside good ones and the board's goals (test_goals)
-  — run once against a local Kolada / Skolverket stand-in that pages and answers 429 and 500 now and then
+  test_attendance, the door's bad files (test_door_faults) beside good ones, the board's goals (test_goals)
+  and a SIRIS per-skolenhet export (handbuilt_landing, for test_siris_reports' reconciliation) — run once
+  against a local Kolada / Skolverket stand-in that pages and answers 429 and 500 now and then
   (test_national_pipeline).
   Each data set has its own personnummer (checked disjoint below) and school unit codes; where two sets feed
   the same kommun-level figure the test computes it over exactly the pupils that feed it.
@@ -154,6 +155,7 @@ def run_handbuilt(root: Path) -> HandbuiltRun:
     attendance = test_attendance.write_landing(landing)
     door = test_door_faults.write_landing(landing, outside)
     test_goals.write_landing(landing)  # the board's goals (mal/): no pupils
+    handbuilt_landing.write_siris(landing)  # a SIRIS per-skolenhet export (siris/): no pupils
     groups = {
         "year9": set(year9.everyone),
         "national_tests": set(national_tests),

@@ -1,6 +1,7 @@
-{#- The national tables the Dagster assets [kolada, *], [skolverket, *] write, created empty when a run has
-    never reached them (e.g. the nightly local job on a new installation), so the models still build.
-    Keep in step with pipelines/assets/national.py. -#}
+{#- The national tables the Dagster assets [kolada, *], [skolverket, *] and [siris, unit_statistics] write,
+    created empty when a run has never reached them (e.g. the nightly local job on a new installation), so
+    the models still build. Keep in step with pipelines/assets/national.py and sources/national/siris
+    (TABLE_SCHEMA). -#}
 {% macro ensure_national_tables() %}
     create schema if not exists kolada;
     create schema if not exists skolverket;
@@ -18,6 +19,13 @@
     create table if not exists skolverket.unit_statistics (school_unit_code varchar, variable varchar,
         time_period varchar, year integer, value double, status varchar, value_type varchar,
         is_approximate boolean);
+    create schema if not exists siris;
+    create table if not exists siris.unit_statistics (report varchar, report_school_year varchar,
+        school_year varchar, year integer, level varchar, unit_code varchar, school_unit_code varchar,
+        school_unit_name varchar, municipality_code varchar, municipality_name varchar, organiser_type varchar,
+        organiser_name varchar, organiser_org_no varchar, subject varchar, gender varchar, breakdown varchar,
+        measure varchar, value double, status varchar, source_sheet varchar, source_line bigint,
+        source_file varchar);
     create table if not exists national.fetch_log (source varchar, attempted_at timestamp, ok boolean,
         rows bigint, changed_rows bigint, message varchar, data_as_of timestamp);
 {% endmacro %}

@@ -1,5 +1,6 @@
-"""National files the data engineer downloads and drops in the landing folder: SIRIS exports (`siris/`)
-and Skolinspektionen's Skolenkäten reports (`skolenkaten/`). Kept as published, every row accounted for."""
+"""National files the data engineer downloads and drops in the landing folder: SIRIS exports (`siris/`, CSV
+and Excel, skolenhet, kommun and riket) and Skolinspektionen's Skolenkäten reports (`skolenkaten/`). Kept as
+published, every row accounted for; each SIRIS file's outcome is in raw.landing_files (folder siris)."""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.resources import LandingConfig
 from pipelines.warehouse import replace_quarantine, replace_table
+from sources.landing.outcomes import FileStatus, attention_markdown, replace_folder
 from sources.national import siris, skolenkaten
 from sources.result import LoadResult, empty_quarantine
 
@@ -54,19 +56,86 @@ def _land(context, warehouse: DuckDBResource, table: str, kind: str, rows, quara
     return dg.MaterializeResult(metadata={"dagster/row_count": rows.height, **metadata})
 
 
+def _siris_outcomes(folder: Path, results: dict[str, LoadResult | str]) -> list[FileStatus]:
+    """Every entry of siris/ in raw.landing_files (folder siris): loaded, loaded with cells in quarantine, not
+    recognised as a SIRIS export (rejected, with the reader's reason), or not a file this folder takes."""
+    statuses = []
+    for name, result in sorted(results.items()):
+        size = (folder / name).stat().st_size
+        if isinstance(result, str):
+            statuses.append(FileStatus("siris", name, "rejected", f"ej igenkänd: {result}", size_bytes=size))
+            continue
+        outcome = "partly_quarantined" if result.quarantine.height else "loaded"
+        reason = f"{result.quarantine.height} värden i karantän" if result.quarantine.height else None
+        statuses.append(
+            FileStatus(
+                "siris",
+                name,
+                outcome,
+                reason,
+                size_bytes=size,
+                rows_in=result.rows_in,
+                rows_loaded=result.rows.height,
+                rows_quarantined=result.quarantine.height,
+            )
+        )
+    for path in siris.other_files(folder):
+        kind = "en mapp" if path.is_dir() else f"filtypen {path.suffix or '(ingen)'}"
+        if path.name.startswith("~$"):
+            kind = "en Excel-låsfil"
+        reason = f"{kind} läses inte i siris/ (SIRIS-exporter som .csv eller .xlsx)"
+        statuses.append(FileStatus("siris", path.name + ("/" if path.is_dir() else ""), "ignored", reason))
+    return statuses
+
+
 @dg.asset(
     key=["siris", "unit_statistics"],
     group_name="national_files",
     kinds={"polars", "duckdb"},
-    description="SIRIS-exporter från landningsmappen siris/: värden per skolenhet och mått, specialkoder "
-    "som skäl (., .., ~100, *, -).",
+    description="SIRIS-exporter (CSV och Excel) från landningsmappen siris/: värden per skolenhet, kommun "
+    "och riket, mått, ämne och kön, specialkoder som skäl (., .., ~100, *, -); filer som inte känns igen "
+    "står som 'ej igenkänd' i raw.landing_files.",
 )
 def siris_unit_statistics(
     context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
-    paths = siris.siris_files(landing.folder("siris"))
-    rows, quarantine, metadata = _read_all(paths, siris.read_siris, (siris.SirisFormatError,), context)
-    return _land(context, warehouse, "siris.unit_statistics", "siris", rows, quarantine, metadata, siris.ROWS_SCHEMA)
+    folder = landing.folder("siris")
+    results: dict[str, LoadResult | str] = {}
+    for path in siris.siris_files(folder):
+        try:
+            results[path.name] = siris.read_siris(path)
+        except siris.SirisFormatError as exc:
+            context.log.warning(str(exc))
+            results[path.name] = str(exc)
+    loaded = [r for r in results.values() if isinstance(r, LoadResult)]
+    for result in loaded:
+        for message in result.messages:  # what the reader recognised and skipped, for the data engineer
+            context.log.info(message)
+    frames = [r.rows.with_columns(pl.lit(r.source_file.name).alias("source_file")) for r in loaded if r.rows.height]
+    rows = pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame(schema=siris.TABLE_SCHEMA)
+    quarantine = pl.concat([r.quarantine for r in loaded]) if loaded else empty_quarantine()
+    statuses = _siris_outcomes(folder, results)
+    with warehouse.get_connection() as conn:
+        replace_table(conn, "siris.unit_statistics", rows.select(list(siris.TABLE_SCHEMA)))
+        replace_quarantine(conn, "siris", quarantine)
+        replace_folder(conn, "siris", statuses)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": rows.height,
+            "files": len(loaded),
+            "files_rejected": len(results) - len(loaded),
+            "rows_in": sum(r.rows_in for r in loaded),
+            "rows_quarantined": quarantine.height,
+            "per_file": dg.MetadataValue.md(
+                "\n".join(
+                    f"- {r.source_file.name}: {r.rows_in} in, {r.rows.height} laddade, {r.quarantine.height} i karantän"
+                    for r in loaded
+                )
+                or "inga filer"
+            ),
+            "not_loaded": dg.MetadataValue.md(attention_markdown(statuses)),
+        }
+    )
 
 
 @dg.asset(

@@ -1,4 +1,5 @@
-"""SIRIS reader: the five real exports in sources/reference/siris, and malformed files made in tmp_path."""
+"""SIRIS reader: the five real per-skolenhet "Antal elever per årskurs" exports in sources/reference/siris, and
+malformed files made in tmp_path (every other report: test_siris_reports)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from sources.national.siris import SirisFormatError, read_siris
 
 SIRIS_DIR = Path(__file__).resolve().parents[2] / "sources" / "reference" / "siris"
-REAL_FILES = sorted(SIRIS_DIR.glob("*.csv"))
+# The per-skolenhet pupil counts; every other shipped report is tested in test_siris_reports.
+REAL_FILES = sorted(SIRIS_DIR.glob("grundskola_antal_elever_per_arskurs_skolenhet_*.csv"))
 CODES = {".", "..", "~100", "*", "-"}
 
 # The measures in the order of the real header, after the seven identity columns (the mapping under test).

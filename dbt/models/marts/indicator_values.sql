@@ -36,7 +36,8 @@ controlled as (
 
 -- Official figures as published (their own statuses kept): the municipality, its liknande kommuner (each
 -- year the members of that year's group, stg_kolada__municipality_groups) and riket from Kolada; the
--- municipality's school units from Skolverket.
+-- municipality's school units from Skolverket; SIRIS exports (int_siris_indicator_values: the school units,
+-- the municipality, its liknande kommuner and riket, source 'siris').
 similar_municipalities as (
     select * from {{ ref('stg_kolada__municipality_groups') }}
 ),
@@ -73,12 +74,18 @@ skolverket_values as (
     where indicator_id is not null
 ),
 
+siris_values as (
+    select * from {{ ref('int_siris_indicator_values') }}
+),
+
 all_values as (
     select * from controlled
     union all by name
     select * from kolada_values
     union all by name
     select * from skolverket_values
+    union all by name
+    select * from siris_values
 ),
 
 named as (

@@ -1,13 +1,15 @@
 -- Avstämning: the municipality's own computation beside the official figure of the same indicator id, and
 -- the difference — the answer to "why is our number different from Kolada's / Skolverket's?".
--- Kommun level against Kolada; skolenhet level against Skolverket's unit statistics.
+-- Kommun level against Kolada and SIRIS (the municipality's own schools, huvudman Kommunal); skolenhet level
+-- against Skolverket's per-skolenhet figures (the Planned Educations statistics and the SIRIS exports, e.g.
+-- "Slutbetyg årskurs 9, samtliga elever" per skolenhet). One row per local cell and official source.
 
 with local_values as (
     select * from {{ ref('indicator_values') }} where source = 'local'
 ),
 
 official as (
-    select * from {{ ref('indicator_values') }} where source in ('kolada', 'skolverket')
+    select * from {{ ref('indicator_values') }} where source in ('kolada', 'skolverket', 'siris')
 )
 
 select
@@ -23,7 +25,13 @@ select
     o.source as official_source,
     o.value as official_value,
     o.status as official_status,
-    l.value - o.value as difference
+    l.value - o.value as difference,
+    case o.source
+        when 'kolada' then 'Kolada (RKA)'
+        when 'skolverket' then 'Skolverket, statistik per skolenhet (Planerade utbildningar)'
+        when 'siris' then 'Skolverket, SIRIS'
+    end as official_source_sv,
+    l.school_year
 from local_values as l
 inner join official as o
     on o.indicator_id = l.indicator_id and o.level = l.level and o.unit_code = l.unit_code
