@@ -15,7 +15,9 @@ import streamlit as st
 # Streamlit runs this file as a script: make the project importable without installing anything else.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboards import access, data  # noqa: E402
+from dashboards import access, data, downloads  # noqa: E402
+from dashboards import pages as dashboard_pages  # noqa: E402
+from dashboards.presentation import wrap_labels  # noqa: E402
 
 st.set_page_config(page_title="Skolanalys", page_icon="📊", layout="wide")
 
@@ -54,24 +56,17 @@ if current is None:
     st.stop()
 
 pages = [
-    st.Page("app_pages/oversikt.py", title="Översikt", icon=":material/flag:", default=True),
-    st.Page("app_pages/skolor.py", title="Skolor", icon=":material/apartment:"),
-    st.Page("app_pages/resultat.py", title="Resultat åk 9", icon=":material/school:"),
-    st.Page("app_pages/nationella_prov.py", title="Nationella prov", icon=":material/edit_note:"),
-    st.Page("app_pages/franvaro.py", title="Frånvaro", icon=":material/event_busy:"),
-    st.Page("app_pages/enkater.py", title="Enkäter", icon=":material/forum:"),
-    st.Page("app_pages/jamforelser.py", title="Jämförelser", icon=":material/leaderboard:"),
-    st.Page("app_pages/foradlingsvarde.py", title="Förädlingsvärde", icon=":material/trending_up:"),
-    st.Page("app_pages/likvardighet.py", title="Likvärdighet", icon=":material/balance:"),
+    st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path or None, default=p.default)
+    for p in dashboard_pages.visible(current.data_quality)
 ]
-pages.append(st.Page("app_pages/arshjul.py", title="Årshjul", icon=":material/event_repeat:"))
-if current.data_quality:
-    pages.append(st.Page("app_pages/datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:"))
 navigation = st.navigation(pages)
 access.log_view(navigation.title, current)
 
 if not access.login_required():
     st.warning(access.OPEN_MODE_WARNING, icon=":material/lock_open:")
+if data.snapshot_available() and data.is_demo():
+    st.info(data.DEMO_BANNER, icon=":material/science:")
+wrap_labels()
 
 with st.sidebar:
     st.caption("Skolanalys — underlag för systematiskt kvalitetsarbete")
@@ -79,5 +74,6 @@ with st.sidebar:
         st.caption(data.published_text())
 if access.login_required():
     logout_button(current)
+downloads.sidebar_section(navigation)  # before the page runs: a page that stops early keeps its buttons
 
 navigation.run()

@@ -1,7 +1,8 @@
 """Årshjulet: the year's follow-ups of the systematic quality work, declared once — when each happens, which
 data it needs, where that data comes from and which page shows it — and the rules that tell whether the
-data is in. The Årshjul page (app_pages/arshjul.py) shows it; the page gets its rows from data.py and passes
-what they say to `evaluate`, which is pure (no Streamlit, no queries).
+data is in. The Årshjul page (app_pages/arshjul.py) shows it; dashboards/inventory.py reads what the snapshot
+holds and the page passes it to `evaluate`, which is pure (no Streamlit, no queries). Pages are named by
+their declaration in dashboards/pages.py.
 
 How a follow-up is judged. Each follow-up happens in one or more months. For each month the page looks at
 its latest occurrence on or before today (this month counts): a follow-up in December seen in March is
@@ -27,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from dashboards import pages
+from dashboards.pages import Page
 from skolanalys.auth_settings import STOCKHOLM
 
 MONTHS = (
@@ -107,7 +110,7 @@ class FollowUp:
     months: tuple[int, ...]
     what: str
     needs: tuple[Need, ...]
-    pages: tuple[tuple[str, str], ...]  # (page file in app.py, its title there)
+    pages: tuple[Page, ...]  # the pages that show its data (dashboards/pages.py)
 
 
 RESULTS_OF_THE_YEAR = (
@@ -125,7 +128,7 @@ WHEEL = (
         (8, 9),
         "Huvudmannens analys av läsåret som gått: resultat, prov, frånvaro och enkäter per skolenhet.",
         RESULTS_OF_LAST_YEAR,
-        (("app_pages/oversikt.py", "Översikt"), ("app_pages/skolor.py", "Skolor")),
+        (pages.OVERSIKT, pages.SKOLOR),
     ),
     FollowUp(
         "delarsrapport",
@@ -134,7 +137,7 @@ WHEEL = (
         "Nämndens delårsrapport efter fyra månader (per 30 april) och åtta månader (per 31 augusti): "
         "målens utfall för det senaste avslutade läsåret.",
         (Need("mal", -1),),
-        (("app_pages/oversikt.py", "Översikt"),),
+        (pages.OVERSIKT,),
     ),
     FollowUp(
         "bedomningar_oktober",
@@ -143,7 +146,7 @@ WHEEL = (
         "Lärarnas bedömningar av varje elevs kunskaper i svenska/svenska som andraspråk, matematik och "
         "engelska, från årskurs 1.",
         (Need("bedomningar", 0, "oktober", loaded_from_month=10),),
-        (("app_pages/foradlingsvarde.py", "Förädlingsvärde"),),
+        (pages.FORADLINGSVARDE,),
     ),
     FollowUp(
         "franvaro_period_1",
@@ -151,7 +154,7 @@ WHEEL = (
         (12,),
         "Frånvaron juli–december per skolenhet, med rapporteringsgraden.",
         (Need("franvaro", 0, "P1"),),
-        (("app_pages/franvaro.py", "Frånvaro"),),
+        (pages.FRANVARO,),
     ),
     FollowUp(
         "terminsbetyg_ht",
@@ -159,7 +162,7 @@ WHEEL = (
         (1,),
         "Höstterminens betyg från årskurs 6.",
         (Need("terminsbetyg", 0, "HT", loaded_from_month=12),),
-        (("app_pages/resultat.py", "Resultat åk 9"),),
+        (pages.RESULTAT,),
     ),
     FollowUp(
         "arsbokslut",
@@ -168,7 +171,7 @@ WHEEL = (
         "Nämndens verksamhetsberättelse för året som gått: målens utfall och kommunen jämförd med riket och "
         "liknande kommuner.",
         (Need("mal", -1), Need("kolada", -1)),
-        (("app_pages/oversikt.py", "Översikt"), ("app_pages/jamforelser.py", "Jämförelser")),
+        (pages.OVERSIKT, pages.JAMFORELSER),
     ),
     FollowUp(
         "franvaro_period_2",
@@ -176,7 +179,7 @@ WHEEL = (
         (3,),
         "Frånvaron januari–mars per skolenhet, med rapporteringsgraden.",
         (Need("franvaro", 0, "P2"),),
-        (("app_pages/franvaro.py", "Frånvaro"),),
+        (pages.FRANVARO,),
     ),
     FollowUp(
         "bedomningar_mars",
@@ -185,7 +188,7 @@ WHEEL = (
         "Lärarnas bedömningar av varje elevs kunskaper i svenska/svenska som andraspråk, matematik och "
         "engelska, från årskurs 1.",
         (Need("bedomningar", 0, "mars", loaded_from_month=3),),
-        (("app_pages/foradlingsvarde.py", "Förädlingsvärde"),),
+        (pages.FORADLINGSVARDE,),
     ),
     FollowUp(
         "enkater",
@@ -193,7 +196,7 @@ WHEEL = (
         (4,),
         "Elev- och vårdnadshavarenkätens resultat för läsåret: trygghet, studiero, trivsel, delaktighet.",
         (Need("enkater"),),
-        (("app_pages/enkater.py", "Enkäter"),),
+        (pages.ENKATER,),
     ),
     FollowUp(
         "prov_och_slutbetyg",
@@ -201,7 +204,7 @@ WHEEL = (
         (6,),
         "Provresultaten i årskurs 6 och 9 och slutbetygen i årskurs 9: meritvärde, alla ämnen, behörighet.",
         (Need("nationella_prov"), Need("slutbetyg")),
-        (("app_pages/nationella_prov.py", "Nationella prov"), ("app_pages/resultat.py", "Resultat åk 9")),
+        (pages.NATIONELLA_PROV, pages.RESULTAT),
     ),
     FollowUp(
         "franvaro_period_3",
@@ -209,7 +212,7 @@ WHEEL = (
         (6,),
         "Frånvaron april–juni och hela läsåret per skolenhet, med rapporteringsgraden.",
         (Need("franvaro", 0, "P3"),),
-        (("app_pages/franvaro.py", "Frånvaro"),),
+        (pages.FRANVARO,),
     ),
     FollowUp(
         "kvalitetsrapport_skolenheter",
@@ -217,7 +220,7 @@ WHEEL = (
         (6,),
         "Rektorernas kvalitetsrapporter inför kvalitetsdialogen: läsårets resultat per skolenhet.",
         RESULTS_OF_THE_YEAR,
-        (("app_pages/skolor.py", "Skolor"),),
+        (pages.SKOLOR,),
     ),
 )
 
@@ -287,7 +290,7 @@ def _rank(part: str | None, default: int) -> int:
     return PARTS[part][0] if part in PARTS else default
 
 
-def _key_text(source: Source, year: int, part: str | None) -> str:
+def key_text(source: Source, year: int, part: str | None) -> str:
     text = f"år {year}" if source.calendar_years else f"läsår {school_year_text(year)}"
     return f"{text}, {PARTS[part][1]}" if part in PARTS else text
 
@@ -306,7 +309,7 @@ def need_state(need: Need, day: date, evidence: Evidence, loaded_text: str) -> N
     source = SOURCES[need.source]
     # Kolada's year of a school year is the calendar year it ends in: the same number either way.
     year = school_year_of(day) + need.school_year
-    asked = _key_text(source, year, need.part)
+    asked = key_text(source, year, need.part)
     if source.by_load_date and evidence.latest_year is None:
         month = need.loaded_from_month or day.month
         since = date(day.year if month <= day.month else day.year - 1, month, 1)
@@ -320,7 +323,7 @@ def need_state(need: Need, day: date, evidence: Evidence, loaded_text: str) -> N
     have = (evidence.latest_year, _rank(evidence.latest_part, 9))
     status = "inne" if have >= (year, _rank(need.part, 0)) else "gammal"
     return NeedState(
-        need, source, status, asked, _key_text(source, evidence.latest_year, evidence.latest_part), loaded_text
+        need, source, status, asked, key_text(source, evidence.latest_year, evidence.latest_part), loaded_text
     )
 
 

@@ -13,6 +13,8 @@ row; a user without a role gets no rows at all. Pages never query directly.
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +25,7 @@ import streamlit as st
 
 from dashboards import access as access_module
 from skolanalys.auth_settings import STOCKHOLM, Access
-from skolanalys.settings import REPO_ROOT
+from skolanalys.settings import DEMO_PSEUDONYM_KEY, PSEUDONYM_KEY_ENV, REPO_ROOT
 
 SUPPRESSED_TEXT = (
     "..: värdet visas inte för att skydda enskilda elever (röjandekontroll): färre än 10 elever, eller dolt "
@@ -147,6 +149,48 @@ def format_time(value) -> str:
     if moment.tzinfo is None:  # the pipeline writes UTC
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d kl. %H:%M")
+
+
+# --- The demo -------------------------------------------------------------------------------------------
+DEMO_BANNER = (
+    "**Syntetiska demodata.** Eleverna, skolenheterna och alla kommunens egna siffror är påhittade av Skolanalys "
+    "generator (`skolanalys generate`) — inga verkliga elever. Riket, liknande kommuner och de andra nationella "
+    "uppgifterna är verkliga publicerade värden, i demon de som följer med Skolanalys."
+)
+TRUTH_FILES = ("ground_truth.json", "truth.json")  # what `skolanalys generate` writes beside the landing folder
+
+
+def _landing_dir() -> Path:
+    return Path(os.environ.get("SKOLANALYS_LANDING_DIR") or serving_path().parent / "landing")
+
+
+@functools.lru_cache(maxsize=8)
+def _generated(path: Path, modified: float) -> str | None:
+    """The kommunkod of a generator's truth file ('' when it names none); None when `path` is no such file."""
+    try:
+        truth = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(truth, dict) or "truth_version" not in truth:
+        return None
+    return str(truth.get("kommunkod") or "")
+
+
+def is_demo() -> bool:
+    """Whether the dashboard shows the synthetic demo municipality: the demo's public pseudonym key is in use
+    (`skolanalys demo`), or the generator's truth file lies beside the landing folder (`skolanalys generate`
+    writes it there) for the snapshot's municipality. A real installation has neither: the demo key is
+    refused outside the demo, and no generator writes into a real landing folder's parent."""
+    if os.environ.get(PSEUDONYM_KEY_ENV) == DEMO_PSEUDONYM_KEY:
+        return True
+    kommunkod = str(snapshot_info().get("kommunkod") or "")
+    for name in TRUTH_FILES:
+        path = _landing_dir().parent / name
+        if path.is_file():
+            generated = _generated(path, path.stat().st_mtime)
+            if generated is not None and generated in ("", kommunkod):
+                return True
+    return False
 
 
 def published_text() -> str:
@@ -449,4 +493,19 @@ def survey_years() -> pd.DataFrame:
         "survey_results",
         "select distinct survey, survey_type, year, school_year from survey_results where level = 'kommun'"
         " order by year, survey",
+    )
+
+
+def served_years(table: str) -> list[int]:
+    """The years a served table holds (SIRIS' unit statistics, Skolenkäten): empty when it has none."""
+    if table not in ("siris_unit_statistics", "skolenkaten_results") or not table_exists(table):
+        return []
+    df = _rows(f"select distinct year from {table} where year is not null order by year")
+    return [int(y) for y in df["year"]]
+
+
+def unit_sources() -> pd.DataFrame:
+    """Which sources serve figures per skolenhet: one row per unit code and source (local, skolverket, siris)."""
+    return _rows(
+        "select distinct unit_code, source from indicator_values where level = 'skolenhet' order by source, unit_code"
     )

@@ -11,6 +11,7 @@ for the rules the skolanalysgrupp reads by.
   year without data such as the national tests of 2020 and 2021) and speak Swedish: decimal comma, a space
   between thousands.
 - Widgets in Swedish (no "Select all", no English placeholder).
+- No label is cut with '…': tiles, links and chips wrap; no English toolbar (wrap_labels, added by app.py).
 
 Data come from data.py; the charts' Swedish locale from intervals.localised.
 """
@@ -54,6 +55,31 @@ SUBJECTS = {
 UNIT_SUFFIX = {"poäng": " poäng", "index": " av 10", "kr": " kr"}
 AXIS_FORMAT = ",~f"  # Vega's format with the Swedish locale: 2,5 and 1 234; no trailing zeros
 PALETTE = ["#1f5fa6", "#e07b00", "#2e7d32", "#7b3fa0", "#c62828", "#00838f", "#6d4c41", "#ad1457", "#546e7a"]
+
+
+# Streamlit cuts a tile's label, a link's text and a chosen item's chip with '…' when the column is narrow
+# (a laptop screen): let them wrap instead, so no label is ever cut. And the toolbar Streamlit shows over a
+# table or chart speaks English ("Download as CSV", "Search", "Fullscreen"): hidden — the sidebar has the
+# downloads in Swedish. app.py adds this once per page view.
+WRAP_LABELS_CSS = """<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *,
+[data-testid="stPageLink-NavLink"] span, [data-testid="stPageLink-NavLink"] p,
+[data-baseweb="tag"] span {
+    white-space: normal !important;
+    overflow: visible !important;
+    text-overflow: clip !important;
+    height: auto !important;
+    max-width: none !important;
+}
+[data-baseweb="tag"] { height: auto !important; max-width: 100% !important; }
+[data-testid="stElementToolbar"] { display: none !important; }
+</style>"""
+
+
+def wrap_labels() -> None:
+    """No cut labels (tiles, links and chips wrap onto a second line rather than end in '…') and no English
+    toolbar over tables and charts."""
+    st.html(WRAP_LABELS_CSS)
 
 
 # --- numbers ---------------------------------------------------------------------------------------------

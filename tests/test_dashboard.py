@@ -72,7 +72,7 @@ RESULTAT = "app_pages/resultat.py"
 
 
 def _app(user: dict | None = None, page: str | None = RESULTAT) -> AppTest:
-    """The app as `user`, on `page` (Resultat åk 9; None: the page the app opens on — Översikt, or the login
+    """The app as `user`, on `page` (Resultat; None: the page the app opens on — Översikt, or the login
     page / "ingen behörighet" when there is no navigation to switch in)."""
     at = AppTest.from_file(str(REPO / "dashboards" / "app.py"), default_timeout=60)
     if user is not None:
@@ -91,7 +91,7 @@ def _open_mode(monkeypatch):
 def test_page_shows_the_municipality_and_marks_suppressed_cells(snapshot):
     at = _app()
     assert not at.exception
-    assert at.title[0].value == "Resultat i årskurs 9"
+    assert at.title[0].value == "Resultat"
     metrics = {m.label: (m.value, m.delta) for m in at.metric}
     assert len(metrics) == 2  # the year-9 results only: other topics have their own pages
     # A snapshot without short titles labels the tiles with the whole title, never one cut at a comma.
@@ -228,7 +228,7 @@ def test_rektor_sees_own_school_and_the_municipality_never_another_school(login)
         "time": None,
         "user": "rektor.ett@kommun.se",
         "role": "rektor",
-        "page": "Resultat åk 9",
+        "page": "Resultat",
         "granted": True,
     }
 

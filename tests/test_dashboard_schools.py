@@ -6,6 +6,7 @@ choosing."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 
 import duckdb
@@ -15,8 +16,9 @@ import streamlit as st
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from dashboards import arshjul
+from dashboards import arshjul, inventory
 from skolanalys.auth_settings import ENV_COOKIE_SECRET, LOGIN_VARIABLES
+from skolanalys.settings import DEMO_PSEUDONYM_KEY
 from tests.browser.snapshot_goals import add_goals
 from tests.conftest import REPO
 
@@ -336,7 +338,7 @@ def test_a_school_with_its_indicators_beside_the_kommun_and_riket(snapshot):
     assert "Skolenhetskod 11110001 · Kävlinge kommun" in text
     assert "uppgift saknas" in text  # '.' explained
     links = {link.label: link.proto.page for link in at.get("page_link")}
-    assert links["Alla skolenheter – se Resultat åk 9"].endswith("resultat")
+    assert links["Alla skolenheter – se Resultat"].endswith("resultat")
     assert links["Alla skolenheter – se Frånvaro"].endswith("franvaro")
 
 
@@ -467,3 +469,160 @@ def test_a_rektor_sees_the_arshjul_but_not_the_data_quality_link(snapshot, monke
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["✔ inne"] == "4"
     assert not [link for link in at.get("page_link") if "Datakvalitet" in link.label]
+
+
+def test_arshjul_lists_every_source_in_or_missing_with_its_load_time(snapshot, monkeypatch):
+    monkeypatch.setattr(arshjul, "today", lambda: date(2025, 7, 15))
+    at = _app(ARSHJUL)
+    held = _tables(at)[0].set_index("Uppgifter")
+    assert list(held.columns) == ["Status", "Var ifrån", "Senast inne", "Inläst"]
+    assert held.loc["Frånvaro per period", "Status"] == "✔ inne"
+    assert held.loc["Frånvaro per period", "Senast inne"] == "läsår 2024/25, period 2 (januari–mars)"
+    assert held.loc["Lärarnas bedömningar", ["Status", "Senast inne", "Inläst"]].tolist() == [
+        "✖ saknas",
+        "inget publicerat",
+        "aldrig",
+    ]
+    # The surveys are read whole at every run: a snapshot without their load time says so, never 'tid okänd'.
+    assert held.loc["Enkätresultat", "Inläst"] == "vid varje körning, senast 2025-07-01 kl. 04:00"
+    assert held.loc["Kolada: kommunen, riket och liknande kommuner", "Inläst"].startswith("hämtad 2025-11-01")
+    text = _texts(at)
+    assert "tid okänd" not in text
+    assert "Saknas helt: Lärarnas bedömningar, Nationella prov" in text
+
+
+# --- Datakvalitet ----------------------------------------------------------------------------------------
+
+DATAKVALITET = "app_pages/datakvalitet.py"
+
+
+def _reconciliation(data_dir, schools: bool) -> None:
+    con = duckdb.connect(str(data_dir / "serving.duckdb"))
+    base = {"indicator_id": "N15505", "gender": "T", "local_status": "", "official_status": ""}
+    rows = [
+        {**base, **KOMMUN, "year": 2024, "school_year": "2023/24", "local_value": 228.0, "local_n": 160,
+         "official_source": "kolada", "official_source_sv": "Kolada (RKA)", "official_value": 230.0,
+         "difference": -2.0},
+        {**base, **KOMMUN, "year": 2025, "school_year": "2024/25", "local_value": 229.8, "local_n": 160,
+         "official_source": "kolada", "official_source_sv": "Kolada (RKA)", "official_value": 229.3,
+         "difference": 0.5},
+    ]  # fmt: skip
+    if schools:
+        rows.append(
+            {**base, **EKBACKE, "year": 2025, "school_year": "2024/25", "local_value": 233.15, "local_n": 44,
+             "official_source": "siris", "official_source_sv": "Skolverket, SIRIS", "official_value": 231.65,
+             "difference": 1.5}
+        )  # fmt: skip
+        rows.append(
+            {**base, **KORSBACKA, "year": 2025, "school_year": "2024/25", "local_status": "..",
+             "official_source": "siris", "official_source_sv": "Skolverket, SIRIS", "official_value": 201.0}
+        )  # fmt: skip
+    _table(con, "reconciliation", rows)
+    con.close()
+    st.cache_data.clear()
+
+
+def test_datakvalitet_shows_what_is_in_the_files_and_the_kommuns_reconciliation(snapshot):
+    _reconciliation(snapshot, schools=False)
+    at = _app(DATAKVALITET)
+    assert not at.exception
+    assert at.title[0].value == "Datakvalitet"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {
+        "Filer inlästa": "4",
+        "Filer som inte lästes in": "0",
+        "Filer med rader i karantän": "0",
+        "Rader i karantän": "0",
+    }
+    held = _tables(at)[0].set_index("Uppgifter")
+    assert held.loc["Frånvaro per period", "Status"] == "✔ inne"
+    assert held.loc["Lärarnas bedömningar", "Status"] == "✖ saknas"
+    assert held.loc["SIRIS-rapporter från Skolverket", ["Status", "Senaste uppgifter"]].tolist() == [
+        "✖ saknas",
+        "inget publicerat",
+    ]
+    assert "Alla filer i landningsmappen kändes igen och lästes in" in at.success[0].value
+    frames = [d.value for d in at.dataframe]
+    rates = next(f for f in frames if f.index.name == "Enhet")
+    assert rates.loc["Ekbackeskolan (11110001)", "Hela läsåret"] == "95,5 %"
+    assert list(rates.columns) == ["Period 1", "Period 2", "Hela läsåret"]
+    kommun = next(f for f in frames if "Egen beräkning" in f.columns)
+    assert kommun[["År", "Egen beräkning", "Officiell", "Källa", "Skillnad"]].values.tolist() == [
+        ["2024", "228,0", "230,0", "Kolada (RKA)", "-2,0"],
+        ["2025", "229,8", "229,3", "Kolada (RKA)", "+0,5"],
+    ]
+    text = _texts(at)
+    assert "2 jämförelser; skillnaden är i mitten (median) 1,2 och som störst -2,0" in text
+    assert any("Inga officiella siffror per skolenhet i underlaget" in i.value for i in at.info)
+
+
+def test_datakvalitet_reconciles_each_school_with_skolverkets_figure(snapshot):
+    _reconciliation(snapshot, schools=True)
+    at = _app(DATAKVALITET)
+    assert not at.exception
+    schools = [d.value for d in at.dataframe if "Enhet" in d.value.columns and "Egen beräkning" in d.value.columns]
+    assert len(schools) == 1
+    rows = schools[0].set_index("Enhet")
+    assert rows.loc["Ekbackeskolan (11110001)", ["Egen beräkning", "Officiell", "Skillnad"]].tolist() == [
+        "233,2",
+        "231,7",
+        "+1,5",
+    ]
+    # A hidden own value is '..', never 0; its difference cannot be counted ('.'); both codes explained.
+    assert rows.loc["Korsbackaskolan (33330003)", ["Egen beräkning", "Elever", "Skillnad"]].tolist() == [
+        "..",
+        "..",
+        ".",
+    ]
+    text = _texts(at)
+    assert "färre än 10 elever" in text and "uppgift saknas" in text
+    assert not any("Inga officiella siffror per skolenhet" in i.value for i in at.info)
+
+
+# --- The national sources in words, and the demo ----------------------------------------------------------
+
+
+def _fresh(ok: bool, message: str, as_of=datetime(2024, 12, 12), fetched=datetime(2025, 11, 1, 3, 0)) -> pd.Series:
+    return pd.Series(
+        {
+            "source": "kolada",
+            "data_as_of": as_of,
+            "data_age_days": 30 if as_of else None,
+            "last_successful_fetch": fetched,
+            "last_attempt_ok": ok,
+            "last_attempt_message": message,
+        }
+    )
+
+
+def test_offline_national_data_are_demodata_in_the_demo_and_never_an_error():
+    offline = "offline-läge (SKOLANALYS_OFFLINE=1) / offline mode [https://api.kolada.se/v3]"
+    demo = inventory.national_state(_fresh(False, offline), demo=True)
+    assert (demo.text, demo.failed) == ("demodata från 2024-12-12", False)
+    installed = inventory.national_state(_fresh(False, offline), demo=False)
+    assert installed.text == "offlineläge: senast hämtade uppgifter, data per 2024-12-12" and not installed.failed
+    never = inventory.national_state(_fresh(False, offline, as_of=None, fetched=None), demo=True)
+    assert never.text == "hämtas inte i demon (inga medföljande uppgifter)"
+    failed = inventory.national_state(_fresh(False, "Kolada svarade 503 / service unavailable"), demo=True)
+    assert failed.failed and failed.text.endswith("senaste försöket att hämta lyckades inte")
+    fetched = inventory.national_state(_fresh(True, "ok"), demo=False)
+    assert fetched.text == "hämtad 2025-11-01 kl. 04:00, data per 2024-12-12"
+
+
+def test_the_demo_banner_shows_when_the_generators_truth_file_lies_beside_the_landing_folder(snapshot, monkeypatch):
+    monkeypatch.setenv("SKOLANALYS_LANDING_DIR", str(snapshot / "landing"))
+    monkeypatch.delenv("SKOLANALYS_PSEUDONYM_KEY", raising=False)
+    at = _app(ARSHJUL)
+    assert not any("Syntetiska demodata" in i.value for i in at.info)  # a real installation: no banner
+    truth = snapshot / "ground_truth.json"
+    truth.write_text('{"truth_version": 3, "kommunkod": "9999"}', encoding="utf-8")
+    at = _app(ARSHJUL)
+    assert not any("Syntetiska demodata" in i.value for i in at.info)  # another municipality's truth file
+    truth.write_text('{"truth_version": 3, "kommunkod": "1261"}', encoding="utf-8")
+    os.utime(truth, (1, 1))  # a new modification time: the dashboard reads the file again
+    at = _app(ARSHJUL)
+    assert any("Syntetiska demodata" in i.value for i in at.info)
+    truth.unlink()
+    monkeypatch.setenv("SKOLANALYS_PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)  # `skolanalys demo`
+    at = _app(ARSHJUL)
+    assert any("Syntetiska demodata" in i.value for i in at.info)

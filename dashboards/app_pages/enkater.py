@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, indicator_page
+from dashboards import data, indicator_page, pages
 from dashboards import presentation as ui
 from dashboards.intervals import localised
 
@@ -23,7 +23,7 @@ def area_name(area: str) -> str:
     return AREAS.get(area, str(area).capitalize())
 
 
-st.title("Enkäter")
+st.title(pages.ENKATER.title)
 st.caption(
     "Kommunens egna elev- och vårdnadshavarenkäter per område: andel som svarat i de två mest positiva "
     "svarsalternativen (negativt ställda frågor vända) och index 0–10 enligt Skolenkätens poängsättning, per "

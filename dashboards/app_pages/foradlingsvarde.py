@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 from scipy import stats
 
-from dashboards import data, presentation
+from dashboards import data, pages, presentation
 from dashboards.intervals import interval_chart, localised, statuses, unit_labels
 
 STAGES = {"6-9": "Årskurs 6 → 9", "3-6": "Årskurs 3 → 6"}
@@ -309,24 +309,21 @@ def salsa_section(stage: str, outcome: str, cohort, unit: str) -> None:
         )
         st.altair_chart(localised(chart), width="stretch")
     fmt = lambda v: data.format_value(v, "", "procent" if outcome == "alla_amnen" else "")  # noqa: E731
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Skolenhet": long["enhet"],
-                "Mått": long["källa"],
-                "Avvikelse": [_signed(v, s) for v, s in zip(long["värde"], long["status"], strict=True)],
-                "95 % konfidensintervall": [
-                    s or (data.format_interval(lo, hi) if pd.notna(lo) else "inget intervall")
-                    for lo, hi, s in zip(long["ci_low"], long["ci_high"], long["status"], strict=True)
-                ],
-                "Faktiskt resultat": [s or fmt(v) for v, s in zip(long["faktiskt"], long["status"], strict=True)],
-                "Förväntat resultat": [s or fmt(v) for v, s in zip(long["förväntat"], long["status"], strict=True)],
-                "Antal elever": [data.format_count(v, s) for v, s in zip(long["n"], long["status"], strict=True)],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    table = pd.DataFrame(
+        {
+            "Skolenhet": long["enhet"],
+            "Mått": long["källa"],
+            "Avvikelse": [_signed(v, s) for v, s in zip(long["värde"], long["status"], strict=True)],
+            "95 % konfidensintervall": [
+                s or (data.format_interval(lo, hi) if pd.notna(lo) else "inget intervall")
+                for lo, hi, s in zip(long["ci_low"], long["ci_high"], long["status"], strict=True)
+            ],
+            "Faktiskt resultat": [s or fmt(v) for v, s in zip(long["faktiskt"], long["status"], strict=True)],
+            "Förväntat resultat": [s or fmt(v) for v, s in zip(long["förväntat"], long["status"], strict=True)],
+            "Antal elever": [data.format_count(v, s) for v, s in zip(long["n"], long["status"], strict=True)],
+        }
     )
+    st.dataframe(table, hide_index=True, width="stretch")
     st.caption(
         "Förädlingsvärdet jämför elevernas slutbetyg med vad kommunens elever med liknande resultat i årskurs 6 "
         "och liknande bakgrund nådde. SALSA jämför skolans resultat med vad som kan förväntas av elevernas "
@@ -334,8 +331,11 @@ def salsa_section(stage: str, outcome: str, cohort, unit: str) -> None:
         "modellen med kommunens elever, Skolverkets med hela landet. Skolverket redovisar inga intervall. "
         "Mått som pekar åt olika håll är en anledning att fråga varför, inte att välja det som passar bäst."
     )
-    if (long["status"] == "..").any():
-        st.caption(data.SUPPRESSED_TEXT)
+    presentation.explain_codes(
+        presentation.codes_in(table),
+        missing_text=".: uppgift saknas — förädlingsvärdet redovisar bara avvikelsen (inget faktiskt och förväntat "
+        "resultat), och SALSA har inget värde för en skolenhet som inte finns i underlaget det året.",
+    )
 
 
 def population_section(stage: str, gender: str, cohort) -> None:
@@ -489,7 +489,7 @@ def progression_section(stage: str, gender: str, cohort) -> None:
 
 # --- the page ---------------------------------------------------------------------------------------------
 
-st.title("Förädlingsvärde")
+st.title(pages.FORADLINGSVARDE.title)
 st.caption(
     "Hur mycket skolenhetens elever utvecklades jämfört med kommunens elever med liknande tidigare resultat "
     "och bakgrund — alltid med osäkerheten utsatt. Årskull = året eleverna fick betyg i slutet av stadiet "

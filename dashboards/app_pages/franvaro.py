@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, indicator_page
+from dashboards import data, indicator_page, pages
 from dashboards import presentation as ui
 from dashboards.intervals import localised
 
@@ -50,7 +50,7 @@ def figures(rows: pd.DataFrame, first: dict[str, pd.Series]) -> pd.DataFrame:
 PERIODS = {1: "Period 1 (juli–december)", 2: "Period 2 (januari–mars)", 3: "Period 3 (april–juni)", 0: "Hela läsåret"}
 KINDS = {"valid_absence_pct": ("Giltig", "#7fa7d6"), "invalid_absence_pct": ("Ogiltig", "#e07b00")}
 
-st.title("Frånvaro")
+st.title(pages.FRANVARO.title)
 st.caption(
     "Frånvaro ur kommunens lektionsregistreringar, per period av läsåret (1 juli–december, 2 januari–mars, "
     "3 april–juni) och för hela läsåret: andel av den schemalagda tiden (giltig och ogiltig) och andel elever med "

@@ -6,10 +6,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import data
+from dashboards import data, inventory, pages
 from dashboards import presentation as ui
 
-st.title("Jämförelser")
+st.title(pages.JAMFORELSER.title)
 st.caption(
     "Kommunen jämförd med riket och med Koladas liknande kommuner (grundskola), i Öppna jämförelsers anda: "
     "rang bland landets 290 kommuner (1 = bäst) och kvartil. Källa: Kolada (RKA), CC BY 4.0."
@@ -20,16 +20,20 @@ if not data.snapshot_available() or not data.table_exists("benchmarking"):
     st.stop()
 
 bench = data.benchmarking()
-fresh = data.freshness()
-kolada = fresh[fresh["source"] == "kolada"]
-if not kolada.empty:
-    row = kolada.iloc[0]
-    as_of = str(row["data_as_of"])[:10] if pd.notna(row["data_as_of"]) else "okänt datum"
-    age = f"{int(row['data_age_days'])} dagar gamla" if pd.notna(row["data_age_days"]) else ""
-    if row["last_attempt_ok"]:
-        st.info(f"Kolada-data per {as_of} ({age}).")
+kolada = inventory.national_states().get("kolada")
+if kolada is not None:
+    age = f" ({kolada.age_days} dagar gamla)" if kolada.age_days is not None else ""
+    if kolada.failed:
+        as_of = kolada.data_as_of or "okänt datum"
+        st.warning(f"Kolada kunde inte nås vid senaste försöket; visar uppgifterna per {as_of}{age}.")
+    elif kolada.text.startswith("demodata"):
+        st.info(
+            f"Kolada: {kolada.text}{age}. Demon hämtar inget från Kolada utan visar de publicerade värden som "
+            "följer med Skolanalys.",
+            icon=":material/science:",
+        )
     else:
-        st.warning(f"Kolada kunde inte nås vid senaste försöket; visar data per {as_of} ({age}).")
+        st.info(f"Kolada: {kolada.text}{age}.")
 
 if bench.empty:
     st.info("Kolada har inga värden för kommunen i de konfigurerade nyckeltalen.")

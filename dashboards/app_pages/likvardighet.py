@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, presentation
+from dashboards import data, pages, presentation
 from dashboards.intervals import interval_chart, localised, statuses, unit_labels
 
 OUTCOMES = {
@@ -464,7 +464,7 @@ def similar_section(outcome: str) -> None:
 
 # --- the page ---------------------------------------------------------------------------------------------
 
-st.title("Likvärdighet")
+st.title(pages.LIKVARDIGHET.title)
 st.caption(
     "Skillnader i resultat i årskurs 9 mellan flickor och pojkar, mellan elever med och utan föräldrar med "
     "eftergymnasial utbildning och mellan nyanlända och övriga — i kommunen och på varje skolenhet, alltid med "

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, indicator_page
+from dashboards import data, indicator_page, pages
 from dashboards import presentation as ui
 from dashboards.intervals import localised
 
@@ -21,7 +21,7 @@ DIRECTIONS = {
     "share_higher": ("Högre betyg än provbetyget", "#1f5fa6"),
 }
 
-st.title("Nationella prov")
+st.title(pages.NATIONELLA_PROV.title)
 st.caption(
     "Andel elever med lägst provbetyget E på de nationella proven i årskurs 6 och 9, per ämne, och provbetyget "
     "jämfört med betyget. Proven ställdes in våren 2020 och 2021: de åren saknas (.), de är inte noll, och "

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboards import data
+from dashboards import data, pages, presentation
 
 # Status → (badge colour, icon, symbol in tables, cell tint). Word + symbol + colour: readable without colour.
 GOAL_STATUS = {
@@ -24,15 +24,6 @@ ACTION_STATUS = {
     "försenad": ("⚠", "#fde6bf"),
     "avförd": ("⊘", "#e8e8e8"),
 }
-# Which page shows an indicator: its topic (indicators.topic) → the page in app.py and its title there.
-TOPIC_PAGES = {
-    "betyg_ak9": ("app_pages/resultat.py", "Resultat åk 9"),
-    "betyg_termin": ("app_pages/resultat.py", "Resultat åk 9"),
-    "nationella_prov": ("app_pages/nationella_prov.py", "Nationella prov"),
-    "franvaro": ("app_pages/franvaro.py", "Frånvaro"),
-    "enkater": ("app_pages/enkater.py", "Enkäter"),
-    "kolada": ("app_pages/jamforelser.py", "Jämförelser"),
-}
 RULE_TEXT = {
     "alla": "målet är uppfyllt när alla mått är det",
     "flertal": "mer än hälften av måtten avgör",
@@ -40,8 +31,12 @@ RULE_TEXT = {
 }
 GENDER_TEXT = {"K": "flickor", "M": "pojkar"}
 LATEST = "Senaste mätbara år"
+CODES_SUPPRESSED_TEXT = (
+    "..: utfallet visas inte för att skydda enskilda elever (röjandekontroll): för få elever eller svarande."
+)
+CODES_MISSING_TEXT = ".: inget utfall det året — uppgiften finns inte i underlaget (ännu)."
 
-st.title("Översikt")
+st.title(pages.OVERSIKT.title)
 st.caption(
     "Var är vi? Nämndens mål med status, utfall för tre år, målvärde och jämförelse med riket och liknande "
     "kommuner. Utfallen är de publicerade, röjandekontrollerade värdena; ett dolt värde kan inte mätas. "
@@ -205,23 +200,24 @@ for goal in current.itertuples():
         table = measure_table(rows, year)
         # A static table: long texts wrap, so the whole årsredovisning row fits the screen.
         st.table(table.style.map(tint(GOAL_TINT), subset=["Status"]).hide(axis="index"))
+        presentation.explain_codes(presentation.codes_in(table), CODES_SUPPRESSED_TEXT, missing_text=CODES_MISSING_TEXT)
         notes = [f"{measure_label(r)}: {r.status_reason}" for r in rows.itertuples() if pd.notna(r.status_reason)]
         if notes:
             st.caption(" · ".join(dict.fromkeys(notes)))
         links = rows.drop_duplicates("indicator_id")
         for r in links.itertuples():
-            if r.topic in TOPIC_PAGES:
-                page, page_title = TOPIC_PAGES[r.topic]
-                st.page_link(page, label=f"{r.indicator_title} – se {page_title}", icon=":material/arrow_forward:")
+            page = pages.TOPIC_PAGES.get(r.topic)
+            if page is not None:
+                st.page_link(page.path, label=page.link_label(r.indicator_title), icon=":material/arrow_forward:")
         # Each school of the goal's rows: its own page (Skolor), side by side.
         schools = rows[rows["level"] == "skolenhet"].drop_duplicates("unit_code")
         columns = st.columns(4) if len(schools) else []
         for i, r in enumerate(schools.itertuples()):
             name = r.unit_name if isinstance(r.unit_name, str) else r.unit_code
             columns[i % 4].page_link(
-                "app_pages/skolor.py",
-                label=f"{name} – se Skolor",
-                icon=":material/apartment:",
+                pages.SKOLOR.path,
+                label=pages.SKOLOR.link_label(name),
+                icon=pages.SKOLOR.icon,
                 query_params={"skolenhet": str(r.unit_code)},
             )
 

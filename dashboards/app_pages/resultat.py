@@ -9,14 +9,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, indicator_page
+from dashboards import data, indicator_page, pages
 from dashboards import presentation as ui
 
 FINAL_ALL_SUBJECTS = "N15419"  # VT i åk 9: the final grades, the end of the term-grade series
 TERM_ID = re.compile(r"SKA_TB_AK(?P<grade>\d)_(?P<term>HT|VT)$")
 GRADES = [f"Åk {g}" for g in (6, 7, 8, 9)]
 
-st.title("Resultat i årskurs 9")
+st.title(pages.RESULTAT.title)
 st.caption(
     "Slutbetyg på vårterminen i årskurs 9 och terminsbetyg i årskurs 6–9, beräknade ur kommunens egna "
     "betygsexporter med Skolverkets och Koladas definitioner. År = kalenderåret då läsåret slutar "

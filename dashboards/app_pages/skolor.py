@@ -11,16 +11,16 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboards import data
+from dashboards import data, pages
 from dashboards import presentation as ui
 
-# Topic → (section heading, page in app.py, its title there, what n counts).
+# Topic → (section heading, the page that shows every school, what n counts).
 TOPICS = {
-    "betyg_ak9": ("Resultat i årskurs 9", "app_pages/resultat.py", "Resultat åk 9", "Elever"),
-    "nationella_prov": ("Nationella prov", "app_pages/nationella_prov.py", "Nationella prov", "Elever"),
-    "franvaro": ("Frånvaro", "app_pages/franvaro.py", "Frånvaro", "Elever"),
-    "betyg_termin": ("Terminsbetyg", "app_pages/resultat.py", "Resultat åk 9", "Elever"),
-    "enkater": ("Enkäter", "app_pages/enkater.py", "Enkäter", "Svarande"),
+    "betyg_ak9": ("Resultat i årskurs 9", pages.RESULTAT, "Elever"),
+    "nationella_prov": ("Nationella prov", pages.NATIONELLA_PROV, "Elever"),
+    "franvaro": ("Frånvaro", pages.FRANVARO, "Elever"),
+    "betyg_termin": ("Terminsbetyg", pages.RESULTAT, "Elever"),
+    "enkater": ("Enkäter", pages.ENKATER, "Svarande"),
 }
 SOURCE_ORDER = {"local": 0, "skolverket": 1, "kolada": 2}  # the own computation first, as Översikt does
 YEARS_SHOWN = 5
@@ -74,7 +74,7 @@ def share(part, whole) -> float | None:
 
 # --- the page ---------------------------------------------------------------------------------------------
 
-st.title("Skolor")
+st.title(pages.SKOLOR.title)
 st.caption(
     "En skolenhet i taget, som underlag för kvalitetsdialogen: skolans elever och bakgrund, alla indikatorer "
     "med kommunen och riket bredvid, antal och trend för de senaste åren, förädlingsvärde och liknande "
@@ -284,9 +284,11 @@ def indicator_table(topic_ids: list[str], count_label: str) -> tuple[pd.DataFram
     Also whether a published figure stands in for an own computation."""
     own = school_rows[(school_rows["unit_code"].astype(str) == code) & school_rows["indicator_id"].isin(topic_ids)]
     own = preferred(own, ["indicator_id", "year"])
-    years = sorted(int(y) for y in own["year"].unique())[-YEARS_SHOWN:]
+    # Consecutive years, so a year without a value (the national tests of 2020 and 2021) shows as '.'.
+    held = sorted(int(y) for y in own["year"].unique())
+    latest = held[-1]
+    years = list(range(max(held[0], latest - YEARS_SHOWN + 1), latest + 1))
     own = own[own["year"].isin(years)]
-    latest = years[-1]
     info = catalogue.set_index("indicator_id")
     records = []
     for indicator_id in [i for i in topic_ids if i in set(own["indicator_id"])]:
@@ -314,7 +316,7 @@ for topic in topics:
     topic_ids = list(catalogue.loc[catalogue["topic"] == topic, "indicator_id"])
     if not (school_rows["unit_code"].astype(str).eq(code) & school_rows["indicator_id"].isin(topic_ids)).any():
         continue
-    section, page, page_title, count_label = TOPICS.get(topic, (topic, None, None, "Antal"))
+    section, page, count_label = TOPICS.get(topic, (topic, None, "Antal"))
     table, published = indicator_table(topic_ids, count_label)
     st.subheader(section)
     if not shown_any:
@@ -325,11 +327,15 @@ for topic in topics:
         )
     shown_any = True
     st.table(table, hide_index=True)
-    ui.explain_codes(ui.codes_in(table), ui.SURVEY_SUPPRESSED_TEXT if topic == "enkater" else data.SUPPRESSED_TEXT)
+    ui.explain_codes(
+        ui.codes_in(table),
+        ui.SURVEY_SUPPRESSED_TEXT if topic == "enkater" else data.SUPPRESSED_TEXT,
+        missing_text=ui.NATIONAL_TESTS_MISSING_TEXT if topic == "nationella_prov" else ui.MISSING_TEXT,
+    )
     if published:
         st.caption("År utan kommunens egen beräkning visar Skolverkets publicerade värde.")
     if page:
-        st.page_link(page, label=f"Alla skolenheter – se {page_title}", icon=":material/arrow_forward:")
+        st.page_link(page.path, label=page.link_label("Alla skolenheter"), icon=":material/arrow_forward:")
 if not shown_any:
     st.info("Det finns inga indikatorvärden för skolenheten.")
 
@@ -395,8 +401,8 @@ def value_added_section() -> None:
     )
     ui.explain_codes(ui.codes_in(table))
     st.page_link(
-        "app_pages/foradlingsvarde.py",
-        label="Intervall, trattdiagram och kohortens väg – se Förädlingsvärde",
+        pages.FORADLINGSVARDE.path,
+        label=pages.FORADLINGSVARDE.link_label("Intervall, trattdiagram och kohortens väg"),
         icon=":material/arrow_forward:",
     )
 
@@ -443,8 +449,8 @@ def similar_section() -> None:
         "annars kommunens egen beräkning; . = inget värde." + (f" Mest lika: {nearest}." if nearest else "")
     )
     st.page_link(
-        "app_pages/likvardighet.py",
-        label="Bakgrund och spridning – se Likvärdighet",
+        pages.LIKVARDIGHET.path,
+        label=pages.LIKVARDIGHET.link_label("Bakgrund och spridning"),
         icon=":material/arrow_forward:",
     )
 

@@ -84,8 +84,8 @@ def serve(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[S
         SKOLANALYS_LANDING_DIR=str(data_dir / "landing"),
         SKOLANALYS_OFFLINE="1",
         TMPDIR=str(tmp_dir),  # where serve writes the [auth] secrets file
-        **(extra_env or {}),
     )
+    env.update(extra_env or {})  # a test's own settings win (the demo's landing folder lies elsewhere)
     log_path = data_dir / f"serve-{port}.log"
     cli = Path(sys.executable).with_name("skolanalys")
     with open(log_path, "w", encoding="utf-8") as log:

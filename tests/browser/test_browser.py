@@ -41,9 +41,9 @@ PAGES = [
         ["Ekbackeskolan", "Elever och bakgrund", "233,1", "229,7", "+12,5 (+6,9 till +18,1)", "Vallaskolan (Lund)"],
     ),
     (
-        "Resultat åk 9",
+        "Resultat",
         "resultat",
-        "Resultat i årskurs 9",
+        "Resultat",
         [
             "Kommunen 2024",
             "229,7 poäng",
@@ -175,7 +175,7 @@ def test_every_page_in_open_local_mode(browser, snapshot_dir, screenshots):
             page.screenshot(path=str(screenshots / f"oppet-{path}-hela.png"), full_page=True)
         page.set_viewport_size({"width": 1400, "height": 1000})
         # The suppressed school is shown as '..', never as 0 or blank.
-        _open(page, f"{server.url}/resultat", "Resultat i årskurs 9")
+        _open(page, f"{server.url}/resultat", "Resultat")
         _wait_for_text(page, "Korsbackaskolan (33330003)", "..")
         cells = page.locator("[role='gridcell']").all_inner_texts()
         assert ".." in cells and "Korsbackaskolan (33330003)" in cells
@@ -283,7 +283,7 @@ def _views(server) -> list[dict]:
 
 def test_rektor_sees_own_school_and_the_municipality_never_another_school(browser, login_server, screenshots):
     context, page = _log_in(browser, login_server, "rektor.ekbacken@kommun.se", "Översikt", "rektor")
-    _open(page, f"{login_server.url}/resultat", "Resultat i årskurs 9")
+    _open(page, f"{login_server.url}/resultat", "Resultat")
     text = _wait_for_text(page, "Ekbackeskolan (11110001)", "Logga ut")
     assert "Ekbackeskolan (11110001)" in text and "Kävlinge (kommunen)" in text and "Riket" in text
     for other in ("Furulundsskolan", "22220002", "Korsbackaskolan", "33330003"):
@@ -308,14 +308,14 @@ def test_rektor_sees_own_school_and_the_municipality_never_another_school(browse
     assert "Avstämning" not in _text(page)
     _close(context, page)
     views = [v for v in _views(login_server) if v["user"] == "rektor.ekbacken@kommun.se"]
-    assert {"Resultat åk 9", "Frånvaro"} <= {v["page"] for v in views}
+    assert {"Resultat", "Frånvaro"} <= {v["page"] for v in views}
     assert {v["role"] for v in views} == {"rektor"} and all(v["granted"] for v in views)
     assert all(set(v) == {"time", "user", "role", "page", "granted"} for v in views)
 
 
 def test_forvaltning_sees_everything_and_can_log_out(browser, login_server, screenshots):
     context, page = _log_in(browser, login_server, "forvaltare@kommun.se", "Översikt", "forvaltning")
-    _open(page, f"{login_server.url}/resultat", "Resultat i årskurs 9")
+    _open(page, f"{login_server.url}/resultat", "Resultat")
     _wait_for_text(page, "Korsbackaskolan (33330003)", "Logga ut")
     content = page.content()
     for school in ("Ekbackeskolan", "Furulundsskolan", "Korsbackaskolan"):
@@ -332,7 +332,7 @@ def test_forvaltning_sees_everything_and_can_log_out(browser, login_server, scre
 
 def test_a_group_claim_gives_the_namnd_role(browser, login_server):
     context, page = _log_in(browser, login_server, None, "Översikt", "namnd")
-    _open(page, f"{login_server.url}/resultat", "Resultat i årskurs 9")
+    _open(page, f"{login_server.url}/resultat", "Resultat")
     _wait_for_text(page, "Furulundsskolan (22220002)", "(nämnden)")
     assert "Furulundsskolan" in page.content() and "(nämnden)" in _text(page)
     assert "Datakvalitet" not in page.locator("[data-testid='stSidebarNav']").inner_text()

@@ -14,7 +14,12 @@ ledger as (
 stated as (
     select
         files.*,
-        ledger.loaded_at,
+        -- Folders read whole at every run (enkater/, mal/) have no ledger: their files were loaded when the
+        -- run read them.
+        coalesce(
+            ledger.loaded_at,
+            case when files.outcome in ('loaded', 'partly_quarantined') then files.checked_at end
+        ) as loaded_at,
         case
             when files.outcome in ('loaded', 'already_loaded', 'partly_quarantined')
                 then case when coalesce(files.rows_quarantined, 0) > 0 then 'partly_quarantined' else 'loaded' end
