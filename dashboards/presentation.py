@@ -82,6 +82,24 @@ def wrap_labels() -> None:
     st.html(WRAP_LABELS_CSS)
 
 
+# Goal status → (badge colour, icon, symbol in tables, cell tint), as Översikt and the report show it (docs/goals.md).
+# Word + symbol + colour: readable without colour.
+GOAL_STATUS = {
+    "uppfyllt": ("green", ":material/check_circle:", "✔", "#d4f0e2"),
+    "delvis uppfyllt": ("orange", ":material/contrast:", "◐", "#fde6bf"),
+    "ej uppfyllt": ("red", ":material/cancel:", "✖", "#f8d3cc"),
+    "kan inte mätas": ("gray", ":material/help:", "?", "#e8e8e8"),
+}
+# Action status → (symbol, cell tint).
+ACTION_STATUS = {
+    "ej påbörjad": ("○", "#e8e8e8"),
+    "påbörjad": ("◔", "#d6e6f5"),
+    "genomförd": ("●", "#d4f0e2"),
+    "försenad": ("⚠", "#fde6bf"),
+    "avförd": ("⊘", "#e8e8e8"),
+}
+
+
 # --- numbers ---------------------------------------------------------------------------------------------
 
 
@@ -168,6 +186,15 @@ def short_titles(catalogue: pd.DataFrame) -> dict[str, str]:
 
 
 # --- codes -----------------------------------------------------------------------------------------------
+
+
+def code_of(status) -> str:
+    """A cell's status as the Skolor page and the report show it: '' shown, '..' hidden, '.' no value (a
+    publisher's own status such as Kolada's 'Missing' is '.', its 'Privacy' '..': the page stays Swedish)."""
+    status = status if isinstance(status, str) else ""
+    if status in ("..", "Privacy"):
+        return ".."
+    return "." if status else ""
 
 
 def explain_codes(

@@ -192,9 +192,9 @@ def sheet_rows(sheet: dict) -> list[list]:
 
 
 def serving_declaration(name: str):
-    """A literal of pipelines/assets/serving.py (SERVED_TABLES, FORBIDDEN_COLUMNS, CONTROLLED_CELLS), read
-    without importing Dagster (seconds on these machines)."""
-    tree = ast.parse((REPO / "pipelines" / "assets" / "serving.py").read_text(encoding="utf-8"))
+    """A literal of pipelines/serving_tables.py (SERVED_TABLES, FORBIDDEN_COLUMNS, CONTROLLED_CELLS, re-exported
+    by pipelines/assets/serving.py), read without importing Dagster (seconds on these machines)."""
+    tree = ast.parse((REPO / "pipelines" / "serving_tables.py").read_text(encoding="utf-8"))
     for node in tree.body:
         target = (
             node.target
@@ -203,7 +203,7 @@ def serving_declaration(name: str):
         )
         if getattr(target, "id", "") == name:
             return ast.literal_eval(node.value)
-    raise AssertionError(f"{name} not found in pipelines/assets/serving.py")
+    raise AssertionError(f"{name} not found in pipelines/serving_tables.py")
 
 
 def served_tables() -> dict[str, str]:

@@ -10,20 +10,9 @@ import streamlit as st
 
 from dashboards import data, pages, presentation
 
-# Status → (badge colour, icon, symbol in tables, cell tint). Word + symbol + colour: readable without colour.
-GOAL_STATUS = {
-    "uppfyllt": ("green", ":material/check_circle:", "✔", "#d4f0e2"),
-    "delvis uppfyllt": ("orange", ":material/contrast:", "◐", "#fde6bf"),
-    "ej uppfyllt": ("red", ":material/cancel:", "✖", "#f8d3cc"),
-    "kan inte mätas": ("gray", ":material/help:", "?", "#e8e8e8"),
-}
-ACTION_STATUS = {
-    "ej påbörjad": ("○", "#e8e8e8"),
-    "påbörjad": ("◔", "#d6e6f5"),
-    "genomförd": ("●", "#d4f0e2"),
-    "försenad": ("⚠", "#fde6bf"),
-    "avförd": ("⊘", "#e8e8e8"),
-}
+# Status → (badge colour, icon, symbol in tables, cell tint), shared with the report (dashboards/presentation.py).
+GOAL_STATUS = presentation.GOAL_STATUS
+ACTION_STATUS = presentation.ACTION_STATUS
 RULE_TEXT = {
     "alla": "målet är uppfyllt när alla mått är det",
     "flertal": "mer än hälften av måtten avgör",

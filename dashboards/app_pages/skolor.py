@@ -35,18 +35,12 @@ SIMILAR_OUTCOMES = {
 }
 
 
+code_of = ui.code_of  # '' shown, '..' hidden, '.' no value (shared with the report)
+
+
 def nowrap(text: str) -> str:
     """A % kept with its number in the static tables: '79,8 %'."""
     return text.replace(" %", "\u00a0%") if isinstance(text, str) else text
-
-
-def code_of(status) -> str:
-    """A cell's status as the page shows it: '' shown, '..' hidden, '.' no value (a publisher's own status such
-    as Kolada's 'Missing' is '.', its 'Privacy' '..': the page stays Swedish)."""
-    status = status if isinstance(status, str) else ""
-    if status in ("..", "Privacy"):
-        return ".."
-    return "." if status else ""
 
 
 def cell(value, status, unit: str) -> str:

@@ -12,16 +12,21 @@ cannot hand back an older file.
 
 Values are read as served, with two normalisations so every writer sees plain Python numbers: DECIMAL
 columns (older snapshots) are read as DOUBLE and HUGEINT counts as BIGINT.
+
+`skolanalys rapport` reads through the same reader: read_frames(path, queries) opens the snapshot once, runs
+the report's queries (skolanalys/report/content.py::QUERIES) and returns them as pandas frames
+(SnapshotFrames), all from the same file even if the pipeline swaps it meanwhile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 
 INTEGER_TYPES = frozenset(
@@ -91,11 +96,17 @@ class Snapshot:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def info_row(self) -> dict:
+        """snapshot_info's row as served (values unconverted); {} when the snapshot has none."""
+        if "snapshot_info" not in self.tables():
+            return {}
+        row = self.con.execute("select * from snapshot_info").df()
+        return row.iloc[0].to_dict() if len(row) else {}
+
     def _read_info(self) -> SnapshotInfo:
         if "snapshot_info" not in self.tables():
             return SnapshotInfo(run_id="", published_at="1980-01-01T00:00:00+00:00", kommunkod="")
-        row = self.con.execute("select * from snapshot_info").df()
-        first = row.iloc[0].to_dict() if len(row) else {}
+        first = self.info_row()
         return SnapshotInfo(
             run_id=str(first.get("run_id") or ""),
             published_at=str(first.get("published_at") or "1980-01-01T00:00:00+00:00"),
@@ -148,6 +159,41 @@ class Snapshot:
     def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
         """Rows of any read-only query of the snapshot (for small look-ups: latest year, unit codes)."""
         return self.con.execute(sql, list(params)).fetchall()
+
+
+@dataclass(frozen=True)
+class SnapshotFrames:
+    """Served tables read at once as pandas frames (read_frames), with snapshot_info's row as served."""
+
+    path: Path
+    info: dict
+    tables: dict[str, pd.DataFrame] = field(repr=False)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The served table, or an empty frame when an older snapshot does not hold it yet."""
+        return self.tables.get(name, pd.DataFrame())
+
+    @property
+    def published_at(self) -> datetime:
+        """When the snapshot was published (UTC); 1970-01-01 when unknown."""
+        text = str(self.info.get("published_at") or "")
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return datetime(1970, 1, 1, tzinfo=UTC)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def read_frames(path: Path, queries: Mapping[str, str]) -> SnapshotFrames:
+    """Run `queries` (served table → its SQL; tables the snapshot lacks are skipped) in one read-only opening of
+    the snapshot at `path`; FileNotFoundError when there is none."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    with Snapshot(path) as snap:
+        present = set(snap.tables())
+        tables = {name: snap.con.execute(sql).df() for name, sql in queries.items() if name in present}
+        return SnapshotFrames(path, snap.info_row(), tables)
 
 
 def open_snapshot(path: Path) -> Snapshot:

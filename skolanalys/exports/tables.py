@@ -1,4 +1,4 @@
-"""What exports need to know about each served table (pipelines/assets/serving.py::SERVED_TABLES): the key
+"""What exports need to know about each served table (pipelines/serving_tables.py::SERVED_TABLES): the key
 that identifies a row (for --diff; the dbt `unique_combination` tests where the marts declare one), the
 column a year selects by, and which value columns a status column governs (a hidden or missing value is
 written as the text '..' or '.', never blank or 0)."""
@@ -7,18 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipelines.serving_tables import CONTROLLED_CELLS
+
 # Table → status column → the value columns whose null means "hidden" or "missing" by that status.
 # A table without a status column governs with None: a null there is '.'.
-_ATTENDANCE = (
-    "absence_pct",
-    "valid_absence_pct",
-    "invalid_absence_pct",
-    "above_10_pct",
-    "above_15_pct",
-    "above_50_pct",
-    "reporting_rate_pct",
-    "n",
-)
+_ATTENDANCE = (*CONTROLLED_CELLS["attendance_by_period"], "n")
 
 
 @dataclass(frozen=True)

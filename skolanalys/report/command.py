@@ -85,10 +85,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     # Imported here: `skolanalys --help` and the other commands do not load Altair, Typst and the dashboard.
     from skolanalys.report import content
-    from skolanalys.report.snapshot import read_snapshot
 
     try:
-        snapshot = read_snapshot(path)
+        snapshot = content.read_snapshot(path)
     except Exception as exc:  # a damaged or foreign file: say so in one line
         raise UserError(f"serveringsfilen {path} kan inte läsas: {exc}") from exc
     try:

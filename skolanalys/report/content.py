@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from skolanalys.exports.snapshot import SnapshotFrames as Snapshot
+from skolanalys.exports.snapshot import read_frames
 from skolanalys.report import charts, rules
 from skolanalys.report.model import (
     Block,
@@ -27,10 +29,39 @@ from skolanalys.report.model import (
     Report,
     Table,
 )
-from skolanalys.report.snapshot import Snapshot
 
 YEARS_SHOWN = 5  # the five-year series of published kvalitetsrapporter
 SOURCE_ORDER = {"local": 0, "skolverket": 1, "kolada": 2}  # the own computation first, as the dashboard does
+
+# Served table → the query the report runs (pipelines/serving_tables.py::SERVED_TABLES says what they hold).
+QUERIES = {
+    "indicators": "select * from indicators order by sort_order, indicator_id",
+    "indicator_values": "select * from indicator_values order by indicator_id, level, unit_code, year, gender",
+    "benchmarking": "select * from benchmarking order by kpi_position, kpi_id, year, gender",
+    "data_freshness": "select * from data_freshness order by source",
+    # when each landing folder was last loaded: the data date of the municipality's own figures
+    "data_quality_files": "select folder, max(loaded_at) as last_loaded_at from data_quality_files group by folder"
+    " order by folder",
+    "goal_status": "select * from goal_status order by goal_sort_order, goal_id, year",
+    "goal_results": "select * from goal_results order by goal_sort_order, goal_id, measure_no, level, unit_name,"
+    " unit_code, gender, year",
+    "goal_actions": "select * from goal_actions order by goal_sort_order, goal_id, action_no",
+    "attendance_by_period": "select * from attendance_by_period order by level, unit_code, year, period, gender",
+    "equity_gaps": "select * from equity_gaps order by level, unit_code, year, outcome, dimension",
+    "salsa_comparison": "select * from salsa_comparison order by unit_code, year, outcome, source",
+    "similar_units": "select * from similar_units order by unit_code, rank",
+    "value_added": "select * from value_added where model = 'contextual' and gender = 'T'"
+    " order by stage, outcome, level, unit_code, cohort nulls first",
+    "value_added_population": "select * from value_added_population where gender = 'T'"
+    " order by stage, level, unit_code, cohort",
+}
+
+
+def read_snapshot(path) -> Snapshot:
+    """Every table the report needs from the snapshot at `path`, read at once in one read-only opening
+    (skolanalys/exports/snapshot.py, the exports' reader); FileNotFoundError when there is none."""
+    return read_frames(path, QUERIES)
+
 
 # Indicators per stage (ids of the catalogue, `indicators`)
 AK9_GRADES = ("N15505", "N15419", "N15436", "N15433", "N15434", "N15435")
@@ -82,21 +113,10 @@ OUTCOMES = {  # equity_gaps / value_added / salsa outcome → (title, unit of th
 }
 STAGES_VA = {"3-6": "Årskurs 3 → 6", "6-9": "Årskurs 6 → 9"}
 
-# Status → symbol and cell colour, as on the Översikt page (dashboards/app_pages/oversikt.py: a page script,
-# which cannot be imported): word + symbol + colour, readable without colour.
-GOAL_STATUS = {
-    "uppfyllt": ("✔", "#d4f0e2"),
-    "delvis uppfyllt": ("◐", "#fde6bf"),
-    "ej uppfyllt": ("✖", "#f8d3cc"),
-    "kan inte mätas": ("?", "#e8e8e8"),
-}
-ACTION_STATUS = {
-    "ej påbörjad": ("○", "#e8e8e8"),
-    "påbörjad": ("◔", "#d6e6f5"),
-    "genomförd": ("●", "#d4f0e2"),
-    "försenad": ("⚠", "#fde6bf"),
-    "avförd": ("⊘", "#e8e8e8"),
-}
+# Status → symbol and cell colour, as on the Översikt page (dashboards/presentation.py::GOAL_STATUS and
+# ACTION_STATUS): word + symbol + colour, readable without colour.
+GOAL_STATUS = {word: (symbol, tint) for word, (_, _, symbol, tint) in rules.GOAL_STATUS.items()}
+ACTION_STATUS = rules.ACTION_STATUS
 GENDER_NOTE = {"K": "flickor", "M": "pojkar"}
 
 # Landing folders (data_quality_files.folder) → what the municipality's own data are called in a source line.

@@ -43,16 +43,10 @@ short_titles = _presentation.short_titles
 change = _presentation.change
 line_chart = _presentation.line_chart
 unit_title = _presentation.unit_title
-
-
-def code_of(status) -> str:
-    """A cell's status as the Skolor page shows it (dashboards/app_pages/skolor.py::code_of, a page script
-    that cannot be imported): '' shown, '..' hidden, '.' no value. A publisher's own status (Kolada's 'Missing'
-    is '.', its 'Privacy' '..') never reaches the reader: the report stays Swedish."""
-    status = status if isinstance(status, str) else ""
-    if status in ("..", "Privacy"):
-        return ".."
-    return "." if status else ""
+# a cell's status: '' shown, '..' hidden, '.' no value (Kolada's 'Missing' is '.', its 'Privacy' '..')
+code_of = _presentation.code_of
+GOAL_STATUS = _presentation.GOAL_STATUS
+ACTION_STATUS = _presentation.ACTION_STATUS
 
 
 def nowrap(text: str) -> str:
