@@ -176,7 +176,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     generating = args.regenerate or not any(landing.glob("*/*"))
     if generating:
         print(
-            "Skolanalys demo: genererar en syntetisk kommun, kör allt och startar instrumentpanelen (1–3 min).",
+            "Skolanalys demo: genererar en syntetisk kommun, kör allt och startar instrumentpanelen (2–5 min).",
             flush=True,
         )
     else:

@@ -237,6 +237,8 @@ class FollowUp:
     fetch_messages: list[str]  # the warnings of (1)
     values_before_hanging: int  # rows of kolada.values after (1)
     output: str  # of (2)
+    export_id: str  # the årsbokslut exported before (1), from the shared run's snapshot
+    export_bytes: bytes  # that export's file as written then
 
 
 @pytest.fixture(scope="module")
@@ -252,6 +254,14 @@ def follow_up(handbuilt, configured, tmp_path_factory):
     values = handbuilt.kolada_values
     data = tmp_path_factory.mktemp("national_follow_up") / "data"
     shutil.copytree(handbuilt.data, data, symlinks=True)
+    # The förvaltning exports the årsbokslut before Kolada revises a value (issue 12: as published).
+    exported = data.parent / "export"
+    made = run_skolanalys(
+        ["export", "--for", "arsbokslut", "--year", str(REVISED[1]), "--out", f"{exported}/"],
+        skolanalys_env(data, handbuilt.landing),
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    (export_file,) = exported.glob("arsbokslut_*.xlsx")
 
     is_revised = (
         (pl.col("kpi_id") == REVISED[0])
@@ -287,7 +297,38 @@ def follow_up(handbuilt, configured, tmp_path_factory):
         env["SKOLANALYS_PLANNED_EDUCATIONS_URL"] = "http://127.0.0.1:9/v3"
         run = run_skolanalys(["run"], env)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return FollowUp(data, values, revised, spoiled, messages, before, run.stdout + run.stderr)
+    export_id = export_file.stem.rsplit("_", 1)[1]
+    return FollowUp(
+        data, values, revised, spoiled, messages, before, run.stdout + run.stderr, export_id, export_file.read_bytes()
+    )
+
+
+def test_a_past_export_comes_back_byte_for_byte_and_its_diff_lists_kolada_revision(follow_up, handbuilt, tmp_path):
+    """Issue 12: after the warehouse received Kolada's revision through the real assets and a run published
+    it, the årsbokslut exported before is written again byte for byte, and its diff names the revision."""
+    env = skolanalys_env(follow_up.data, handbuilt.landing)
+    again = run_skolanalys(["export", "--again", follow_up.export_id, "--out", f"{tmp_path}/"], env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    (written,) = tmp_path.glob("arsbokslut_*.xlsx")
+    assert written.read_bytes() == follow_up.export_bytes
+
+    diff = run_skolanalys(["export", "--diff", follow_up.export_id], env)
+    assert diff.returncode == 0, diff.stdout + diff.stderr
+    kpi, year, gender = REVISED
+    old = follow_up.values.filter(
+        (pl.col("code") == KOMMUN) & (pl.col("kpi_id") == kpi) & (pl.col("year") == year) & (pl.col("gender") == gender)
+    )["value"][0]
+    shown_old = f"{old:.6f}".rstrip("0").rstrip(".").replace(".", ",")
+    changes = [line for line in diff.stdout.splitlines() if re.match(r"^(Indikatorvärden|Jämförelser)", line)]
+    assert any(
+        re.search(
+            rf"indicator_id={kpi}, level=kommun, unit_code={KOMMUN}, year={year}, gender={gender}, source=kolada"
+            rf"\s+Värde\s+{shown_old}\s+91,5$",
+            line,
+        )
+        for line in changes
+    ), diff.stdout
+    assert changes and all(kpi in line for line in changes), diff.stdout  # nothing else was revised
 
 
 def test_a_revised_value_is_kept_beside_the_old_one(follow_up):
