@@ -253,8 +253,8 @@ def _log_in(browser, server, sub: str | None, heading: str, name: str):
     page = context.new_page()
     page.goto(server.url)
     page.get_by_role("heading", name="Skolanalys").wait_for(timeout=TIMEOUT)
-    text = _text(page)
-    assert "Logga in" in text and "Kävlinge" not in text and OPEN_WARNING not in text
+    text = _wait_for_text(page, "Logga in")  # the button is drawn after the heading
+    assert "Kävlinge" not in text and OPEN_WARNING not in text
     page.screenshot(path=str(server.data_dir / f"{name}-fore.png"))
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_url(re.compile(r".*/oauth2/authorize.*"), timeout=TIMEOUT)
