@@ -5,7 +5,7 @@ a respondent id) and a Swedish note on what to do.
 Rules are not written down here a second time: `ReaderRules` runs the reader's own `Rule`s (the `Kind`s of
 sources/landing/kinds.py and sources/landing/surveys.py) on the loaded rows, turned back into the text the
 reader saw, and `AttendanceDoor` runs the very SQL that validates franvaro/ lines at the door
-(sources/landing/attendance.py) on the loaded rows. A rule declared once is enforced at the door and checked
+(sources/landing/attendance/) on the loaded rows. A rule declared once is enforced at the door and checked
 after load: a row that a bug wrote, or that was changed in the table, fails the same rule.
 """
 

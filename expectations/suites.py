@@ -2,7 +2,7 @@
 
 No value set, key or pattern is typed here: the rules come from the readers' declarations (the `Kind`s of
 sources/landing/kinds.py and sources/landing/surveys.py, the door SQL and KEY of
-sources/landing/attendance.py). This module adds only how loaded columns read back as the contract's text
+sources/landing/attendance/). This module adds only how loaded columns read back as the contract's text
 (`*_TEXT`), the notes, and the checks no reader makes (referential warnings, respondent consistency).
 
 Landing kinds loaded file by file (elever/, betyg/, nationella_prov/, bedomningar/, franvaro/) are validated

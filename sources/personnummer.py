@@ -151,3 +151,87 @@ def mask_personnummer_sql(sql: str) -> str:
 
 def contains_personnummer_sql(sql: str) -> str:
     return f"coalesce(regexp_matches({sql}, '{PNR_LIKE}'), false)"
+
+
+# The keyed hash in SQL -------------------------------------------------------------------------------------
+# HMAC-SHA256(K, m) = SHA256((K ⊕ opad) ‖ SHA256((K ⊕ ipad) ‖ m)) (RFC 2104). With the two key blocks computed
+# here, DuckDB's sha256 computes `pseudonym` for many personnummer at once, on every core. The blocks are as
+# secret as the key: they reach DuckDB only as parameters of one statement (never in SQL text, a table, a log
+# or a file), and only while DuckDB's logging is off. The SQL takes only values `normalise` leaves as they are
+# (ASCII digits in one of the accepted forms, nothing around them); every other value, and the reason an
+# invalid one is rejected, stays with `normalise` (tests/test_attendance_hmac_sql.py proves them identical).
+
+PLAIN_PNR = "([0-9]{2})?[0-9]{6}[-+]?[0-9]{4}"  # ÅÅÅÅMMDD-NNNN, ÅÅMMDDNNNN, …: no blanks, ASCII digits only
+PLAIN_YEARS = (1200, 9999)  # reference years for which the 10-digit forms' century has two digits
+_HMAC_BLOCK = 64  # SHA-256's block size
+
+
+def hmac_key_blocks(key: bytes) -> tuple[bytes, bytes]:
+    """(K ⊕ ipad, K ⊕ opad) for HMAC-SHA256 with `key`: as secret as the key itself."""
+    block = (hashlib.sha256(key).digest() if len(key) > _HMAC_BLOCK else key).ljust(_HMAC_BLOCK, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
+def _digit(sql: str, position: int) -> str:
+    return f"(ascii(substr({sql}, {position}, 1)) - 48)"
+
+
+def _luhn_sql(twelve: str) -> str:
+    """luhn_check_digit over positions 3–11 of the 12-digit form, in SQL."""
+    terms = []
+    for i in range(9):
+        d = _digit(twelve, 3 + i)
+        terms.append(f"(case when {d} * 2 > 9 then {d} * 2 - 9 else {d} * 2 end)" if i % 2 == 0 else d)
+    return f"((10 - ({' + '.join(terms)}) % 10) % 10)"
+
+
+def pseudonyms_sql(values: str, reference_year: int) -> str:
+    """A query over `values` (a relation with a varchar column `pnr`): pnr, pupil_key, pupil_gender for every
+    value of the plain forms (PLAIN_PNR) that `normalise` accepts, as `pseudonym` and
+    `gender_from_personnummer` give them; other values are left out. Parameters: $ipad, $opad
+    (hmac_key_blocks)."""
+    if not PLAIN_YEARS[0] <= reference_year <= PLAIN_YEARS[1]:
+        raise ValueError(f"reference_year utanför {PLAIN_YEARS[0]}–{PLAIN_YEARS[1]}")
+    ref = int(reference_year)
+    base = ref // 100 * 100
+    return f"""
+        with plain as (
+            select pnr, replace(replace(pnr, '-', ''), '+', '') as digits, contains(pnr, '+') as plus
+            from {values}
+            where regexp_full_match(pnr, '{PLAIN_PNR}')
+        ),
+        dated as (
+            select pnr, digits, plus, {base} + digits[1:2]::integer as year
+            from plain
+        ),
+        normalised as (
+            select pnr,
+                   case when length(digits) = 12 then digits
+                        else ((year - case when year > {ref} then 100 else 0 end
+                                    - case when plus then 100 else 0 end) // 100)::varchar || digits
+                   end as twelve
+            from dated
+        ),
+        valid as (
+            select pnr, twelve
+            from normalised
+            where twelve[1:4]::integer >= 1
+              and try(make_date(twelve[1:4]::integer, twelve[5:6]::integer, twelve[7:8]::integer
+                                - case when twelve[7:8]::integer > 60 then 60 else 0 end)) is not null
+              and {_luhn_sql("twelve")} = {_digit("twelve", 12)}
+        )
+        select pnr,
+               left(sha256($opad::blob || unhex(sha256($ipad::blob || encode(twelve)))), 32) as pupil_key,
+               case when {_digit("twelve", 11)} % 2 = 1 then 'M' else 'K' end as pupil_gender
+        from valid
+    """
+
+
+def statement_logging_is_off(conn) -> bool:
+    """DuckDB records nothing of a statement (no logging, no query log, no profiling on this connection): the
+    only condition under which the key blocks are passed to it."""
+    logging, query_log, profiling = conn.execute(
+        "select current_setting('enable_logging'), current_setting('log_query_path'),"
+        " current_setting('enable_profiling')"
+    ).fetchall()[0]
+    return str(logging).lower() in ("false", "0") and not query_log and profiling is None

@@ -15,7 +15,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.assets.landing import attendance_asset
 from pipelines.resources import LandingConfig
-from sources.landing.attendance import AttendanceLoader
+from sources.landing.attendance import AttendanceLoader, corrections
 from sources.landing.folder import sync_folder
 from sources.landing.kind_loader import KindLoader
 from sources.landing.kinds import GRADE_RECORDS, POLARS_KINDS
@@ -236,7 +236,7 @@ def test_a_file_that_fails_half_way_leaves_nothing_and_loads_next_time(landing, 
     def crash(*args, **kwargs):  # after the rows are inserted, before the ledger records the file
         raise RuntimeError("strömavbrott")
 
-    monkeypatch.setattr(AttendanceLoader, "_correct", crash)
+    monkeypatch.setattr(corrections, "start", crash)
     with pytest.raises(RuntimeError, match="strömavbrott"):
         sync_all(conn, landing)
     assert snapshot(conn) == before

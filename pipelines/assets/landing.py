@@ -5,7 +5,7 @@ content is already loaded are not read again, new files are appended in one tran
 earlier rows with the same key (a corrected export), and a file that has left the folder keeps its rows and
 is flagged `removed` with a warning. Running twice on the same folder changes nothing. The polars kinds
 (elever/, betyg/, nationella_prov/, bedomningar/) are read by sources/landing/contract.py; franvaro/ is streamed through
-DuckDB by sources/landing/attendance.py. Every entry of the folder gets an outcome in raw.landing_files
+DuckDB by sources/landing/attendance/. Every entry of the folder gets an outcome in raw.landing_files
 (sources/landing/outcomes.py); a rejected file is a warning, never a failed run.
 """
 

@@ -1,0 +1,219 @@
+"""The fast path: a clean file staged by one read of DuckDB's CSV parser, on every core.
+
+A monthly export is almost always clean: every line a row of the header's fields, no quotes, no blank line.
+Such a file is read once by DuckDB's CSV parser into a staging table (an in-memory database every cursor of
+the loader's connection sees) in the file's order. A gzip file is first unpacked to a temporary plain file
+(`unpack`, zlib beside DuckDB's threads), so that the parser runs on every core instead of the one a gzip
+stream allows. The fields are read as text and typed by the text path's own expressions, and every contract
+rule is the text path's (rules.py), so a file staged here holds exactly the values the text path would
+load. The exact-line text path (text_path.py) reads every other file, so its quarantine keeps exact line
+numbers and reasons.
+
+A staged row's line is its position (rowid) + the header's line + 1. That is exact only when every physical
+line after the header became one row, in order, which is proved for the whole file, not assumed:
+- the parser is strict: a line with another number of fields, an invalid byte or an overlong line stops the
+  read (→ the text path);
+- Python counts the file's physical lines while unpacking it (or reading it, when it is not packed), and the
+  rows must be exactly as many: a skipped blank line, or a line read as two, changes the count;
+- no quote anywhere and no carriage return except in every line end (\\r\\n throughout): the only row
+  boundary is then the line end, and the text path's quote-aware splitting never applies;
+- where the file has blanks or tabs (the text path then trims every field of their line), no subject starts
+  or ends with one (the other fields' rules admit none, and a personnummer is read alike either way).
+Any row breaking a contract rule, or any invalid personnummer, sends the file to the text path, which
+quarantines with the exact reasons.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from sources.landing.attendance import rules
+from sources.landing.attendance.fileformat import FileFormat
+from sources.landing.attendance.schema import COLUMNS, TABLE
+from sources.landing.attendance.text_path import literal
+
+STAGE_DB = "attendance_stage"  # attached in-memory database, seen by every cursor of the connection
+BLOCK = 1 << 20
+
+
+@dataclass
+class Scan:
+    """What Python sees in the file's (unpacked) bytes, one block at a time."""
+
+    size: int = 0
+    newlines: int = 0
+    returns: int = 0  # \r
+    pairs: int = 0  # \r\n
+    quotes: bool = False
+    blanks: bool = False  # a blank or a tab anywhere
+    last: bytes = b""
+
+    def add(self, block: bytes) -> None:
+        if not block:
+            return
+        self.newlines += block.count(b"\n")
+        if self.last == b"\r" and block[:1] == b"\n":
+            self.pairs += 1
+        if b"\r" in block:
+            self.returns += block.count(b"\r")
+            self.pairs += block.count(b"\r\n")
+        self.quotes = self.quotes or b'"' in block
+        self.blanks = self.blanks or b" " in block or b"\t" in block
+        self.size += len(block)
+        self.last = block[-1:]
+
+    @property
+    def lines(self) -> int:
+        """Physical lines, as a text editor counts them (the last one may lack its line end)."""
+        return self.newlines + (1 if self.size and self.last != b"\n" else 0)
+
+    @property
+    def plain(self) -> bool:
+        """No quote, and line ends of one kind: \\n, or \\r\\n throughout."""
+        return not self.quotes and (self.returns == 0 or self.returns == self.pairs == self.newlines)
+
+
+def unpack(path: Path, target: Path) -> Scan | None:
+    """Unpack a gzip file (every member) into `target`, counting as it goes; None when the gzip is broken
+    (the text path then says so). zlib releases the GIL: this runs beside DuckDB's threads."""
+    scan = Scan()
+    try:
+        with path.open("rb") as src, target.open("wb") as dst:
+            unpacker = zlib.decompressobj(31)
+            for block in iter(lambda: src.read(BLOCK), b""):
+                while block:
+                    out = unpacker.decompress(block)
+                    scan.add(out)
+                    dst.write(out)
+                    block = b""
+                    if unpacker.eof:  # another member may follow
+                        block = unpacker.unused_data
+                        unpacker = zlib.decompressobj(31) if block else unpacker
+            if not unpacker.eof:
+                return None
+    except (OSError, zlib.error):
+        return None
+    return scan
+
+
+def scan_plain(path: Path) -> Scan:
+    scan = Scan()
+    with path.open("rb") as src:
+        for block in iter(lambda: src.read(BLOCK), b""):
+            scan.add(block)
+    return scan
+
+
+@dataclass
+class FastStage:
+    table: str  # the staged rows in the file's order: pnr, typed columns
+    rows: int
+    first_date: date | None
+    last_date: date | None
+    pnrs: list[str] = field(repr=False)  # the distinct personnummer: held in memory, never written
+
+    def __post_init__(self) -> None:
+        self.distinct_pnrs = len(self.pnrs)
+
+
+def _stage_sql(source: Path, compression: str, fmt: FileFormat, table: str) -> str:
+    names = [f"c{i}" for i in range(1, fmt.n_fields + 1)]
+    spec = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
+    fields = ", ".join(
+        f"{names[fmt.positions[c] - 1]} as {c}" if c in fmt.positions else f"null::varchar as {c}" for c in COLUMNS
+    )
+    return f"""
+        create or replace table {STAGE_DB}.{table} as
+        select personnummer as pnr, skolenhetskod as school, lesson_date, lesson_start,
+               {rules.SUBJECT} as subject, scheduled_min, absent_min, absence_type, {rules.REPORTED} as reported,
+               {rules.broken_sql()} as broken
+        from (
+            select *,
+                {rules.typed_sql()}
+            from (
+                select {fields}
+                from read_csv({literal(str(source))}, columns = {{{spec}}}, header = true,
+                              delim = {literal(fmt.separator)}, quote = '', escape = '', auto_detect = false,
+                              null_padding = false, strict_mode = true, compression = '{compression}')
+            )
+        )
+    """
+
+
+def stage(
+    conn: duckdb.DuckDBPyConnection, source: Path, compression: str, fmt: FileFormat, scan: Scan, table: str
+) -> FastStage | None:
+    """Read the file once into `table` (in STAGE_DB) and prove its line numbers; None (nothing left behind)
+    when the file must take the text path. The rows are staged in the file's order (preserve_insertion_order),
+    so a row's rowid is its position: its line is rowid + the header's line + 1."""
+    if not scan.plain:
+        return None
+    try:
+        conn.execute(_stage_sql(source, compression, fmt, table))
+    except duckdb.Error:
+        drop(conn, table)
+        return None
+    subjects = "list(distinct subject)" if scan.blanks else "[]::varchar[]"
+    rows, broken, named, first, last, pnrs, written = conn.execute(f"""
+        select count(*), count(*) filter (where broken), count(pnr), min(lesson_date), max(lesson_date),
+               list(distinct pnr), {subjects}
+        from {STAGE_DB}.{table}
+    """).fetchall()[0]
+    exact = rows == scan.lines - fmt.header_line  # every line after the header is one row
+    # Where the text path trims (a line with blanks), a subject must read the same trimmed.
+    trimmed = all(s == s.strip(" \t") for s in written if s is not None)
+    if not exact or broken or named < rows or not trimmed:
+        drop(conn, table)
+        return None
+    return FastStage(table, rows, first, last, pnrs)
+
+
+def keys_may_repeat(conn: duckdb.DuckDBPyConnection, staged: FastStage | None) -> bool:
+    """Whether two staged rows share (personnummer, date, start). Not if each pupil's rows are one run in the
+    file, in increasing date and start (how the school systems write them): one pass with lag over the
+    staged order, whatever that order is, proves it. Otherwise the keys are counted."""
+    if staged is None:
+        return True
+    table = f"{STAGE_DB}.{staged.table}"
+    runs, unordered = conn.execute(f"""
+        select count(*) filter (where pnr is distinct from before_pnr),
+               count(*) filter (where pnr = before_pnr and not (lesson_date > before_date
+                                    or (lesson_date = before_date and lesson_start > before_start)))
+        from (
+            select pnr, lesson_date, lesson_start, lag(pnr) over () as before_pnr,
+                   lag(lesson_date) over () as before_date, lag(lesson_start) over () as before_start
+            from {table}
+        )
+    """).fetchall()[0]
+    if runs == staged.distinct_pnrs and unordered == 0:
+        return False
+    keys = conn.execute(f"select count(distinct hash(pnr, lesson_date, lesson_start)) from {table}")
+    return keys.fetchall()[0][0] < staged.rows
+
+
+def insert_sql(table: str, school_year: str, header_line: int) -> str:
+    """The staged rows with their keys (`attendance_keys`), as raw.attendance's columns; one parameter:
+    the file's hash."""
+    return f"""
+        insert into {TABLE}
+        select k.pupil_key, k.pupil_gender, c.school, {school_year}, c.lesson_date, c.lesson_start, c.subject,
+               c.scheduled_min, c.absent_min, c.absence_type, c.reported, ?, c.rowid + {header_line + 1}
+        from {STAGE_DB}.{table} c
+        join attendance_keys k on c.pnr = k.pnr
+        where k.pupil_key is not null
+    """
+
+
+def attach(conn: duckdb.DuckDBPyConnection) -> None:
+    attached = conn.execute("select count(*) from duckdb_databases() where database_name = ?", [STAGE_DB])
+    if not attached.fetchall()[0][0]:
+        conn.execute(f"attach ':memory:' as {STAGE_DB}")
+
+
+def drop(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+    conn.execute(f"drop table if exists {STAGE_DB}.{table}")

@@ -1,0 +1,236 @@
+"""AttendanceLoader: the FileLoader (sources/landing/folder.py) of franvaro/. It chooses the path for each
+file, pairs the read with the write, and returns the outcome the ledger records.
+
+`read` runs outside the file's transaction, on sync_folder's second connection, while the previous file is
+written: it stages a clean file (fast_path.py) or profiles any other (text_path.py), and looks up the pupil
+keys (pseudonyms.py). `write` runs inside the transaction: it inserts the rows, deals with duplicates and
+corrections (corrections.py) and quarantines what was rejected.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from sources.landing.attendance import corrections, fast_path, text_path
+from sources.landing.attendance.fileformat import FileFormat, sniff, transcode_to_utf8
+from sources.landing.attendance.pseudonyms import Pseudonyms
+from sources.landing.attendance.schema import FOLDER, SCHEMA, TABLE, school_year_sql
+from sources.landing.door import LandingFileError, Signature
+from sources.landing.kinds import MAX_BYTES
+from sources.landing.ledger import FileOutcome, Ledger, ensure_raw_table
+from sources.landing.quarantine import append_quarantine_sql, ensure_quarantine
+
+
+@dataclass(frozen=True)
+class Limits:
+    """DuckDB's resources while loading: well under the machine's memory, one thread per core."""
+
+    memory_limit: str = "2GB"  # a staged file (fast_path.py) is held in memory: ~100 bytes a row
+    threads: int = 2
+
+
+@dataclass
+class Staged:
+    """What `read` found in one file, for `write` (possibly on another connection: nothing in temp tables;
+    the fast path's staged rows are in the attached in-memory database every cursor sees)."""
+
+    name: str
+    fmt: FileFormat
+    source: Path  # the file itself, or its UTF-8 transcoding
+    compression: str
+    rows_in: int
+    first_date: date | None  # the range of the file's dates: where its keys can meet earlier rows
+    last_date: date | None
+    keys: pl.DataFrame  # pnr → pupil_key, pupil_gender, pnr_error; held in memory, never written
+    workdir: Path
+    fast: fast_path.FastStage | None = None  # staged by the fast path, else the text path
+    repeated_keys: bool = True  # a key may occur twice within the file (the fast path may prove otherwise)
+
+    @property
+    def checked_sql(self) -> str:
+        return text_path.checked_rows_sql(self.source, self.compression, self.fmt)
+
+
+class AttendanceLoader:
+    folder = FOLDER
+    table = TABLE
+
+    max_bytes = MAX_BYTES[FOLDER]
+
+    def __init__(self, key: bytes, other_kinds: list[Signature] = (), limits: Limits = Limits()):
+        self._other_kinds = other_kinds
+        self._limits = limits
+        self._pseudonyms = Pseudonyms(key, date.today().year)
+
+    def prepare(self, conn: duckdb.DuckDBPyConnection, ledger: Ledger) -> list[str]:
+        conn.execute(f"set memory_limit = '{self._limits.memory_limit}'")
+        conn.execute(f"set threads = {int(self._limits.threads)}")
+        # The fast path numbers a staged row by its position (fast_path.py): rows stay in file order.
+        conn.execute("set preserve_insertion_order = true")
+        conn.execute("set enable_progress_bar = false")
+        fast_path.attach(conn)
+        ensure_quarantine(conn)
+        columns = ", ".join(f"null::{t} as {c}" for c, t in SCHEMA.items())
+        return ensure_raw_table(conn, TABLE, f"select {columns} limit 0", ledger)
+
+    # Outside the transaction ---------------------------------------------------------------------------
+
+    def read(self, conn: duckdb.DuckDBPyConnection, path: Path, digest: str, name: str) -> Staged:
+        fmt = sniff(path, self._other_kinds)
+        staged = self._read_fast(conn, path, digest, name, fmt)
+        return staged if staged is not None else self._read_text(conn, path, name, fmt)
+
+    def _read_text(self, conn, path: Path, name: str, fmt: FileFormat) -> Staged:
+        workdir = Path(tempfile.mkdtemp(prefix="skolanalys-franvaro-"))
+        try:
+            try:
+                return self._profile(conn, path, name, fmt, workdir)
+            except duckdb.Error as exc:
+                if fmt.encoding != "utf-8" or "unicode" not in str(exc).lower():
+                    raise _file_error(exc) from None
+            # Valid UTF-8 in the first MiB, not after it: a cp1252 file whose first lines are plain ASCII.
+            try:
+                return self._profile(conn, path, name, replace(fmt, encoding="cp1252"), workdir)
+            except duckdb.Error as exc:
+                raise _file_error(exc) from None
+        except BaseException:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+
+    def _read_fast(self, conn, path: Path, digest: str, name: str, fmt: FileFormat) -> Staged | None:
+        """The whole file staged by one read (fast_path.py), or None: the text path reads it."""
+        if fmt.encoding != "utf-8" or fmt.header_line != 1:
+            return None
+        workdir = Path(tempfile.mkdtemp(prefix="skolanalys-franvaro-"))
+        table = f"f_{digest[:16]}"
+        try:
+            staged = self._stage(conn, path, name, fmt, table, workdir)
+        except BaseException:
+            fast_path.drop(conn, table)
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+        if staged is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return staged
+
+    def _stage(self, conn, path: Path, name: str, fmt: FileFormat, table: str, workdir: Path) -> Staged | None:
+        source = path
+        if fmt.gzip:
+            source = workdir / "plain.csv"
+            scan = fast_path.unpack(path, source)  # None: a broken gzip, which the text path names
+        else:
+            scan = fast_path.scan_plain(path)
+        try:
+            staged = fast_path.stage(conn, source, "none", fmt, scan, table) if scan is not None else None
+        finally:
+            if source != path:
+                source.unlink(missing_ok=True)
+        if staged is None:
+            return None
+        keys = self._pseudonyms.lookup(conn, staged.pnrs)
+        if keys["pnr_error"].is_not_null().any():  # the text path, with its reasons
+            fast_path.drop(conn, table)
+            return None
+        # Two spellings of one personnummer are one pupil: the file's keys may then repeat even so.
+        spellings = keys["pupil_key"].n_unique() < keys.height
+        staged.pnrs = []
+        return Staged(
+            name=name,
+            fmt=fmt,
+            source=path,
+            compression="gzip" if fmt.gzip else "none",
+            rows_in=staged.rows,
+            first_date=staged.first_date,
+            last_date=staged.last_date,
+            keys=keys,
+            workdir=workdir,
+            fast=staged,
+            repeated_keys=spellings,
+        )
+
+    def _profile(self, conn, path: Path, name: str, fmt: FileFormat, workdir: Path) -> Staged:
+        """The text path's pass 1: rows and date range per distinct personnummer, and their keys."""
+        if fmt.encoding == "utf-8":
+            source, compression = path, "gzip" if fmt.gzip else "none"
+        else:
+            source, compression = transcode_to_utf8(path, fmt.gzip, workdir), "none"
+        pupils = conn.execute(text_path.profile_sql(source, compression, fmt)).fetchall()
+        dates = [d for _, _, first, last in pupils for d in (first, last) if d is not None]
+        return Staged(
+            name=name,
+            fmt=fmt,
+            source=source,
+            compression=compression,
+            rows_in=sum(n for _, n, _, _ in pupils),
+            first_date=min(dates, default=None),
+            last_date=max(dates, default=None),
+            keys=self._pseudonyms.lookup(conn, [pnr for pnr, _, _, _ in pupils]),
+            workdir=workdir,
+        )
+
+    # Inside the file's transaction ---------------------------------------------------------------------
+
+    def write(self, conn: duckdb.DuckDBPyConnection, staged: Staged, digest: str) -> FileOutcome:
+        try:
+            return self._write(conn, staged, digest)
+        except duckdb.Error as exc:  # DuckDB's message may quote the path or a line: never passed on
+            raise _file_error(exc) from None
+
+    def _write(self, conn: duckdb.DuckDBPyConnection, staged: Staged, digest: str) -> FileOutcome:
+        conn.register("attendance_keys_frame", staged.keys.to_arrow())
+        try:
+            conn.execute("create or replace temp table attendance_keys as select * from attendance_keys_frame")
+        finally:
+            conn.unregister("attendance_keys_frame")
+        school_year = school_year_sql(staged.first_date, staged.last_date)
+        first, last = staged.first_date, staged.last_date
+        earlier = corrections.earlier_rows(conn, first, last)  # before this file's rows are in
+        if staged.fast is not None:
+            insert = fast_path.insert_sql(staged.fast.table, school_year, staged.fmt.header_line)
+        else:
+            insert = text_path.insert_sql(staged.checked_sql, school_year)
+        # Keys can meet only among the file's dates: earlier rows there, or a key repeated within the file.
+        needed = earlier or staged.repeated_keys or fast_path.keys_may_repeat(conn, staged.fast)
+        inserted = conn.execute(insert, [digest]).fetchall()[0][0]
+        corrections.start(conn)
+        replaced = corrections.find(conn, first, last, digest) if inserted and needed else {}
+        duplicates = corrections.duplicates(conn)
+        quarantined = self._quarantine(conn, staged) if inserted - duplicates < staged.rows_in else 0
+        outcome = FileOutcome(staged.rows_in, inserted - duplicates, quarantined, replaced)
+        if not outcome.balanced:  # a bug, never the data: stop before the ledger records it
+            raise RuntimeError(f"{staged.name}: {staged.rows_in} rader in men {outcome.rows_loaded} + {quarantined} ut")
+        if quarantined:
+            outcome.messages.append(f"{staged.name}: {quarantined} av {staged.rows_in} rader i karantän")
+        return outcome
+
+    def _quarantine(self, conn: duckdb.DuckDBPyConnection, staged: Staged) -> int:
+        """Pass 3, only for a file with rejected rows (on the fast path: only duplicate keys)."""
+        return append_quarantine_sql(conn, FOLDER, text_path.quarantine_sql(staged.checked_sql, staged.name))
+
+    def cleanup(self, conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:
+        conn.execute("drop table if exists attendance_keys")
+        corrections.drop(conn)
+        if staged.fast is not None:
+            fast_path.drop(conn, staged.fast.table)
+        shutil.rmtree(staged.workdir, ignore_errors=True)
+
+
+def _file_error(exc: duckdb.Error) -> LandingFileError:
+    """A whole-file failure in words; DuckDB's own message may quote a line, so it is never passed on."""
+    text = str(exc).lower()
+    if "gzip" in text or "compress" in text or "inflate" in text:
+        what = "gzip-filen är trasig"
+    elif "unicode" in text:
+        what = "okänd teckenkodning (varken UTF-8 eller Windows-1252)"
+    elif "line size" in text or "maximum line" in text:
+        what = "en rad är orimligt lång"
+    else:
+        what = f"kan inte läsas ({type(exc).__name__})"
+    return LandingFileError(what)
