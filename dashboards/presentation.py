@@ -394,3 +394,29 @@ def line_chart(
 def show_chart(chart) -> None:
     if chart is not None:
         st.altair_chart(chart, width="stretch")
+
+
+def keep_together(text):
+    """A short text that must not break over two lines in a table cell ('✔ uppfyllt', 'minst 90 %')."""
+    return text.replace(" ", "\u00a0") if isinstance(text, str) else text
+
+
+# Whether a source's data are in → (badge colour, icon, symbol): word + symbol + colour, readable without colour.
+HOLDING_STATUS = {
+    "inne": ("green", ":material/check_circle:", "✔"),
+    "gammal": ("orange", ":material/history:", "◐"),
+    "saknas": ("red", ":material/cancel:", "✖"),
+}
+
+
+def holdings_table(held, latest_header: str, loaded_header: str):
+    """The "Vad finns inne och vad saknas" table of Årshjul and Datakvalitet, from inventory.holdings()."""
+    return pd.DataFrame(
+        {
+            "Status": [keep_together(f"{HOLDING_STATUS[h.status][2]} {h.status}") for h in held],
+            "Uppgifter": [h.title for h in held],
+            "Var ifrån": [h.origin.replace("`", "") for h in held],
+            latest_header: [h.latest or "inget publicerat" for h in held],
+            loaded_header: [h.loaded for h in held],
+        }
+    ).style.hide(axis="index")

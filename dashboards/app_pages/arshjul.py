@@ -7,14 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import arshjul, data, inventory, pages
+from dashboards import arshjul, data, inventory, pages, presentation
 
-# Status → (badge colour, icon, symbol): word + symbol + colour, readable without colour.
-STATUS_LOOK = {
-    "inne": ("green", ":material/check_circle:", "✔"),
-    "gammal": ("orange", ":material/history:", "◐"),
-    "saknas": ("red", ":material/cancel:", "✖"),
-}
+STATUS_LOOK = presentation.HOLDING_STATUS
+keep_together = presentation.keep_together
 
 st.title(pages.ARSHJUL.title)
 st.caption(
@@ -26,11 +22,6 @@ st.caption(
 if not data.snapshot_available():
     st.warning("Ingen publicerad data ännu. Kör `skolanalys run` för att bygga serveringsfilen.")
     st.stop()
-
-
-def keep_together(text: str) -> str:
-    """A short text that must not break over two lines in a table cell ('✔ inne')."""
-    return text.replace(" ", "\u00a0")
 
 
 day = arshjul.today()
@@ -63,17 +54,7 @@ if data.can_see_data_quality():
 
 st.subheader("Vad finns inne och vad saknas")
 held = inventory.holdings(everything=False)
-st.table(
-    pd.DataFrame(
-        {
-            "Status": [keep_together(f"{STATUS_LOOK[h.status][2]} {h.status}") for h in held],
-            "Uppgifter": [h.title for h in held],
-            "Var ifrån": [h.origin.replace("`", "") for h in held],
-            "Senast inne": [h.latest or "inget publicerat" for h in held],
-            "Inläst": [h.loaded for h in held],
-        }
-    ).style.hide(axis="index")
-)
+st.table(presentation.holdings_table(held, "Senast inne", "Inläst"))
 missing = [h.title for h in held if h.status == "saknas"]
 st.caption(
     ("Saknas helt: " + ", ".join(missing) + ". " if missing else "Alla källor i årshjulet har uppgifter inne. ")

@@ -11,7 +11,6 @@ import streamlit as st
 from dashboards import data, inventory, pages
 from dashboards import presentation as ui
 
-STATUS_SYMBOL = {"inne": "✔", "saknas": "✖"}
 LOADED = ("loaded", "partly_quarantined")
 NOT_LOADED = ("rejected", "ignored", "retry", "removed")  # sources/landing/outcomes.NEEDS_ATTENTION
 LOW_REPORTING = 90.0  # a reporting rate below it: the absence is clearly underestimated
@@ -50,10 +49,6 @@ def _paths(frame: pd.DataFrame) -> list[str]:
     ]
 
 
-def _together(text: str) -> str:
-    return text.replace(" ", "\u00a0")
-
-
 files = data.landing_files()
 quarantine = data.quarantine_summary()
 
@@ -70,17 +65,7 @@ d.metric("Rader i karantän", data.format_count(quarantine["rows_quarantined"].s
 # --- What is in and what is missing ------------------------------------------------------------------------
 st.subheader("Vad finns inne och vad saknas")
 held = inventory.holdings(everything=True)
-st.table(
-    pd.DataFrame(
-        {
-            "Status": [_together(f"{STATUS_SYMBOL[h.status]} {h.status}") for h in held],
-            "Uppgifter": [h.title for h in held],
-            "Var ifrån": [h.origin.replace("`", "") for h in held],
-            "Senaste uppgifter": [h.latest or "inget publicerat" for h in held],
-            "Inläst eller hämtad": [h.loaded for h in held],
-        }
-    ).style.hide(axis="index")
-)
+st.table(ui.holdings_table(held, "Senaste uppgifter", "Inläst eller hämtad"))
 missing = [h.title for h in held if h.status == "saknas"]
 st.caption(
     ("**Saknas:** " + ", ".join(missing) + ". " if missing else "Alla källor har uppgifter inne. ")

@@ -13,6 +13,7 @@ from dashboards import data, pages, presentation
 # Status → (badge colour, icon, symbol in tables, cell tint), shared with the report (dashboards/presentation.py).
 GOAL_STATUS = presentation.GOAL_STATUS
 ACTION_STATUS = presentation.ACTION_STATUS
+keep_together = presentation.keep_together
 RULE_TEXT = {
     "alla": "målet är uppfyllt när alla mått är det",
     "flertal": "mer än hälften av måtten avgör",
@@ -107,11 +108,6 @@ def measure_label(r) -> str:
 def status_text(r) -> str:
     text = keep_together(f"{GOAL_STATUS[r.status][2]} {r.status}")
     return text + " (inom osäkerheten)" if r.inom_osakerheten else text
-
-
-def keep_together(text: str) -> str:
-    """A short text that must not break over two lines in a table cell ('✔ uppfyllt', 'minst 90 %')."""
-    return text.replace(" ", "\u00a0") if isinstance(text, str) else text
 
 
 def trend_text(r) -> str:
