@@ -368,11 +368,12 @@ def attendance() -> tuple[Part, ...]:
 # Referential checks (warnings) ---------------------------------------------------------------------------
 
 
-def _enrolled(table: str, kind: Kind, what: str) -> Callable[[], tuple[Part, ...]]:
-    """Rows of `table` whose pupil has no enrolment that school year, or one in another grade.
+def _enrolled(kind: Kind, what: str) -> Callable[[], tuple[Part, ...]]:
+    """Rows of the kind's table whose pupil has no enrolment that school year, or one in another grade.
 
-    In scope: rows of new files of `table`, and rows of pupils and years that new enrolment files touch.
+    In scope: rows of new files of the kind, and rows of pupils and years that new enrolment files touch.
     """
+    table = kind.table
     elever = kinds.ENROLMENTS.folder
 
     def rows(scope: Scope) -> str:
@@ -451,6 +452,20 @@ class Suite:
         return findings, rows
 
 
+def _enrolled_suite(kind: Kind, what: str) -> Suite:
+    """The warning check `<table>_enrolled` of a pupil-level kind: its rows against the enrolments
+    (_enrolled), run after the enrolments and on new files of either."""
+    return Suite(
+        kind.table,
+        _enrolled(kind, what),
+        False,
+        f"{what} för elever som saknar inskrivning samma läsår (varning)",
+        name=f"{kind.table}_enrolled",
+        uses=(kinds.ENROLMENTS.table,),
+        kinds=(kind.folder, kinds.ENROLMENTS.folder),
+    )
+
+
 _SUITES = [
     Suite("grades", grades, True, "Betygen är giltiga innan meritvärden räknas", kinds=("betyg",)),
     Suite("enrolments", enrolments, True, "Inskrivningarna är giltiga innan de används", kinds=("elever",)),
@@ -490,32 +505,8 @@ _SUITES = [
         "Frånvaroraderna är giltiga innan frånvaroandelar räknas (de nya filernas rader)",
         kinds=(franvaro.FOLDER,),
     ),
-    Suite(
-        "grades",
-        _enrolled("grades", kinds.GRADE_RECORDS, "Betyg"),
-        False,
-        "Betyg för elever som saknar inskrivning samma läsår (varning)",
-        name="grades_enrolled",
-        uses=("enrolments",),
-        kinds=("betyg", "elever"),
-    ),
-    Suite(
-        "national_tests",
-        _enrolled("national_tests", kinds.NATIONAL_TESTS, "Provresultat"),
-        False,
-        "Provresultat för elever som saknar inskrivning samma läsår (varning)",
-        name="national_tests_enrolled",
-        uses=("enrolments",),
-        kinds=("nationella_prov", "elever"),
-    ),
-    Suite(
-        "teacher_assessments",
-        _enrolled("teacher_assessments", kinds.TEACHER_ASSESSMENTS, "Bedömningar"),
-        False,
-        "Bedömningar för elever som saknar inskrivning samma läsår (varning)",
-        name="teacher_assessments_enrolled",
-        uses=("enrolments",),
-        kinds=(kinds.TEACHER_ASSESSMENTS.folder, kinds.ENROLMENTS.folder),
-    ),
+    _enrolled_suite(kinds.GRADE_RECORDS, "Betyg"),
+    _enrolled_suite(kinds.NATIONAL_TESTS, "Provresultat"),
+    _enrolled_suite(kinds.TEACHER_ASSESSMENTS, "Bedömningar"),
 ]
 SUITES: dict[str, Suite] = {suite.check_name.removeprefix("gx_"): suite for suite in _SUITES}

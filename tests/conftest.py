@@ -1,5 +1,6 @@
-"""Shared test helpers: synthetic personnummer, landing files written the way school systems write them,
-and running the `skolanalys` command in a separate process."""
+"""Shared test helpers: synthetic personnummer, the landing contract's published columns, landing files written
+the way school systems write them, login off for the dashboard's page tests, and running the `skolanalys`
+command in a separate process."""
 
 from __future__ import annotations
 
@@ -11,10 +12,52 @@ from pathlib import Path
 
 import pytest
 
+from skolanalys.auth_settings import ENV_COOKIE_SECRET, LOGIN_VARIABLES
 from sources.personnummer import luhn_check_digit, normalise, pseudonym
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_KEY = "testnyckel-inte-hemlig"
+
+
+# The landing contract as docs/contracts.md publishes it: each folder's columns in the published order, the
+# order school systems write them in (`fragor`: the question catalogue, enkater/<enkat>_fragor.csv). Written
+# out here on purpose, the tests' one copy, not read from sources/landing: tests/test_synth.py checks the
+# generator's files against it, and the generator writes franvaro/ with the loader's own declaration
+# (sources.landing.attendance.COLUMNS), so reading that here would compare the code with itself. A test that
+# only needs a header to feed a loader reads the loader's declaration, or this list where the code keeps no
+# published order (betyg/: the Kind lists the optional `sprak` after the required columns).
+CONTRACT_COLUMNS: dict[str, list[str]] = {
+    "skolenheter": ["skolenhetskod", "skolenhetsnamn"],  # the project's extension (docs/contracts.md)
+    "elever": [
+        "personnummer",
+        "fornamn",
+        "efternamn",
+        "lasar",
+        "skolenhetskod",
+        "arskurs",
+        "klass",
+        "kon",
+        "modersmal",
+        "ankomstdatum_sverige",
+        "foraldrars_utbildningsniva",
+    ],
+    "betyg": ["personnummer", "lasar", "termin", "skolenhetskod", "arskurs", "amne", "sprak", "betyg", "betygstyp"],
+    "nationella_prov": ["personnummer", "lasar", "skolenhetskod", "arskurs", "amne", "provbetyg"],
+    "bedomningar": ["personnummer", "lasar", "tillfalle", "skolenhetskod", "arskurs", "amne", "bedomning"],
+    "franvaro": [
+        "personnummer",
+        "skolenhetskod",
+        "datum",
+        "lektion_start",
+        "amne",
+        "schemalagd_tid_min",
+        "franvaro_min",
+        "franvarotyp",
+        "rapporterad",
+    ],
+    "enkater": ["enkat", "lasar", "skolenhetskod", "arskurs", "kon", "respondent_id", "fraga_id", "svar"],
+    "fragor": ["fraga_id", "fraga", "omrade", "skala_max", "omvand"],
+}
 
 
 def make_pnr(birth: date, serial: int, female: bool, form: str = "12-dash") -> str:
@@ -65,6 +108,14 @@ def run_skolanalys(args: list[str], env: dict[str, str], timeout: int = 300) -> 
 @pytest.fixture(autouse=True)
 def _no_gx_analytics(monkeypatch):
     monkeypatch.setenv("GX_ANALYTICS_ENABLED", "false")
+
+
+@pytest.fixture
+def login_off(monkeypatch):
+    """The dashboard without login unless a test turns it on: the developer's own login settings must not leak
+    in. The page tests use it for every test (`pytestmark = pytest.mark.usefixtures("login_off")`)."""
+    for name in (*LOGIN_VARIABLES, ENV_COOKIE_SECRET):
+        monkeypatch.delenv(name, raising=False)
 
 
 # The whole-pipeline runs the integration tests share: once per session each (tests/shared_runs.py) ---------

@@ -9,6 +9,8 @@ hand in this file from the same lessons, not by the code under test.
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,26 +18,18 @@ import duckdb
 import pandas as pd
 import pytest
 
-from sources.landing.attendance import AttendanceLoader, fast_path, sniff
+from sources.landing.attendance import AttendanceLoader, Staged, fast_path, sniff
+from sources.landing.attendance.schema import COLUMNS
 from sources.landing.csvfile import LandingFileError
 from sources.landing.folder import sync_folder
 from sources.landing.kinds import POLARS_KINDS
+from sources.landing.ledger import Ledger
 from tests import derivability
 from tests.conftest import TEST_KEY, make_pnr, pupil_key, write_landing_csv
 
 KEY = TEST_KEY.encode()
-HEADER = [
-    "personnummer",
-    "fornamn",
-    "skolenhetskod",
-    "datum",
-    "lektion_start",
-    "amne",
-    "schemalagd_tid_min",
-    "franvaro_min",
-    "franvarotyp",
-    "rapporterad",
-]
+# The contract's columns with a name after the personnummer: exported by school systems, dropped at the door.
+HEADER = [COLUMNS[0], "fornamn", *COLUMNS[1:]]
 SCHOOL = "11110001"
 
 
@@ -247,6 +241,28 @@ def _expected_lines(lines: list[str]) -> dict[int, tuple[str, str]]:
     return {i: (f[3], f[4]) for i, line in enumerate(lines, start=1) if i > 1 and line for f in [line.split(";")]}
 
 
+def _write_lines(tmp_path: Path, lines: list[str], eol: str = "\n") -> Path:
+    """franvaro/a.csv of `lines` (the header first), each ended by `eol`, in UTF-8."""
+    path = tmp_path / "franvaro" / "a.csv"
+    path.parent.mkdir()
+    path.write_bytes((eol.join(lines) + eol).encode("utf-8"))
+    return path
+
+
+@contextmanager
+def _staged(path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, Staged]]:
+    """The file as the loader stages it, on the fast path or the text path, in a new connection that stays open
+    for loading the file whole afterwards; the staged rows are dropped at the end of the block."""
+    conn = duckdb.connect()
+    loader = AttendanceLoader(KEY, other_kinds=POLARS_KINDS)
+    loader.prepare(conn, Ledger(conn, "franvaro"))
+    staged = loader.read(conn, path, "0" * 64, path.name)
+    try:
+        yield conn, staged
+    finally:
+        loader.cleanup(conn, staged)
+
+
 @pytest.mark.parametrize("packed, eol", [("gzip", "\r\n"), ("gzip, two members", "\n"), ("", "\n"), ("", "\r\n")])
 def test_a_clean_file_is_read_once_by_the_fast_path_with_exact_line_numbers(tmp_path, packed, eol):
     lines = [";".join(HEADER), *_clean_lines(3000)]
@@ -260,14 +276,8 @@ def test_a_clean_file_is_read_once_by_the_fast_path_with_exact_line_numbers(tmp_
     elif packed:
         data = gzip.compress(data)
     path.write_bytes(data)
-    conn = duckdb.connect()
-    loader = AttendanceLoader(KEY, other_kinds=POLARS_KINDS)
-    from sources.landing.ledger import Ledger
-
-    loader.prepare(conn, Ledger(conn, "franvaro"))
-    staged = loader.read(conn, path, "0" * 64, path.name)
-    assert staged.fast is not None and staged.rows_in == 3000  # the fast path, not the text path
-    loader.cleanup(conn, staged)
+    with _staged(path) as (conn, staged):
+        assert staged.fast is not None and staged.rows_in == 3000  # the fast path, not the text path
 
     conn, sync = load(folder, conn)
     assert not sync.warnings and sync.loaded[0][1].rows_loaded == 3000
@@ -318,17 +328,9 @@ def test_a_file_the_parser_would_misnumber_or_misread_takes_the_exact_line_path(
         lines += ["", ""]
     elif change == "short date and two blank lines":
         lines[200:200] = ["", ""]
-    path = tmp_path / "franvaro" / "a.csv"
-    path.parent.mkdir()
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
-    conn = duckdb.connect()
-    loader = AttendanceLoader(KEY, other_kinds=POLARS_KINDS)
-    from sources.landing.ledger import Ledger
-
-    loader.prepare(conn, Ledger(conn, "franvaro"))
-    staged = loader.read(conn, path, "0" * 64, path.name)
-    assert (staged.fast is not None) == fast  # the fast path, or the text path
-    loader.cleanup(conn, staged)
+    path = _write_lines(tmp_path, lines, "\r\n")
+    with _staged(path) as (conn, staged):
+        assert (staged.fast is not None) == fast  # the fast path, or the text path
 
     conn, sync = load(path.parent, conn)
     ((_, outcome),) = sync.loaded
@@ -361,18 +363,10 @@ def test_a_repeated_key_in_a_clean_file_is_found_on_the_fast_path(tmp_path, orde
     lines = _ordered([";".join(HEADER), *_clean_lines(600)], order)
     twin = lines[7].split(";")
     lines += [lines[5], ";".join([twin[0].replace("-", ""), *twin[1:]])]  # line 6 again; line 8 without dash
-    path = tmp_path / "franvaro" / "a.csv"
-    path.parent.mkdir()
-    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
-    conn = duckdb.connect()
-    loader = AttendanceLoader(KEY, other_kinds=POLARS_KINDS)
-    from sources.landing.ledger import Ledger
-
-    loader.prepare(conn, Ledger(conn, "franvaro"))
-    staged = loader.read(conn, path, "0" * 64, path.name)
-    assert staged.fast is not None  # staged once, the repeats found in the staged rows
-    assert staged.repeated_keys and fast_path.keys_may_repeat(conn, staged.fast)  # the twin spelling; line 6
-    loader.cleanup(conn, staged)
+    path = _write_lines(tmp_path, lines)
+    with _staged(path) as (conn, staged):
+        assert staged.fast is not None  # staged once, the repeats found in the staged rows
+        assert staged.repeated_keys and fast_path.keys_may_repeat(conn, staged.fast)  # the twin spelling; line 6
 
     conn, sync = load(path.parent, conn)
     ((_, outcome),) = sync.loaded
@@ -389,18 +383,10 @@ def test_a_repeated_key_in_a_clean_file_is_found_on_the_fast_path(tmp_path, orde
 @pytest.mark.parametrize("order", ["one run per pupil", "pupils mixed"])
 def test_distinct_keys_in_any_order_need_no_search_for_duplicates(tmp_path, order):
     lines = _ordered([";".join(HEADER), *_clean_lines(600)], order)
-    path = tmp_path / "franvaro" / "a.csv"
-    path.parent.mkdir()
-    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
-    conn = duckdb.connect()
-    loader = AttendanceLoader(KEY, other_kinds=POLARS_KINDS)
-    from sources.landing.ledger import Ledger
-
-    loader.prepare(conn, Ledger(conn, "franvaro"))
-    staged = loader.read(conn, path, "0" * 64, path.name)
-    assert staged.fast is not None and not staged.repeated_keys
-    assert not fast_path.keys_may_repeat(conn, staged.fast)
-    loader.cleanup(conn, staged)
+    path = _write_lines(tmp_path, lines)
+    with _staged(path) as (conn, staged):
+        assert staged.fast is not None and not staged.repeated_keys
+        assert not fast_path.keys_may_repeat(conn, staged.fast)
 
 
 # Through `skolanalys run`: the indicators -------------------------------------------------------------------

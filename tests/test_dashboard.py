@@ -17,15 +17,17 @@ from streamlit.testing.v1 import AppTest
 from dashboards import data
 from skolanalys import cli
 from skolanalys.auth_settings import (
-    ENV_COOKIE_SECRET,
-    LOGIN_VARIABLES,
     Access,
     load_oidc_settings,
     load_roles,
     write_secrets_file,
 )
 from skolanalys.settings import SettingsError, load_settings
+from tests.browser.snapshot import add_benchmarking, add_indicator_values
 from tests.conftest import REPO
+from tests.dashboard_helpers import login_with_roles, serve_snapshot
+
+pytestmark = pytest.mark.usefixtures("login_off")  # unless a test turns login on
 
 ROWS = [
     # indicator, level, unit, name, year, gender, value, n, status
@@ -37,9 +39,8 @@ ROWS = [
 ]
 
 
-@pytest.fixture
-def snapshot(tmp_path, monkeypatch):
-    con = duckdb.connect(str(tmp_path / "serving.duckdb"))
+def _build(data_dir) -> None:
+    con = duckdb.connect(str(data_dir / "serving.duckdb"))
     con.execute(
         "create table indicators as select * from (values "
         "('N15505', 'Meritvärde åk 9, genomsnitt (17 ämnen)', 'poäng', true, 'Beskrivning', 'kolada', 10, 'betyg_ak9'),"
@@ -47,25 +48,17 @@ def snapshot(tmp_path, monkeypatch):
         " 'betyg_ak9'), ('SKA_FRV_TOTAL', 'Frånvaro', 'procent', false, 'F', 'local', 100, 'franvaro'))"
         " as t(indicator_id, title_sv, unit, higher_is_better, description, source, sort_order, topic)"
     )
-    con.execute(
-        "create table indicator_values (indicator_id varchar, level varchar, unit_code varchar, unit_name varchar,"
-        " year integer, school_year varchar, gender varchar, value double, n integer, status varchar,"
-        " source varchar, min_n integer)"
-    )
-    for r in ROWS:
-        con.execute(
-            "insert into indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', 10)",
-            [*r[:5], f"{r[4] - 1}/{r[4] % 100:02d}", *r[5:]],
-        )
+    add_indicator_values(con, [(*r[:5], f"{r[4] - 1}/{r[4] % 100:02d}", *r[5:]) for r in ROWS])
     con.execute(
         "create table snapshot_info as select '2026-11-23T02:00:00+00:00' as published_at, '1261' as kommunkod,"
         " 'run-1' as run_id"
     )
     con.close()
-    monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(tmp_path))
-    st.cache_data.clear()
-    yield tmp_path
-    st.cache_data.clear()
+
+
+@pytest.fixture
+def snapshot(tmp_path, monkeypatch):
+    yield from serve_snapshot(tmp_path, monkeypatch, _build)
 
 
 RESULTAT = "app_pages/resultat.py"
@@ -79,13 +72,6 @@ def _app(user: dict | None = None, page: str | None = RESULTAT) -> AppTest:
         at.user = user
     at.run()
     return at.switch_page(page).run() if page else at
-
-
-@pytest.fixture(autouse=True)
-def _open_mode(monkeypatch):
-    """Login is off unless a test turns it on (the developer's own environment must not leak in)."""
-    for name in (*LOGIN_VARIABLES, ENV_COOKIE_SECRET):
-        monkeypatch.delenv(name, raising=False)
 
 
 def test_page_shows_the_municipality_and_marks_suppressed_cells(snapshot):
@@ -115,16 +101,7 @@ def test_page_without_a_snapshot_says_what_to_do(tmp_path, monkeypatch):
 @pytest.fixture
 def comparison_snapshot(snapshot):
     con = duckdb.connect(str(snapshot / "serving.duckdb"))
-    con.execute(
-        "create table benchmarking as select * from (values "
-        "('N15505', 'Meritvärde åk 9', 'poäng', 'Betyg åk 9', 1, true, '1261', 2023, 'T', 230.1, '', 222.3, '',"
-        " 228.0, 7, 41, 290, 1, null, false, 'Källa: Kolada (RKA)'),"
-        "('N15505', 'Meritvärde åk 9', 'poäng', 'Betyg åk 9', 1, true, '1261', 2024, 'T', 226.6, '', 223.9, '',"
-        " 229.5, 7, 180, 290, 3, -3.5, false, 'Källa: Kolada (RKA)')) as t(kpi_id, kpi_title, unit, kpi_group,"
-        " kpi_position, higher_is_better, municipality_code, year, gender, value, status, riket_value, riket_status,"
-        " similar_mean, similar_with_value, rank, ranked_municipalities, quartile, change_from_previous_year,"
-        " was_revised, attribution)"
-    )
+    add_benchmarking(con)
     con.execute(
         "create table data_freshness as select 'kolada' as source, timestamp '2024-12-12' as data_as_of, "
         "711 as data_age_days, timestamp '2026-11-23' as last_successful_fetch, "
@@ -193,13 +170,7 @@ groups:
 
 @pytest.fixture
 def login(snapshot, monkeypatch):
-    roles = snapshot / "roller.yaml"
-    roles.write_text(ROLES_YAML, encoding="utf-8")
-    monkeypatch.setenv("SKOLANALYS_OIDC_METADATA_URL", "http://127.0.0.1:9/.well-known/openid-configuration")
-    monkeypatch.setenv("SKOLANALYS_OIDC_CLIENT_ID", "skolanalys")
-    monkeypatch.setenv("SKOLANALYS_OIDC_CLIENT_SECRET", "hemligt")
-    monkeypatch.setenv("SKOLANALYS_PUBLIC_URL", "http://127.0.0.1:8501")
-    monkeypatch.setenv("SKOLANALYS_ROLES_FILE", str(roles))
+    login_with_roles(snapshot, monkeypatch, ROLES_YAML)
     return snapshot
 
 

@@ -9,27 +9,19 @@ import streamlit as st
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from skolanalys.auth_settings import ENV_COOKIE_SECRET, LOGIN_VARIABLES
-from tests.browser.snapshot import build_snapshot
 from tests.browser.snapshot_goals import goal_frames
 from tests.conftest import REPO
+from tests.dashboard_helpers import REKTOR_ROLES, login_with_roles, serve_snapshot
 
 MARTS_YML = REPO / "dbt" / "models" / "marts" / "goals" / "_marts_goals__models.yml"
 
 
-@pytest.fixture(autouse=True)
-def _open_mode(monkeypatch):
-    for name in (*LOGIN_VARIABLES, ENV_COOKIE_SECRET):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("login_off")
 
 
 @pytest.fixture
 def snapshot(tmp_path, monkeypatch):
-    build_snapshot(tmp_path)
-    monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(tmp_path))
-    st.cache_data.clear()
-    yield tmp_path
-    st.cache_data.clear()
+    yield from serve_snapshot(tmp_path, monkeypatch)
 
 
 def _app(user: dict | None = None) -> AppTest:
@@ -129,13 +121,7 @@ def test_the_actions_are_listed_with_their_status(snapshot):
 
 
 def test_a_rektor_sees_the_municipality_and_only_their_own_school(snapshot, monkeypatch):
-    roles = snapshot / "roller.yaml"
-    roles.write_text("users:\n  rektor@kommun.se: {role: rektor, skolenheter: ['11110001']}\n", encoding="utf-8")
-    monkeypatch.setenv("SKOLANALYS_OIDC_METADATA_URL", "http://127.0.0.1:9/.well-known/openid-configuration")
-    monkeypatch.setenv("SKOLANALYS_OIDC_CLIENT_ID", "skolanalys")
-    monkeypatch.setenv("SKOLANALYS_OIDC_CLIENT_SECRET", "hemligt")
-    monkeypatch.setenv("SKOLANALYS_PUBLIC_URL", "http://127.0.0.1:8501")
-    monkeypatch.setenv("SKOLANALYS_ROLES_FILE", str(roles))
+    login_with_roles(snapshot, monkeypatch, REKTOR_ROLES)
     at = _app({"is_logged_in": True, "email": "rektor@kommun.se"})
     assert not at.exception
     text = _texts(at)

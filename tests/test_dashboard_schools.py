@@ -17,10 +17,10 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from dashboards import arshjul, inventory
-from skolanalys.auth_settings import ENV_COOKIE_SECRET, LOGIN_VARIABLES
 from skolanalys.settings import DEMO_PSEUDONYM_KEY
 from tests.browser.snapshot_goals import add_goals
 from tests.conftest import REPO
+from tests.dashboard_helpers import REKTOR_ROLES, login_with_roles, serve_snapshot
 
 MARTS = REPO / "dbt" / "models" / "marts"
 MODEL_FILES = (
@@ -242,29 +242,16 @@ def build(data_dir) -> None:
     con.close()
 
 
-@pytest.fixture(autouse=True)
-def _open_mode(monkeypatch):
-    for name in (*LOGIN_VARIABLES, ENV_COOKIE_SECRET):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("login_off")
 
 
 @pytest.fixture
 def snapshot(tmp_path, monkeypatch):
-    build(tmp_path)
-    monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(tmp_path))
-    st.cache_data.clear()
-    yield tmp_path
-    st.cache_data.clear()
+    yield from serve_snapshot(tmp_path, monkeypatch, build)
 
 
 def _rektor(snapshot, monkeypatch) -> dict:
-    roles = snapshot / "roller.yaml"
-    roles.write_text("users:\n  rektor@kommun.se: {role: rektor, skolenheter: ['11110001']}\n", encoding="utf-8")
-    monkeypatch.setenv("SKOLANALYS_OIDC_METADATA_URL", "http://127.0.0.1:9/.well-known/openid-configuration")
-    monkeypatch.setenv("SKOLANALYS_OIDC_CLIENT_ID", "skolanalys")
-    monkeypatch.setenv("SKOLANALYS_OIDC_CLIENT_SECRET", "hemligt")
-    monkeypatch.setenv("SKOLANALYS_PUBLIC_URL", "http://127.0.0.1:8501")
-    monkeypatch.setenv("SKOLANALYS_ROLES_FILE", str(roles))
+    login_with_roles(snapshot, monkeypatch, REKTOR_ROLES)
     return {"is_logged_in": True, "email": "rektor@kommun.se"}
 
 

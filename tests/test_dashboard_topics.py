@@ -19,9 +19,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import data
 from dashboards import presentation as ui
-from skolanalys.auth_settings import ENV_COOKIE_SECRET, LOGIN_VARIABLES
-from tests.browser.snapshot import build_snapshot
 from tests.conftest import REPO
+from tests.dashboard_helpers import serve_snapshot
 
 PAGES = REPO / "dashboards" / "app_pages"
 # Words of Streamlit's and pandas' English defaults and of an English dashboard (whole words, any case).
@@ -31,20 +30,12 @@ ENGLISH = re.compile(
 )
 
 
-@pytest.fixture(autouse=True)
-def _open_mode(monkeypatch):
-    """Login is off (the developer's own environment must not leak in)."""
-    for name in (*LOGIN_VARIABLES, ENV_COOKIE_SECRET):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("login_off")
 
 
 @pytest.fixture
 def snapshot(tmp_path, monkeypatch):
-    build_snapshot(tmp_path)
-    monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(tmp_path))
-    st.cache_data.clear()
-    yield tmp_path
-    st.cache_data.clear()
+    yield from serve_snapshot(tmp_path, monkeypatch)
 
 
 def _page(name: str) -> AppTest:

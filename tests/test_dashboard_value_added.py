@@ -11,9 +11,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from skolanalys.auth_settings import ENV_COOKIE_SECRET, LOGIN_VARIABLES
-from tests.browser.snapshot import build_snapshot
 from tests.conftest import REPO
+from tests.dashboard_helpers import login_with_roles, serve_snapshot
 
 VALUE_ADDED_PAGE = "app_pages/foradlingsvarde.py"
 EQUITY_PAGE = "app_pages/likvardighet.py"
@@ -25,19 +24,12 @@ users:
 """
 
 
-@pytest.fixture(autouse=True)
-def _open_mode(monkeypatch):
-    for name in (*LOGIN_VARIABLES, ENV_COOKIE_SECRET):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("login_off")
 
 
 @pytest.fixture
 def snapshot(tmp_path, monkeypatch):
-    build_snapshot(tmp_path)
-    monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(tmp_path))
-    st.cache_data.clear()
-    yield tmp_path
-    st.cache_data.clear()
+    yield from serve_snapshot(tmp_path, monkeypatch)
 
 
 def _page(page: str, user: dict | None = None) -> AppTest:
@@ -247,13 +239,7 @@ def test_equity_page_places_a_school_among_its_similar_units(snapshot):
 
 @pytest.fixture
 def login(snapshot, monkeypatch):
-    roles = snapshot / "roller.yaml"
-    roles.write_text(ROLES_YAML, encoding="utf-8")
-    monkeypatch.setenv("SKOLANALYS_OIDC_METADATA_URL", "http://127.0.0.1:9/.well-known/openid-configuration")
-    monkeypatch.setenv("SKOLANALYS_OIDC_CLIENT_ID", "skolanalys")
-    monkeypatch.setenv("SKOLANALYS_OIDC_CLIENT_SECRET", "hemligt")
-    monkeypatch.setenv("SKOLANALYS_PUBLIC_URL", "http://127.0.0.1:8501")
-    monkeypatch.setenv("SKOLANALYS_ROLES_FILE", str(roles))
+    login_with_roles(snapshot, monkeypatch, ROLES_YAML)
     return snapshot
 
 

@@ -25,6 +25,7 @@ from pipelines.definitions import defs
 from pipelines.warehouse import replace_table
 from sources.landing import kinds, surveys
 from sources.landing.attendance import AttendanceLoader
+from sources.landing.attendance import schema as attendance_schema
 from sources.landing.contract import PNR, Rule, one_of
 from sources.landing.folder import sync_folder
 from sources.landing.kind_loader import KindLoader
@@ -48,17 +49,7 @@ PUPILS = [make_pnr(date(2009, 4, 1 + i), 200 + i, i % 2 == 0) for i in range(12)
 GRADE_HEADER = ["personnummer", "lasar", "termin", "skolenhetskod", "arskurs", "amne", "betyg", "betygstyp"]
 ENROLMENT_HEADER = ["personnummer", "lasar", "skolenhetskod", "arskurs", "kon", "klass"]
 TEST_HEADER = ["personnummer", "lasar", "skolenhetskod", "arskurs", "amne", "provbetyg"]
-ATTENDANCE_HEADER = [
-    "personnummer",
-    "skolenhetskod",
-    "datum",
-    "lektion_start",
-    "amne",
-    "schemalagd_tid_min",
-    "franvaro_min",
-    "franvarotyp",
-    "rapporterad",
-]
+ATTENDANCE_HEADER = list(attendance_schema.COLUMNS)
 
 
 class Warehouse:

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import make_pnr, pupil_key, write_landing_csv
+from tests.conftest import CONTRACT_COLUMNS, make_pnr, pupil_key, write_landing_csv
 from tests.handbuilt_landing import MATHS_9, NP_SCHOOL_YEAR
 from tests.test_door_faults import DOOR_RUN_GRADES
 
@@ -139,17 +139,7 @@ def write_landing(landing: Path) -> Written:
         enrol,
         encoding="utf-8-sig",
     )
-    grade_header = [
-        "personnummer",
-        "lasar",
-        "termin",
-        "skolenhetskod",
-        "arskurs",
-        "amne",
-        "sprak",
-        "betyg",
-        "betygstyp",
-    ]
+    grade_header = CONTRACT_COLUMNS["betyg"]
     write_landing_csv(landing / "betyg" / "slutbetyg_vt24.csv", grade_header, final, encoding="cp1252")
     write_landing_csv(landing / "betyg" / "terminsbetyg_ht23.csv", grade_header, term, encoding="utf-8", sep=",")
     return Written(pnrs, [*pnrs.values(), *school_b])

@@ -11,20 +11,10 @@ import pytest
 from sources.landing.contract import read_kind_file
 from sources.landing.csvfile import LandingFileError, read_landing_csv
 from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, POLARS_KINDS
-from tests.conftest import TEST_KEY, make_pnr, write_landing_csv
+from tests.conftest import CONTRACT_COLUMNS, TEST_KEY, make_pnr, write_landing_csv
 
 KEY = TEST_KEY.encode()
-GRADE_HEADER = [
-    "personnummer",
-    "lasar",
-    "termin",
-    "skolenhetskod",
-    "arskurs",
-    "amne",
-    "sprak",
-    "betyg",
-    "betygstyp",
-]
+GRADE_HEADER = CONTRACT_COLUMNS["betyg"]
 
 
 def pnr(i: int, form: str = "12-dash", female: bool = True) -> str:

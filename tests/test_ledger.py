@@ -16,24 +16,15 @@ from dagster_duckdb import DuckDBResource
 from pipelines.assets.landing import attendance_asset
 from pipelines.resources import LandingConfig
 from sources.landing.attendance import AttendanceLoader, corrections
+from sources.landing.attendance import schema as attendance_schema
 from sources.landing.folder import sync_folder
 from sources.landing.kind_loader import KindLoader
 from sources.landing.kinds import GRADE_RECORDS, POLARS_KINDS
-from tests.conftest import TEST_KEY, make_pnr, pupil_key, write_landing_csv
+from tests.conftest import CONTRACT_COLUMNS, TEST_KEY, make_pnr, pupil_key, write_landing_csv
 
 KEY = TEST_KEY.encode()
-GRADE_HEADER = ["personnummer", "lasar", "termin", "skolenhetskod", "arskurs", "amne", "sprak", "betyg", "betygstyp"]
-ATTENDANCE_HEADER = [
-    "personnummer",
-    "skolenhetskod",
-    "datum",
-    "lektion_start",
-    "amne",
-    "schemalagd_tid_min",
-    "franvaro_min",
-    "franvarotyp",
-    "rapporterad",
-]
+GRADE_HEADER = CONTRACT_COLUMNS["betyg"]
+ATTENDANCE_HEADER = list(attendance_schema.COLUMNS)
 PUPILS = [make_pnr(date(2010, 3, 1 + i), 40 + i, i % 2 == 0) for i in range(4)]
 
 

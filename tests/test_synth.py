@@ -14,40 +14,9 @@ import pytest
 
 from skolanalys.synth import PRESETS, generate
 from sources.personnummer import gender_from_personnummer, normalise
+from tests.conftest import CONTRACT_COLUMNS
 
 SEED = 7
-CONTRACT = {
-    "skolenheter": ["skolenhetskod", "skolenhetsnamn"],  # the project's extension (docs/contracts.md)
-    "elever": [
-        "personnummer",
-        "fornamn",
-        "efternamn",
-        "lasar",
-        "skolenhetskod",
-        "arskurs",
-        "klass",
-        "kon",
-        "modersmal",
-        "ankomstdatum_sverige",
-        "foraldrars_utbildningsniva",
-    ],
-    "betyg": ["personnummer", "lasar", "termin", "skolenhetskod", "arskurs", "amne", "sprak", "betyg", "betygstyp"],
-    "nationella_prov": ["personnummer", "lasar", "skolenhetskod", "arskurs", "amne", "provbetyg"],
-    "bedomningar": ["personnummer", "lasar", "tillfalle", "skolenhetskod", "arskurs", "amne", "bedomning"],
-    "franvaro": [
-        "personnummer",
-        "skolenhetskod",
-        "datum",
-        "lektion_start",
-        "amne",
-        "schemalagd_tid_min",
-        "franvaro_min",
-        "franvarotyp",
-        "rapporterad",
-    ],
-    "enkater": ["enkat", "lasar", "skolenhetskod", "arskurs", "kon", "respondent_id", "fraga_id", "svar"],
-    "fragor": ["fraga_id", "fraga", "omrade", "skala_max", "omvand"],
-}
 POINTS = {"A": 20.0, "B": 17.5, "C": 15.0, "D": 12.5, "E": 10.0, "F": 0.0, "-": 0.0}
 
 
@@ -118,7 +87,7 @@ def test_same_seed_gives_identical_files(town, tmp_path: Path) -> None:
     landing, _, summary = town
     generate("liten", SEED, tmp_path / "again", tmp_path / "truth.json")
     assert file_hashes(tmp_path / "again") == file_hashes(landing)
-    assert summary["rows"]["franvaro"] > 100_000 and set(summary["rows"]) == set(CONTRACT) - {"fragor"}
+    assert summary["rows"]["franvaro"] > 100_000 and set(summary["rows"]) == set(CONTRACT_COLUMNS) - {"fragor"}
 
 
 def test_every_file_has_the_contract_columns(town) -> None:
@@ -127,7 +96,7 @@ def test_every_file_has_the_contract_columns(town) -> None:
         kind = "fragor" if rel.endswith("_fragor.csv") else rel.split("/")[0]
         df = read(landing / rel)
         assert df.height > 0, rel
-        assert set(CONTRACT[kind]) <= set(df.columns), rel
+        assert set(CONTRACT_COLUMNS[kind]) <= set(df.columns), rel  # the published columns (tests/conftest.py)
     assert all(f.endswith(".csv.gz") for f in summary["files"] if f.startswith("franvaro/"))
 
 

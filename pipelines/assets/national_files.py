@@ -18,34 +18,42 @@ from sources.result import LoadResult, empty_quarantine
 
 def _read_all(
     paths: list[Path], reader: Callable[[Path], LoadResult], errors: tuple[type[Exception], ...], context
-) -> tuple[pl.DataFrame | None, pl.DataFrame, dict]:
-    """Read each file; a file the reader does not recognise is named in a warning and skipped."""
-    results = []
+) -> list[tuple[Path, LoadResult | str]]:
+    """Read each file, in order: its LoadResult, or — for a file the reader does not recognise, named in a
+    warning — the reader's reason."""
+    outcomes: list[tuple[Path, LoadResult | str]] = []
     for path in paths:
         try:
             result = reader(path)
         except errors as exc:
             context.log.warning(str(exc))
+            outcomes.append((path, str(exc)))
             continue
-        results.append(result)
+        outcomes.append((path, result))
         for message in result.messages:  # what the reader recognised and skipped, for the data engineer
             context.log.info(message)
-    frames = [r.rows for r in results if r.rows.height]
-    quarantine = pl.concat([r.quarantine for r in results]) if results else empty_quarantine()
+    return outcomes
+
+
+def _loaded(outcomes: list[tuple[Path, LoadResult | str]]) -> tuple[list[LoadResult], pl.DataFrame, dict]:
+    """The files read, their quarantine together, and the asset's metadata: files read and rejected, rows
+    in and quarantined, and a line per file."""
+    loaded = [result for _, result in outcomes if isinstance(result, LoadResult)]
+    quarantine = pl.concat([r.quarantine for r in loaded]) if loaded else empty_quarantine()
     metadata = {
-        "files": len(results),
-        "files_rejected": len(paths) - len(results),
-        "rows_in": sum(r.rows_in for r in results),
+        "files": len(loaded),
+        "files_rejected": len(outcomes) - len(loaded),
+        "rows_in": sum(r.rows_in for r in loaded),
         "rows_quarantined": quarantine.height,
         "per_file": dg.MetadataValue.md(
             "\n".join(
                 f"- {r.source_file.name}: {r.rows_in} in, {r.rows.height} laddade, {r.quarantine.height} i karantän"
-                for r in results
+                for r in loaded
             )
             or "inga filer"
         ),
     }
-    return (pl.concat(frames, how="vertical_relaxed") if frames else None), quarantine, metadata
+    return loaded, quarantine, metadata
 
 
 def _land(context, warehouse: DuckDBResource, table: str, kind: str, rows, quarantine, metadata, empty_schema):
@@ -100,21 +108,11 @@ def siris_unit_statistics(
     context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     folder = landing.folder("siris")
-    results: dict[str, LoadResult | str] = {}
-    for path in siris.siris_files(folder):
-        try:
-            results[path.name] = siris.read_siris(path)
-        except siris.SirisFormatError as exc:
-            context.log.warning(str(exc))
-            results[path.name] = str(exc)
-    loaded = [r for r in results.values() if isinstance(r, LoadResult)]
-    for result in loaded:
-        for message in result.messages:  # what the reader recognised and skipped, for the data engineer
-            context.log.info(message)
+    outcomes = _read_all(siris.siris_files(folder), siris.read_siris, (siris.SirisFormatError,), context)
+    loaded, quarantine, metadata = _loaded(outcomes)
     frames = [r.rows.with_columns(pl.lit(r.source_file.name).alias("source_file")) for r in loaded if r.rows.height]
     rows = pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame(schema=siris.TABLE_SCHEMA)
-    quarantine = pl.concat([r.quarantine for r in loaded]) if loaded else empty_quarantine()
-    statuses = _siris_outcomes(folder, results)
+    statuses = _siris_outcomes(folder, {path.name: result for path, result in outcomes})
     with warehouse.get_connection() as conn:
         replace_table(conn, "siris.unit_statistics", rows.select(list(siris.TABLE_SCHEMA)))
         replace_quarantine(conn, "siris", quarantine)
@@ -122,17 +120,7 @@ def siris_unit_statistics(
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": rows.height,
-            "files": len(loaded),
-            "files_rejected": len(results) - len(loaded),
-            "rows_in": sum(r.rows_in for r in loaded),
-            "rows_quarantined": quarantine.height,
-            "per_file": dg.MetadataValue.md(
-                "\n".join(
-                    f"- {r.source_file.name}: {r.rows_in} in, {r.rows.height} laddade, {r.quarantine.height} i karantän"
-                    for r in loaded
-                )
-                or "inga filer"
-            ),
+            **metadata,
             "not_loaded": dg.MetadataValue.md(attention_markdown(statuses)),
         }
     )
@@ -149,9 +137,10 @@ def skolenkaten_results(
     context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     paths = skolenkaten.skolenkaten_files(landing.folder("skolenkaten"))
-    rows, quarantine, metadata = _read_all(
-        paths, skolenkaten.read_skolenkaten, (skolenkaten.SkolenkatenFormatError,), context
-    )
+    outcomes = _read_all(paths, skolenkaten.read_skolenkaten, (skolenkaten.SkolenkatenFormatError,), context)
+    loaded, quarantine, metadata = _loaded(outcomes)
+    frames = [r.rows for r in loaded if r.rows.height]
+    rows = pl.concat(frames, how="vertical_relaxed") if frames else None
     return _land(
         context, warehouse, "skolenkaten.results", "skolenkaten", rows, quarantine, metadata, skolenkaten.ROWS_SCHEMA
     )

@@ -57,6 +57,32 @@ def _values() -> list[tuple]:
     return rows
 
 
+def add_indicator_values(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
+    """indicator_values with `rows` of (indicator, level, unit code, unit name, year, school_year, gender, value,
+    n, status), all computed locally with min_n 10."""
+    con.execute(
+        "create table indicator_values (indicator_id varchar, level varchar, unit_code varchar, unit_name varchar,"
+        " year integer, school_year varchar, gender varchar, value double, n integer, status varchar,"
+        " source varchar, min_n integer)"
+    )
+    con.executemany("insert into indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', 10)", rows)
+
+
+def add_benchmarking(con: duckdb.DuckDBPyConnection) -> None:
+    """benchmarking (Jämförelser): the kommun's meritvärde 2023 and 2024 beside riket and similar kommuner,
+    with its rank and quartile."""
+    con.execute(
+        "create table benchmarking as select * from (values "
+        "('N15505', 'Meritvärde åk 9', 'poäng', 'Betyg åk 9', 1, true, '1261', 2023, 'T', 230.1, '', 222.3, '',"
+        " 228.0, 7, 41, 290, 1, null, false, 'Källa: Kolada (RKA)'),"
+        "('N15505', 'Meritvärde åk 9', 'poäng', 'Betyg åk 9', 1, true, '1261', 2024, 'T', 226.6, '', 223.9, '',"
+        " 229.5, 7, 180, 290, 3, -3.5, false, 'Källa: Kolada (RKA)')) as t(kpi_id, kpi_title, unit, kpi_group,"
+        " kpi_position, higher_is_better, municipality_code, year, gender, value, status, riket_value, riket_status,"
+        " similar_mean, similar_with_value, rank, ranked_municipalities, quartile, change_from_previous_year,"
+        " was_revised, attribution)"
+    )
+
+
 def build_snapshot(data_dir: Path) -> Path:
     path = data_dir / "serving.duckdb"
     con = duckdb.connect(str(path))
@@ -69,22 +95,8 @@ def build_snapshot(data_dir: Path) -> Path:
             "insert into indicators values (?, ?, ?, ?, ?, 'local', ?, ?)",
             [ind, title, unit, better, f"Så räknas {title.lower()}.", sort, topic],
         )
-    con.execute(
-        "create table indicator_values (indicator_id varchar, level varchar, unit_code varchar, unit_name varchar,"
-        " year integer, school_year varchar, gender varchar, value double, n integer, status varchar,"
-        " source varchar, min_n integer)"
-    )
-    con.executemany("insert into indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', 10)", _values())
-    con.execute(
-        "create table benchmarking as select * from (values "
-        "('N15505', 'Meritvärde åk 9', 'poäng', 'Betyg åk 9', 1, true, '1261', 2023, 'T', 230.1, '', 222.3, '',"
-        " 228.0, 7, 41, 290, 1, null, false, 'Källa: Kolada (RKA)'),"
-        "('N15505', 'Meritvärde åk 9', 'poäng', 'Betyg åk 9', 1, true, '1261', 2024, 'T', 226.6, '', 223.9, '',"
-        " 229.5, 7, 180, 290, 3, -3.5, false, 'Källa: Kolada (RKA)')) as t(kpi_id, kpi_title, unit, kpi_group,"
-        " kpi_position, higher_is_better, municipality_code, year, gender, value, status, riket_value, riket_status,"
-        " similar_mean, similar_with_value, rank, ranked_municipalities, quartile, change_from_previous_year,"
-        " was_revised, attribution)"
-    )
+    add_indicator_values(con, _values())
+    add_benchmarking(con)
     con.execute(
         "create table data_freshness as select 'kolada' as source, timestamp '2024-12-12' as data_as_of, "
         "711 as data_age_days, timestamp '2026-11-23 01:30' as last_successful_fetch, "

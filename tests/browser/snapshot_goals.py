@@ -20,9 +20,23 @@ GOALS = [
     ("M4", "Fler elever ska vara behöriga till gymnasiets yrkesprogram", "flertal", "uppfyllt", 1, 1, 1, 0, 0),
     ("M5", "Eleverna ska lyckas minst lika bra som i riket", "flertal", "kan inte mätas", 1, 0, 0, 0, 0),
 ]
+INSIDE = "skillnaden mot målvärdet ryms inom den statistiska osäkerheten (95 %-intervall)"
+HIDDEN = "utfallet visas inte: för få elever, eller dolt för att skydda enskilda (röjandekontroll)"
+IMPROVING = ("förbättring", 2023)  # a trend: in words, and the year it is measured from
+
+# The indicators the goals measure, with their titles (as tests/browser/snapshot.py has them; N15428 is Kolada's).
+TITLES = {
+    "N15505": "Meritvärde åk 9, genomsnitt (17 ämnen)",
+    "N15419": "Uppnått betygskriterierna i alla ämnen åk 9, andel (%)",
+    "SKA_ENK_TRYGG": "Trygghet, elevenkät åk 8, index 0–10",
+    "SKA_FRV_TOTAL": "Frånvaro, andel av schemalagd tid (%)",
+    "N15428": "Behöriga till yrkesprogram, hemkommun",
+}
 
 
-def _result(goal: str, measure: int, **values) -> dict:
+def _result(goal: str, measure: int, indicator: str, trend: tuple[str, int] | None, **values) -> dict:
+    """A goal_results row: `indicator`'s figure for the kommun, with its trend in words since a year (None: no
+    trend), unless `values` say otherwise."""
     title = next(g[1] for g in GOALS if g[0] == goal)
     row = {
         "goal_id": goal,
@@ -32,8 +46,8 @@ def _result(goal: str, measure: int, **values) -> dict:
         "period_to": 2024,
         "goal_rule": "flertal",
         "measure_no": measure,
-        "indicator_id": None,
-        "indicator_title": None,
+        "indicator_id": indicator,
+        "indicator_title": TITLES[indicator],
         "unit": "procent",
         "topic": "betyg_ak9",
         "level": "kommun",
@@ -66,23 +80,46 @@ def _result(goal: str, measure: int, **values) -> dict:
         "inom_osakerheten": False,
         "status": None,
         "status_reason": None,
-        "trend": None,
-        "trend_from_year": None,
+        "trend": None if trend is None else trend[0],
+        "trend_from_year": None if trend is None else trend[1],
     }
     row.update(values)
     return row
 
 
-INSIDE = "skillnaden mot målvärdet ryms inom den statistiska osäkerheten (95 %-intervall)"
-HIDDEN = "utfallet visas inte: för få elever, eller dolt för att skydda enskilda (röjandekontroll)"
-MERIT = ("N15505", "Meritvärde åk 9, genomsnitt (17 ämnen)")
-ALL_SUBJECTS = ("N15419", "Uppnått betygskriterierna i alla ämnen åk 9, andel (%)")
+def _school_result(code: str, name: str, n, value, value_1, status: str, goal_status: str, reason) -> dict:
+    """M1's second measure at one school: at least 85 % passing all subjects, with a ±12 interval (capped at
+    100 %) around a shown value."""
+    shown = value is not None
+    return _result(
+        "M1",
+        2,
+        "N15419",
+        IMPROVING if shown else None,
+        level="skolenhet",
+        unit_code=code,
+        unit_name=name,
+        n=n,
+        target_text="minst 85 %",
+        target_value=85.0,
+        value=value,
+        value_status=status,
+        value_1=value_1,
+        value_status_1=status,
+        status=goal_status,
+        inom_osakerheten=reason == INSIDE,
+        status_reason=reason,
+        ci_low=value - 12.0 if shown else None,
+        ci_high=min(100.0, value + 12.0) if shown else None,
+    )
+
+
 RESULTS = [
     _result(
         "M1",
         1,
-        indicator_id=ALL_SUBJECTS[0],
-        indicator_title=ALL_SUBJECTS[1],
+        "N15419",
+        IMPROVING,
         target_text="minst 90 %",
         value=79.85,
         value_1=78.6,
@@ -93,44 +130,15 @@ RESULTS = [
         ci_low=75.35,
         ci_high=84.35,
         status="ej uppfyllt",
-        trend="förbättring",
-        trend_from_year=2023,
     ),
-    *(
-        _result(
-            "M1",
-            2,
-            indicator_id=ALL_SUBJECTS[0],
-            indicator_title=ALL_SUBJECTS[1],
-            level="skolenhet",
-            unit_code=code,
-            unit_name=name,
-            n=n,
-            target_text="minst 85 %",
-            target_value=85.0,
-            value=value,
-            value_status=status,
-            value_1=value_1,
-            value_status_1=status,
-            status=goal_status,
-            inom_osakerheten=inside,
-            status_reason=reason,
-            ci_low=None if value is None else value - 12.0,
-            ci_high=None if value is None else min(100.0, value + 12.0),
-            trend=None if value is None else "förbättring",
-            trend_from_year=None if value is None else 2023,
-        )
-        for code, name, n, value, value_1, status, goal_status, inside, reason in (
-            ("11110001", "Ekbackeskolan", 60, 83.3, 79.85, "", "delvis uppfyllt", True, INSIDE),
-            ("22220002", "Furulundsskolan", 60, 86.75, 83.3, "", "uppfyllt", False, None),
-            ("33330003", "Korsbackaskolan", None, None, None, "..", "kan inte mätas", False, HIDDEN),
-        )
-    ),
+    _school_result("11110001", "Ekbackeskolan", 60, 83.3, 79.85, "", "delvis uppfyllt", INSIDE),
+    _school_result("22220002", "Furulundsskolan", 60, 86.75, 83.3, "", "uppfyllt", None),
+    _school_result("33330003", "Korsbackaskolan", None, None, None, "..", "kan inte mätas", HIDDEN),
     _result(
         "M2",
         1,
-        indicator_id="SKA_ENK_TRYGG",
-        indicator_title="Trygghet, elevenkät åk 8, index 0–10",
+        "SKA_ENK_TRYGG",
+        IMPROVING,
         unit="index",
         topic="enkater",
         target_type="forbattring",
@@ -141,14 +149,12 @@ RESULTS = [
         target_value=7.5,
         reference_year=2022,
         status="uppfyllt",
-        trend="förbättring",
-        trend_from_year=2023,
     ),
     _result(
         "M3",
         1,
-        indicator_id="SKA_FRV_TOTAL",
-        indicator_title="Frånvaro, andel av schemalagd tid (%)",
+        "SKA_FRV_TOTAL",
+        ("försämring", 2023),
         topic="franvaro",
         higher_is_better=False,
         target_type="battre_an_forra_aret",
@@ -160,14 +166,12 @@ RESULTS = [
         reference_year=2023,
         achievement_pct=85.5,
         status="ej uppfyllt",
-        trend="försämring",
-        trend_from_year=2023,
     ),
     _result(
         "M4",
         1,
-        indicator_id="N15428",
-        indicator_title="Behöriga till yrkesprogram, hemkommun",
+        "N15428",
+        ("försämring", 2022),
         topic="kolada",
         value_source="kolada",
         n=None,
@@ -182,14 +186,12 @@ RESULTS = [
         target_value=87.4,
         achievement_pct=103.9,
         status="uppfyllt",
-        trend="försämring",
-        trend_from_year=2022,
     ),
     _result(
         "M5",
         1,
-        indicator_id=MERIT[0],
-        indicator_title=MERIT[1],
+        "N15505",
+        IMPROVING,
         unit="poäng",
         target_type="minst_riket",
         target_text="minst riket",
@@ -197,8 +199,6 @@ RESULTS = [
         value_1=228.4,
         status="kan inte mätas",
         status_reason="rikets värde för 2024 finns inte ännu",
-        trend="förbättring",
-        trend_from_year=2023,
     ),
 ]
 ACTIONS = [

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import NamedTuple
 
 import dagster as dg
 import duckdb
@@ -55,140 +56,99 @@ NATIONAL_TESTS = {
 }
 TEST_SUBJECTS = {"Engelska", "Matematik", "Svenska", "Svenska som andraspråk"}
 
-# file: (report, level, years, measures, genders, huvudman splits)
+FINAL_GRADES_9 = {
+    "pupils_with_final_grades",
+    "share_all_subjects_passed_pct",
+    "share_eligible_vocational_pct",
+    "average_merit_value_17",
+}
+RESULTS_OVER_TIME_9 = {
+    "pupils_grade_9",
+    "share_girls_pct",
+    "share_boys_pct",
+    "share_foreign_background_pct",
+    "share_parents_post_secondary_pct",
+    "average_merit_value_17",
+    "average_merit_value_16",
+    "share_eligible_vocational_pct",
+    "share_all_subjects_passed_pct",
+}
+ELIGIBILITY = {
+    "pupils_with_final_grades",
+    "share_eligible_vocational_pct",
+    "share_eligible_arts_pct",
+    "share_eligible_economics_humanities_social_pct",
+    "share_eligible_natural_science_technology_pct",
+}
+RIKSNIVA = {
+    "pupils_completed_grade_9",
+    "pupils_with_final_grades",
+    "pupils_with_passing_final_grades",
+    "average_merit_value_16",
+    "average_merit_value_17",
+    "share_missing_pass_some_subject_pct",
+}
+NATIONAL_TESTS_RIKET = {"pupils_with_test_grade", "share_test_grade_a_e_pct", "average_test_grade_points"}
+TOTAL, BY_GENDER, GIRLS_AND_BOYS = {"T"}, {"T", "K", "M"}, {"K", "M"}
+ORGANISERS = {"Samtliga", "Kommunal", "Enskild"}  # huvudman splits: all, municipal and independent schools
+
+
+class Export(NamedTuple):
+    """What a SIRIS export is: its report, level, school years (by their spring), measures, genders and
+    huvudman splits."""
+
+    report: str
+    level: str
+    years: set[int]
+    measures: set[str]
+    genders: set[str]
+    organisers: set[str] = ORGANISERS
+
+
 EXPECTED = {
-    "grundskola_slutbetyg_ak9_samtliga_skolenhet_2024_25.csv": (
-        "slutbetyg_arskurs_9",
-        "skolenhet",
-        {2025},
-        {
-            "pupils_with_final_grades",
-            "share_all_subjects_passed_pct",
-            "share_eligible_vocational_pct",
-            "average_merit_value_17",
-        },
-        {"T"},
-        {"Kommunal", "Enskild"},
+    "grundskola_slutbetyg_ak9_samtliga_skolenhet_2024_25.csv": Export(
+        "slutbetyg_arskurs_9", "skolenhet", {2025}, FINAL_GRADES_9, TOTAL, {"Kommunal", "Enskild"}
     ),
     **{
-        f"grundskola_antal_elever_per_arskurs_kommun_{y}.csv": (
-            "antal_elever_per_arskurs",
-            "kommun",
-            {y + 1},  # the file name's year is the autumn: 2020 = läsår 2020/21
-            PUPILS_PER_GRADE,
-            {"T"},
-            {"Samtliga", "Kommunal", "Enskild"},
+        # the file name's year is the autumn: 2020 = läsår 2020/21
+        f"grundskola_antal_elever_per_arskurs_kommun_{y}.csv": Export(
+            "antal_elever_per_arskurs", "kommun", {y + 1}, PUPILS_PER_GRADE, TOTAL
         )
         for y in range(2020, 2025)
     },
     **{
-        f"grundskola_betyg_ak6_samtliga_kommun_{y - 1}_{y % 100:02d}.csv": (
-            "betyg_arskurs_6",
-            "kommun",
-            {y},
-            GRADES_6,
-            {"T"},
-            {"Samtliga", "Kommunal", "Enskild"},
+        f"grundskola_betyg_ak6_samtliga_kommun_{y - 1}_{y % 100:02d}.csv": Export(
+            "betyg_arskurs_6", "kommun", {y}, GRADES_6, TOTAL
         )
         for y in range(2020, 2026)
     },
-    "grundskola_betyg_ak6_per_kon_kommun_2024_25.csv": (
-        "betyg_arskurs_6",
-        "kommun",
-        {2025},
-        GRADES_6,
-        {"K", "M"},
-        {"Samtliga", "Kommunal", "Enskild"},
+    "grundskola_betyg_ak6_per_kon_kommun_2024_25.csv": Export(
+        "betyg_arskurs_6", "kommun", {2025}, GRADES_6, GIRLS_AND_BOYS
     ),
-    "grundskola_betygsresultat_over_tid_ak9_kommun_2015_16-2024_25.xlsx": (
-        "betygsresultat_over_tid",
-        "kommun",
-        YEARS_10,
-        {
-            "pupils_grade_9",
-            "share_girls_pct",
-            "share_boys_pct",
-            "share_foreign_background_pct",
-            "share_parents_post_secondary_pct",
-            "average_merit_value_17",
-            "average_merit_value_16",
-            "share_eligible_vocational_pct",
-            "share_all_subjects_passed_pct",
-        },
-        {"T"},
-        {"Samtliga", "Kommunal", "Enskild"},
+    "grundskola_betygsresultat_over_tid_ak9_kommun_2015_16-2024_25.xlsx": Export(
+        "betygsresultat_over_tid", "kommun", YEARS_10, RESULTS_OVER_TIME_9, TOTAL
     ),
     **{
-        f"grundskola_nationella_prov_ak9_per_kon_kommun_{y - 1}_{y % 100:02d}.csv": (
-            "nationella_prov_arskurs_9",
-            "kommun",
-            {y},
-            NATIONAL_TESTS,
-            {"T", "K", "M"},
-            {"Samtliga", "Kommunal", "Enskild"},
+        f"grundskola_nationella_prov_ak9_per_kon_kommun_{y - 1}_{y % 100:02d}.csv": Export(
+            "nationella_prov_arskurs_9", "kommun", {y}, NATIONAL_TESTS, BY_GENDER
         )
         for y in (2018, 2019, 2022, 2023, 2024)
     },
-    "grundskola_behorighet_gymnasieskolan_kommun_2024_25.csv": (
-        "behorighet_gymnasieskolan",
-        "kommun",
-        {2025},
-        {
-            "pupils_with_final_grades",
-            "share_eligible_vocational_pct",
-            "share_eligible_arts_pct",
-            "share_eligible_economics_humanities_social_pct",
-            "share_eligible_natural_science_technology_pct",
-        },
-        {"T", "K", "M"},
-        {"Samtliga", "Kommunal", "Enskild"},
+    "grundskola_behorighet_gymnasieskolan_kommun_2024_25.csv": Export(
+        "behorighet_gymnasieskolan", "kommun", {2025}, ELIGIBILITY, BY_GENDER
     ),
-    "grundskolan_betyg_och_prov_riksniva_2018_19-2022_23.xlsx": (
-        "betyg_och_prov_riksniva",
-        "riket",
-        set(range(2019, 2024)),
-        {
-            "pupils_completed_grade_9",
-            "pupils_with_final_grades",
-            "pupils_with_passing_final_grades",
-            "average_merit_value_16",
-            "average_merit_value_17",
-            "share_missing_pass_some_subject_pct",
-        },
-        {"T", "K", "M"},
-        {"Samtliga", "Kommunal", "Enskild"},
+    "grundskolan_betyg_och_prov_riksniva_2018_19-2022_23.xlsx": Export(
+        "betyg_och_prov_riksniva", "riket", set(range(2019, 2024)), RIKSNIVA, BY_GENDER
     ),
-    "grundskola_nationella_prov_ak9_riket_2022_23.xlsx": (
-        "nationella_prov_arskurs_9",
-        "riket",
-        {2023},
-        {"pupils_with_test_grade", "share_test_grade_a_e_pct", "average_test_grade_points"},
-        {"T", "K", "M"},
-        {"Samtliga", "Kommunal", "Enskild", "Skolverket"},
+    "grundskola_nationella_prov_ak9_riket_2022_23.xlsx": Export(
+        "nationella_prov_arskurs_9", "riket", {2023}, NATIONAL_TESTS_RIKET, BY_GENDER, {*ORGANISERS, "Skolverket"}
     ),
-    "grundskola_betyg_ak6_per_kon_kommun_2024_25.xlsx": (
-        "betyg_arskurs_6",
-        "kommun",
-        {2025},
-        GRADES_6,
-        {"K", "M"},
-        {"Samtliga", "Kommunal", "Enskild"},
+    "grundskola_betyg_ak6_per_kon_kommun_2024_25.xlsx": Export(
+        "betyg_arskurs_6", "kommun", {2025}, GRADES_6, GIRLS_AND_BOYS
     ),
-    "grundskola_betyg_ak6_samtliga_kommun_2024_25.xlsx": (
-        "betyg_arskurs_6",
-        "kommun",
-        {2025},
-        GRADES_6,
-        {"T"},
-        {"Samtliga", "Kommunal", "Enskild"},
-    ),
-    "grundskola_amnesbetyg_over_tid_ak9_kommun_2015_16-2024_25_ale_kavlinge.csv": (
-        "amnesbetyg_over_tid",
-        "kommun",
-        YEARS_10,
-        {"share_passed_subject_pct"},
-        {"T"},
-        {"Samtliga", "Kommunal", "Enskild"},
+    "grundskola_betyg_ak6_samtliga_kommun_2024_25.xlsx": Export("betyg_arskurs_6", "kommun", {2025}, GRADES_6, TOTAL),
+    "grundskola_amnesbetyg_over_tid_ak9_kommun_2015_16-2024_25_ale_kavlinge.csv": Export(
+        "amnesbetyg_over_tid", "kommun", YEARS_10, {"share_passed_subject_pct"}, TOTAL
     ),
 }
 

@@ -18,22 +18,6 @@ measures as (
             ('N15434', case when eligible_economics_humanities_social then 100.0 else 0.0 end, true),
             ('N15435', case when eligible_arts then 100.0 else 0.0 end, true)
     ) as m(indicator_id, x, in_denominator)
-),
-
-units as (
-    {{ unit_gender_cells('measures') }}
 )
 
-select
-    indicator_id,
-    level,
-    unit_code,
-    year,
-    school_year,
-    gender_cell as gender,
-    avg(x) filter (where in_denominator) as value,
-    count(*) filter (where in_denominator) as n,
-    {{ var('min_pupils') }} as min_n
-from units
-group by all
-having count(*) filter (where in_denominator) > 0
+{{ indicator_cells('measures', denominator='in_denominator') }}

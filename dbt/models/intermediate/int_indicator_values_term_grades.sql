@@ -25,37 +25,10 @@ pupil_terms as (
     group by all
 ),
 
-enrolments as (
-    select pupil_key, school_year, gender from {{ ref('stg_raw__enrolments') }}
-),
-
 measures as (
-    select
-        'SKA_TB_AK' || p.grade_level || '_' || p.term as indicator_id,
-        p.school_year,
-        p.year,
-        p.school_unit_code,
-        coalesce(e.gender, p.pupil_gender) as gender,
-        case when p.passed_all_subjects then 100.0 else 0.0 end as x
-    from pupil_terms as p
-    left join enrolments as e using (pupil_key, school_year)
-    where 'SKA_TB_AK' || p.grade_level || '_' || p.term
-        in (select indicator_id from {{ ref('indicator_catalogue') }})
-),
-
-units as (
-    {{ unit_gender_cells('measures') }}
+    {{ pass_share_measures(
+        'pupil_terms', indicator_id="'SKA_TB_AK' || grade_level || '_' || term", passed='passed_all_subjects'
+    ) }}
 )
 
-select
-    indicator_id,
-    level,
-    unit_code,
-    year,
-    school_year,
-    gender_cell as gender,
-    avg(x) as value,
-    count(*) as n,
-    {{ var('min_pupils') }} as min_n
-from units
-group by all
+{{ indicator_cells('measures') }}

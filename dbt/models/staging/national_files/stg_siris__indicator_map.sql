@@ -42,35 +42,6 @@ select * from (
         ('behorighet_gymnasieskolan', 'share_eligible_vocational_pct', 'kommun', 'Samtliga', null, 'N15424', '', 1),
         -- Betyg åk 6: the VT term grades of åk 6, every subject graded (denominator: pupils with A–F or '-')
         ('betyg_arskurs_6', 'share_all_subjects_passed_pct', 'kommun', 'Kommunal', null, 'SKA_TB_AK6_VT', '', 1),
-        -- Nationella prov: share with provbetyg A–E of those with A–F, per subject and gender
-        ('nationella_prov_arskurs_9', 'share_test_grade_a_e_pct', 'kommun', 'Kommunal', 'Svenska', 'SKA_NP_AK9_SV', '', 1),
-        (
-            'nationella_prov_arskurs_9', 'share_test_grade_a_e_pct', 'kommun', 'Kommunal', 'Svenska som andraspråk',
-            'SKA_NP_AK9_SVA', '', 1
-        ),
-        ('nationella_prov_arskurs_9', 'share_test_grade_a_e_pct', 'kommun', 'Kommunal', 'Engelska', 'SKA_NP_AK9_EN', '', 1),
-        ('nationella_prov_arskurs_9', 'share_test_grade_a_e_pct', 'kommun', 'Kommunal', 'Matematik', 'SKA_NP_AK9_MA', '', 1),
-        ('nationella_prov_arskurs_9', 'share_test_grade_a_e_pct', 'riket', 'Kommunal', 'Svenska', 'SKA_NP_AK9_SV', '', 1),
-        (
-            'nationella_prov_arskurs_9', 'share_test_grade_a_e_pct', 'riket', 'Kommunal', 'Svenska som andraspråk',
-            'SKA_NP_AK9_SVA', '', 1
-        ),
-        ('nationella_prov_arskurs_9', 'share_test_grade_a_e_pct', 'riket', 'Kommunal', 'Engelska', 'SKA_NP_AK9_EN', '', 1),
-        ('nationella_prov_arskurs_9', 'share_test_grade_a_e_pct', 'riket', 'Kommunal', 'Matematik', 'SKA_NP_AK9_MA', '', 1),
-        ('nationella_prov_arskurs_6', 'share_test_grade_a_e_pct', 'kommun', 'Kommunal', 'Svenska', 'SKA_NP_AK6_SV', '', 1),
-        (
-            'nationella_prov_arskurs_6', 'share_test_grade_a_e_pct', 'kommun', 'Kommunal', 'Svenska som andraspråk',
-            'SKA_NP_AK6_SVA', '', 1
-        ),
-        ('nationella_prov_arskurs_6', 'share_test_grade_a_e_pct', 'kommun', 'Kommunal', 'Engelska', 'SKA_NP_AK6_EN', '', 1),
-        ('nationella_prov_arskurs_6', 'share_test_grade_a_e_pct', 'kommun', 'Kommunal', 'Matematik', 'SKA_NP_AK6_MA', '', 1),
-        ('nationella_prov_arskurs_6', 'share_test_grade_a_e_pct', 'riket', 'Kommunal', 'Svenska', 'SKA_NP_AK6_SV', '', 1),
-        (
-            'nationella_prov_arskurs_6', 'share_test_grade_a_e_pct', 'riket', 'Kommunal', 'Svenska som andraspråk',
-            'SKA_NP_AK6_SVA', '', 1
-        ),
-        ('nationella_prov_arskurs_6', 'share_test_grade_a_e_pct', 'riket', 'Kommunal', 'Engelska', 'SKA_NP_AK6_EN', '', 1),
-        ('nationella_prov_arskurs_6', 'share_test_grade_a_e_pct', 'riket', 'Kommunal', 'Matematik', 'SKA_NP_AK6_MA', '', 1),
         -- Grundskolan – Betyg och Prov – Riksnivå (riket per school year; per huvudman the latest year)
         ('betyg_och_prov_riksniva', 'average_merit_value_17', 'riket', 'Kommunal', null, 'N15505', '', 1),
         (
@@ -83,3 +54,22 @@ select * from (
             'complement', 1
         )
 ) as m (report, measure, level, organiser_type, subject, indicator_id, derivation, priority)
+
+union all
+
+-- Nationella prov åk 6 and 9 (kommun and riket): share with provbetyg A–E of those with A–F, per subject and
+-- gender, each subject the national-test indicator SKA_NP_AK<grade>_<subject code>.
+select
+    'nationella_prov_arskurs_' || g.grade_level as report,
+    'share_test_grade_a_e_pct' as measure,
+    l.level,
+    'Kommunal' as organiser_type,
+    s.subject,
+    'SKA_NP_AK' || g.grade_level || '_' || s.subject_code as indicator_id,
+    '' as derivation,
+    1 as priority
+from (values (9), (6)) as g (grade_level)
+cross join (values ('kommun'), ('riket')) as l (level)
+cross join (
+    values ('Svenska', 'SV'), ('Svenska som andraspråk', 'SVA'), ('Engelska', 'EN'), ('Matematik', 'MA')
+) as s (subject, subject_code)
