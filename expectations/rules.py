@@ -15,13 +15,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from expectations.runner import MAX_EXAMPLES, PERSONAL_COLUMNS, Finding, Scope, in_files, literal
 from sources.landing import attendance as franvaro
+from sources.landing.attendance import rules as attendance_rules
 from sources.landing.contract import PNR, Rule, personnummer_rules
 from sources.landing.ledger import LEDGER_TABLE
 
@@ -271,18 +271,8 @@ class SqlCount(Part):
         return [Finding(self.name, self.column, int(n or 0), _examples(sample), self.explanation)], 0
 
 
-# Attendance: the door's own SQL on the loaded rows ---------------------------------------------------------
+# Attendance: the door's own rules on the loaded rows -------------------------------------------------------
 
-_SEPARATOR = "\x1f"  # between the fields of a rebuilt line: a byte no value holds
-_DOOR_FORMAT = franvaro.FileFormat(
-    gzip=False,
-    encoding="utf-8",
-    separator=_SEPARATOR,
-    header_line=0,
-    positions={c: i + 1 for i, c in enumerate(franvaro.COLUMNS)},
-    n_fields=len(franvaro.COLUMNS),
-)
-_NOWHERE = Path("/skolanalys/checks/rows-in-scope")
 # The loaded columns as the contract's text fields; the personnummer is checked by its own key, not here.
 ATTENDANCE_TEXT = {
     "personnummer": "''",
@@ -298,13 +288,21 @@ ATTENDANCE_TEXT = {
 
 
 def door_sql(rows: str) -> str:
-    """sources.landing.attendance.checked_rows_sql with the file's lines replaced by the rows in scope."""
-    lines = franvaro.lines_sql(_NOWHERE, "none", _DOOR_FORMAT)
-    door = franvaro.checked_rows_sql(_NOWHERE, "none", _DOOR_FORMAT)
-    if lines not in door:  # the door's SQL changed shape: fail loudly rather than check nothing
-        raise RuntimeError("sources.landing.attendance.checked_rows_sql läser inte längre raderna via lines_sql")
-    fields = f" || '{_SEPARATOR}' || ".join(f"coalesce({ATTENDANCE_TEXT[c]}, '')" for c in franvaro.COLUMNS)
-    return door.replace(lines, f"select source_line as line_no, {fields} as line from {rows}")
+    """The door's rules (sources/landing/attendance/rules.py, declared once for both of the loader's paths)
+    over the rows in scope, each stored value read back as the contract's text (empty: null, as the door
+    reads an empty field): the failing rows' first bad column and reasons. Field by field rather than through
+    a rebuilt line and the text path's splitting: the same rules at a third of the cost (12 M rows: 3.9 s
+    instead of 12 s)."""
+    fields = ", ".join(f"nullif({ATTENDANCE_TEXT[c]}, '') as {c}" for c in franvaro.COLUMNS)
+    return f"""
+        select case {attendance_rules.first_broken_sql()} end as bad_column,
+               concat_ws('; ', {attendance_rules.reasons_sql()}) as reason
+        from (
+            select *, {attendance_rules.flags_sql()}
+            from (select *, {attendance_rules.typed_sql()} from (select {fields} from {rows}))
+        )
+        where {attendance_rules.any_flag_sql()}
+    """
 
 
 @dataclass(frozen=True)
@@ -323,7 +321,6 @@ class AttendanceDoor(Part):
         failing = conn.execute(f"""
             select bad_column, count(*), min(reason, {MAX_EXAMPLES})
             from ({door_sql(rows_sql)})
-            where reason is not null
             group by all
         """).fetchall()
         total = conn.execute(f"select count(*) from {rows_sql}").fetchall()[0][0]

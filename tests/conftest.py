@@ -123,12 +123,27 @@ def login_off(monkeypatch):
 SHARED_RUNS = ("handbuilt", "liten", "demo")
 
 
+def pytest_configure(config):
+    """Parse the dbt project once, before pytest-xdist starts its workers: two runs starting at the same time
+    must not both write dbt/target's manifest."""
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+        from pipelines.assets.dbt import ensure_manifest
+
+        ensure_manifest()
+
+
 def pytest_collection_modifyitems(items):
     """A test that needs a shared run is slow: alone, it waits for the run (30–45 s and more). So
-    `-m "not slow"` is the unit tests — readers, rules, dbt unit tests, pages — without any run."""
+    `-m "not slow"` is the unit tests — readers, rules, dbt unit tests, pages — without any run.
+
+    Under pytest-xdist (`--dist loadgroup`, pyproject.toml) every test of a shared run goes to one worker, so
+    each run is made once; any other test goes with its module, so a module's fixtures are made once too."""
     for item in items:
-        if any(name in getattr(item, "fixturenames", ()) for name in SHARED_RUNS):
+        names = getattr(item, "fixturenames", ())
+        shared = next((name for name in SHARED_RUNS if name in names), None)
+        if shared:
             item.add_marker(pytest.mark.slow)
+        item.add_marker(pytest.mark.xdist_group(shared or item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(scope="session")

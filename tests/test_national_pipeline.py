@@ -90,7 +90,8 @@ def _independent_benchmarks(values: pl.DataFrame, configured, similar: Callable[
         better = sum(1 for _, v in ranked if (v > own if direction else v < own))
         rank = better + 1  # ties share the best rank
         n = len(ranked)
-        peers = [v for code, v in ranked if code in similar(year)]
+        members = set(similar(year))
+        peers = [v for code, v in ranked if code in members]
         out[(kpi, year, gender)] = (
             rank,
             n,
