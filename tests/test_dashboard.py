@@ -7,6 +7,7 @@ import os
 import stat
 import threading
 import tomllib
+from datetime import datetime
 
 import duckdb
 import pandas as pd
@@ -25,6 +26,7 @@ from skolanalys.auth_settings import (
 from skolanalys.settings import SettingsError, load_settings
 from tests.browser.snapshot import add_benchmarking, add_indicator_values
 from tests.conftest import REPO
+from tests.contract_tables import create_table
 from tests.dashboard_helpers import login_with_roles, serve_snapshot
 
 pytestmark = pytest.mark.usefixtures("login_off")  # unless a test turns login on
@@ -41,13 +43,18 @@ ROWS = [
 
 def _build(data_dir) -> None:
     con = duckdb.connect(str(data_dir / "serving.duckdb"))
-    con.execute(
-        "create table indicators as select * from (values "
-        "('N15505', 'Meritvärde åk 9, genomsnitt (17 ämnen)', 'poäng', true, 'Beskrivning', 'kolada', 10, 'betyg_ak9'),"
-        "('N15419', 'Uppnått betygskriterierna i alla ämnen åk 9, andel (%)', 'procent', true, 'B', 'kolada', 20,"
-        " 'betyg_ak9'), ('SKA_FRV_TOTAL', 'Frånvaro', 'procent', false, 'F', 'local', 100, 'franvaro'))"
-        " as t(indicator_id, title_sv, unit, higher_is_better, description, source, sort_order, topic)"
-    )
+    create_table(
+        con,
+        "indicators",
+        [
+            ("N15505", "Meritvärde åk 9, genomsnitt (17 ämnen)", "poäng", True, "Beskrivning", "kolada", 10,
+             "betyg_ak9"),
+            ("N15419", "Uppnått betygskriterierna i alla ämnen åk 9, andel (%)", "procent", True, "B", "kolada", 20,
+             "betyg_ak9"),
+            ("SKA_FRV_TOTAL", "Frånvaro", "procent", False, "F", "local", 100, "franvaro"),
+        ],
+        ("indicator_id", "title_sv", "unit", "higher_is_better", "description", "source", "sort_order", "topic"),
+    )  # fmt: skip
     add_indicator_values(con, [(*r[:5], f"{r[4] - 1}/{r[4] % 100:02d}", *r[5:]) for r in ROWS])
     con.execute(
         "create table snapshot_info as select '2026-11-23T02:00:00+00:00' as published_at, '1261' as kommunkod,"
@@ -102,17 +109,24 @@ def test_page_without_a_snapshot_says_what_to_do(tmp_path, monkeypatch):
 def comparison_snapshot(snapshot):
     con = duckdb.connect(str(snapshot / "serving.duckdb"))
     add_benchmarking(con)
-    con.execute(
-        "create table data_freshness as select 'kolada' as source, timestamp '2024-12-12' as data_as_of, "
-        "711 as data_age_days, timestamp '2026-11-23' as last_successful_fetch, "
-        "false as last_attempt_ok, 'offline' as last_attempt_message"
-    )
-    con.execute(
-        "create table reconciliation as select 'N15505' as indicator_id, 'kommun' as level, '1261' as unit_code,"
-        " 'Kävlinge' as unit_name, 2024 as year, 'T' as gender, 227.0 as local_value, 301 as local_n,"
-        " '' as local_status, 'kolada' as official_source, 226.6 as official_value, '' as official_status,"
-        " 0.4 as difference"
-    )
+    create_table(
+        con,
+        "data_freshness",
+        [
+            {"source": "kolada", "data_as_of": datetime(2024, 12, 12), "data_age_days": 711,
+             "last_successful_fetch": datetime(2026, 11, 23), "last_attempt_ok": False,
+             "last_attempt_message": "offline"}
+        ],
+    )  # fmt: skip
+    create_table(
+        con,
+        "reconciliation",
+        [
+            {"indicator_id": "N15505", "level": "kommun", "unit_code": "1261", "unit_name": "Kävlinge", "year": 2024,
+             "gender": "T", "local_value": 227.0, "local_n": 301, "local_status": "", "official_source": "kolada",
+             "official_value": 226.6, "official_status": "", "difference": 0.4}
+        ],
+    )  # fmt: skip
     con.close()
     st.cache_data.clear()
     return snapshot

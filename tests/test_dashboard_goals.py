@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
-import yaml
 from streamlit.testing.v1 import AppTest
 
 from tests.browser.snapshot_goals import goal_frames
 from tests.conftest import REPO
+from tests.contract_tables import columns
 from tests.dashboard_helpers import REKTOR_ROLES, login_with_roles, serve_snapshot
-
-MARTS_YML = REPO / "dbt" / "models" / "marts" / "goals" / "_marts_goals__models.yml"
-
 
 pytestmark = pytest.mark.usefixtures("login_off")
 
@@ -44,9 +41,8 @@ def _texts(at: AppTest) -> str:
 
 
 def test_the_snapshots_goal_tables_have_the_marts_columns():
-    documented = {m["name"]: [c["name"] for c in m["columns"]] for m in yaml.safe_load(MARTS_YML.read_text())["models"]}
     for name, frame in goal_frames().items():
-        assert list(frame.columns) == documented[name], name
+        assert list(frame.columns) == columns(name), name
 
 
 def test_oversikt_is_the_default_page_and_shows_where_we_are(snapshot):

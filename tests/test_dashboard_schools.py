@@ -1,8 +1,8 @@
-"""The Skolor and Årshjul pages (AppTest) on a small serving snapshot built here with the marts' documented
-columns: a school's indicators beside the kommun and riket with n, '..' and trend, its pupils and background,
-value added and similar units; a rektor sees only their own school; Översikt links each school to its page;
-the Årshjul's statuses inne / gammal / saknas computed from what the snapshot holds on a day of the test's
-choosing."""
+"""The Skolor and Årshjul pages (AppTest) on a small serving snapshot built here from the marts' contracts
+(tests/contract_tables.py): a school's indicators beside the kommun and riket with n, '..' and trend, its
+pupils and background, value added and similar units; a rektor sees only their own school; Översikt links each
+school to its page; the Årshjul's statuses inne / gammal / saknas computed from what the snapshot holds on a day
+of the test's choosing."""
 
 from __future__ import annotations
 
@@ -13,21 +13,15 @@ import duckdb
 import pandas as pd
 import pytest
 import streamlit as st
-import yaml
 from streamlit.testing.v1 import AppTest
 
 from dashboards import arshjul, inventory
 from skolanalys.settings import DEMO_PSEUDONYM_KEY
 from tests.browser.snapshot_goals import add_goals
 from tests.conftest import REPO
+from tests.contract_tables import contract, create_table
 from tests.dashboard_helpers import REKTOR_ROLES, login_with_roles, serve_snapshot
 
-MARTS = REPO / "dbt" / "models" / "marts"
-MODEL_FILES = (
-    MARTS / "_marts__models.yml",
-    MARTS / "equity" / "_marts_equity__models.yml",
-    MARTS / "value_added" / "_marts_value_added__models.yml",
-)
 KOMMUN = {"level": "kommun", "unit_code": "1261", "unit_name": "Kävlinge"}
 EKBACKE = {"level": "skolenhet", "unit_code": "11110001", "unit_name": "Ekbackeskolan"}
 FURULUND = {"level": "skolenhet", "unit_code": "22220002", "unit_name": "Furulundsskolan"}
@@ -35,31 +29,6 @@ KORSBACKA = {"level": "skolenhet", "unit_code": "33330003", "unit_name": "Korsba
 RIKET = {"level": "riket", "unit_code": "0000", "unit_name": "Riket"}
 SKOLOR = "app_pages/skolor.py"
 ARSHJUL = "app_pages/arshjul.py"
-
-
-def documented_columns() -> dict[str, list[str]]:
-    """Each served mart's columns as its dbt yml documents them."""
-    found = {}
-    for path in MODEL_FILES:
-        for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
-            found[model["name"]] = [c["name"] for c in model.get("columns", [])]
-    return found
-
-
-def _table(con: duckdb.DuckDBPyConnection, name: str, rows: list[dict]) -> None:
-    """The mart `name` with exactly its documented columns; the rows name some of them (the rest null)."""
-    columns = documented_columns()[name]
-    unknown = {key for row in rows for key in row} - set(columns)
-    assert not unknown, f"{name} has no columns {unknown}"
-    frame = pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns).convert_dtypes()
-    for column in frame.columns:
-        if frame[column].isna().all():
-            frame[column] = frame[column].astype("string")
-    con.register("incoming", frame)
-    try:
-        con.execute(f"create table {name} as select * from incoming")
-    finally:
-        con.unregister("incoming")
 
 
 def _sy(year: int) -> str:
@@ -113,7 +82,7 @@ def build(data_dir) -> None:
         ("SKA_ENK_ELEV_TRYGGHET", "Elevenkät, trygghet: andel positiva svar (%)", "procent", True, 230, "enkater",
          "local"),
     ]  # fmt: skip
-    _table(
+    create_table(
         con,
         "indicators",
         [
@@ -122,8 +91,8 @@ def build(data_dir) -> None:
             for i, t, u, b, o, p, s in catalogue
         ],
     )  # fmt: skip
-    _table(con, "indicator_values", indicator_rows())
-    _table(
+    create_table(con, "indicator_values", indicator_rows())
+    create_table(
         con,
         "benchmarking",
         [
@@ -134,7 +103,7 @@ def build(data_dir) -> None:
     )  # fmt: skip
     # Frånvaro: the school year 2024/25 is in up to period 2 (so period 3 is not: June's follow-up is 'gammal').
     periods = {0: "Hela läsåret", 1: "Period 1 (juli–december)", 2: "Period 2 (januari–mars)"}
-    _table(
+    create_table(
         con,
         "attendance_by_period",
         [
@@ -144,7 +113,7 @@ def build(data_dir) -> None:
             for unit, n in ((KOMMUN, 1204), (EKBACKE, 412))
         ],
     )  # fmt: skip
-    _table(
+    create_table(
         con,
         "survey_results",
         [
@@ -155,7 +124,7 @@ def build(data_dir) -> None:
         ],
     )  # fmt: skip
     va = {"stage": "6-9", "model": "contextual", "outcome": "meritvarde", "gender": "T", "status": "", "min_n": 10}
-    _table(
+    create_table(
         con,
         "value_added",
         [
@@ -170,7 +139,7 @@ def build(data_dir) -> None:
             {**va, **KOMMUN, "cohort": None, "n": 320, "va": 0.0},
         ],
     )  # fmt: skip
-    _table(
+    create_table(
         con,
         "value_added_population",
         [
@@ -179,7 +148,7 @@ def build(data_dir) -> None:
             {"stage": "6-9", "cohort": 2025, **KORSBACKA, "gender": "T", "status": "..", "min_n": 10},
         ],
     )  # fmt: skip
-    _table(
+    create_table(
         con,
         "equity_gaps",
         [
@@ -191,7 +160,7 @@ def build(data_dir) -> None:
             )
         ],
     )  # fmt: skip
-    _table(
+    create_table(
         con,
         "similar_units",
         [
@@ -203,7 +172,7 @@ def build(data_dir) -> None:
             )
         ],
     )  # fmt: skip
-    _table(
+    create_table(
         con,
         "similar_units_comparison",
         [
@@ -213,7 +182,7 @@ def build(data_dir) -> None:
              "min_n": 10}
         ],
     )  # fmt: skip
-    _table(
+    create_table(
         con,
         "data_quality_files",
         [
@@ -226,7 +195,7 @@ def build(data_dir) -> None:
             )
         ],
     )  # fmt: skip
-    _table(
+    create_table(
         con,
         "data_freshness",
         [
@@ -235,6 +204,7 @@ def build(data_dir) -> None:
              "last_attempt_message": "ok"}
         ],
     )  # fmt: skip
+    # Not a mart: written by pipelines/assets/serving.py, every column varchar.
     con.execute(
         "create table snapshot_info as select '2025-07-01T02:00:00+00:00' as published_at, '1261' as kommunkod,"
         " 'skolor-test' as run_id"
@@ -278,13 +248,13 @@ def _texts(at: AppTest) -> str:
     return "\n".join(parts).replace("\u00a0", " ")
 
 
-def test_the_snapshot_has_the_marts_documented_columns(tmp_path):
+def test_the_snapshot_has_the_marts_contracted_columns_and_types(tmp_path):
     build(tmp_path)
     con = duckdb.connect(str(tmp_path / "serving.duckdb"), read_only=True)
-    documented = documented_columns()
     for (name,) in con.execute("select table_name from information_schema.tables").fetchall():
         if name != "snapshot_info":
-            assert [c[0] for c in con.execute(f"describe {name}").fetchall()] == documented[name], name
+            described = [(c[0], c[1].lower()) for c in con.execute(f"describe {name}").fetchall()]
+            assert described == list(contract(name)), name
     con.close()
 
 
@@ -504,7 +474,7 @@ def _reconciliation(data_dir, schools: bool) -> None:
             {**base, **KORSBACKA, "year": 2025, "school_year": "2024/25", "local_status": "..",
              "official_source": "siris", "official_source_sv": "Skolverket, SIRIS", "official_value": 201.0}
         )  # fmt: skip
-    _table(con, "reconciliation", rows)
+    create_table(con, "reconciliation", rows)
     con.close()
     st.cache_data.clear()
 

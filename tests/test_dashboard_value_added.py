@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPO
+from tests.contract_tables import create_table
 from tests.dashboard_helpers import login_with_roles, serve_snapshot
 
 VALUE_ADDED_PAGE = "app_pages/foradlingsvarde.py"
@@ -260,7 +261,7 @@ def test_pages_say_inga_uppgifter_annu_on_a_snapshot_without_the_new_tables(tmp_
         "create table snapshot_info as select '2026-11-23T02:00:00+00:00' as published_at, '1261' as kommunkod,"
         " 'run-1' as run_id"
     )
-    con.execute("create table indicators as select 'N15505' as indicator_id, 'betyg_ak9' as topic, 1 as sort_order")
+    create_table(con, "indicators", [{"indicator_id": "N15505", "topic": "betyg_ak9", "sort_order": 1}])
     con.close()
     monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(tmp_path))
     st.cache_data.clear()

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -31,6 +32,7 @@ from skolanalys.exports.archive import Archive
 from skolanalys.exports.selection import NAMED_EXPORTS, ExportError, parse_periods, parse_year
 from skolanalys.exports.tables import TABLES
 from tests.conftest import REPO, run_skolanalys, skolanalys_env
+from tests.contract_tables import create_table
 
 PUBLISHED = "2026-11-23T02:00:00+00:00"
 
@@ -44,19 +46,17 @@ def make_tiny(data: Path, run_id: str = "run-1", published: str = PUBLISHED) -> 
     path = data / "serving.duckdb"
     path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
-    con.execute(
-        "create table indicators as select * from (values"
-        " ('N15505', 'Meritvärde åk 9', 'Meritvärde', 'poäng', true, 'Genomsnittligt meritvärde.', 'kolada', 10,"
-        "  'betyg_ak9'),"
-        " ('SKA_FRV', 'Frånvaro', 'Frånvaro', 'procent', false, 'Frånvaro i procent.', 'local', 100, 'franvaro'))"
-        " as t(indicator_id, title_sv, short_title_sv, unit, higher_is_better, description, source, sort_order,"
-        " topic)"
-    )
-    con.execute(
-        "create table indicator_values (indicator_id varchar, level varchar, unit_code varchar, unit_name varchar,"
-        " year integer, school_year varchar, gender varchar, value double, n integer, status varchar,"
-        " source varchar, min_n integer)"
-    )
+    create_table(
+        con,
+        "indicators",
+        [
+            ("N15505", "Meritvärde åk 9", "Meritvärde", "poäng", True, "Genomsnittligt meritvärde.", "kolada", 10,
+             "betyg_ak9"),
+            ("SKA_FRV", "Frånvaro", "Frånvaro", "procent", False, "Frånvaro i procent.", "local", 100, "franvaro"),
+        ],
+        ("indicator_id", "title_sv", "short_title_sv", "unit", "higher_is_better", "description", "source",
+         "sort_order", "topic"),
+    )  # fmt: skip
     rows = [
         ("N15505", "kommun", "1261", "Kävlinge", 2024, "T", 231.9, 305, "", "local", 10),
         ("N15505", "kommun", "1261", "Kävlinge", 2025, "T", 1234.56, 310, "", "local", 10),
@@ -66,43 +66,58 @@ def make_tiny(data: Path, run_id: str = "run-1", published: str = PUBLISHED) -> 
         ("N15505", "riket", "0000", "Riket", 2025, "T", None, None, "Missing", "kolada", None),
         ("SKA_FRV", "kommun", "1261", "Kävlinge", 2025, "T", 6.25, 300, "", "local", 10),
     ]
-    for r in rows:
-        con.execute(
-            "insert into indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [*r[:5], f"{r[4] - 1}/{r[4] % 100:02d}", *r[5:]],
-        )
-    con.execute(
-        "create table benchmarking as select * from (values"
-        " ('N15505', 'Meritvärde åk 9', 'poäng', 'Betyg', 1, true, '1261', 2024, 'T', 228.0, '', 224.0, '',"
-        "  226.5, 7, 2022, 40, 290, 1, null, false, 'Källa: Kolada (RKA)'),"
-        " ('N15505', 'Meritvärde åk 9', 'poäng', 'Betyg', 1, true, '1261', 2025, 'T', 229.5, '', null, 'Missing',"
-        "  227.0, 7, 2024, 35, 290, 1, 1.5, false, 'Källa: Kolada (RKA)'))"
-        " as t(kpi_id, kpi_title, unit, kpi_group, kpi_position, higher_is_better, municipality_code, year, gender,"
-        " value, status, riket_value, riket_status, similar_mean, similar_with_value, similar_group_year, rank,"
-        " ranked_municipalities, quartile, change_from_previous_year, was_revised, attribution)"
+    create_table(
+        con,
+        "indicator_values",
+        [(*r[:5], f"{r[4] - 1}/{r[4] % 100:02d}", *r[5:]) for r in rows],
+        ("indicator_id", "level", "unit_code", "unit_name", "year", "school_year", "gender", "value", "n", "status",
+         "source", "min_n"),
+    )  # fmt: skip
+    create_table(
+        con,
+        "benchmarking",
+        [
+            ("N15505", "Meritvärde åk 9", "poäng", "Betyg", 1, True, "1261", 2024, "T", 228.0, "", 224.0, "", 226.5,
+             7, 2022, 40, 290, 1, None, False, "Källa: Kolada (RKA)"),
+            ("N15505", "Meritvärde åk 9", "poäng", "Betyg", 1, True, "1261", 2025, "T", 229.5, "", None, "Missing",
+             227.0, 7, 2024, 35, 290, 1, 1.5, False, "Källa: Kolada (RKA)"),
+        ],
+        ("kpi_id", "kpi_title", "unit", "kpi_group", "kpi_position", "higher_is_better", "municipality_code", "year",
+         "gender", "value", "status", "riket_value", "riket_status", "similar_mean", "similar_with_value",
+         "similar_group_year", "rank", "ranked_municipalities", "quartile", "change_from_previous_year",
+         "was_revised", "attribution"),
+    )  # fmt: skip
+    create_table(
+        con,
+        "attendance_by_period",
+        [
+            ("kommun", "1261", "Kävlinge", 2025, "2024/25", 0, "Hela läsåret", "T", 1204, 6.5, 5.0, 1.5, 20.25, 9.0,
+             0.5, 95.5, "", 10),
+            ("skolenhet", "11110001", "Aska skola", 2025, "2024/25", 0, "Hela läsåret", "T", 40, 7.0, 5.5, 1.5, 22.0,
+             10.0, 0.0, 96.0, "", 10),
+            ("skolenhet", "22220002", "Björk skola", 2025, "2024/25", 1, "Period 1 (juli–december)", "K", None,
+             None, None, None, None, None, None, None, "..", 10),
+        ],
+        ("level", "unit_code", "unit_name", "year", "school_year", "period", "period_name", "gender", "n",
+         "absence_pct", "valid_absence_pct", "invalid_absence_pct", "above_10_pct", "above_15_pct", "above_50_pct",
+         "reporting_rate_pct", "status", "min_n"),
+    )  # fmt: skip
+    create_table(
+        con,
+        "data_freshness",
+        [
+            {"source": "kolada", "data_as_of": datetime(2025, 12, 12), "data_age_days": 30,
+             "last_successful_fetch": datetime(2026, 11, 22, 1, 30), "last_attempt_ok": True,
+             "last_attempt_message": "ok"}
+        ],
+    )  # fmt: skip
+    create_table(
+        con,
+        "goal_actions",
+        [("M1", "Alla elever når målen", 1, 1, "'=SUM(A1)", "påbörjad", "Rektor", None)],
+        ("goal_id", "goal_title", "goal_sort_order", "action_no", "action", "status", "responsible", "comment"),
     )
-    con.execute(
-        "create table attendance_by_period as select * from (values"
-        " ('kommun', '1261', 'Kävlinge', 2025, '2024/25', 0, 'Hela läsåret', 'T', 1204, 6.5, 5.0, 1.5, 20.25,"
-        "  9.0, 0.5, 95.5, '', 10),"
-        " ('skolenhet', '11110001', 'Aska skola', 2025, '2024/25', 0, 'Hela läsåret', 'T', 40, 7.0, 5.5, 1.5,"
-        "  22.0, 10.0, 0.0, 96.0, '', 10),"
-        " ('skolenhet', '22220002', 'Björk skola', 2025, '2024/25', 1, 'Period 1 (juli–december)', 'K', null,"
-        "  null, null, null, null, null, null, null, '..', 10))"
-        " as t(level, unit_code, unit_name, year, school_year, period, period_name, gender, n, absence_pct,"
-        " valid_absence_pct, invalid_absence_pct, above_10_pct, above_15_pct, above_50_pct, reporting_rate_pct,"
-        " status, min_n)"
-    )
-    con.execute(
-        "create table data_freshness as select 'kolada' as source, timestamp '2025-12-12 00:00:00' as data_as_of,"
-        " 30 as data_age_days, timestamp '2026-11-22 01:30:00' as last_successful_fetch, true as last_attempt_ok,"
-        " 'ok' as last_attempt_message"
-    )
-    con.execute(
-        "create table goal_actions as select * from (values ('M1', 'Alla elever når målen', 1, 1,"
-        " '''=SUM(A1)', 'påbörjad', 'Rektor', null)) as t(goal_id, goal_title, goal_sort_order, action_no, action,"
-        " status, responsible, comment)"
-    )
+    # Not a mart: written by pipelines/assets/serving.py, every column varchar.
     con.execute(
         "create table snapshot_info as select ? as published_at, '1261' as kommunkod, ? as run_id", [published, run_id]
     )

@@ -1,8 +1,10 @@
 """A small hand-built serving snapshot for the browser tests: the municipality, riket and three school units
-(one with a suppressed cell), on every page's tables."""
+(one with a suppressed cell), on every page's tables. Each served table is created from its mart's contract
+(tests/contract_tables.py) and filled by column name."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -10,6 +12,7 @@ import duckdb
 from tests.browser.snapshot_goals import add_goals
 from tests.browser.snapshot_topics import add_topic_tables
 from tests.browser.snapshot_value_added import add_value_added_and_equity
+from tests.contract_tables import create_table
 
 KOMMUN = ("1261", "Kävlinge")
 SCHOOLS = {
@@ -57,72 +60,88 @@ def _values() -> list[tuple]:
     return rows
 
 
+# indicator_values rows of _values() and the tests that bring their own: all computed locally, with min_n 10.
+VALUE_COLUMNS = ("indicator_id", "level", "unit_code", "unit_name", "year", "school_year", "gender", "value", "n",
+                 "status")  # fmt: skip
+
+
 def add_indicator_values(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    """indicator_values with `rows` of (indicator, level, unit code, unit name, year, school_year, gender, value,
-    n, status), all computed locally with min_n 10."""
-    con.execute(
-        "create table indicator_values (indicator_id varchar, level varchar, unit_code varchar, unit_name varchar,"
-        " year integer, school_year varchar, gender varchar, value double, n integer, status varchar,"
-        " source varchar, min_n integer)"
-    )
-    con.executemany("insert into indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', 10)", rows)
+    """indicator_values with `rows` of VALUE_COLUMNS (indicator, level, unit code, unit name, year, school_year,
+    gender, value, n, status), all computed locally with min_n 10."""
+    create_table(con, "indicator_values", [(*r, "local", 10) for r in rows], (*VALUE_COLUMNS, "source", "min_n"))
 
 
 def add_benchmarking(con: duckdb.DuckDBPyConnection) -> None:
     """benchmarking (Jämförelser): the kommun's meritvärde 2023 and 2024 beside riket and similar kommuner,
     with its rank and quartile."""
-    con.execute(
-        "create table benchmarking as select * from (values "
-        "('N15505', 'Meritvärde åk 9', 'poäng', 'Betyg åk 9', 1, true, '1261', 2023, 'T', 230.1, '', 222.3, '',"
-        " 228.0, 7, 41, 290, 1, null, false, 'Källa: Kolada (RKA)'),"
-        "('N15505', 'Meritvärde åk 9', 'poäng', 'Betyg åk 9', 1, true, '1261', 2024, 'T', 226.6, '', 223.9, '',"
-        " 229.5, 7, 180, 290, 3, -3.5, false, 'Källa: Kolada (RKA)')) as t(kpi_id, kpi_title, unit, kpi_group,"
-        " kpi_position, higher_is_better, municipality_code, year, gender, value, status, riket_value, riket_status,"
-        " similar_mean, similar_with_value, rank, ranked_municipalities, quartile, change_from_previous_year,"
-        " was_revised, attribution)"
-    )
+    kpi = {"kpi_id": "N15505", "kpi_title": "Meritvärde åk 9", "unit": "poäng", "kpi_group": "Betyg åk 9",
+           "kpi_position": 1, "higher_is_better": True, "municipality_code": "1261", "gender": "T", "status": "",
+           "riket_status": "", "ranked_municipalities": 290, "was_revised": False,
+           "attribution": "Källa: Kolada (RKA)"}  # fmt: skip
+    create_table(
+        con,
+        "benchmarking",
+        [
+            {**kpi, "year": 2023, "value": 230.1, "riket_value": 222.3, "similar_mean": 228.0,
+             "similar_with_value": 7, "rank": 41, "quartile": 1, "change_from_previous_year": None},
+            {**kpi, "year": 2024, "value": 226.6, "riket_value": 223.9, "similar_mean": 229.5,
+             "similar_with_value": 7, "rank": 180, "quartile": 3, "change_from_previous_year": -3.5},
+        ],
+    )  # fmt: skip
 
 
 def build_snapshot(data_dir: Path) -> Path:
     path = data_dir / "serving.duckdb"
     con = duckdb.connect(str(path))
-    con.execute(
-        "create table indicators (indicator_id varchar, title_sv varchar, unit varchar, higher_is_better boolean,"
-        " description varchar, source varchar, sort_order integer, topic varchar)"
-    )
-    for ind, title, unit, better, topic, sort in INDICATORS:
-        con.execute(
-            "insert into indicators values (?, ?, ?, ?, ?, 'local', ?, ?)",
-            [ind, title, unit, better, f"Så räknas {title.lower()}.", sort, topic],
-        )
+    create_table(
+        con,
+        "indicators",
+        [
+            {"indicator_id": ind, "title_sv": title, "unit": unit, "higher_is_better": better,
+             "description": f"Så räknas {title.lower()}.", "source": "local", "sort_order": sort, "topic": topic}
+            for ind, title, unit, better, topic, sort in INDICATORS
+        ],
+    )  # fmt: skip
     add_indicator_values(con, _values())
     add_benchmarking(con)
-    con.execute(
-        "create table data_freshness as select 'kolada' as source, timestamp '2024-12-12' as data_as_of, "
-        "711 as data_age_days, timestamp '2026-11-23 01:30' as last_successful_fetch, "
-        "true as last_attempt_ok, 'ok' as last_attempt_message"
+    create_table(
+        con,
+        "data_freshness",
+        [
+            {"source": "kolada", "data_as_of": datetime(2024, 12, 12), "data_age_days": 711,
+             "last_successful_fetch": datetime(2026, 11, 23, 1, 30), "last_attempt_ok": True,
+             "last_attempt_message": "ok"}
+        ],
+    )  # fmt: skip
+    create_table(
+        con,
+        "reconciliation",
+        [
+            ("N15505", "kommun", "1261", "Kävlinge", 2024, "T", 227.0, 301, "", "kolada", 226.6, "", 0.4),
+            ("N15505", "skolenhet", "22220002", "Furulundsskolan", 2024, "T", 231.2, 60, "", "siris", 231.0, "", 0.2),
+        ],
+        ("indicator_id", "level", "unit_code", "unit_name", "year", "gender", "local_value", "local_n",
+         "local_status", "official_source", "official_value", "official_status", "difference"),
+    )  # fmt: skip
+    create_table(
+        con,
+        "data_quality_files",
+        [
+            ("betyg", "betyg_vt24.csv", "partly_quarantined", "inläst, rader i karantän", None, 1204, 1200, 1198, 2,
+             datetime(2026, 11, 23, 1, 0)),
+            ("elever", "elever_utf16.csv", "rejected", "avvisad", "filen är UTF-16-kodad; spara den som UTF-8", 800,
+             None, None, None, None),
+        ],
+        ("folder", "file_name", "outcome", "outcome_sv", "reason", "size_bytes", "rows_in", "rows_loaded",
+         "rows_quarantined", "loaded_at"),
+    )  # fmt: skip
+    create_table(
+        con,
+        "data_quality_quarantine",
+        [("betyg", "betyg_vt24.csv", "betyg", "betyg ska vara A–F eller -", 2, 17, 940)],
+        ("folder", "file_name", "column_name", "reason", "rows_quarantined", "first_line", "last_line"),
     )
-    con.execute(
-        "create table reconciliation as select * from (values"
-        " ('N15505', 'kommun', '1261', 'Kävlinge', 2024, 'T', 227.0, 301, '', 'kolada', 226.6, '', 0.4),"
-        " ('N15505', 'skolenhet', '22220002', 'Furulundsskolan', 2024, 'T', 231.2, 60, '', 'siris', 231.0, '', 0.2))"
-        " as t(indicator_id, level, unit_code, unit_name, year, gender, local_value, local_n, local_status,"
-        " official_source, official_value, official_status, difference)"
-    )
-    con.execute(
-        "create table data_quality_files as select * from (values"
-        " ('betyg', 'betyg_vt24.csv', 'partly_quarantined', 'inläst, rader i karantän', null, 1204, 1200, 1198, 2,"
-        "  timestamp '2026-11-23 01:00'),"
-        " ('elever', 'elever_utf16.csv', 'rejected', 'avvisad', 'filen är UTF-16-kodad; spara den som UTF-8', 800,"
-        "  null, null, null, null))"
-        " as t(folder, file_name, outcome, outcome_sv, reason, size_bytes, rows_in, rows_loaded, rows_quarantined,"
-        " loaded_at)"
-    )
-    con.execute(
-        "create table data_quality_quarantine as select * from (values"
-        " ('betyg', 'betyg_vt24.csv', 'betyg', 'betyg ska vara A–F eller -', 2, 17, 940))"
-        " as t(folder, file_name, column_name, reason, rows_quarantined, first_line, last_line)"
-    )
+    # Not a mart: written by pipelines/assets/serving.py, every column varchar.
     con.execute(
         "create table snapshot_info as select '2026-11-23T02:00:00+00:00' as published_at, '1261' as kommunkod,"
         " 'browser-test' as run_id"

@@ -1,6 +1,7 @@
 """The served tables of the Översikt page — goal_results, goal_status and goal_actions — hand-built for the
 browser and AppTest snapshots, with the columns of the marts (dbt/models/marts/goals/; test_dashboard_goals
-checks them against the marts' documentation). The same municipality, schools and figures as
+checks them against the marts' contracts), each table created from its contract (tests/contract_tables.py) and
+filled by column name. The same municipality, schools and figures as
 tests/browser/snapshot.py: Ekbackeskolan and Furulundsskolan shown, Korsbackaskolan (few pupils) '..'.
 """
 
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+
+from tests.contract_tables import create_table
 
 KOMMUN = ("1261", "Kävlinge")
 YEAR = 2024
@@ -257,8 +260,7 @@ def goal_frames() -> dict[str, pd.DataFrame]:
 
 
 def add_goals(con: duckdb.DuckDBPyConnection) -> None:
-    """goal_results, goal_status and goal_actions in the snapshot `con` is connected to."""
+    """goal_results, goal_status and goal_actions in the snapshot `con` is connected to, each created from its
+    mart's contract and filled by column name."""
     for name, frame in goal_frames().items():
-        con.register("incoming_goals", frame)
-        con.execute(f"create table {name} as select * from incoming_goals")
-        con.unregister("incoming_goals")
+        create_table(con, name, frame)

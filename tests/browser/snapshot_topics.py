@@ -1,13 +1,16 @@
 """The served tables behind the topic pages — term grades in indicator_values, grade_test_discrepancy,
 attendance_by_period, survey_results and skolenkaten_results — hand-built for the browser and AppTest
-snapshots, with the columns of the marts (dbt/models/marts/_marts__models.yml). The same municipality and
-schools as tests/browser/snapshot.py: Ekbackeskolan and Furulundsskolan shown, Korsbackaskolan (few pupils)
-'..'. National tests have no 2020 and 2021 (cancelled): the charts must break there.
+snapshots, each table created from its mart's contract (dbt/models/marts/_marts__models.yml, by
+tests/contract_tables.py) and filled by column name. The same municipality and schools as
+tests/browser/snapshot.py: Ekbackeskolan and Furulundsskolan shown, Korsbackaskolan (few pupils) '..'.
+National tests have no 2020 and 2021 (cancelled): the charts must break there.
 """
 
 from __future__ import annotations
 
 import duckdb
+
+from tests.contract_tables import create_table, insert
 
 KOMMUN = ("1261", "Kävlinge")
 SHOWN = {"11110001": "Ekbackeskolan", "22220002": "Furulundsskolan"}
@@ -33,6 +36,20 @@ ADDED = [
 ]  # fmt: skip
 
 
+# The rows below are tuples of these columns, inserted by name (tests/contract_tables.py).
+VALUE_COLUMNS = ("indicator_id", "level", "unit_code", "unit_name", "year", "school_year", "gender", "value", "n",
+                 "status")  # fmt: skip
+DISCREPANCY_COLUMNS = ("level", "unit_code", "year", "school_year", "grade_level", "subject", "gender",
+                       "share_higher", "share_same", "share_lower", "n", "status", "min_n")  # fmt: skip
+ATTENDANCE_COLUMNS = ("level", "unit_code", "unit_name", "year", "school_year", "period", "period_name", "gender",
+                      "n", "absence_pct", "valid_absence_pct", "invalid_absence_pct", "above_10_pct",
+                      "above_15_pct", "above_50_pct", "reporting_rate_pct", "status", "min_n")  # fmt: skip
+SURVEY_COLUMNS = ("survey", "survey_type", "school_year", "year", "area", "level", "unit_code", "grade_level",
+                  "gender", "share_positive", "index_value", "n", "status", "min_n")  # fmt: skip
+SKOLENKATEN_COLUMNS = ("survey", "year", "respondent_group", "level", "unit_code", "unit_name", "area_no", "area",
+                       "gender", "value", "status", "status_reason", "n_respondents", "response_rate")  # fmt: skip
+
+
 def _school_year(year: int) -> str:
     return f"{year - 1}/{year % 100:02d}"
 
@@ -52,47 +69,68 @@ def _indicator_rows(indicator: str, years: list[int], base: float) -> list[tuple
 
 
 def _add_indicators(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("alter table indicators add column if not exists short_title_sv varchar")
     for indicator, short in SHORT_TITLES.items():
         con.execute("update indicators set short_title_sv = ? where indicator_id = ?", [short, indicator])
-    for indicator, title, short, unit, better, topic, sort in ADDED:
-        con.execute(
-            "insert into indicators (indicator_id, title_sv, short_title_sv, unit, higher_is_better, description,"
-            " source, sort_order, topic) values (?, ?, ?, ?, ?, ?, 'local', ?, ?)",
-            [indicator, title, short, unit, better, f"Så räknas {title.lower()}.", sort, topic],
-        )
+    insert(
+        con,
+        "indicators",
+        [
+            {"indicator_id": indicator, "title_sv": title, "short_title_sv": short, "unit": unit,
+             "higher_is_better": better, "description": f"Så räknas {title.lower()}.", "source": "local",
+             "sort_order": sort, "topic": topic}
+            for indicator, title, short, unit, better, topic, sort in ADDED
+        ],
+    )  # fmt: skip
     rows = []
     for g, t in TERMS:
         rows += _indicator_rows(f"SKA_TB_AK{g}_{t}", [2023, 2024], 70.0 + 2 * g + (t == "VT"))
     # National tests: 2019 and 2022–2024, none in 2020 and 2021 (cancelled).
     rows += _indicator_rows("SKA_NP_AK6_MA", [2019, 2022, 2023, 2024], 86.0)
     rows += [r for r in _indicator_rows("SKA_NP9_MA", [2019, 2022], 80.0)]
-    con.executemany("insert into indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', 10)", rows)
+    insert(con, "indicator_values", [(*r, "local", 10) for r in rows], (*VALUE_COLUMNS, "source", "min_n"))
 
 
 def _add_benchmarks(con: duckdb.DuckDBPyConnection) -> None:
     """N15419 beside riket and liknande kommuner; a cost without a direction (it rose: grey, not green)."""
-    for column in ("value", "riket_value", "similar_mean", "change_from_previous_year"):  # room for kronor
-        con.execute(f"alter table benchmarking alter column {column} type double")
-    con.execute(
-        "insert into benchmarking select * from (values "
-        "('N15419', 'Uppnått betygskriterierna i alla ämnen åk 9', 'procent', 'Betyg åk 9', 2, true, '1261', 2023,"
-        " 'T', 77.0, '', 73.5, '', 75.9, 7, 60, 290, 1, null, false, 'Källa: Kolada (RKA)'),"
-        "('N15419', 'Uppnått betygskriterierna i alla ämnen åk 9', 'procent', 'Betyg åk 9', 2, true, '1261', 2024,"
-        " 'T', 79.1, '', 73.8, '', 76.4, 7, 52, 290, 1, 2.1, false, 'Källa: Kolada (RKA)'),"
-        "('N15008', 'Kostnad kommunal grundskola åk 1–9, kr/elev', 'kr', 'Kostnad', 30, null, '1261', 2023, 'T',"
-        " 118400.0, '', 121900.0, '', 117300.0, 7, 120, 290, 2, null, false, 'Källa: Kolada (RKA)'),"
-        "('N15008', 'Kostnad kommunal grundskola åk 1–9, kr/elev', 'kr', 'Kostnad', 30, null, '1261', 2024, 'T',"
-        " 124650.0, '', 126300.0, '', 122800.0, 7, 131, 290, 2, 6250.0, false, 'Källa: Kolada (RKA)'))"
-    )
+    merit = {
+        "kpi_id": "N15419",
+        "kpi_title": "Uppnått betygskriterierna i alla ämnen åk 9",
+        "unit": "procent",
+        "kpi_group": "Betyg åk 9",
+        "kpi_position": 2,
+        "higher_is_better": True,
+        "quartile": 1,
+    }
+    cost = {
+        "kpi_id": "N15008",
+        "kpi_title": "Kostnad kommunal grundskola åk 1–9, kr/elev",
+        "unit": "kr",
+        "kpi_group": "Kostnad",
+        "kpi_position": 30,
+        "higher_is_better": None,
+        "quartile": 2,
+    }
+    rows = [
+        # kpi, year, value, riket_value, similar_mean, rank, change_from_previous_year
+        (merit, 2023, 77.0, 73.5, 75.9, 60, None),
+        (merit, 2024, 79.1, 73.8, 76.4, 52, 2.1),
+        (cost, 2023, 118400.0, 121900.0, 117300.0, 120, None),
+        (cost, 2024, 124650.0, 126300.0, 122800.0, 131, 6250.0),
+    ]
+    insert(
+        con,
+        "benchmarking",
+        [
+            {**kpi, "municipality_code": "1261", "year": year, "gender": "T", "value": value, "status": "",
+             "riket_value": riket, "riket_status": "", "similar_mean": similar, "similar_with_value": 7,
+             "rank": rank, "ranked_municipalities": 290, "change_from_previous_year": change, "was_revised": False,
+             "attribution": "Källa: Kolada (RKA)"}
+            for kpi, year, value, riket, similar, rank, change in rows
+        ],
+    )  # fmt: skip
 
 
 def _add_discrepancy(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        "create table grade_test_discrepancy (level varchar, unit_code varchar, year integer, school_year varchar,"
-        " grade_level integer, subject varchar, gender varchar, share_higher double, share_same double,"
-        " share_lower double, n integer, status varchar, min_n integer)"
-    )
     rows = []
     for year in (2023, 2024):
         for grade, subjects in ((6, ("SV", "EN", "MA")), (9, ("SV", "EN", "MA"))):
@@ -107,7 +145,7 @@ def _add_discrepancy(con: duckdb.DuckDBPyConnection) -> None:
                 for code in HIDDEN:
                     rows.append(("skolenhet", code, year, _school_year(year), grade, subject, "T", None, None, None,
                                  None, "..", 10))  # fmt: skip
-    con.executemany("insert into grade_test_discrepancy values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    create_table(con, "grade_test_discrepancy", rows, DISCREPANCY_COLUMNS)
 
 
 PERIOD_NAMES = {
@@ -121,12 +159,6 @@ PERIOD_NAMES = {
 def _add_attendance(con: duckdb.DuckDBPyConnection) -> None:
     """Three school years, the periods and the whole year; the kommun's 2023/24 whole year: 8,6 % absence,
     95,5 % reported. Furulundsskolan's period 2 in 2023/24 is hidden (..), as complementary suppression would."""
-    con.execute(
-        "create table attendance_by_period (level varchar, unit_code varchar, unit_name varchar, year integer,"
-        " school_year varchar, period integer, period_name varchar, gender varchar, n integer, absence_pct double,"
-        " valid_absence_pct double, invalid_absence_pct double, above_10_pct double, above_15_pct double,"
-        " above_50_pct double, reporting_rate_pct double, status varchar, min_n integer)"
-    )
     period_shift = {0: 0.0, 1: -1.2, 2: 1.6, 3: -0.4}
     year_shift = {2022: -0.9, 2023: -0.5, 2024: 0.0}
     rows = []
@@ -148,7 +180,7 @@ def _add_attendance(con: duckdb.DuckDBPyConnection) -> None:
             for code, name in HIDDEN.items():
                 rows.append(("skolenhet", code, name, year, _school_year(year), period, PERIOD_NAMES[period], "T",
                              None, *(None,) * 7, "..", 10))  # fmt: skip
-    con.executemany(f"insert into attendance_by_period values ({', '.join('?' * 18)})", rows)
+    create_table(con, "attendance_by_period", rows, ATTENDANCE_COLUMNS)
 
 
 AREAS = {"trygghet": 84.6, "studiero": 61.2, "trivsel": 78.3, "delaktighet": 55.0}
@@ -156,11 +188,6 @@ AREAS = {"trygghet": 84.6, "studiero": 61.2, "trivsel": 78.3, "delaktighet": 55.
 
 def _add_surveys(con: duckdb.DuckDBPyConnection) -> None:
     """The pupils' survey 2023 and 2024, the guardians' 2024: per area, unit, grade (T) and gender (alla)."""
-    con.execute(
-        "create table survey_results (survey varchar, survey_type varchar, school_year varchar, year integer,"
-        " area varchar, level varchar, unit_code varchar, grade_level varchar, gender varchar,"
-        " share_positive double, index_value double, n integer, status varchar, min_n integer)"
-    )
     rows = []
     for survey_type, years, shift in (("elevenkat", (2023, 2024), 0.0), ("vardnadshavarenkat", (2024,), 6.0)):
         for year in years:
@@ -179,7 +206,7 @@ def _add_surveys(con: duckdb.DuckDBPyConnection) -> None:
                 for code in HIDDEN:
                     rows.append((survey, survey_type, _school_year(year), year, area, "skolenhet", code, "alla", "T",
                                  None, None, None, "..", 5))  # fmt: skip
-    con.executemany(f"insert into survey_results values ({', '.join('?' * 14)})", rows)
+    create_table(con, "survey_results", rows, SURVEY_COLUMNS)
 
 
 SKOLENKATEN_AREAS = [(2, "Stimulans", 5.6), (8, "Studiero", 6.1), (9, "Trygghet", 7.8)]
@@ -188,11 +215,6 @@ SKOLENKATEN_AREAS = [(2, "Stimulans", 5.6), (8, "Studiero", 6.1), (9, "Trygghet"
 def _add_skolenkaten(con: duckdb.DuckDBPyConnection) -> None:
     """Skolenkäten 2022, pupils in åk 8, as published: Ekbackeskolan by gender, Furulundsskolan's girls and
     boys masked ('-': fewer than 5 respondents), and all participating units."""
-    con.execute(
-        "create table skolenkaten_results (survey varchar, year integer, respondent_group varchar, level varchar,"
-        " unit_code varchar, unit_name varchar, area_no integer, area varchar, gender varchar, value double,"
-        " status varchar, status_reason varchar, n_respondents bigint, response_rate double)"
-    )
     rows = []
     units = [("riket", "0000", "Alla skolenheter", 0.0, 48211), ("skolenhet", "11110001", "Ekbackeskolan", 0.7, 46)]
     units += [("skolenhet", "22220002", "Furulundsskolan", -0.5, 12)]
@@ -204,7 +226,7 @@ def _add_skolenkaten(con: duckdb.DuckDBPyConnection) -> None:
                              None if masked else value + shift + g, "-" if masked else "",
                              "färre än 5 svarande" if masked else None, n if gender == "T" else None,
                              0.82 if gender == "T" else None))  # fmt: skip
-    con.executemany(f"insert into skolenkaten_results values ({', '.join('?' * 14)})", rows)
+    create_table(con, "skolenkaten_results", rows, SKOLENKATEN_COLUMNS)
 
 
 def add_topic_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,8 +1,9 @@
 """The served tables of the Förädlingsvärde and Likvärdighet pages, hand-built for the browser and AppTest
 snapshots: value_added, value_added_population, cohort_progression, salsa_comparison, equity_gaps,
-equity_decomposition, similar_units and similar_units_comparison, with the columns of the marts
-(dbt/models/marts/value_added*.sql, cohort_progression.sql, equity/). The same municipality and schools as
-tests/browser/snapshot.py: Ekbackeskolan and Furulundsskolan shown, Korsbackaskolan (few pupils) '..'.
+equity_decomposition, similar_units and similar_units_comparison, each created from its mart's contract
+(dbt/models/marts/value_added/, equity/; tests/contract_tables.py) and filled by column name. The same
+municipality and schools as tests/browser/snapshot.py: Ekbackeskolan and Furulundsskolan shown,
+Korsbackaskolan (few pupils) '..'.
 
 Value added is built so that every school's pupil-level spread is exactly SD (the funnel plot's σ) and its
 interval is va ± t(0.975, n − 1)·SD/√n, as the marts compute it.
@@ -14,10 +15,10 @@ import itertools
 import math
 
 import duckdb
-import pandas as pd
 from scipy import stats
 
 from skolanalys.value_added.bands import LABELS_SV, WELL
+from tests.contract_tables import create_table
 
 KOMMUN = ("1261", "Kävlinge")
 EKBACKE, FURULUND, KORSBACKA = "11110001", "22220002", "33330003"
@@ -273,78 +274,54 @@ def _comparison_rows() -> list[tuple]:
     return rows
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
-    """The rows into the table's first columns, in order (the rest keep their defaults)."""
-    columns = [row[0] for row in con.execute(f"describe {table}").fetchall()][: len(rows[0])]
-    con.register("new_rows", pd.DataFrame(rows, columns=columns))
-    try:
-        con.execute(f"insert into {table} ({', '.join(columns)}) select * from new_rows")
-    finally:
-        con.unregister("new_rows")
+# The columns of each table's row tuples above, in the tuples' order: inserted by name (tests/contract_tables.py).
+COLUMNS = {
+    "value_added": ("stage", "model", "outcome", "level", "unit_code", "unit_name", "cohort", "gender", "n", "va",
+                    "se", "ci_low", "ci_high", "va_shrunk", "band", "band_sv", "status"),
+    "value_added_population": ("stage", "cohort", "level", "unit_code", "unit_name", "gender", "n", "n_with_prior",
+                               "n_no_prior", "n_movers", "n_arrived", "n_left", "n_newly_arrived", "status"),
+    "cohort_progression": ("cohort", "level", "unit_code", "unit_name", "gender", "measure", "grade_level",
+                           "occasion", "share", "n", "status"),
+    "salsa_comparison": ("unit_code", "unit_name", "school_year", "year", "outcome", "source", "publisher", "actual",
+                         "expected", "deviation", "ci_low", "ci_high", "n", "model_r_squared", "status", "min_n"),
+    "equity_gaps": ("year", "school_year", "level", "unit_code", "unit_name", "outcome", "outcome_unit", "dimension",
+                    "group_a", "group_b", "n_a", "n_b", "n", "mean_a", "mean_b", "gap", "ci_low", "ci_high",
+                    "significant", "verdict", "method", "status", "min_n"),
+    "equity_decomposition": ("year", "school_year", "measure", "outcome", "dimension", "group_a", "group_b", "n",
+                             "n_a", "n_b", "n_schools", "total_gap", "within_school", "within_ci_low",
+                             "within_ci_high", "between_school", "between_variance", "within_variance",
+                             "between_school_share_pct", "share_ci_low", "share_ci_high", "status", "min_n"),
+    "similar_units": ("unit_code", "unit_name", "school_year", "n", "parents_education", "share_boys", "rank",
+                      "similar_unit_code", "similar_unit_name", "kommun", "organiser_type", "distance",
+                      "similar_parents_education", "similar_share_boys", "similar_pupils", "results_school_year",
+                      "meritvarde", "alla_amnen", "behorighet_yrkes", "status", "min_n"),
+    "similar_units_comparison": ("unit_code", "unit_name", "school_year", "year", "outcome", "own_value",
+                                 "own_source", "n", "group_n", "group_min", "group_q1", "group_median", "group_q3",
+                                 "group_max", "min_n"),
+}  # fmt: skip
+# What every row of a table has in common, beyond its tuple: the reference population and attribution of the
+# value added (dbt_project.yml's defaults), and the disclosure threshold.
+COMMON = {
+    "value_added": {"reference": "cohort", "attribution": "most_years", "min_n": 10},
+    "value_added_population": {"attribution": "most_years", "min_n": 10},
+    "cohort_progression": {"min_n": 10},
+}
+
+
+def _add(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """The served table `table` from its contract, with `rows` (tuples of COLUMNS[table]) and COMMON[table]."""
+    common = COMMON.get(table, {})
+    names = (*COLUMNS[table], *common)
+    create_table(con, table, [(*row, *common.values()) for row in rows], names)
 
 
 def add_value_added_and_equity(con: duckdb.DuckDBPyConnection) -> None:
     """Create and fill the eight tables in an open serving snapshot."""
-    con.execute(
-        "create table value_added (stage varchar, model varchar, outcome varchar, level varchar,"
-        " unit_code varchar, unit_name varchar, cohort integer, gender varchar, n integer, va double, se double,"
-        " ci_low double, ci_high double, va_shrunk double, band varchar, band_sv varchar, status varchar)"
-    )
-    _insert(con, "value_added", _value_added_rows())
-    con.execute(
-        "alter table value_added add column reference varchar default 'cohort';"
-        " alter table value_added add column attribution varchar default 'most_years';"
-        " alter table value_added add column min_n integer default 10"
-    )
-    con.execute(
-        "create table value_added_population (stage varchar, cohort integer, level varchar, unit_code varchar,"
-        " unit_name varchar, gender varchar, n integer, n_with_prior integer, n_no_prior integer,"
-        " n_movers integer, n_arrived integer, n_left integer, n_newly_arrived integer, status varchar,"
-        " attribution varchar default 'most_years', min_n integer default 10)"
-    )
-    _insert(con, "value_added_population", _population_rows())
-    con.execute(
-        "create table cohort_progression (cohort integer, level varchar, unit_code varchar, unit_name varchar,"
-        " gender varchar, measure varchar, grade_level integer, occasion varchar, share double, n integer,"
-        " status varchar, min_n integer default 10)"
-    )
-    _insert(con, "cohort_progression", _progression_rows())
-    con.execute(
-        "create table salsa_comparison (unit_code varchar, unit_name varchar, school_year varchar, year integer,"
-        " outcome varchar, source varchar, publisher varchar, actual double, expected double, deviation double,"
-        " ci_low double, ci_high double, n bigint, model_r_squared double, status varchar, min_n integer)"
-    )
-    _insert(con, "salsa_comparison", _salsa_rows())
-    con.execute(
-        "create table equity_gaps (year integer, school_year varchar, level varchar, unit_code varchar,"
-        " unit_name varchar, outcome varchar, outcome_unit varchar, dimension varchar, group_a varchar,"
-        " group_b varchar, n_a bigint, n_b bigint, n bigint, mean_a double, mean_b double, gap double,"
-        " ci_low double, ci_high double, significant boolean, verdict varchar, method varchar, status varchar,"
-        " min_n integer)"
-    )
-    _insert(con, "equity_gaps", _gap_rows())
-    con.execute(
-        "create table equity_decomposition (year integer, school_year varchar, measure varchar, outcome varchar,"
-        " dimension varchar, group_a varchar, group_b varchar, n bigint, n_a bigint, n_b bigint, n_schools bigint,"
-        " total_gap double, within_school double, within_ci_low double, within_ci_high double,"
-        " between_school double, between_variance double, within_variance double,"
-        " between_school_share_pct double, share_ci_low double, share_ci_high double, status varchar,"
-        " min_n integer)"
-    )
-    _insert(con, "equity_decomposition", _decomposition_rows())
-    con.execute(
-        "create table similar_units (unit_code varchar, unit_name varchar, school_year varchar, n bigint,"
-        " parents_education double, share_boys double, rank bigint, similar_unit_code varchar,"
-        " similar_unit_name varchar, kommun varchar, organiser_type varchar, distance double,"
-        " similar_parents_education double, similar_share_boys double, similar_pupils double,"
-        " results_school_year varchar, meritvarde double, alla_amnen double, behorighet_yrkes double,"
-        " status varchar, min_n integer)"
-    )
-    _insert(con, "similar_units", _similar_rows())
-    con.execute(
-        "create table similar_units_comparison (unit_code varchar, unit_name varchar, school_year varchar,"
-        " year integer, outcome varchar, own_value double, own_source varchar, n bigint, group_n bigint,"
-        " group_min double, group_q1 double, group_median double, group_q3 double, group_max double,"
-        " min_n integer)"
-    )
-    _insert(con, "similar_units_comparison", _comparison_rows())
+    _add(con, "value_added", _value_added_rows())
+    _add(con, "value_added_population", _population_rows())
+    _add(con, "cohort_progression", _progression_rows())
+    _add(con, "salsa_comparison", _salsa_rows())
+    _add(con, "equity_gaps", _gap_rows())
+    _add(con, "equity_decomposition", _decomposition_rows())
+    _add(con, "similar_units", _similar_rows())
+    _add(con, "similar_units_comparison", _comparison_rows())
