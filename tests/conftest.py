@@ -4,9 +4,11 @@ command in a separate process."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -123,27 +125,66 @@ def login_off(monkeypatch):
 SHARED_RUNS = ("handbuilt", "liten", "demo")
 
 
+# Under pytest-xdist (`-n auto --dist loadscope`, pyproject.toml) each work unit goes whole to one worker: the
+# tests of a shared run are one unit, so each run is made once, and any other test goes with its module, so a
+# module's fixtures are made once too. Workers write each test's unit to a file the scheduler reads: xdist's
+# own `xdist_group` does not reach its scheduler under pytest 9 (it rewrites a node id pytest 9 no longer
+# reads).
+GROUPS_ENV = "SKOLANALYS_TEST_GROUPS"
+
+
 def pytest_configure(config):
-    """Parse the dbt project once, before pytest-xdist starts its workers: two runs starting at the same time
-    must not both write dbt/target's manifest."""
+    """Before the workers start: the file for the work units, and the dbt project parsed once (two runs
+    starting at the same time must not both write dbt/target's manifest)."""
     if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
         from pipelines.assets.dbt import ensure_manifest
 
         ensure_manifest()
+        handle, path = tempfile.mkstemp(prefix="skolanalys-test-groups-", suffix=".json")
+        os.close(handle)
+        os.environ[GROUPS_ENV] = path  # the workers inherit it
 
 
-def pytest_collection_modifyitems(items):
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput") and os.environ.get(GROUPS_ENV):
+        Path(os.environ.pop(GROUPS_ENV)).unlink(missing_ok=True)
+
+
+def pytest_collection_modifyitems(config, items):
     """A test that needs a shared run is slow: alone, it waits for the run (30–45 s and more). So
-    `-m "not slow"` is the unit tests — readers, rules, dbt unit tests, pages — without any run.
-
-    Under pytest-xdist (`--dist loadgroup`, pyproject.toml) every test of a shared run goes to one worker, so
-    each run is made once; any other test goes with its module, so a module's fixtures are made once too."""
+    `-m "not slow"` is the unit tests — readers, rules, dbt unit tests, pages — without any run."""
+    units = {}
     for item in items:
         names = getattr(item, "fixturenames", ())
         shared = next((name for name in SHARED_RUNS if name in names), None)
         if shared:
             item.add_marker(pytest.mark.slow)
-        item.add_marker(pytest.mark.xdist_group(shared or item.nodeid.split("::")[0]))
+        units[item.nodeid] = shared or item.nodeid.split("::")[0]
+    if hasattr(config, "workerinput") and os.environ.get(GROUPS_ENV):  # every worker writes the same units
+        target = Path(os.environ[GROUPS_ENV])
+        partial = target.with_name(f"{target.name}.{config.workerinput['workerid']}")
+        partial.write_text(json.dumps(units), encoding="utf-8")
+        os.replace(partial, target)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's scope scheduling with our work units, in the order of collection (the demo's browser tests,
+    the longest unit, start first)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedRunScheduling(LoadScopeScheduling):
+        units: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.units is None:  # read once all workers have collected
+                self.units = json.loads(Path(os.environ[GROUPS_ENV]).read_text(encoding="utf-8"))
+            return self.units.get(nodeid) or nodeid.split("::")[0]
+
+    config.option.loadscopereorder = False
+    return SharedRunScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
