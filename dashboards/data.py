@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import access as access_module
+from dashboards.arshjul import MONTHS
 from skolanalys.auth_settings import STOCKHOLM, Access
 from skolanalys.settings import DEMO_PSEUDONYM_KEY, PSEUDONYM_KEY_ENV, REPO_ROOT
 
@@ -286,21 +287,8 @@ CHART_LOCALE = {
         "periods": ["fm", "em"],
         "days": ["söndag", "måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag"],
         "shortDays": ["sön", "mån", "tis", "ons", "tor", "fre", "lör"],
-        "months": [
-            "januari",
-            "februari",
-            "mars",
-            "april",
-            "maj",
-            "juni",
-            "juli",
-            "augusti",
-            "september",
-            "oktober",
-            "november",
-            "december",
-        ],
-        "shortMonths": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+        "months": list(MONTHS),
+        "shortMonths": [month[:3] for month in MONTHS],
     },
 }
 
