@@ -20,59 +20,43 @@ from dashboards import access as access_module
 from dashboards import data
 from skolanalys.exports.selection import TablePick
 
-_ALL_YEARS = None
 RESULT_TOPICS = ("betyg_ak9", "betyg_termin")
 
-# Page (its url path; the default page's is '') → the served tables it shows, every year.
+
+def _every_year(*tables: str, topics: tuple[str, ...] | None = None) -> tuple[TablePick, ...]:
+    """Served tables with every year: a page shows the whole series, and so does its download."""
+    return tuple(TablePick(table, years=None, topics=topics) for table in tables)
+
+
+# Page (its url path; the default page's is '') → the served tables it shows.
 PAGE_TABLES: dict[str, tuple[TablePick, ...]] = {
-    "oversikt": (
-        TablePick("goal_status", years=_ALL_YEARS),
-        TablePick("goal_results", years=_ALL_YEARS),
-        TablePick("goal_actions", years=_ALL_YEARS),
-    ),
-    "skolor": (
-        TablePick("indicators", years=_ALL_YEARS),
-        TablePick("indicator_values", years=_ALL_YEARS),
-        TablePick("benchmarking", years=_ALL_YEARS),
-        TablePick("attendance_by_period", years=_ALL_YEARS),
-        TablePick("equity_gaps", years=_ALL_YEARS),
-        TablePick("value_added", years=_ALL_YEARS),
-        TablePick("value_added_population", years=_ALL_YEARS),
-        TablePick("similar_units", years=_ALL_YEARS),
-        TablePick("similar_units_comparison", years=_ALL_YEARS),
+    "oversikt": _every_year("goal_status", "goal_results", "goal_actions"),
+    "skolor": _every_year(
+        "indicators",
+        "indicator_values",
+        "benchmarking",
+        "attendance_by_period",
+        "equity_gaps",
+        "value_added",
+        "value_added_population",
+        "similar_units",
+        "similar_units_comparison",
     ),
     "resultat": (
-        TablePick("indicators", years=_ALL_YEARS, topics=RESULT_TOPICS),
-        TablePick("indicator_values", years=_ALL_YEARS, topics=RESULT_TOPICS),
-        TablePick("benchmarking", years=_ALL_YEARS),
+        *_every_year("indicators", "indicator_values", topics=RESULT_TOPICS),
+        *_every_year("benchmarking"),
     ),
     "nationella_prov": (
-        TablePick("indicators", years=_ALL_YEARS, topics=("nationella_prov",)),
-        TablePick("indicator_values", years=_ALL_YEARS, topics=("nationella_prov",)),
-        TablePick("grade_test_discrepancy", years=_ALL_YEARS),
+        *_every_year("indicators", "indicator_values", topics=("nationella_prov",)),
+        *_every_year("grade_test_discrepancy"),
     ),
-    "franvaro": (TablePick("attendance_by_period", years=_ALL_YEARS),),
-    "enkater": (TablePick("survey_results", years=_ALL_YEARS), TablePick("skolenkaten_results", years=_ALL_YEARS)),
-    "jamforelser": (TablePick("benchmarking", years=_ALL_YEARS),),
-    "foradlingsvarde": (
-        TablePick("value_added", years=_ALL_YEARS),
-        TablePick("value_added_population", years=_ALL_YEARS),
-        TablePick("cohort_progression", years=_ALL_YEARS),
-        TablePick("salsa_comparison", years=_ALL_YEARS),
-    ),
-    "likvardighet": (
-        TablePick("equity_gaps", years=_ALL_YEARS),
-        TablePick("equity_decomposition", years=_ALL_YEARS),
-        TablePick("similar_units", years=_ALL_YEARS),
-        TablePick("similar_units_comparison", years=_ALL_YEARS),
-    ),
-    "arshjul": (TablePick("data_freshness", years=_ALL_YEARS),),
-    "datakvalitet": (
-        TablePick("reconciliation", years=_ALL_YEARS),
-        TablePick("data_freshness", years=_ALL_YEARS),
-        TablePick("data_quality_files", years=_ALL_YEARS),
-        TablePick("data_quality_quarantine", years=_ALL_YEARS),
-    ),
+    "franvaro": _every_year("attendance_by_period"),
+    "enkater": _every_year("survey_results", "skolenkaten_results"),
+    "jamforelser": _every_year("benchmarking"),
+    "foradlingsvarde": _every_year("value_added", "value_added_population", "cohort_progression", "salsa_comparison"),
+    "likvardighet": _every_year("equity_gaps", "equity_decomposition", "similar_units", "similar_units_comparison"),
+    "arshjul": _every_year("data_freshness"),
+    "datakvalitet": _every_year("reconciliation", "data_freshness", "data_quality_files", "data_quality_quarantine"),
 }
 DEFAULT_PAGE = "oversikt"  # st.navigation gives the default page the url path ''
 FORMATS = (("xlsx", "Excel (xlsx)"), ("csv", "CSV"))

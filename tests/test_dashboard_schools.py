@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import arshjul, inventory
 from skolanalys.settings import DEMO_PSEUDONYM_KEY
+from tests.browser.snapshot import add_kolada_freshness
 from tests.browser.snapshot_goals import add_goals
 from tests.conftest import REPO
 from tests.contract_tables import contract, create_table
@@ -195,15 +196,7 @@ def build(data_dir) -> None:
             )
         ],
     )  # fmt: skip
-    create_table(
-        con,
-        "data_freshness",
-        [
-            {"source": "kolada", "data_as_of": datetime(2025, 10, 1), "data_age_days": 30,
-             "last_successful_fetch": datetime(2025, 11, 1, 3, 0), "last_attempt_ok": True,
-             "last_attempt_message": "ok"}
-        ],
-    )  # fmt: skip
+    add_kolada_freshness(con, datetime(2025, 10, 1), 30, datetime(2025, 11, 1, 3, 0))
     # Not a mart: written by pipelines/assets/serving.py, every column varchar.
     con.execute(
         "create table snapshot_info as select '2025-07-01T02:00:00+00:00' as published_at, '1261' as kommunkod,"

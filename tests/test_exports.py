@@ -31,6 +31,7 @@ from skolanalys.exports import labels
 from skolanalys.exports.archive import Archive
 from skolanalys.exports.selection import NAMED_EXPORTS, ExportError, parse_periods, parse_year
 from skolanalys.exports.tables import TABLES
+from tests.browser.snapshot import add_kolada_freshness
 from tests.conftest import REPO, run_skolanalys, skolanalys_env
 from tests.contract_tables import create_table
 
@@ -102,15 +103,7 @@ def make_tiny(data: Path, run_id: str = "run-1", published: str = PUBLISHED) -> 
          "absence_pct", "valid_absence_pct", "invalid_absence_pct", "above_10_pct", "above_15_pct", "above_50_pct",
          "reporting_rate_pct", "status", "min_n"),
     )  # fmt: skip
-    create_table(
-        con,
-        "data_freshness",
-        [
-            {"source": "kolada", "data_as_of": datetime(2025, 12, 12), "data_age_days": 30,
-             "last_successful_fetch": datetime(2026, 11, 22, 1, 30), "last_attempt_ok": True,
-             "last_attempt_message": "ok"}
-        ],
-    )  # fmt: skip
+    add_kolada_freshness(con, datetime(2025, 12, 12), 30, datetime(2026, 11, 22, 1, 30))
     create_table(
         con,
         "goal_actions",

@@ -71,6 +71,18 @@ def add_indicator_values(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> N
     create_table(con, "indicator_values", [(*r, "local", 10) for r in rows], (*VALUE_COLUMNS, "source", "min_n"))
 
 
+def add_kolada_freshness(con: duckdb.DuckDBPyConnection, data_as_of: datetime, age_days: int, fetched: datetime):
+    """data_freshness with Kolada's one row: data of `data_as_of`, fetched successfully at `fetched`."""
+    create_table(
+        con,
+        "data_freshness",
+        [
+            {"source": "kolada", "data_as_of": data_as_of, "data_age_days": age_days,
+             "last_successful_fetch": fetched, "last_attempt_ok": True, "last_attempt_message": "ok"}
+        ],
+    )  # fmt: skip
+
+
 def add_benchmarking(con: duckdb.DuckDBPyConnection) -> None:
     """benchmarking (Jämförelser): the kommun's meritvärde 2023 and 2024 beside riket and similar kommuner,
     with its rank and quartile."""
@@ -104,15 +116,7 @@ def build_snapshot(data_dir: Path) -> Path:
     )  # fmt: skip
     add_indicator_values(con, _values())
     add_benchmarking(con)
-    create_table(
-        con,
-        "data_freshness",
-        [
-            {"source": "kolada", "data_as_of": datetime(2024, 12, 12), "data_age_days": 711,
-             "last_successful_fetch": datetime(2026, 11, 23, 1, 30), "last_attempt_ok": True,
-             "last_attempt_message": "ok"}
-        ],
-    )  # fmt: skip
+    add_kolada_freshness(con, datetime(2024, 12, 12), 711, datetime(2026, 11, 23, 1, 30))
     create_table(
         con,
         "reconciliation",
