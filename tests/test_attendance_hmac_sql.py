@@ -146,7 +146,7 @@ def ascii_numbers(seed: int, n: int) -> list[str | None]:
 def test_the_loaders_lookup_gives_pseudonymise_columns_answer():
     """The attendance loader's pseudonyms (SQL for the plain values, Python for the rest and for every reason)
     are pseudonymise_column's, reasons included."""
-    from sources.landing.attendance.pseudonyms import Pseudonyms
+    from sources.landing.pseudonyms import Pseudonyms
 
     values = ascii_numbers(seed=7, n=1500)
     key = TEST_KEY.encode()
@@ -163,7 +163,7 @@ def test_the_loaders_lookup_gives_pseudonymise_columns_answer():
 
 def test_no_key_block_reaches_duckdb_while_it_logs():
     """With DuckDB's logging on, the lookup computes every key in Python (the same keys)."""
-    from sources.landing.attendance.pseudonyms import Pseudonyms
+    from sources.landing.pseudonyms import Pseudonyms
 
     values = ascii_numbers(seed=3, n=200)
     key = TEST_KEY.encode()

@@ -20,6 +20,8 @@ from sources.personnummer import MASK, contains_personnummer_expr, pseudonymise_
 from sources.result import QUARANTINE_SCHEMA, LoadResult
 
 PNR = "personnummer"
+# (frame, personnummer column) → the frame with pupil_key, pupil_gender and pnr_error in its place.
+Pseudonymise = Callable[[pl.DataFrame, str], pl.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -159,17 +161,25 @@ def read_kind_file(
     other_kinds: list[Signature] = (),
     name: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    pseudonymise: Pseudonymise | None = None,
 ) -> LoadResult:
     """Read one landing file of `kind`. Raises LandingFileError (with the display name) when the file as a
-    whole cannot be this kind's: unreadable, not a CSV, another kind's file, no contract column at all."""
+    whole cannot be this kind's: unreadable, not a CSV, another kind's file, no contract column at all.
+    `pseudonymise` replaces the personnummer column as `pseudonymise_column` does (the default): a loader
+    passes its pass's memo of keys (sources/landing/pseudonyms.py), so each pupil is hashed once a pass."""
     name = name or display_name(path.name)
+    if pseudonymise is None:
+
+        def pseudonymise(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+            return pseudonymise_column(frame, column, key, reference_year=date.today().year)
+
     try:
-        return _read_kind_file(path, kind, key, other_kinds, name, max_bytes)
+        return _read_kind_file(path, kind, pseudonymise, other_kinds, name, max_bytes)
     except LandingFileError as exc:
         raise exc.named(name) from None
 
 
-def _read_kind_file(path, kind: Kind, key: bytes, other_kinds, name: str, max_bytes: int) -> LoadResult:
+def _read_kind_file(path, kind: Kind, pseudonymise: Pseudonymise, other_kinds, name: str, max_bytes: int) -> LoadResult:
     csv = read_landing_csv(path, max_bytes)
     frame = csv.frame
     headers = set(frame.columns) - {LINE_COLUMN}
@@ -201,7 +211,7 @@ def _read_kind_file(path, kind: Kind, key: bytes, other_kinds, name: str, max_by
     rules = (*personnummer_rules(columns), *kind.rules)
     if kind.has_personnummer:
         frame = frame.with_columns(pl.col(PNR).alias("__pnr"))
-        frame = pseudonymise_column(frame, "__pnr", key, reference_year=date.today().year)
+        frame = pseudonymise(frame, "__pnr")
         rules = (Rule(PNR, pl.col("pnr_error").is_null(), ""), *rules)
     first_col, reasons = _reasons(rules)
     frame = frame.with_columns(first_col.alias("__column"), reasons.alias("__reason"))

@@ -7,6 +7,7 @@ deleted first, counted per earlier file for the ledger.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,7 @@ from sources.landing.contract import Kind, empty_rows, read_kind_file
 from sources.landing.door import Signature
 from sources.landing.kinds import MAX_BYTES
 from sources.landing.ledger import FileOutcome, Ledger, ensure_raw_table
+from sources.landing.pseudonyms import Pseudonyms
 from sources.landing.quarantine import append_quarantine
 from sources.result import LoadResult
 
@@ -31,6 +33,7 @@ class KindLoader:
         self._key = key
         self._other_kinds = other_kinds
         self._empty = empty_rows(kind)
+        self._pseudonyms = Pseudonyms(key, date.today().year)  # the same pupils come back in every term's file
 
     def prepare(self, conn: duckdb.DuckDBPyConnection, ledger: Ledger) -> list[str]:
         conn.register("empty_rows", self._empty.to_arrow())
@@ -41,7 +44,13 @@ class KindLoader:
 
     def read(self, conn: duckdb.DuckDBPyConnection, path: Path, digest: str, name: str) -> LoadResult:
         return read_kind_file(
-            path, self.kind, self._key, other_kinds=self._other_kinds, name=name, max_bytes=self.max_bytes
+            path,
+            self.kind,
+            self._key,
+            other_kinds=self._other_kinds,
+            name=name,
+            max_bytes=self.max_bytes,
+            pseudonymise=lambda frame, column: self._pseudonyms.pseudonymise(conn, frame, column),
         )
 
     def write(self, conn: duckdb.DuckDBPyConnection, result: LoadResult, digest: str) -> FileOutcome:

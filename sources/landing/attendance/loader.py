@@ -20,11 +20,11 @@ import polars as pl
 
 from sources.landing.attendance import corrections, fast_path, text_path
 from sources.landing.attendance.fileformat import FileFormat, sniff, transcode_to_utf8
-from sources.landing.attendance.pseudonyms import Pseudonyms
 from sources.landing.attendance.schema import FOLDER, SCHEMA, TABLE, school_year_sql
 from sources.landing.door import LandingFileError, Signature
 from sources.landing.kinds import MAX_BYTES
 from sources.landing.ledger import FileOutcome, Ledger, ensure_raw_table
+from sources.landing.pseudonyms import Pseudonyms
 from sources.landing.quarantine import append_quarantine_sql, ensure_quarantine
 
 

@@ -1,5 +1,6 @@
-"""Pupil keys for one pass over franvaro/: each distinct personnummer's keyed hash, gender and (for an invalid
-one) the reason, computed once a pass (the same pupils come back every month) and held in memory only.
+"""Pupil keys for one pass over a landing folder: each distinct personnummer's keyed hash, gender and (for an
+invalid one) the reason, computed once a pass (the same pupils come back in every month's or term's file) and
+held in memory only. The attendance loader and the polars kinds' loader (kind_loader.py) each keep one.
 
 Values in the plain forms are hashed by DuckDB on every core (sources/personnummer.py `pseudonyms_sql`, the
 same keys byte for byte); the rest, and every reason, by `pseudonymise_column` in Python. Without DuckDB's
@@ -29,7 +30,7 @@ class Pseudonyms:
         self._known: pl.DataFrame | None = None  # pnr → pupil_key, pupil_gender, pnr_error
         self.computed_in_sql = 0  # how many values DuckDB hashed (the rest: Python)
 
-    def lookup(self, conn: duckdb.DuckDBPyConnection, pnrs: list[str | None]) -> pl.DataFrame:
+    def lookup(self, conn: duckdb.DuckDBPyConnection, pnrs: list[str | None] | pl.Series) -> pl.DataFrame:
         """(pnr, pupil_key, pupil_gender, pnr_error) of the distinct values of `pnrs`. Not thread-safe: only
         the loader's `read` calls it, one file at a time."""
         distinct = pl.DataFrame({"pnr": pnrs}, schema={"pnr": pl.Utf8}).unique()
@@ -39,6 +40,12 @@ class Pseudonyms:
             computed = self._compute(conn, new)
             self._known = computed if known is None else pl.concat([known, computed])
         return distinct.join(self._known, on="pnr", how="left", nulls_equal=True)
+
+    def pseudonymise(self, conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame, column: str) -> pl.DataFrame:
+        """`pseudonymise_column`'s result (`column` replaced by pupil_key, pupil_gender, pnr_error), with the
+        keys of this pass's earlier files reused."""
+        keys = self.lookup(conn, frame.get_column(column).unique()).rename({"pnr": column})
+        return frame.join(keys, on=column, how="left", nulls_equal=True).drop(column)
 
     def _compute(self, conn: duckdb.DuckDBPyConnection, new: pl.DataFrame) -> pl.DataFrame:
         in_sql = self._in_sql(conn, new)
