@@ -103,23 +103,28 @@ def _raw_text(columns: list[str]) -> pl.Expr:
     return pl.concat_str(parts, separator=";")
 
 
-def _reasons(rules: tuple[Rule, ...]) -> tuple[pl.Expr, pl.Expr]:
-    """(first failing column, all reasons joined) — both null for a valid row."""
-    failed = []
+def _judge(frame: pl.DataFrame, rules: tuple[Rule, ...]) -> pl.DataFrame:
+    """The frame with `__column` (the first failing column) and `__reason` (all reasons joined), both null
+    for a valid row. Each rule is evaluated once, into a flag, before the two are built from the flags."""
+    flags = [f"__bad{i}" for i in range(len(rules))]
+    frame = frame.with_columns((~r.valid.fill_null(False)).alias(flag) for r, flag in zip(rules, flags, strict=True))
+    texts = []
     for r in rules:
-        bad = ~r.valid.fill_null(False)
         if r.column == PNR:  # the validator's own reason, which never echoes the number
-            text = pl.concat_str([pl.lit("personnummer: "), pl.col("pnr_error")])
+            texts.append(pl.concat_str([pl.lit("personnummer: "), pl.col("pnr_error")]))
         elif not r.echo:
-            text = pl.lit(r.reason)
+            texts.append(pl.lit(r.reason))
         else:
-            text = pl.concat_str([pl.lit(f"{r.reason} (värde: '"), pl.col(r.column).fill_null(""), pl.lit("')")])
-        failed.append((r.column, bad, text))
+            texts.append(pl.concat_str([pl.lit(f"{r.reason} (värde: '"), pl.col(r.column).fill_null(""), pl.lit("')")]))
     first_col = pl.lit(None, dtype=pl.Utf8)
-    for column, bad, _ in reversed(failed):
-        first_col = pl.when(bad).then(pl.lit(column)).otherwise(first_col)
-    reasons = pl.concat_str([pl.when(bad).then(text) for _, bad, text in failed], separator="; ", ignore_nulls=True)
-    return first_col, pl.when(reasons != "").then(reasons)
+    for r, flag in reversed(list(zip(rules, flags, strict=True))):
+        first_col = pl.when(flag).then(pl.lit(r.column)).otherwise(first_col)
+    reasons = pl.concat_str(
+        [pl.when(flag).then(text) for flag, text in zip(flags, texts, strict=True)], separator="; ", ignore_nulls=True
+    )
+    return frame.with_columns(first_col.alias("__column"), pl.when(reasons != "").then(reasons).alias("__reason")).drop(
+        flags
+    )
 
 
 def _quarantine(frame: pl.DataFrame, file_name: str, columns: list[str]) -> pl.DataFrame:
@@ -213,8 +218,7 @@ def _read_kind_file(path, kind: Kind, pseudonymise: Pseudonymise, other_kinds, n
         frame = frame.with_columns(pl.col(PNR).alias("__pnr"))
         frame = pseudonymise(frame, "__pnr")
         rules = (Rule(PNR, pl.col("pnr_error").is_null(), ""), *rules)
-    first_col, reasons = _reasons(rules)
-    frame = frame.with_columns(first_col.alias("__column"), reasons.alias("__reason"))
+    frame = _judge(frame, rules)
     bad = frame.filter(pl.col("__reason").is_not_null())
     good = frame.filter(pl.col("__reason").is_null())
 
