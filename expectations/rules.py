@@ -287,19 +287,37 @@ ATTENDANCE_TEXT = {
 }
 
 
+# The stored columns ATTENDANCE_TEXT reads: the rules see only these.
+_DOOR_INPUTS = (
+    "school_unit_code",
+    "lesson_date",
+    "lesson_start",
+    "subject",
+    "scheduled_min",
+    "absent_min",
+    "absence_type",
+    "reported",
+)
+
+
 def door_sql(rows: str) -> str:
     """The door's rules (sources/landing/attendance/rules.py, declared once for both of the loader's paths)
     over the rows in scope, each stored value read back as the contract's text (empty: null, as the door
-    reads an empty field): the failing rows' first bad column and reasons. Field by field rather than through
-    a rebuilt line and the text path's splitting: the same rules at a third of the cost (12 M rows: 3.9 s
-    instead of 12 s)."""
+    reads an empty field): the failing rows' first bad column, reasons and number (`n`). Field by field
+    rather than through a rebuilt line and the text path's splitting, and once per distinct combination of
+    the stored values the rules read (a tenth of the rows: the same lessons recur for many pupils) with its
+    number of rows: 12 M rows 12 s → 3.9 s → ~1 s."""
     fields = ", ".join(f"nullif({ATTENDANCE_TEXT[c]}, '') as {c}" for c in franvaro.COLUMNS)
+    inputs = ", ".join(_DOOR_INPUTS)
     return f"""
         select case {attendance_rules.first_broken_sql()} end as bad_column,
-               concat_ws('; ', {attendance_rules.reasons_sql()}) as reason
+               concat_ws('; ', {attendance_rules.reasons_sql()}) as reason, n
         from (
             select *, {attendance_rules.flags_sql()}
-            from (select *, {attendance_rules.typed_sql()} from (select {fields} from {rows}))
+            from (
+                select *, {attendance_rules.typed_sql()}
+                from (select {fields}, n from (select {inputs}, count(*) as n from {rows} group by all))
+            )
         )
         where {attendance_rules.any_flag_sql()}
     """
@@ -319,7 +337,7 @@ class AttendanceDoor(Part):
         rows_sql = scope.rows("attendance", franvaro.FOLDER)
         # The door reads each field the careful way when a line has blanks or quotes: same as for files.
         failing = conn.execute(f"""
-            select bad_column, count(*), min(reason, {MAX_EXAMPLES})
+            select bad_column, sum(n), min(reason, {MAX_EXAMPLES})
             from ({door_sql(rows_sql)})
             group by all
         """).fetchall()
