@@ -12,8 +12,26 @@ questions as (
 ),
 
 -- A respondent counts once, in one school unit, school year, grade and gender: the most frequent of their
--- rows (the check gx_survey_respondents warns when the rows disagree).
+-- rows (the check gx_survey_respondents warns when the rows disagree). Nearly every respondent's rows agree:
+-- those take their one combination, and only the others are counted row by row (an ordered mode over every
+-- answer was the dearest step of the model: storstad 4.7 s → 3.4 s).
+combinations as (
+    select
+        survey,
+        respondent_id,
+        school_year,
+        school_unit_code,
+        grade_level,
+        gender,
+        count(*) over (partition by survey, respondent_id) as n
+    from (select distinct survey, respondent_id, school_year, school_unit_code, grade_level, gender from answers)
+),
+
 respondents as (
+    select survey, respondent_id, school_year, school_unit_code, grade_level, gender
+    from combinations
+    where n = 1
+    union all
     select
         survey,
         respondent_id,
@@ -22,6 +40,7 @@ respondents as (
         mode(grade_level order by grade_level) as grade_level,
         mode(gender order by gender) as gender
     from answers
+    semi join (select survey, respondent_id from combinations where n > 1) using (survey, respondent_id)
     group by all
 )
 
