@@ -3,7 +3,7 @@
 A monthly export is almost always clean: every line a row of the header's fields, no quotes, no blank line.
 Such a file is read once by DuckDB's CSV parser into a staging table (an in-memory database every cursor of
 the loader's connection sees) in the file's order. A gzip file is first unpacked to a temporary plain file
-(`unpack`, zlib beside DuckDB's threads), so that the parser runs on every core instead of the one a gzip
+(`unpack`, ISA-L's inflate beside DuckDB's threads), so that the parser runs on every core instead of the one a gzip
 stream allows. The fields are read as text and typed by the text path's own expressions, and every contract
 rule is the text path's (rules.py), so a file staged here holds exactly the values the text path would
 load. The exact-line text path (text_path.py) reads every other file, so its quarantine keeps exact line
@@ -25,12 +25,12 @@ quarantines with the exact reasons.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import duckdb
+from isal import isal_zlib  # zlib's interface, inflating ~3× faster (storstad's 5 GB: 21 s → ~8 s)
 
 from sources.landing.attendance import rules
 from sources.landing.attendance.fileformat import FileFormat
@@ -80,11 +80,11 @@ class Scan:
 
 def unpack(path: Path, target: Path) -> Scan | None:
     """Unpack a gzip file (every member) into `target`, counting as it goes; None when the gzip is broken
-    (the text path then says so). zlib releases the GIL: this runs beside DuckDB's threads."""
+    (the text path then says so). It runs beside DuckDB's threads."""
     scan = Scan()
     try:
         with path.open("rb") as src, target.open("wb") as dst:
-            unpacker = zlib.decompressobj(31)
+            unpacker = isal_zlib.decompressobj(31)
             for block in iter(lambda: src.read(BLOCK), b""):
                 while block:
                     out = unpacker.decompress(block)
@@ -93,10 +93,10 @@ def unpack(path: Path, target: Path) -> Scan | None:
                     block = b""
                     if unpacker.eof:  # another member may follow
                         block = unpacker.unused_data
-                        unpacker = zlib.decompressobj(31) if block else unpacker
+                        unpacker = isal_zlib.decompressobj(31) if block else unpacker
             if not unpacker.eof:
                 return None
-    except (OSError, zlib.error):
+    except (OSError, isal_zlib.error):
         return None
     return scan
 
