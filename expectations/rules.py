@@ -413,6 +413,14 @@ class AttendanceUniqueKey(Part):
             mine = "true" if digest is None else f"source_file_hash = {literal(digest)}"
             counted = f"not bool_or({in_files('source_file_hash', done)})"  # not already counted with a file
             done.append(digest)
+            # As many distinct key hashes as rows: no key repeats in these dates (equal keys hash alike), and
+            # counting distinct hashes costs ~60 % of grouping them with their files.
+            distinct = conn.execute(
+                f"select count(*) = count(distinct {key_hash}) from {franvaro.TABLE} where lesson_date between ? and ?",
+                [first, last],
+            ).fetchall()[0][0]
+            if distinct:
+                continue
             found = conn.execute(
                 f"""
                 with candidates as (
