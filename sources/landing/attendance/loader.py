@@ -3,8 +3,8 @@ file, pairs the read with the write, and returns the outcome the ledger records.
 
 `read` runs outside the file's transaction, on sync_folder's second connection, while the previous file is
 written: it stages a clean file (fast_path.py) or profiles any other (text_path.py), and looks up the pupil
-keys (pseudonyms.py). `write` runs inside the transaction: it inserts the rows, deals with duplicates and
-corrections (corrections.py) and quarantines what was rejected.
+keys (sources/landing/pseudonyms.py). `write` runs inside the transaction: it inserts the rows, deals with
+duplicates and corrections (corrections.py) and quarantines what was rejected.
 """
 
 from __future__ import annotations
