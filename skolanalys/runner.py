@@ -256,6 +256,12 @@ def _execute(settings: Settings, instance, *, verbose: bool = False) -> bool:
                     shown.event(entry)
                 except Exception:  # showing progress must never break the run
                     pass
+                # Past the deadline no further step starts. The deadline's Ctrl+C stops the run only where it
+                # lands in Python: inside a DuckDB query it becomes DuckDB's InterruptException, which fails
+                # that one step while the run goes on (and could publish).
+                event = entry.dagster_event
+                if expired[0] and event is not None and event.event_type == dg.DagsterEventType.STEP_START:
+                    raise KeyboardInterrupt
 
             instance.add_event_listener(run_id, listen)
             with shown:
