@@ -36,8 +36,9 @@ How a file is loaded (loader.AttendanceLoader, driven by folder.sync_folder and 
   - text_path.py, for every other file: each line read as one text value, split and validated in SQL, with
     exact line numbers and reasons for the quarantine.
   Both judge a row by the same declarations of the contract's rules (rules.py).
-- Pupil keys (sources/landing/pseudonyms.py): computed once per distinct personnummer of the pass, in DuckDB where the
-  number is written plainly, in Python otherwise; never written anywhere.
+- Pupil keys (sources/landing/pseudonyms.py, shared with the polars kinds): computed once per distinct
+  personnummer of the pass, in DuckDB where the number is written plainly, in Python otherwise; never written
+  anywhere.
 - Duplicates and corrections (corrections.py): rows of earlier files with the same key as a row of the new
   file are deleted (counted per earlier file for the ledger); a key twice within the file keeps its first
   line, the rest are quarantined. Only the new file's dates are looked at, and nothing at all when no earlier

@@ -3,8 +3,8 @@
 A monthly export is almost always clean: every line a row of the header's fields, no quotes, no blank line.
 Such a file is read once by DuckDB's CSV parser into a staging table (an in-memory database every cursor of
 the loader's connection sees) in the file's order. A gzip file is first unpacked to a temporary plain file
-(`unpack`, ISA-L's inflate beside DuckDB's threads), so that the parser runs on every core instead of the one a gzip
-stream allows. The fields are read as text and typed by the text path's own expressions, and every contract
+(`unpack`, ISA-L's inflate beside DuckDB's threads), so that the parser runs on every core instead of the one
+a gzip stream allows. The fields are read as text and typed by the text path's own expressions, and every contract
 rule is the text path's (rules.py), so a file staged here holds exactly the values the text path would
 load. The exact-line text path (text_path.py) reads every other file, so its quarantine keeps exact line
 numbers and reasons.
