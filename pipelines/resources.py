@@ -99,9 +99,10 @@ class NationalSources(dg.ConfigurableResource):
 
 
 def dbt_executable() -> str:
-    """The dbt of this environment (next to the running Python), not whichever is first on PATH."""
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
+    """The dbt of this environment (next to the running Python), not whichever is first on PATH, run from the
+    warehouse's folder (pipelines/dbt_command.py)."""
+    candidate = Path(sys.executable).with_name("skolanalys-dbt")
+    return str(candidate) if candidate.exists() else (shutil.which("skolanalys-dbt") or "skolanalys-dbt")
 
 
 def build_resources(settings: Settings) -> dict:

@@ -12,9 +12,6 @@ its target, logs and warehouse under tmp_path only.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -26,8 +23,7 @@ from sources.landing.contract import empty_rows
 from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, TEACHER_ASSESSMENTS
 from sources.landing.ledger import ensure_ledger
 from sources.landing.surveys import ANSWERS, QUESTIONS
-
-DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+from tests.dbt_cli import run_dbt
 
 pytestmark = pytest.mark.slow  # two dbt invocations, about 20 s
 
@@ -48,34 +44,13 @@ def create_empty_raw_tables(warehouse: Path) -> None:
         conn.close()
 
 
-def run_dbt(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.update(
-        SKOLANALYS_WAREHOUSE_PATH=str(tmp_path / "warehouse.duckdb"),
-        SKOLANALYS_KOMMUNKOD="1261",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",  # tests never touch the network
-    )
-    command = [
-        str(Path(sys.executable).with_name("dbt")),
-        *args,
-        "--project-dir",
-        str(DBT_DIR),
-        "--profiles-dir",
-        str(DBT_DIR),
-        "--target-path",
-        str(tmp_path / "target"),
-        "--log-path",
-        str(tmp_path / "logs"),
-    ]
-    return subprocess.run(command, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300)
-
-
 def test_dbt_unit_tests_pass(tmp_path):
     create_empty_raw_tables(tmp_path / "warehouse.duckdb")
 
     # The inputs of every unit-tested model must exist with their columns: build them (and the seeds) empty.
     built = run_dbt(
         ["build", "--empty", "--select", "+test_type:unit", "--exclude-resource-type", "test", "unit_test"],
+        tmp_path / "warehouse.duckdb",
         tmp_path,
     )
     assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
@@ -85,7 +60,7 @@ def test_dbt_unit_tests_pass(tmp_path):
     conn.execute(f"insert into {ATTENDANCE_SUMMARISED} (kind, file_hash) values ('franvaro', 'f1')")
     conn.close()
 
-    tested = run_dbt(["test", "--select", "test_type:unit"], tmp_path)
+    tested = run_dbt(["test", "--select", "test_type:unit"], tmp_path / "warehouse.duckdb", tmp_path)
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
     unit_results = {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())

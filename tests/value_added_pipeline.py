@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -24,9 +21,9 @@ from sources.landing.folder import sync_folder
 from sources.landing.kind_loader import KindLoader
 from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, TEACHER_ASSESSMENTS
 from sources.landing.registry import KIND_SIGNATURES
+from tests.dbt_cli import DBT_DIR, run_dbt
 
 REPO = Path(__file__).resolve().parent.parent
-DBT_DIR = REPO / "dbt"
 KEY = b"value-added-test-key"
 PUPIL_KINDS = (ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, TEACHER_ASSESSMENTS)
 
@@ -50,31 +47,10 @@ def load_pupil_files(landing: Path, warehouse: Path, key: bytes = KEY) -> None:
 
 
 def dbt_build(warehouse: Path, select: str, work: Path, dbt_vars: dict | None = None, project: Path = DBT_DIR) -> None:
-    env = dict(os.environ)
-    env.update(
-        SKOLANALYS_WAREHOUSE_PATH=str(warehouse),
-        SKOLANALYS_KOMMUNKOD="1261",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-    command = [
-        str(Path(sys.executable).with_name("dbt")),
-        "build",
-        "--select",
-        select,
-        "--exclude-resource-type",
-        "unit_test",
-        "--project-dir",
-        str(project),
-        "--profiles-dir",
-        str(project),
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-    ]
+    args = ["build", "--select", select, "--exclude-resource-type", "unit_test"]
     if dbt_vars:
-        command += ["--vars", json.dumps(dbt_vars)]
-    result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=1800)
+        args += ["--vars", json.dumps(dbt_vars)]
+    result = run_dbt(args, warehouse, work, project)
     if result.returncode != 0:
         raise RuntimeError(result.stdout[-5000:] + result.stderr[-2000:])
 
