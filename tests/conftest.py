@@ -197,6 +197,14 @@ def handbuilt(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def liten_next(liten, tmp_path_factory):
+    """A copy of `liten` after new files, two killed runs and one run to the end (tests/shared_runs.py)."""
+    from tests.shared_runs import run_liten_next
+
+    return run_liten_next(liten, tmp_path_factory.mktemp("liten_next"))
+
+
+@pytest.fixture(scope="session")
 def demo(tmp_path_factory):
     """The demo municipality (kavlinge, as `make demo` builds it) after one `skolanalys run`."""
     from tests.shared_runs import run_demo

@@ -10,8 +10,10 @@ A `skolanalys run` costs 30–45 s, most of it Dagster's and dbt's start-up, so 
   (test_national_pipeline).
   Each data set has its own personnummer (checked disjoint below) and school unit codes; where two sets feed
   the same kommun-level figure the test computes it over exactly the pupils that feed it.
-- `liten`: the generated municipality `liten`, for the end-to-end comparison (test_end_to_end); the kill test
-  of test_operations starts from a copy of it instead of a run of its own.
+- `liten`: the generated municipality `liten`, for the end-to-end comparison (test_end_to_end).
+- `liten_next`, the nights after it on a copy: new grade files and one more school day of attendance, two runs
+  killed on the way and one run to the end (test_operations' kill test, test_attendance_incremental) — a
+  follow-up run, not a build of its own.
 - test_national_pipeline's follow-up run on a copy of `handbuilt` (an unreachable Kolada after a revised one).
 
 Nothing here computes an expected figure: the tests do that themselves, from the data they wrote.
@@ -200,6 +202,44 @@ def run_liten(root: Path) -> LitenRun:
     result = run_skolanalys(["run"], skolanalys_env(data, landing))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return LitenRun(landing, data, result.stdout, result.stderr)
+
+
+@dataclass(frozen=True)
+class LitenNextRun:
+    landing: Path
+    data: Path
+    served_before: int  # local indicator rows served before the new files
+    served_after_kills: list[int]  # ... after each killed run
+    marked: tuple  # the attendance sums changed by hand before the runs: pupil, unit, period
+    lessons_before: int
+    new_day: str
+    new_rows: int
+    stdout: str
+    stderr: str
+
+
+def run_liten_next(liten: LitenRun, root: Path) -> LitenNextRun:
+    # The steps live beside the tests that check them.
+    import shutil
+
+    from tests import test_attendance_incremental as attendance
+    from tests import test_operations as operations
+
+    landing, data = root / "landing", root / "data"
+    shutil.copytree(liten.landing, landing, symlinks=True)
+    shutil.copytree(liten.data, data, symlinks=True)
+    env = skolanalys_env(data, landing)
+    served_before = operations._served_indicator_rows(data)
+    marked, lessons_before = attendance.mark_one_pupils_sums(data)
+    new_day, new_rows = attendance.add_next_day(landing)
+    operations.add_grade_files(landing, root)
+    served_after_kills = operations.kill_two_runs(env, data)
+    result = run_skolanalys(["run"], env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return LitenNextRun(
+        landing, data, served_before, served_after_kills, marked, lessons_before, new_day, new_rows,
+        result.stdout, result.stderr,
+    )  # fmt: skip
 
 
 # The demo municipality -----------------------------------------------------------------------------------

@@ -1,20 +1,18 @@
 """A new school day of attendance is added to the attendance sums, not summed again from every lesson.
 
-The generated municipality `liten` after its run, copied; one more school day dropped into franvaro/ and a
-second `skolanalys run`. The sums (int_attendance_pupil_unit_periods) must equal the test's own aggregation of
-raw.attendance, and they must have been added to rather than rebuilt: a pupil's sums changed by hand before the
-second run keep the change (a rebuild would have undone it)."""
+The shared `liten_next` run (tests/shared_runs.py): the generated municipality `liten` after its run, copied;
+one pupil's sums changed by hand, one more school day dropped into franvaro/, two runs killed on the way (the
+kill test of test_operations) and a run to the end. The sums (int_attendance_pupil_unit_periods) must equal the
+test's own aggregation of raw.attendance, the new day counted once, and they must have been added to rather
+than rebuilt: the hand-changed sums keep the change (a rebuild would have undone it)."""
 
 from __future__ import annotations
 
 import gzip
-import shutil
 from datetime import date, timedelta
 
 import duckdb
 import pytest
-
-from tests.conftest import run_skolanalys, skolanalys_env
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +33,7 @@ ACTUAL = f"""
 """
 
 
-def _next_day(landing) -> tuple[str, int]:
+def add_next_day(landing) -> tuple[str, int]:
     """A copy of the last day's lessons one week later (a day not in the folder yet), as a file of its own."""
     last = sorted((landing / "franvaro").glob("*.csv.gz"))[-1]
     lines = gzip.decompress(last.read_bytes()).decode("utf-8").splitlines(keepends=True)
@@ -47,30 +45,32 @@ def _next_day(landing) -> tuple[str, int]:
     return new_day, len(moved)
 
 
-def test_a_new_day_is_added_to_the_attendance_sums(liten, tmp_path):
-    landing, data = tmp_path / "landing", tmp_path / "data"
-    shutil.copytree(liten.landing, landing)
-    shutil.copytree(liten.data, data)
+def mark_one_pupils_sums(data) -> tuple[tuple, int]:
+    """Before the next runs: one pupil's sums changed by hand (a change every data test still accepts), after
+    checking that the sums equal the test's aggregation; the key of the changed row and the lessons so far."""
     conn = duckdb.connect(str(data / "warehouse.duckdb"))
-    assert conn.sql(f"{EXPECTED} except all {ACTUAL}").fetchall() == []
-    marked = conn.execute(f"select pupil_key, school_unit_code, period from {SUMS} order by all limit 1").fetchall()[0]
-    conn.execute(
-        f"update {SUMS} set lessons = lessons + 1000 "  # a change every data test still accepts
-        "where pupil_key = ? and school_unit_code = ? and period = ?",
-        list(marked),
-    )
-    lessons_before = conn.execute("select count(*) from raw.attendance").fetchall()[0][0]
-    conn.close()
-    new_day, rows = _next_day(landing)
+    try:
+        assert conn.sql(f"{EXPECTED} except all {ACTUAL}").fetchall() == []
+        marked = conn.execute(f"select pupil_key, school_unit_code, period from {SUMS} order by all limit 1").fetchall()
+        conn.execute(
+            f"update {SUMS} set lessons = lessons + 1000 where pupil_key = ? and school_unit_code = ? and period = ?",
+            list(marked[0]),
+        )
+        return tuple(marked[0]), conn.execute("select count(*) from raw.attendance").fetchall()[0][0]
+    finally:
+        conn.close()
 
-    result = run_skolanalys(["run"], skolanalys_env(data, landing))
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
-    conn = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
-    assert conn.execute("select count(*) from raw.attendance").fetchall()[0][0] == lessons_before + rows
-    assert conn.execute("select count(*) from raw.attendance where lesson_date = ?", [new_day]).fetchall()[0][0] == rows
-    # Every pupil's sums equal the test's aggregation, but for the hand-changed one, which kept its change.
-    differ = conn.sql(f"({EXPECTED} except all {ACTUAL}) union all ({ACTUAL} except all {EXPECTED})").fetchall()
-    assert {(r[0], r[2], r[3]) for r in differ} == {tuple(marked)}
+def test_a_new_day_is_added_to_the_attendance_sums(liten_next):
+    run = liten_next
+    conn = duckdb.connect(str(run.data / "warehouse.duckdb"), read_only=True)
+    try:
+        assert conn.execute("select count(*) from raw.attendance").fetchall()[0][0] == run.lessons_before + run.new_rows
+        on_new_day = conn.execute("select count(*) from raw.attendance where lesson_date = ?", [run.new_day])
+        assert on_new_day.fetchall()[0][0] == run.new_rows
+        # Every pupil's sums equal the test's aggregation, but for the hand-changed one, which kept its change.
+        differ = conn.sql(f"({EXPECTED} except all {ACTUAL}) union all ({ACTUAL} except all {EXPECTED})").fetchall()
+    finally:
+        conn.close()
+    assert {(r[0], r[2], r[3]) for r in differ} == {run.marked}
     assert len(differ) == 2
-    conn.close()

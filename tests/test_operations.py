@@ -1,14 +1,13 @@
 """Operations: a run killed with SIGKILL at any moment leaves the last good snapshot readable, the run is
 marked failed instead of blocking the queue, and the next run is right.
 
-These tests kill or time out runs of their own, so they cannot share one; they are kept cheap: the kill test
-starts from a copy of the shared `liten` run (tests/conftest.py) instead of a first run of its own and kills
-at moments it sees in the run history, not after fixed sleeps."""
+The kill test reads the shared `liten_next` run (tests/shared_runs.py): a copy of the shared `liten` run given
+new files, two runs killed (early and late, at moments seen in the run history, not after fixed sleeps) and one
+run to the end. The deadline test times out a run of its own."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -48,23 +47,18 @@ def _wait_until_started(dagster_home: str, process: subprocess.Popen, step: str 
     return False
 
 
-@pytest.mark.slow
-def test_kill_9_during_runs_then_the_next_run_is_right(tmp_path, liten):
-    # The last good state: a copy of the shared run's landing and data folders (run history included).
-    landing, data = tmp_path / "landing", tmp_path / "data"
-    shutil.copytree(liten.landing, landing, symlinks=True)
-    shutil.copytree(liten.data, data, symlinks=True)
-    env = skolanalys_env(data, landing)
-    rows = _served_indicator_rows(data)
-    assert rows > 0
-
-    # New files, then a run killed early (as soon as Dagster has started it: reading landing files) and one
-    # killed late (a second after the dbt step started) — moments seen in the run history, not guessed with
-    # sleeps, which a loaded machine makes land before the run has even started.
-    generate("liten", 4, tmp_path / "more", tmp_path / "truth2.json", kommunkod="1261")
-    for path in (tmp_path / "more" / "betyg").iterdir():
+def add_grade_files(landing, work) -> None:
+    """Another generated municipality's grade files, new to the landing folder: work for the next runs."""
+    generate("liten", 4, work / "more", work / "truth2.json", kommunkod="1261")
+    for path in (work / "more" / "betyg").iterdir():
         path.rename(landing / "betyg" / f"ny_{path.name}")
+
+
+def kill_two_runs(env: dict[str, str], data) -> list[int]:
+    """A run killed early (as soon as Dagster has started it: reading landing files) and one killed late (a
+    second after the dbt step started); after each, the served rows of the snapshot then readable."""
     cli = [str(REPO / ".venv" / "bin" / "skolanalys") if (REPO / ".venv").exists() else sys.executable, "run"]
+    served = []
     for step in (None, "dbt_models"):
         process = subprocess.Popen(cli, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -73,17 +67,23 @@ def test_kill_9_during_runs_then_the_next_run_is_right(tmp_path, liten):
         finally:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
-        # A whole snapshot is readable: the last good one, or the new one if the kill came after the swap.
-        assert _served_indicator_rows(data) >= rows
+        served.append(_served_indicator_rows(data))
+    return served
 
-    result = run_skolanalys(["run"], env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr
-    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+
+def test_kill_9_during_runs_then_the_next_run_is_right(liten_next):
+    run = liten_next
+    assert run.served_before > 0
+    # A whole snapshot is readable after each kill: the last good one, or the new one if the kill came after
+    # the swap.
+    assert len(run.served_after_kills) == 2 and all(n >= run.served_before for n in run.served_after_kills)
+    assert "Traceback" not in run.stderr
+    with dg.DagsterInstance.from_config(str(run.data / "dagster_home")) as instance:
         statuses = [r.status for r in instance.get_runs()]
     assert dg.DagsterRunStatus.STARTED not in statuses
     assert dg.DagsterRunStatus.FAILURE in statuses  # the killed runs, marked by the next run
     assert statuses[0] == dg.DagsterRunStatus.SUCCESS  # newest first
+    assert _served_indicator_rows(run.data) > 0
 
 
 @pytest.mark.slow
