@@ -20,6 +20,8 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 # (Dagster gets it as dg.EnvVar, which stores the variable's name, never its value) and is never written
 # anywhere: not in Dagster's run history, not in the warehouse, not in a log.
 PSEUDONYM_KEY_ENV = "SKOLANALYS_PSEUDONYM_KEY"
+# The warehouse file for dbt (dbt/profiles.yml reads it; pipelines/dbt_command.py runs dbt beside it).
+WAREHOUSE_PATH_ENV = "SKOLANALYS_WAREHOUSE_PATH"
 MIN_KEY_LENGTH = 16
 # Only for the synthetic demo, and public: a real installation sets its own secret key.
 DEMO_PSEUDONYM_KEY = "skolanalys-demo-nyckel-byt-mig"
@@ -92,7 +94,7 @@ class Settings(BaseSettings):
         """Put the resolved values into os.environ, where dbt and child processes read them."""
         os.environ["SKOLANALYS_LANDING_DIR"] = str(self.landing_dir)
         os.environ["SKOLANALYS_DATA_DIR"] = str(self.data_dir)
-        os.environ["SKOLANALYS_WAREHOUSE_PATH"] = str(self.warehouse_path)
+        os.environ[WAREHOUSE_PATH_ENV] = str(self.warehouse_path)
         os.environ["SKOLANALYS_KOMMUNKOD"] = self.kommunkod
         os.environ["DAGSTER_HOME"] = str(self.dagster_home)
 

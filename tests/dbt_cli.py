@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipelines.assets.dbt import dbt_project, ensure_manifest
 from pipelines.resources import dbt_executable
+from skolanalys.settings import WAREHOUSE_PATH_ENV
 
 DBT_DIR = dbt_project.project_dir
 
@@ -26,7 +27,7 @@ def run_dbt(
             shutil.copy2(parsed, target / parsed.name)
     env = dict(os.environ)
     env.update(
-        SKOLANALYS_WAREHOUSE_PATH=str(warehouse),
+        {WAREHOUSE_PATH_ENV: str(warehouse)},
         SKOLANALYS_KOMMUNKOD="1261",
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",  # tests never touch the network
     )
