@@ -5,11 +5,10 @@ project's parse (ensure_manifest), as dagster-dbt seeds a run's, so dbt parses o
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
-from pipelines.assets.dbt import dbt_project, ensure_manifest
+from pipelines.assets.dbt import dbt_project, ensure_manifest, seed_parse
 from pipelines.resources import dbt_executable
 from skolanalys.settings import WAREHOUSE_PATH_ENV
 
@@ -22,9 +21,8 @@ def run_dbt(
     target = work / "target"
     target.mkdir(parents=True, exist_ok=True)
     if Path(project) == DBT_DIR:
-        parsed = ensure_manifest().with_name("partial_parse.msgpack")
-        if parsed.exists() and not (target / parsed.name).exists():
-            shutil.copy2(parsed, target / parsed.name)
+        ensure_manifest()
+        seed_parse(target)
     env = dict(os.environ)
     env.update(
         {WAREHOUSE_PATH_ENV: str(warehouse)},

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -220,8 +221,6 @@ class LitenNextRun:
 
 def run_liten_next(liten: LitenRun, root: Path) -> LitenNextRun:
     # The steps live beside the tests that check them.
-    import shutil
-
     from tests import test_attendance_incremental as attendance
     from tests import test_operations as operations
 
@@ -229,7 +228,7 @@ def run_liten_next(liten: LitenRun, root: Path) -> LitenNextRun:
     shutil.copytree(liten.landing, landing, symlinks=True)
     shutil.copytree(liten.data, data, symlinks=True)
     env = skolanalys_env(data, landing)
-    served_before = operations._served_indicator_rows(data)
+    served_before = operations.served_indicator_rows(data)
     marked, lessons_before = attendance.mark_one_pupils_sums(data)
     new_day, new_rows = attendance.add_next_day(landing)
     operations.add_grade_files(landing, root)

@@ -21,7 +21,7 @@ from skolanalys.synth import generate
 from tests.conftest import REPO, run_skolanalys, skolanalys_env
 
 
-def _served_indicator_rows(data) -> int:
+def served_indicator_rows(data) -> int:
     con = duckdb.connect(str(data / "serving.duckdb"), read_only=True)
     try:
         return con.execute("select count(*) from indicator_values where source = 'local'").fetchall()[0][0]
@@ -67,7 +67,7 @@ def kill_two_runs(env: dict[str, str], data) -> list[int]:
         finally:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
-        served.append(_served_indicator_rows(data))
+        served.append(served_indicator_rows(data))
     return served
 
 
@@ -83,7 +83,7 @@ def test_kill_9_during_runs_then_the_next_run_is_right(liten_next):
     assert dg.DagsterRunStatus.STARTED not in statuses
     assert dg.DagsterRunStatus.FAILURE in statuses  # the killed runs, marked by the next run
     assert statuses[0] == dg.DagsterRunStatus.SUCCESS  # newest first
-    assert _served_indicator_rows(run.data) > 0
+    assert served_indicator_rows(run.data) > 0
 
 
 @pytest.mark.slow

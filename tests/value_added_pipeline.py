@@ -23,7 +23,6 @@ from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, TEA
 from sources.landing.registry import KIND_SIGNATURES
 from tests.dbt_cli import DBT_DIR, run_dbt
 
-REPO = Path(__file__).resolve().parent.parent
 KEY = b"value-added-test-key"
 PUPIL_KINDS = (ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, TEACHER_ASSESSMENTS)
 

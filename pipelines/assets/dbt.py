@@ -106,11 +106,17 @@ def _run_target_path(run_id: str) -> Path:
     for old in runs[: max(0, len(runs) - KEPT_RUN_TARGETS + 1)]:
         shutil.rmtree(old, ignore_errors=True)
     path = target / f"{RUN_TARGET_PREFIX}{run_id[:8]}-{uuid.uuid4().hex[:6]}"
-    path.mkdir(parents=True)
-    parsed = target / "partial_parse.msgpack"
-    if parsed.exists():
-        shutil.copy2(parsed, path / parsed.name)
+    seed_parse(path)
     return path
+
+
+def seed_parse(target: Path) -> None:
+    """Start `target` (a dbt target folder) from the project's latest parse, so that dbt parses only what
+    changed since: a run's own folder, or a test's."""
+    target.mkdir(parents=True, exist_ok=True)
+    parsed = dbt_project.manifest_path.with_name("partial_parse.msgpack")
+    if parsed.exists() and not (target / parsed.name).exists():
+        shutil.copy2(parsed, target / parsed.name)
 
 
 def _keep_parse(run_target: Path) -> None:
