@@ -25,7 +25,8 @@ class SkolanalysDbtCli(DbtCliResource):
     """dagster-dbt's dbt resource without two costs of every run that the project does not use (~5 s of a
     one-new-day run's ~25 s dbt step): `dbt --version` in a process of its own, to learn a version uv.lock
     pins, and dbt's adapter set up inside the Dagster process, which dagster-dbt needs only for its own row
-    counts and column metadata (pipelines/assets/dbt.py counts rows after dbt has exited)."""
+    counts and column metadata (the models' events go to Dagster as dbt reports them, without row counts:
+    pipelines/assets/dbt.py)."""
 
     @cached_property
     def _cli_version(self) -> Version:

@@ -9,7 +9,6 @@ import uuid
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_duckdb import DuckDBResource
 
@@ -128,22 +127,6 @@ def _keep_parse(run_target: Path) -> None:
         os.replace(tmp, tmp.with_suffix(""))
 
 
-def _with_row_counts(context: dg.AssetExecutionContext, events: list, warehouse: DuckDBResource):
-    """Row counts as metadata, counted after dbt has exited: dagster-dbt's fetch_row_counts keeps a dbt
-    adapter connection open in this process, which then blocks every other DuckDB connection to the file."""
-    with warehouse.get_connection() as conn:
-        for event in events:
-            if isinstance(event, dg.Output):
-                table = ".".join(context.asset_key_for_output(event.output_name).path)
-                try:
-                    rows = conn.execute(f"select count(*) from {table}").fetchall()[0][0]
-                except duckdb.Error:
-                    rows = None
-                if rows is not None:
-                    event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
-            yield event
-
-
 def _table_of(source: dict) -> str:
     return f"{source['schema']}.{source['identifier'] or source['name']}"
 
@@ -222,21 +205,19 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         # The models not rebuilt are current as they are: say so first (a multi-asset yields upstream before
         # downstream, and rebuilt models may read unchanged ones), so the serving snapshot is published.
         yield from _unchanged_outputs(context, manifest, set(unchanged))
-    events: list = []
-    failure: Exception | None = None
+    # Each model's and test's event goes to Dagster as dbt reports it, so that Dagster stores it while dbt
+    # goes on with the next node. No row counts on the models: dbt holds the warehouse file until it exits, and
+    # counting afterwards (a scan for every view) held every event back; the served tables' counts are in
+    # the serving snapshot's metadata.
     run_target = _run_target_path(context.run_id)
     invocation = dbt.cli(args, context=context, target_path=run_target)
     try:
-        for event in invocation.stream():
-            events.append(event)
-    except Exception as exc:  # reported after the models that did build
-        failure = exc
-        # dbt may still be running and holding the warehouse lock: stop it before counting rows.
+        yield from invocation.stream()
+    except Exception:
+        # dbt may still be running and holding the warehouse lock: stop it before the next step opens the file.
         invocation.process.terminate()
         invocation.process.wait()
-    yield from _with_row_counts(context, events, warehouse)
-    if failure is not None:
-        raise failure
+        raise
     _keep_parse(run_target)
     with warehouse.get_connection() as conn:
         build_state.record_pending(conn, current)
