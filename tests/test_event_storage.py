@@ -1,0 +1,74 @@
+"""The event storage of dagster.yaml (pipelines/event_storage.py): Dagster's SQLite files, written with the
+connection kept open, read back by Dagster's own storage, and no more files held open than it says."""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+import pytest
+
+from pipelines.event_storage import OPEN_RUN_FILES, PooledSqliteEventLogStorage
+from tests.conftest import REPO
+
+
+@dg.asset
+def tally() -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"rows": 3})
+
+
+@dg.asset_check(asset=tally)
+def tally_positive() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    shutil.copyfile(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    return tmp_path
+
+
+def _run(instance) -> str:
+    result = dg.materialize([tally, tally_positive], instance=instance, selection=[tally])
+    assert result.success
+    return result.run_id
+
+
+def test_the_projects_instance_stores_events_dagsters_own_storage_reads(home):
+    instance = dg.DagsterInstance.get()
+    assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
+    assert instance.event_log_storage._base_dir == str(home / "history" / "runs")
+    run_id = _run(instance)
+    written = instance.all_logs(run_id)
+    instance.dispose()
+
+    # The same DAGSTER_HOME with Dagster's default storage (no event_log_storage in dagster.yaml).
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    plain = dg.DagsterInstance.get()
+    assert type(plain.event_log_storage).__name__ == "SqliteEventLogStorage"
+    read = plain.all_logs(run_id)
+    assert [e.dagster_event_type for e in read] == [e.dagster_event_type for e in written]
+    kinds = {e.dagster_event_type for e in read}
+    assert {dg.DagsterEventType.ASSET_MATERIALIZATION, dg.DagsterEventType.ASSET_CHECK_EVALUATION} <= kinds
+    latest = plain.get_latest_materialization_event(dg.AssetKey("tally"))
+    assert latest.run_id == run_id and latest.asset_materialization.metadata["rows"].value == 3
+    check = plain.event_log_storage.get_latest_asset_check_execution_by_key([tally_positive.check_key])
+    assert check[tally_positive.check_key].run_id == run_id
+    assert [r.run_id for r in plain.get_runs()] == [run_id]
+    plain.dispose()
+
+
+def test_no_more_run_files_open_than_declared(home):
+    instance = dg.DagsterInstance.get()
+    storage = instance.event_log_storage
+    run_ids = [_run(instance) for _ in range(OPEN_RUN_FILES + 2)]
+    open_files = [name for name in storage._engines if name != "index"]
+    assert len(open_files) <= OPEN_RUN_FILES
+    assert run_ids[-1] in open_files and run_ids[0] not in open_files
+    # A file closed on the way is opened again when asked for.
+    assert storage.get_logs_for_run(run_ids[0])
+    instance.wipe()
+    assert storage._engines.keys() <= {"index"}
+    assert not instance.all_logs(run_ids[-1])
+    instance.dispose()
