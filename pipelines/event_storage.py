@@ -5,18 +5,17 @@ stores or reads (NullPool), ~9 ms of CPU an event. A run stores hundreds: before
 "planned" event for each of the job's 100 assets and 177 checks, and each step's output, materialisation and
 check result follows (~900 in a `liten` run). This storage keeps one connection a file, used one at a time
 under the storage's own lock: ~2.5 ms an event (bench: docs/benchmarks.md). Everything else is Dagster's: the
-same files in DAGSTER_HOME/history/runs/ (one a run, and the index), SQLite's WAL mode and busy timeout, so
-the daemon, the webserver and a run still write to them side by side.
+same files in DAGSTER_HOME/history/runs/ (one a run, and the index; the folder is written into DAGSTER_HOME's
+copy of dagster.yaml by skolanalys/dagster_home.py), SQLite's WAL mode and busy timeout, so the daemon, the
+webserver and a run still write to them side by side.
 """
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import dagster as dg
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
@@ -31,19 +30,10 @@ from sqlalchemy.pool import StaticPool
 OPEN_RUN_FILES = 4
 
 
-def default_base_dir() -> str:
-    """Where Dagster keeps event logs when dagster.yaml names no storage: DAGSTER_HOME/history/runs."""
-    return os.path.join(os.environ["DAGSTER_HOME"], "history", "runs")
-
-
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
-    def __init__(self, base_dir: str | None = None, inst_data=None):
+    def __init__(self, base_dir: str, inst_data=None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
-        super().__init__(base_dir or default_base_dir(), inst_data=inst_data)
-
-    @classmethod
-    def config_type(cls):
-        return {"base_dir": dg.Field(dg.StringSource, is_required=False)}
+        super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):

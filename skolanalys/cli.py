@@ -20,17 +20,12 @@ import sys
 from pathlib import Path
 
 from skolanalys.auth_settings import ENV_SERVE_ADDRESS, SECRET_VARIABLES, load_oidc_settings, write_secrets_file
+from skolanalys.dagster_home import prepare_dagster_home
 from skolanalys.settings import REPO_ROOT, Settings, SettingsError, load_settings, require_pseudonym_key
 
 
 class UserError(Exception):
     """A mistake the user can fix: printed as one clear line, never as a stack trace."""
-
-
-def _prepare_dagster_home(settings: Settings) -> None:
-    home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
 
 
 def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
@@ -70,7 +65,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             f"landningsmappen {settings.landing_dir} finns inte: sätt SKOLANALYS_LANDING_DIR eller kör "
             "`skolanalys generate` först"
         )
-    _prepare_dagster_home(settings)
+    prepare_dagster_home(settings.dagster_home)
     try:
         succeeded = run_everything(
             settings,
@@ -195,7 +190,7 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
 
     require_pseudonym_key()  # the UI's schedules and sensors load pupil files
     settings.export_environment()
-    _prepare_dagster_home(settings)
+    prepare_dagster_home(settings.dagster_home)
     ensure_manifest()
     print(f"Dagster: http://localhost:{args.port}  (Ctrl+C avslutar)", flush=True)
     dagster = Path(sys.executable).with_name("dagster")

@@ -3,13 +3,11 @@ connection kept open, read back by Dagster's own storage, and no more files held
 
 from __future__ import annotations
 
-import shutil
-
 import dagster as dg
 import pytest
 
 from pipelines.event_storage import OPEN_RUN_FILES, PooledSqliteEventLogStorage
-from tests.conftest import REPO
+from skolanalys.dagster_home import prepare_dagster_home
 
 
 @dg.asset
@@ -24,9 +22,10 @@ def tally_positive() -> dg.AssetCheckResult:
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    shutil.copyfile(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    return tmp_path
+    """DAGSTER_HOME as `skolanalys run` prepares it."""
+    prepare_dagster_home(tmp_path / "home")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
 
 
 def _run(instance) -> str:
@@ -35,7 +34,7 @@ def _run(instance) -> str:
     return result.run_id
 
 
-def test_the_projects_instance_stores_events_dagsters_own_storage_reads(home):
+def test_the_projects_instance_stores_events_dagsters_own_storage_reads(home, tmp_path, monkeypatch):
     instance = dg.DagsterInstance.get()
     assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
     assert instance.event_log_storage._base_dir == str(home / "history" / "runs")
@@ -43,7 +42,13 @@ def test_the_projects_instance_stores_events_dagsters_own_storage_reads(home):
     written = instance.all_logs(run_id)
     instance.dispose()
 
+    # Opened by its folder while DAGSTER_HOME names another (as a test watching a run does): the same history.
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with dg.DagsterInstance.from_config(str(home)) as by_path:
+        assert [e.dagster_event_type for e in by_path.all_logs(run_id)] == [e.dagster_event_type for e in written]
+
     # The same DAGSTER_HOME with Dagster's default storage (no event_log_storage in dagster.yaml).
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     plain = dg.DagsterInstance.get()
     assert type(plain.event_log_storage).__name__ == "SqliteEventLogStorage"
