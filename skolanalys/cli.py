@@ -81,34 +81,30 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 LOOPBACK_ADDRESSES = ("127.0.0.1", "localhost", "::1")
 
 
+# Streamlit's options for the dashboard, declared once: `serve` passes them on the command line and the tests'
+# AppTest sets the runner's. No developer menu or Deploy button, no usage statistics, no file watching. Magic
+# off: the pages write nothing by bare expressions, and magic parses each page with ast.parse, which CPython
+# 3.11 can fail with "AST constructor recursion depth mismatch" when another thread parses at the same time.
+STREAMLIT_OPTIONS: dict[str, str | bool] = {
+    "server.headless": True,
+    "server.fileWatcherType": "none",
+    "server.runOnSave": False,
+    "client.toolbarMode": "minimal",
+    "client.showErrorDetails": "none",
+    "browser.gatherUsageStats": False,
+    "runner.magicEnabled": False,
+}
+
+
 def _streamlit_command(
     settings: Settings, port: int, address: str = "127.0.0.1", secrets_file: Path | None = None
 ) -> list[str]:
-    """`streamlit run` of the dashboard: bound to `address`, no developer menu or Deploy button, no usage
-    statistics, no file watching; with login, Streamlit's [auth] secrets come from `secrets_file` only."""
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(REPO_ROOT / "dashboards" / "app.py"),
-        "--server.headless",
-        "true",
-        "--server.address",
-        address,
-        "--server.port",
-        str(port),
-        "--server.fileWatcherType",
-        "none",
-        "--server.runOnSave",
-        "false",
-        "--client.toolbarMode",
-        "minimal",
-        "--client.showErrorDetails",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    """`streamlit run` of the dashboard with STREAMLIT_OPTIONS, bound to `address`; with login, Streamlit's
+    [auth] secrets come from `secrets_file` only."""
+    command = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboards" / "app.py")]
+    options = {**STREAMLIT_OPTIONS, "server.address": address, "server.port": port}
+    for name, value in options.items():
+        command += [f"--{name}", str(value).lower() if isinstance(value, bool) else str(value)]
     if secrets_file is not None:
         command += ["--secrets.files", str(secrets_file)]
     return command

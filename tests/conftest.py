@@ -107,6 +107,18 @@ def run_skolanalys(args: list[str], env: dict[str, str], timeout: int = 300) -> 
     return subprocess.run([str(cli), *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=REPO)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _streamlit_runner_options():
+    """AppTest runs the pages with the runner options `skolanalys serve` gives Streamlit (skolanalys/cli.py)."""
+    from streamlit import config
+
+    from skolanalys.cli import STREAMLIT_OPTIONS
+
+    for name, value in STREAMLIT_OPTIONS.items():
+        if name.startswith("runner."):
+            config.set_option(name, value)
+
+
 @pytest.fixture(autouse=True)
 def _no_gx_analytics(monkeypatch):
     monkeypatch.setenv("GX_ANALYTICS_ENABLED", "false")

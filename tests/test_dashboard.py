@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import stat
@@ -320,6 +321,35 @@ def test_a_swapped_snapshot_is_served_even_while_a_connection_holds_the_old_one(
     st.cache_data.clear()
 
 
+def _bare_expressions(source: str) -> list[int]:
+    """Lines of the statements Streamlit's magic would show: bare expressions other than calls, yield, await
+    and docstrings (a string first in a module, class or function body), which magic leaves alone."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0])
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body
+    }
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr)
+        and not isinstance(node.value, (ast.Call, ast.Yield, ast.YieldFrom, ast.Await))
+        and not (id(node) in docstrings and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))
+    ]
+
+
+def test_no_page_relies_on_streamlits_magic():
+    """Magic is off (skolanalys/cli.py STREAMLIT_OPTIONS), so a bare expression in a page would show nothing."""
+    assert _bare_expressions('"""Sidan."""\nx = 1\nx\n"text"\nst.write(x)\n') == [3, 4]
+    bare = {
+        str(path.relative_to(REPO)): lines
+        for path in sorted((REPO / "dashboards").rglob("*.py"))
+        if (lines := _bare_expressions(path.read_text(encoding="utf-8")))
+    }
+    assert bare == {}
+
+
 # --- skolanalys serve ------------------------------------------------------------------------------------
 
 
@@ -340,6 +370,7 @@ def test_serve_binds_locally_hides_the_developer_menu_and_keeps_secrets_in_a_pri
         "--server.address 127.0.0.1",
         "--client.toolbarMode minimal",
         "--browser.gatherUsageStats false",
+        "--runner.magicEnabled false",
         f"--secrets.files {path}",
     ):
         assert option in joined
