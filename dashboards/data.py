@@ -69,11 +69,26 @@ def _read_snapshot_id(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def snapshot_id() -> str:
-    """The id of the snapshot now at the path ('' when there is none): run_id and published_at."""
+    """The id of the snapshot now at the path ('' when there is none): run_id and published_at.
+
+    A page asks before every query, so the id is read from the file only when the file is another: the
+    pipeline publishes with os.replace (a new inode, and a new change time), and a file rewritten in place
+    changes its times or size.
+    Attaching the file to read the id took most of a page's time on the server (measured with
+    bench/bench_dashboard.py)."""
     path = serving_path()
-    if not path.exists():
+    try:
+        found = path.stat()
+    except FileNotFoundError:
         return ""
-    con = _open(path)
+    return _snapshot_id_of(str(path), (found.st_dev, found.st_ino, found.st_mtime_ns, found.st_ctime_ns, found.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _snapshot_id_of(path: str, file: tuple[int, ...]) -> str:
+    # A swap between the stat and this read caches the new id under the old file's key: harmless, the key
+    # is not seen again, and the cached query checks the id in its own connection before it answers.
+    con = _open(Path(path))
     try:
         return _read_snapshot_id(con)
     finally:
