@@ -142,21 +142,20 @@ GOAL_TINT = {w: t for w, (_, _, _, t) in GOAL_STATUS.items()}
 def measure_table(rows: pd.DataFrame, year: int) -> pd.DataFrame:
     """Årsredovisningens tabell: status | mått | utfall tre år | målvärde | jämförelse | trend."""
     first = {m: i for i, m in reversed(list(zip(rows.index, rows["measure_no"], strict=True)))}
+    records = list(rows.itertuples())  # once: a row tuple of every column costs more than what is read from it
     table = pd.DataFrame(
         {
-            "Status": [status_text(r) for r in rows.itertuples()],
+            "Status": [status_text(r) for r in records],
             # the measure once, on its first row (its units follow)
-            "Mått": [short_title(r) if r.Index == first[r.measure_no] else "" for r in rows.itertuples()],
-            "Enhet": [unit_label(r) for r in rows.itertuples()],
-            str(year - 2): [fmt(r.value_2, r.unit, r.value_status_2) for r in rows.itertuples()],
-            str(year - 1): [fmt(r.value_1, r.unit, r.value_status_1) for r in rows.itertuples()],
-            str(year): [fmt(r.value, r.unit, r.value_status) for r in rows.itertuples()],
-            "Målvärde": [target_text(r) for r in rows.itertuples()],
-            "Riket": [fmt(r.riket_value, r.unit) if pd.notna(r.riket_value) else "" for r in rows.itertuples()],
-            "Liknande kommuner": [
-                fmt(r.similar_value, r.unit) if pd.notna(r.similar_value) else "" for r in rows.itertuples()
-            ],
-            "Trend": [trend_text(r) for r in rows.itertuples()],
+            "Mått": [short_title(r) if r.Index == first[r.measure_no] else "" for r in records],
+            "Enhet": [unit_label(r) for r in records],
+            str(year - 2): [fmt(r.value_2, r.unit, r.value_status_2) for r in records],
+            str(year - 1): [fmt(r.value_1, r.unit, r.value_status_1) for r in records],
+            str(year): [fmt(r.value, r.unit, r.value_status) for r in records],
+            "Målvärde": [target_text(r) for r in records],
+            "Riket": [fmt(r.riket_value, r.unit) if pd.notna(r.riket_value) else "" for r in records],
+            "Liknande kommuner": [fmt(r.similar_value, r.unit) if pd.notna(r.similar_value) else "" for r in records],
+            "Trend": [trend_text(r) for r in records],
         }
     )
     # The comparison columns only where the goal has a comparison: the table fits the screen.
