@@ -37,7 +37,8 @@ class Indicators:
     directions: dict[str, object]
 
     def subset(self, ids) -> Indicators:
-        keep = tuple(i for i in self.ids if i in set(ids))
+        wanted = set(ids)
+        keep = tuple(i for i in self.ids if i in wanted)
         return Indicators(
             self.catalogue[self.catalogue["indicator_id"].isin(keep)],
             self.values[self.values["indicator_id"].isin(keep)],

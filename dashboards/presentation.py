@@ -361,7 +361,8 @@ def line_chart(
     if drawn.empty:
         return None
     names = list(series_order or pd.unique(frame[series]))
-    names = [n for n in names if n in set(drawn[series])]
+    present = set(drawn[series])
+    names = [n for n in names if n in present]
     palette = colours or {}
     spare = iter(c for c in PALETTE if c not in palette.values())
     colour_range = [palette.get(n) or next(spare, "#888888") for n in names]

@@ -233,7 +233,8 @@ else:
         for level, code, name in zip(shown["level"], shown["unit_code"], shown["unit_name"], strict=True)
     ]
     order = shown.assign(o=shown["level"] != "kommun").sort_values(["o", "unit_name"])["enhet"].drop_duplicates()
-    periods = [p for p in (1, 2, 3, 0) if p in set(shown["period"])]
+    present = set(shown["period"])
+    periods = [p for p in (1, 2, 3, 0) if p in present]
     shown["periodnamn"] = shown["period"].map(PERIOD_NAMES)
     table = ui.text_table(
         shown,

@@ -44,14 +44,15 @@ if results.empty and skolenkaten.empty:
 def local_surveys(results: pd.DataFrame) -> None:
     names = data.unit_names()
     results = results.assign(status=results["status"].fillna(""), grade_level=results["grade_level"].astype(str))
-    results["enhet"] = [
-        indicator_page.unit_label(lvl, str(c), names.get(str(c), f"Skolenhet {c}"))
-        for lvl, c in zip(results["level"], results["unit_code"], strict=True)
-    ]
+    # Each unit's label once, not once a row (a unit has a row per survey, area, year, grade and gender).
+    label = {
+        (lvl, c): indicator_page.unit_label(lvl, str(c), names.get(str(c), f"Skolenhet {c}"))
+        for lvl, c in set(zip(results["level"], results["unit_code"], strict=True))
+    }
+    results["enhet"] = [label[key] for key in zip(results["level"], results["unit_code"], strict=True)]
     results["område"] = results["area"].map(area_name)
-    types = [t for t in SURVEYS if t in set(results["survey_type"])] + sorted(
-        set(results["survey_type"]) - set(SURVEYS)
-    )
+    present = set(results["survey_type"])
+    types = [t for t in SURVEYS if t in present] + sorted(present - set(SURVEYS))
     first, second = st.columns(2)
     survey_type = first.radio("Enkät", types, format_func=lambda t: SURVEYS.get(t, t), horizontal=True, key="enkat_typ")
     measure = second.radio(
@@ -98,11 +99,12 @@ def local_surveys(results: pd.DataFrame) -> None:
     # Every unit, each area, the latest survey.
     st.subheader(f"Alla enheter {school_year}: {title.lower()} ({ui.GENDERS[gender].lower()})")
     latest_rows = rows[(rows["year"] == latest) & (rows["grade_level"] == "alla") & (rows["gender"] == gender)]
+    shown_units = set(latest_rows["enhet"])
     table = ui.text_table(
         latest_rows,
         index="enhet",
         columns="område",
-        index_order=[name for name in labels.values() if name in set(latest_rows["enhet"])],
+        index_order=[name for name in labels.values() if name in shown_units],
         column_order=areas,
         index_name="Enhet",
     )

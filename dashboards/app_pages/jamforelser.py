@@ -47,7 +47,8 @@ kpi_id = ui.selectbox(
     format_func=lambda k: f"{titles.loc[k, 'kpi_group']}: {titles.loc[k, 'kpi_title']} ({k})",
     container=left,
 )
-available = [g for g in ui.GENDERS if g in set(bench.loc[bench["kpi_id"] == kpi_id, "gender"])]
+served_genders = set(bench.loc[bench["kpi_id"] == kpi_id, "gender"])
+available = [g for g in ui.GENDERS if g in served_genders]
 gender = right.radio("Kön", available, format_func=ui.GENDERS.get, horizontal=True)
 rows = bench[(bench["kpi_id"] == kpi_id) & (bench["gender"] == gender)].sort_values("year")
 unit = titles.loc[kpi_id, "unit"]

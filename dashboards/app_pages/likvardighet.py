@@ -98,7 +98,8 @@ def gaps_section(outcome: str, dimension: str) -> None:
             data.format_interval(lo, hi) for lo, hi in zip(shown["ci_low"], shown["ci_high"], strict=True)
         ]
         palette = ["#1f5fa6", "#e07b00", "#2e7d32", "#7b3fa0", "#c62828", "#00838f", "#6d4c41", "#ad1457"]
-        names = [labels[c] for c in chosen if labels[c] in set(shown["enhet"])]
+        shown_names = set(shown["enhet"])
+        names = [labels[c] for c in chosen if labels[c] in shown_names]
         chart = interval_chart(
             shown,
             category="år",

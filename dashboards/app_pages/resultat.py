@@ -133,11 +133,12 @@ term_choice = ui.selectbox(
 one_term = rows[(rows["termin"] == term_choice) & (rows["gender"] == gender)].copy()
 one_term["visat"] = ui.cell_texts(one_term, "value", "procent")
 one_term["enhet"] = one_term["unit_code"].map(labels)
+term_units = set(one_term["enhet"])
 by_unit = ui.text_table(
     one_term,
     index="enhet",
     columns="årskurs",
-    index_order=[name for name in labels.values() if name in set(one_term["enhet"])],
+    index_order=[name for name in labels.values() if name in term_units],
     column_order=GRADES,
     index_name="Enhet",
 )

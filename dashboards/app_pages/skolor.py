@@ -285,7 +285,8 @@ def indicator_table(topic_ids: list[str], count_label: str) -> tuple[pd.DataFram
     own = own[own["year"].isin(years)]
     info = catalogue.set_index("indicator_id")
     records = []
-    for indicator_id in [i for i in topic_ids if i in set(own["indicator_id"])]:
+    served = set(own["indicator_id"])
+    for indicator_id in [i for i in topic_ids if i in served]:
         unit = info.loc[indicator_id, "unit"]
         rows = own[own["indicator_id"] == indicator_id]
         by_year = {int(r.year): r for r in rows.itertuples()}
