@@ -71,11 +71,10 @@ def _read_snapshot_id(con: duckdb.DuckDBPyConnection) -> str:
 def snapshot_id() -> str:
     """The id of the snapshot now at the path ('' when there is none): run_id and published_at.
 
-    A page asks before every query, so the id is read from the file only when the file is another: the
-    pipeline publishes with os.replace (a new inode, and a new change time), and a file rewritten in place
-    changes its times or size.
-    Attaching the file to read the id took most of a page's time on the server (measured with
-    bench/bench_dashboard.py)."""
+    A page asks before every query (attaching the file each time was most of a page's time on the server,
+    bench/bench_dashboard.py), so the id is read from the file only when the file is another: the pipeline
+    publishes with os.replace (a new inode and change time), and a file rewritten in place changes its times
+    or size."""
     path = serving_path()
     try:
         found = path.stat()

@@ -45,11 +45,11 @@ def local_surveys(results: pd.DataFrame) -> None:
     names = data.unit_names()
     results = results.assign(status=results["status"].fillna(""), grade_level=results["grade_level"].astype(str))
     # Each unit's label once, not once a row (a unit has a row per survey, area, year, grade and gender).
-    label = {
+    label_of = {
         (lvl, c): indicator_page.unit_label(lvl, str(c), names.get(str(c), f"Skolenhet {c}"))
         for lvl, c in set(zip(results["level"], results["unit_code"], strict=True))
     }
-    results["enhet"] = [label[key] for key in zip(results["level"], results["unit_code"], strict=True)]
+    results["enhet"] = [label_of[key] for key in zip(results["level"], results["unit_code"], strict=True)]
     results["område"] = results["area"].map(area_name)
     present = set(results["survey_type"])
     types = [t for t in SURVEYS if t in present] + sorted(present - set(SURVEYS))
