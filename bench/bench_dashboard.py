@@ -27,13 +27,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from dashboards.pages import PAGES  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, serve, wait_until_shown  # noqa: E402
 
 SECTION = "## Dashboard: page times"
 TIMEOUT_MS = 180_000
-FINISHED = "[data-testid='stApp'][data-test-script-state='notRunning']"
-CHARTS_DRAWN = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart']")]
-    .every((chart) => chart.querySelector(".marks"))"""
 
 
 def open_page(page, url: str, heading: str) -> float:
@@ -41,8 +38,7 @@ def open_page(page, url: str, heading: str) -> float:
     start = time.perf_counter()
     page.goto(url, timeout=TIMEOUT_MS)
     page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=TIMEOUT_MS)
-    page.locator(FINISHED).wait_for(timeout=TIMEOUT_MS)
-    page.wait_for_function(CHARTS_DRAWN, timeout=TIMEOUT_MS)
+    wait_until_shown(page, TIMEOUT_MS)
     seconds = time.perf_counter() - start
     if page.locator("[data-testid='stException']").count():
         raise SystemExit(f"{url}: the page shows an exception:\n{page.inner_text('body')[:3000]}")

@@ -14,7 +14,7 @@ import werkzeug.serving
 from oidc_provider_mock import User
 from oidc_provider_mock import app as oidc_app
 
-from tests.browser.conftest import free_port, serve, wait_for_http
+from tests.browser.conftest import free_port, serve, wait_for_http, wait_until_shown
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -122,9 +122,7 @@ CHARTS_DRAWN = """() => {
 def _open(page, url: str, heading: str) -> None:
     page.goto(url)
     page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=TIMEOUT)
-    # Streamlit renders client-side: wait until the script run has finished and the charts have drawn.
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=TIMEOUT)
-    page.wait_for_timeout(800)
+    wait_until_shown(page, TIMEOUT)  # Streamlit renders client-side
 
 
 def _text(page) -> str:
@@ -263,8 +261,7 @@ def _log_in(browser, server, sub: str | None, heading: str, name: str):
         page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(re.compile(re.escape(server.url) + r"/?$"), timeout=TIMEOUT)
     page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=TIMEOUT)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=TIMEOUT)
-    page.wait_for_timeout(800)
+    wait_until_shown(page, TIMEOUT)
     return context, page
 
 

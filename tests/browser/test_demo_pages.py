@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import serve
+from tests.browser.conftest import SCRIPT_FINISHED, serve, wait_until_shown
 from tests.browser.test_browser import PAGES, _close, _open, _text, _wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -111,17 +111,17 @@ CONTENT_HEIGHT = """() => {
 
 
 def _settled(page, timeout: float = 60) -> str:
-    """The page's text once the script has finished and nothing has changed for two seconds."""
+    """The page's text once its script run has finished, its charts have drawn and its text stays the same
+    over two reads 0.3 s apart (the data grids mirror their cells a moment after they draw)."""
     deadline = time.monotonic() + timeout
-    last, stable = "", 0
+    wait_until_shown(page, timeout * 1000)
+    last = _text(page)
     while time.monotonic() < deadline:
-        page.wait_for_timeout(400)
-        running = page.locator("[data-testid='stStatusWidget']").count()
+        page.wait_for_timeout(300)
         now = _text(page)
-        stable = stable + 1 if now == last and not running else 0
-        last = now
-        if stable >= 5:
+        if now == last and page.locator(SCRIPT_FINISHED).count():
             return now
+        last = now
     raise AssertionError(f"{page.url} never settled")
 
 
