@@ -231,9 +231,11 @@ class _Builder:
         keys = ["indicator_id", "level", "unit_code", "gender"]
         ranked = values.assign(_order=values["source"].map(SOURCE_ORDER).fillna(9))
         ranked = ranked.sort_values("_order", kind="stable").drop_duplicates([*keys, "year"]).drop(columns="_order")
-        self.series = {
-            key: part.set_index("year").sort_index() for key, part in ranked.groupby(keys, sort=False, dropna=False)
-        }
+        # The rows of each series by position; a series' frame is made when the report first asks for it (the
+        # report shows a few hundred of the thousands there are).
+        self.ranked = ranked
+        self.positions = ranked.groupby(keys, sort=False, dropna=False).indices
+        self.series: dict[tuple, pd.DataFrame] = {}
         self.no_rows = values.iloc[0:0].set_index("year")
         self.kolada_cache: dict[tuple[str, str, str], pd.Series] = {}
         bench = snapshot.table("benchmarking")
@@ -405,7 +407,11 @@ class _Builder:
     def rows(self, unit: Unit, indicator_id: str, gender: str = "T") -> pd.DataFrame:
         """One row per year of the unit's indicator: the own computation where there is one, else the
         published figure."""
-        return self.series.get((indicator_id, unit.level, unit.code, gender), self.no_rows)
+        key = (indicator_id, unit.level, unit.code, gender)
+        if key not in self.series:
+            found = self.positions.get(key)
+            self.series[key] = self.no_rows if found is None else self.ranked.iloc[found].set_index("year").sort_index()
+        return self.series[key]
 
     def unit_of(self, indicator_id: str) -> str:
         return str(self.catalogue.loc[indicator_id, "unit"]) if indicator_id in self.catalogue.index else ""

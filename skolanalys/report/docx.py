@@ -199,9 +199,9 @@ def _table(document, table: Table, label: str | None) -> None:
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     row_properties.append(repeat)
-    for r, texts in enumerate((table.header, *table.rows)):
-        for c, text in enumerate(texts):
-            cell = grid.rows[r].cells[c]
+    # Each row's cells looked up once: python-docx finds a row and its cells by XPath on every access.
+    for r, (row, texts) in enumerate(zip(grid.rows, (table.header, *table.rows), strict=True)):
+        for c, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
             cell.width = widths[c]
             paragraph = cell.paragraphs[0]
             paragraph.paragraph_format.space_after = Pt(0)
