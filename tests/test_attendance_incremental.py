@@ -1,7 +1,7 @@
 """A new school day of attendance is added to the attendance sums, not summed again from every lesson.
 
-The shared `liten_next` run (tests/shared_runs.py): the generated municipality `liten` built again in a new
-warehouse; one pupil's sums changed by hand, one more school day dropped into franvaro/, two runs killed on the way (the
+The shared `liten_next` run (tests/shared_runs.py): the generated municipality `liten` after its run, copied;
+one pupil's sums changed by hand, one more school day dropped into franvaro/, two runs killed on the way (the
 kill test of test_operations) and a run to the end. The sums (int_attendance_pupil_unit_periods) must equal the
 test's own aggregation of raw.attendance, the new day counted once, and they must have been added to rather
 than rebuilt: the hand-changed sums keep the change (a rebuild would have undone it)."""

@@ -1,9 +1,9 @@
 """Operations: a run killed with SIGKILL at any moment leaves the last good snapshot readable, the run is
 marked failed instead of blocking the queue, and the next run is right.
 
-The kill test reads the shared `liten_next` run (tests/shared_runs.py): `liten`'s landing files built again
-in a new warehouse, then given new files, two runs killed (early and late, at moments seen in the run history,
-not after fixed sleeps) and one run to the end. The deadline test times out a run of its own."""
+The kill test reads the shared `liten_next` run (tests/shared_runs.py): a copy of the shared `liten` run given
+new files, two runs killed (early and late, at moments seen in the run history, not after fixed sleeps) and one
+run to the end. The deadline test times out a run of its own."""
 
 from __future__ import annotations
 
