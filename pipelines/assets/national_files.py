@@ -1,6 +1,7 @@
 """National files the data engineer downloads and drops in the landing folder: SIRIS exports (`siris/`, CSV
 and Excel, skolenhet, kommun and riket) and Skolinspektionen's Skolenkäten reports (`skolenkaten/`). Kept as
-published, every row accounted for; each SIRIS file's outcome is in raw.landing_files (folder siris)."""
+published, every row accounted for; each SIRIS file's outcome is in raw.landing_files (folder siris). A
+folder whose files and reader are the same as at its last load is not read again (pipelines/folder_loads.py)."""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from pipelines import folder_loads
 from pipelines.resources import LandingConfig
 from pipelines.warehouse import replace_quarantine, replace_table
 from sources.landing.outcomes import FileStatus, attention_markdown, replace_folder
@@ -56,12 +58,12 @@ def _loaded(outcomes: list[tuple[Path, LoadResult | str]]) -> tuple[list[LoadRes
     return loaded, quarantine, metadata
 
 
-def _land(context, warehouse: DuckDBResource, table: str, kind: str, rows, quarantine, metadata, empty_schema):
-    rows = rows if rows is not None else pl.DataFrame(schema=empty_schema)
+def _unchanged(context, warehouse: DuckDBResource, folder: str, state: str, table: str) -> bool:
     with warehouse.get_connection() as conn:
-        replace_table(conn, table, rows)
-        replace_quarantine(conn, kind, quarantine)
-    return dg.MaterializeResult(metadata={"dagster/row_count": rows.height, **metadata})
+        if not folder_loads.is_loaded(conn, folder, state, table):
+            return False
+    context.log.info(f"{folder}/: samma filer som vid förra inläsningen; läses inte om")
+    return True
 
 
 def _siris_outcomes(folder: Path, results: dict[str, LoadResult | str]) -> list[FileStatus]:
@@ -108,15 +110,21 @@ def siris_unit_statistics(
     context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     folder = landing.folder("siris")
+    state = folder_loads.fingerprint(folder, siris)
+    if _unchanged(context, warehouse, "siris", state, "siris.unit_statistics"):
+        return dg.MaterializeResult(metadata={"oförändrad": True})
     outcomes = _read_all(siris.siris_files(folder), siris.read_siris, (siris.SirisFormatError,), context)
     loaded, quarantine, metadata = _loaded(outcomes)
     frames = [r.rows.with_columns(pl.lit(r.source_file.name).alias("source_file")) for r in loaded if r.rows.height]
     rows = pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame(schema=siris.TABLE_SCHEMA)
     statuses = _siris_outcomes(folder, {path.name: result for path, result in outcomes})
     with warehouse.get_connection() as conn:
+        conn.begin()  # the table, its quarantine, the outcomes and the folder's state together or not at all
         replace_table(conn, "siris.unit_statistics", rows.select(list(siris.TABLE_SCHEMA)))
         replace_quarantine(conn, "siris", quarantine)
         replace_folder(conn, "siris", statuses)
+        folder_loads.record_loaded(conn, "siris", state)
+        conn.commit()
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": rows.height,
@@ -136,14 +144,22 @@ def siris_unit_statistics(
 def skolenkaten_results(
     context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
-    paths = skolenkaten.skolenkaten_files(landing.folder("skolenkaten"))
+    folder = landing.folder("skolenkaten")
+    state = folder_loads.fingerprint(folder, skolenkaten)
+    if _unchanged(context, warehouse, "skolenkaten", state, "skolenkaten.results"):
+        return dg.MaterializeResult(metadata={"oförändrad": True})
+    paths = skolenkaten.skolenkaten_files(folder)
     outcomes = _read_all(paths, skolenkaten.read_skolenkaten, (skolenkaten.SkolenkatenFormatError,), context)
     loaded, quarantine, metadata = _loaded(outcomes)
     frames = [r.rows for r in loaded if r.rows.height]
-    rows = pl.concat(frames, how="vertical_relaxed") if frames else None
-    return _land(
-        context, warehouse, "skolenkaten.results", "skolenkaten", rows, quarantine, metadata, skolenkaten.ROWS_SCHEMA
-    )
+    rows = pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame(schema=skolenkaten.ROWS_SCHEMA)
+    with warehouse.get_connection() as conn:
+        conn.begin()
+        replace_table(conn, "skolenkaten.results", rows)
+        replace_quarantine(conn, "skolenkaten", quarantine)
+        folder_loads.record_loaded(conn, "skolenkaten", state)
+        conn.commit()
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows.height, **metadata})
 
 
 national_file_assets = [siris_unit_statistics, skolenkaten_results]

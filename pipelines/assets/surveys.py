@@ -4,20 +4,18 @@ One multi-asset writes both tables, because answers are validated against the ca
 and because they share one quarantine kind (`enkater`), which a load replaces as a whole. Unlike the other
 kinds, enkater/ is re-read whole on every run rather than file by file through the ledger: a corrected
 catalogue changes which earlier answers are valid, and survey exports are small. Each file still gets an
-outcome in raw.landing_files (folder enkater). A folder whose files are the same as at the last load (names,
-sizes, modification times) is not read again: a nightly run costs what is new.
+outcome in raw.landing_files (folder enkater). A folder whose files and reader are the same as at the last
+load is not read again (pipelines/folder_loads.py): a nightly run costs what is new.
 """
-
-import hashlib
-import json
-from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines import folder_loads
 from pipelines.assets.landing import outcome_metadata
 from pipelines.resources import LandingConfig
-from pipelines.warehouse import replace_quarantine, replace_table, table_has_rows
+from pipelines.warehouse import replace_quarantine, replace_table
+from sources.landing import contract, surveys
 from sources.landing.outcomes import replace_folder
 from sources.landing.registry import KIND_SIGNATURES
 from sources.landing.surveys import ANSWERS, FOLDER, QUESTIONS, read_survey_folder
@@ -46,9 +44,9 @@ ANSWERS_KEY = dg.AssetKey(["raw", ANSWERS.table])
 )
 def survey_assets(context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource):
     folder = landing.folder(FOLDER)
-    state = _folder_state(folder)
+    state = folder_loads.fingerprint(folder, surveys, contract)
     with warehouse.get_connection() as conn:
-        if _loaded_state(conn) == state and table_has_rows(conn, f"raw.{QUESTIONS.table}"):
+        if folder_loads.is_loaded(conn, FOLDER, state, f"raw.{QUESTIONS.table}"):
             context.log.info(f"{FOLDER}/: samma filer som vid förra inläsningen; läses inte om")
             for key in (QUESTIONS_KEY, ANSWERS_KEY):
                 yield dg.MaterializeResult(asset_key=key, metadata={"oförändrad": True})
@@ -60,7 +58,7 @@ def survey_assets(context: dg.AssetExecutionContext, landing: LandingConfig, war
         replace_table(conn, f"raw.{ANSWERS.table}", load.answers)
         replace_quarantine(conn, FOLDER, load.quarantine)
         replace_folder(conn, FOLDER, load.statuses)
-        _record_state(conn, state)
+        folder_loads.record_loaded(conn, FOLDER, state)
         conn.commit()
     for message in load.messages:
         context.log.warning(message)
@@ -75,29 +73,3 @@ def survey_assets(context: dg.AssetExecutionContext, landing: LandingConfig, war
     }
     yield dg.MaterializeResult(asset_key=QUESTIONS_KEY, metadata={"dagster/row_count": load.questions.height})
     yield dg.MaterializeResult(asset_key=ANSWERS_KEY, metadata={"dagster/row_count": load.answers.height, **shared})
-
-
-STATE_TABLE = "meta.folder_state"
-
-
-def _folder_state(folder: Path) -> str:
-    """Names, sizes and modification times of everything in the folder: cheap, and any change shows."""
-    entries = []
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            stat = path.lstat()
-            entries.append([path.name, stat.st_size, stat.st_mtime_ns])
-    return hashlib.sha256(json.dumps(entries).encode("utf-8")).hexdigest()
-
-
-def _loaded_state(conn) -> str | None:
-    conn.execute("create schema if not exists meta")
-    conn.execute(f"create table if not exists {STATE_TABLE} (folder varchar, fingerprint varchar)")
-    rows = conn.execute(f"select fingerprint from {STATE_TABLE} where folder = ?", [FOLDER]).fetchall()
-    return rows[0][0] if rows else None
-
-
-def _record_state(conn, state: str) -> None:
-    _loaded_state(conn)
-    conn.execute(f"delete from {STATE_TABLE} where folder = ?", [FOLDER])
-    conn.execute(f"insert into {STATE_TABLE} values (?, ?)", [FOLDER, state])

@@ -7,10 +7,16 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import dagster as dg
+import duckdb
 import polars as pl
 import pytest
+from dagster_duckdb import DuckDBResource
 
+from pipelines.assets.national_files import skolenkaten_results
+from pipelines.resources import LandingConfig
 from sources.national.skolenkaten import SkolenkatenFormatError, read_skolenkaten
+from tests.conftest import TEST_KEY
 
 XLSX = (
     Path(__file__).resolve().parents[2]
@@ -262,3 +268,36 @@ def test_wrong_title_is_a_clear_error(tmp_path):
     path = _write_xlsx(tmp_path / "titel.xlsx", {"Resultat": _small_sheet(title="Elevenkät 2023")})
     with pytest.raises(SkolenkatenFormatError, match=r"titel\.xlsx: cell A1 är inte 'Skolenkäten ÅÅÅÅ - <grupp>'"):
         read_skolenkaten(path)
+
+
+def test_the_asset_reads_skolenkaten_again_only_when_a_file_changes(tmp_path):
+    """The asset on a landing skolenkaten/ folder: loaded once; the next run with the same file does not read
+    the folder; a changed file is read again (pipelines/folder_loads.py)."""
+    landing = tmp_path / "landing"
+    folder = landing / "skolenkaten"
+    folder.mkdir(parents=True)
+    workbook = {"Resultat elever åk 5 2023": _small_sheet(), "Förklaring": [["text"]]}
+    _write_xlsx(folder / "enkat.xlsx", workbook)
+    warehouse = tmp_path / "w.duckdb"
+    resources = {
+        "landing": LandingConfig(landing_dir=str(landing), pseudonym_key=TEST_KEY, kommunkod="1261"),
+        "warehouse": DuckDBResource(database=str(warehouse)),
+    }
+
+    def materialize() -> dict:
+        result = dg.materialize([skolenkaten_results], resources=resources)
+        assert result.success
+        return result.asset_materializations_for_node("skolenkaten__results")[0].metadata
+
+    def years() -> list:
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            return sorted({r[0] for r in con.execute("select year from skolenkaten.results").fetchall()})
+        finally:
+            con.close()
+
+    assert "oförändrad" not in materialize() and years() == [2023]
+    assert materialize()["oförändrad"].value is True and years() == [2023]
+    workbook["Resultat elever åk 5 2023"] = _small_sheet("Skolenkäten 2024 - Elever årskurs 5")
+    _write_xlsx(folder / "enkat.xlsx", workbook)
+    assert "oförändrad" not in materialize() and years() == [2024]

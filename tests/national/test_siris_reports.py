@@ -549,6 +549,21 @@ def test_the_asset_records_each_siris_file_and_never_stops_at_an_unknown_one(tmp
     )
     assert outcomes["~$ak6.xlsx"][0] == "ignored" and "Excel-låsfil" in outcomes["~$ak6.xlsx"][1]
 
+    # The next run with the same files does not read the folder again; a file removed, it does.
+    again = dg.materialize([siris_unit_statistics], resources=resources)
+    assert again.asset_materializations_for_node("siris__unit_statistics")[0].metadata["oförändrad"].value is True
+    (folder / "personal.csv").unlink()
+    third = dg.materialize([siris_unit_statistics], resources=resources)
+    meta = third.asset_materializations_for_node("siris__unit_statistics")[0].metadata
+    assert "oförändrad" not in meta and meta["files"].value == 1 and meta["files_rejected"].value == 1
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        names = {r[0] for r in con.execute("select file_name from raw.landing_files where folder = 'siris'").fetchall()}
+        assert con.execute("select count(*) from siris.unit_statistics").fetchone() == (15,)
+    finally:
+        con.close()
+    assert "personal.csv" not in names and "ak6_kavlinge.csv" in names
+
 
 def test_a_broken_cell_is_quarantined_with_its_line_and_the_rest_loads(tmp_path):
     name = "grundskola_slutbetyg_ak9_samtliga_skolenhet_2024_25.csv"
