@@ -7,8 +7,8 @@ sources/landing/attendance/). This module adds only how loaded columns read back
 
 Landing kinds loaded file by file (elever/, betyg/, nationella_prov/, bedomningar/, franvaro/) are validated
 on the rows of files new to the check (expectations/runner.py), plus whole-table invariants that cost one pass
-over one column (rows per file against the ledger). enkater/ is re-read whole every run and is small: its suites
-validate the whole tables.
+over one column (rows per file against the ledger). enkater/ is read whole when anything in it changes and is small:
+its suites validate the whole tables.
 
 Blocking suites guard tables whose bad rows would corrupt the marts; the rest warn (severity WARN). The
 check names keep their `gx_` prefix (Great Expectations ran them once; other code and the run output refer

@@ -19,7 +19,7 @@ def replace_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFra
 
 
 def replace_quarantine(conn: duckdb.DuckDBPyConnection, kind: str, frame: pl.DataFrame) -> None:
-    """For kinds re-read whole every run (surveys, national files): their rows replace the kind's old ones."""
+    """For kinds read whole (surveys, national files): their rows replace the kind's old ones."""
     ensure_quarantine(conn)
     conn.execute(f"delete from {QUARANTINE_TABLE} where kind = ?", [kind])
     append_quarantine(conn, kind, frame)

@@ -1,7 +1,7 @@
 """The board's goals from mal/: raw.goals, raw.goal_indicators and raw.goal_actions, keyed [raw, <table>].
 
 One multi-asset writes the three tables, because a goal, its measures and its actions are validated together
-(sources/landing/goals.py). The folder is small and read whole on every run, like enkater/; every file gets an
+(sources/landing/goals.py). The folder is small (a few files of text) and read whole on every run; every file gets an
 outcome in raw.landing_files (folder mal) and every invalid goal's problems go to raw.quarantine (kind mal),
 each named by file and line. A file or goal that is wrong is a warning, never a failed run.
 """

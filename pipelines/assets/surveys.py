@@ -2,8 +2,8 @@
 
 One multi-asset writes both tables, because answers are validated against the catalogues of the same load
 and because they share one quarantine kind (`enkater`), which a load replaces as a whole. Unlike the other
-kinds, enkater/ is re-read whole on every run rather than file by file through the ledger: a corrected
-catalogue changes which earlier answers are valid, and survey exports are small. Each file still gets an
+kinds, enkater/ is read whole rather than file by file through the ledger: a corrected catalogue changes
+which earlier answers are valid, and survey exports are small. Each file still gets an
 outcome in raw.landing_files (folder enkater). A folder whose files and reader are the same as at the last
 load is not read again (pipelines/folder_loads.py): a nightly run costs what is new.
 """
