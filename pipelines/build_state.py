@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import duckdb
 
+from pipelines.warehouse import table_exists
 from sources.landing import attendance
 from sources.landing.registry import LEDGER_TABLES
 from sources.row_hash import rows_fingerprint
@@ -35,17 +36,6 @@ VOLATILE_COLUMNS = {
 DISTINCT_ROWS = {"national.fetch_log"}
 
 
-def _exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(
-        conn.execute(
-            "select count(*) from information_schema.tables where table_catalog = current_database() "
-            "and table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()[0][0]
-    )
-
-
 def _columns(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     schema, name = table.split(".")
     rows = conn.execute(
@@ -57,10 +47,10 @@ def _columns(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def source_fingerprint(conn: duckdb.DuckDBPyConnection, table: str) -> str:
-    if not _exists(conn, table):
+    if not table_exists(conn, table):
         return "missing"
     if table in LEDGER_TABLES:
-        if not _exists(conn, "raw.loaded_files"):
+        if not table_exists(conn, "raw.loaded_files"):
             return "empty"
         kind = LEDGER_TABLES[table].replace("'", "''")
         ledger = "(select file_hash, state, rows_loaded, rows_superseded from raw.loaded_files "
@@ -120,7 +110,7 @@ ATTENDANCE_SUMMARISED = "meta.attendance_summarised_files"
 def attendance_additions_only(conn: duckdb.DuckDBPyConnection) -> bool:
     """True when the attendance sums may simply add the new files: every attendance file they were built
     from is in the ledger as it was (no correction superseded its rows, no key rotation emptied the ledger)."""
-    if not _exists(conn, ATTENDANCE_SUMMARISED) or not _exists(conn, "raw.loaded_files"):
+    if not table_exists(conn, ATTENDANCE_SUMMARISED) or not table_exists(conn, "raw.loaded_files"):
         return False
     changed = conn.execute(
         f"""

@@ -14,6 +14,9 @@ from pathlib import Path
 from types import ModuleType
 
 import duckdb
+from dagster_duckdb import DuckDBResource
+
+from pipelines.warehouse import table_exists
 
 STATE_TABLE = "meta.folder_state"
 
@@ -40,18 +43,15 @@ def _source_files(module: ModuleType) -> list[Path]:
     return sorted(path.parent.rglob("*.py")) if path.name == "__init__.py" else [path]
 
 
-def is_loaded(conn: duckdb.DuckDBPyConnection, folder: str, state: str, table: str) -> bool:
-    """Whether `folder` was last loaded in `state` and its table is still there."""
-    _ensure(conn)
-    rows = conn.execute(f"select fingerprint from {STATE_TABLE} where folder = ?", [folder]).fetchall()
-    if not rows or rows[0][0] != state:
-        return False
-    schema, name = table.split(".")
-    return bool(
-        conn.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-        ).fetchall()[0][0]
-    )
+def unchanged(context, warehouse: DuckDBResource, folder: str, state: str, table: str) -> bool:
+    """Whether `folder` was last loaded in `state` and its table is still there; says so in the run's log."""
+    with warehouse.get_connection() as conn:
+        _ensure(conn)
+        rows = conn.execute(f"select fingerprint from {STATE_TABLE} where folder = ?", [folder]).fetchall()
+        if not rows or rows[0][0] != state or not table_exists(conn, table):
+            return False
+    context.log.info(f"{folder}/: samma filer som vid förra inläsningen; läses inte om")
+    return True
 
 
 def record_loaded(conn: duckdb.DuckDBPyConnection, folder: str, state: str) -> None:

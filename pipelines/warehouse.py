@@ -25,12 +25,20 @@ def replace_quarantine(conn: duckdb.DuckDBPyConnection, kind: str, frame: pl.Dat
     append_quarantine(conn, kind, frame)
 
 
-def table_has_rows(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether `schema.name` is a table or view of the connection's own database (not of an attached one)."""
     schema, name = table.split(".")
-    exists = conn.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-    ).fetchall()[0][0]
-    return bool(exists) and conn.execute(f"select exists (select 1 from {table})").fetchall()[0][0]
+    return bool(
+        conn.execute(
+            "select count(*) from information_schema.tables where table_catalog = current_database() "
+            "and table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()[0][0]
+    )
+
+
+def table_has_rows(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return table_exists(conn, table) and conn.execute(f"select exists (select 1 from {table})").fetchall()[0][0]
 
 
 def append_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:

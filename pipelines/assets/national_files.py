@@ -58,14 +58,6 @@ def _loaded(outcomes: list[tuple[Path, LoadResult | str]]) -> tuple[list[LoadRes
     return loaded, quarantine, metadata
 
 
-def _unchanged(context, warehouse: DuckDBResource, folder: str, state: str, table: str) -> bool:
-    with warehouse.get_connection() as conn:
-        if not folder_loads.is_loaded(conn, folder, state, table):
-            return False
-    context.log.info(f"{folder}/: samma filer som vid förra inläsningen; läses inte om")
-    return True
-
-
 def _siris_outcomes(folder: Path, results: dict[str, LoadResult | str]) -> list[FileStatus]:
     """Every entry of siris/ in raw.landing_files (folder siris): loaded, loaded with cells in quarantine, not
     recognised as a SIRIS export (rejected, with the reader's reason), or not a file this folder takes."""
@@ -111,7 +103,7 @@ def siris_unit_statistics(
 ) -> dg.MaterializeResult:
     folder = landing.folder("siris")
     state = folder_loads.fingerprint(folder, siris)
-    if _unchanged(context, warehouse, "siris", state, "siris.unit_statistics"):
+    if folder_loads.unchanged(context, warehouse, "siris", state, "siris.unit_statistics"):
         return dg.MaterializeResult(metadata={"oförändrad": True})
     outcomes = _read_all(siris.siris_files(folder), siris.read_siris, (siris.SirisFormatError,), context)
     loaded, quarantine, metadata = _loaded(outcomes)
@@ -146,7 +138,7 @@ def skolenkaten_results(
 ) -> dg.MaterializeResult:
     folder = landing.folder("skolenkaten")
     state = folder_loads.fingerprint(folder, skolenkaten)
-    if _unchanged(context, warehouse, "skolenkaten", state, "skolenkaten.results"):
+    if folder_loads.unchanged(context, warehouse, "skolenkaten", state, "skolenkaten.results"):
         return dg.MaterializeResult(metadata={"oförändrad": True})
     paths = skolenkaten.skolenkaten_files(folder)
     outcomes = _read_all(paths, skolenkaten.read_skolenkaten, (skolenkaten.SkolenkatenFormatError,), context)

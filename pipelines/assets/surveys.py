@@ -45,12 +45,10 @@ ANSWERS_KEY = dg.AssetKey(["raw", ANSWERS.table])
 def survey_assets(context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource):
     folder = landing.folder(FOLDER)
     state = folder_loads.fingerprint(folder, surveys, contract)
-    with warehouse.get_connection() as conn:
-        if folder_loads.is_loaded(conn, FOLDER, state, f"raw.{QUESTIONS.table}"):
-            context.log.info(f"{FOLDER}/: samma filer som vid förra inläsningen; läses inte om")
-            for key in (QUESTIONS_KEY, ANSWERS_KEY):
-                yield dg.MaterializeResult(asset_key=key, metadata={"oförändrad": True})
-            return
+    if folder_loads.unchanged(context, warehouse, FOLDER, state, f"raw.{QUESTIONS.table}"):
+        for key in (QUESTIONS_KEY, ANSWERS_KEY):
+            yield dg.MaterializeResult(asset_key=key, metadata={"oförändrad": True})
+        return
     load = read_survey_folder(folder, other_kinds=KIND_SIGNATURES)
     with warehouse.get_connection() as conn:
         conn.begin()  # the tables, their quarantine, the outcomes and the folder state together or not at all
