@@ -38,14 +38,21 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 # A page is shown whole when Streamlit says its script run has finished (the app's own state, set after the
 # last element arrived) and every chart on it has drawn its marks (Vega draws after Streamlit's run).
 SCRIPT_FINISHED = "[data-testid='stApp'][data-test-script-state='notRunning']"
-EVERY_CHART_DRAWN = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart']")]
-    .every((chart) => chart.querySelector(".marks"))"""
+CHART = "[data-testid='stVegaLiteChart']"
+
+
+def charts_drawn(at_least: int = 0) -> str:
+    """A page function: at least `at_least` charts on the page, and every one has drawn its marks."""
+    return f"""() => {{
+        const charts = [...document.querySelectorAll("{CHART}")];
+        return charts.length >= {at_least} && charts.every((chart) => chart.querySelector(".marks"));
+    }}"""
 
 
 def wait_until_shown(page, timeout_ms: float) -> None:
     """Wait until the page's script run has finished and its charts have drawn (after its heading showed)."""
     page.locator(SCRIPT_FINISHED).wait_for(timeout=timeout_ms)
-    page.wait_for_function(EVERY_CHART_DRAWN, timeout=timeout_ms)
+    page.wait_for_function(charts_drawn(), timeout=timeout_ms)
 
 
 def pytest_configure(config):

@@ -14,7 +14,7 @@ import werkzeug.serving
 from oidc_provider_mock import User
 from oidc_provider_mock import app as oidc_app
 
-from tests.browser.conftest import free_port, serve, wait_for_http, wait_until_shown
+from tests.browser.conftest import charts_drawn, free_port, serve, wait_for_http, wait_until_shown
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -113,10 +113,7 @@ PAGES = [
 ]
 NO_DECIMALS = {"arshjul"}  # pages without decimal numbers (the Årshjul: months, dates and statuses)
 TIMEOUT = 30_000
-CHARTS_DRAWN = """() => {
-    const charts = [...document.querySelectorAll("[data-testid='stVegaLiteChart']")];
-    return charts.length > 0 && charts.every((chart) => chart.querySelector(".marks"));
-}"""
+CHARTS_DRAWN = charts_drawn(at_least=1)
 
 
 def _open(page, url: str, heading: str) -> None:
