@@ -10,13 +10,14 @@ warehouse has the same profile.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
+from skolanalys import quick_exit
 from skolanalys.settings import WAREHOUSE_PATH_ENV, load_settings
 
 
 def main() -> None:
+    quick = quick_exit.arm()  # before dbt registers its exit handlers (dbt-duckdb's closes the warehouse)
     if os.environ.get(WAREHOUSE_PATH_ENV):
         path = Path(os.environ[WAREHOUSE_PATH_ENV]).resolve()
     else:  # `skolanalys` exports it; otherwise the settings' own (SKOLANALYS_DATA_DIR or its default)
@@ -26,4 +27,8 @@ def main() -> None:
     os.environ[WAREHOUSE_PATH_ENV] = path.name
     from dbt.cli.main import cli
 
-    sys.exit(cli())
+    try:
+        cli()
+    except SystemExit as stop:  # click ends every command so, with dbt's exit status
+        quick.at(stop.code)
+        raise

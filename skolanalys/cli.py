@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from skolanalys import quick_exit
 from skolanalys.auth_settings import ENV_SERVE_ADDRESS, SECRET_VARIABLES, load_oidc_settings, write_secrets_file
 from skolanalys.dagster_home import prepare_dagster_home
 from skolanalys.settings import REPO_ROOT, Settings, SettingsError, load_settings, require_pseudonym_key
@@ -73,6 +74,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             always=getattr(args, "always", False),
             verbose=getattr(args, "verbose", False),
         )
+        _WITHOUT_TEARDOWN.append(True)  # every file of the run is closed: see `console`
         return 0 if succeeded else 1
     except RunRefused as exc:
         raise UserError(str(exc)) from exc
@@ -265,6 +267,20 @@ def build_parser() -> argparse.ArgumentParser:
     report_command.add_arguments(rapport)
     rapport.set_defaults(func=report_command.run)
     return parser
+
+
+# Set by a command after which the interpreter's teardown is left out (skolanalys/quick_exit.py): `run`, whose
+# files are all closed when it returns.
+_WITHOUT_TEARDOWN: list[bool] = []
+
+
+def console() -> None:
+    """The `skolanalys` command (pyproject.toml [project.scripts])."""
+    quick = quick_exit.arm()  # first, so that its exit handler runs after every other one
+    status = main()
+    if _WITHOUT_TEARDOWN:
+        quick.at(status)
+    sys.exit(status)
 
 
 def main(argv: list[str] | None = None) -> int:

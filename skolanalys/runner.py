@@ -18,12 +18,16 @@ import traceback
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from skolanalys import preflight, progress
 from skolanalys.settings import PSEUDONYM_KEY_ENV, Settings, offline
 from sources import key_check
+
+if TYPE_CHECKING:  # dagster is imported only when a run starts
+    from dagster import DagsterInstance
 
 
 class RunRefused(Exception):
@@ -78,7 +82,15 @@ def run_everything(
             print("  (`skolanalys run --alltid` kör ändå)")
             return True
         preflight.forget(settings)
-        succeeded = _execute(settings, instance, verbose=verbose)
+        if instance is None:
+            import dagster as dg
+
+            # Disposed at the end: Dagster's storage files are closed (and their journals folded in) here,
+            # not left to the interpreter's exit.
+            with dg.DagsterInstance.get() as own:
+                succeeded = _execute(settings, own, verbose=verbose)
+        else:
+            succeeded = _execute(settings, instance, verbose=verbose)
         if succeeded:
             preflight.record(settings, digests)
         return succeeded
@@ -213,12 +225,11 @@ def _prepare(settings: Settings):
     return job, steps
 
 
-def _execute(settings: Settings, instance, *, verbose: bool = False) -> bool:
+def _execute(settings: Settings, instance: DagsterInstance, *, verbose: bool = False) -> bool:
     import dagster as dg
 
     from pipelines.run_monitor import RUN_HOST_TAG, RUN_PID_TAG, fail_dead_runs, fail_runs_of_this_process
 
-    instance = instance or dg.DagsterInstance.get()
     for run_id in fail_dead_runs(instance):
         print(f"  en avbruten körning ({run_id[:8]}) markerades som misslyckad")
     # Dagster's planner warns on stderr when dbt tests of models not rebuilt this run give no result.

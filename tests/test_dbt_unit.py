@@ -54,6 +54,9 @@ def test_dbt_unit_tests_pass(tmp_path):
         tmp_path,
     )
     assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
+    # dbt's process ends without the interpreter's teardown (skolanalys/quick_exit.py), but only after
+    # dbt-duckdb's own exit handler has closed the warehouse: a file left open keeps its journal beside it.
+    assert not (tmp_path / "warehouse.duckdb.wal").exists()
     # The incremental attendance sums read which files they summed before from a table of their own, not a
     # dbt input: the unit test "attendance_sums_add_only_the_new_files_lessons" has summed file f1 before.
     conn = duckdb.connect(str(tmp_path / "warehouse.duckdb"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dagster as dg
 import pytest
+from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from pipelines.event_storage import OPEN_RUN_FILES, PooledSqliteEventLogStorage
 from skolanalys.dagster_home import prepare_dagster_home
@@ -76,4 +78,27 @@ def test_no_more_run_files_open_than_declared(home):
     instance.wipe()
     assert storage._engines.keys() <= {"index"}
     assert not instance.all_logs(run_ids[-1])
+    instance.dispose()
+
+
+def test_the_index_is_asked_for_the_checks_table_once_until_wiped(home, monkeypatch):
+    """Dagster asks for every check event whether the index has the checks' table (over a new connection each
+    time); the answer is kept, and forgotten when the history is wiped."""
+    asked: list[str] = []
+    plain_has_table = SqliteEventLogStorage.has_table
+
+    def has_table(self, name: str) -> bool:
+        asked.append(name)
+        return plain_has_table(self, name)
+
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", has_table)
+    instance = dg.DagsterInstance.get()
+    for _ in range(3):
+        _run(instance)  # each run stores a planned and an evaluated check event
+    checks = instance.event_log_storage.get_latest_asset_check_execution_by_key([tally_positive.check_key])
+    assert checks[tally_positive.check_key].status.value == "SUCCEEDED"
+    assert asked.count(AssetCheckExecutionsTable.name) == 1
+    instance.wipe()
+    _run(instance)
+    assert asked.count(AssetCheckExecutionsTable.name) == 2
     instance.dispose()

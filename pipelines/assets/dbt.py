@@ -197,21 +197,23 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         # Incremental models (the attendance sums) are rebuilt whole: the project changed, or earlier rows were
         # corrected. Otherwise they add what is new.
         args.append("--full-refresh")
+    unchanged: list[str] = []
     if mode == "sources":
         unchanged = _not_downstream(manifest, changed)
         if unchanged:
             args += ["--exclude", " ".join(unchanged)]
         context.log.info(f"Nytt i {', '.join(changed)}: bygger om modellerna nedströms, inte {len(unchanged)} andra.")
-        # The models not rebuilt are current as they are: say so first (a multi-asset yields upstream before
-        # downstream, and rebuilt models may read unchanged ones), so the serving snapshot is published.
-        yield from _unchanged_outputs(context, manifest, set(unchanged))
     # Each model's and test's event goes to Dagster as dbt reports it, so that Dagster stores it while dbt
     # goes on with the next node. No row counts on the models: dbt holds the warehouse file until it exits, and
     # counting afterwards (a scan for every view) held every event back; the served tables' counts are in
     # the serving snapshot's metadata.
     run_target = _run_target_path(context.run_id)
-    invocation = dbt.cli(args, context=context, target_path=run_target)
+    invocation = dbt.cli(args, context=context, target_path=run_target)  # dbt's process starts here
     try:
+        # The models not rebuilt are current as they are: said first (a multi-asset yields upstream before
+        # downstream, and rebuilt models may read unchanged ones), so the serving snapshot is published; and
+        # said while dbt's process starts (~3 s), whose events wait in its pipe until they are read.
+        yield from _unchanged_outputs(context, manifest, set(unchanged))
         yield from invocation.stream()
     except Exception:
         # dbt may still be running and holding the warehouse lock: stop it before the next step opens the file.
