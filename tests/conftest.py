@@ -164,7 +164,8 @@ def pytest_unconfigure(config):
 
 def pytest_collection_modifyitems(config, items):
     """A test that needs a shared run is slow: alone, it waits for the run (30–45 s and more). So
-    `-m "not slow"` is the unit tests — readers, rules, dbt unit tests, pages — without any run."""
+    `-m "not slow"` is the unit tests — readers, rules, pages — without any run; dbt's unit tests are marked
+    slow in their module (two dbt processes, 20–40 s)."""
     units = {}
     for item in items:
         names = getattr(item, "fixturenames", ())
