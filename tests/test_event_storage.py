@@ -8,7 +8,7 @@ import pytest
 from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
-from pipelines.event_storage import OPEN_RUN_FILES, PooledSqliteEventLogStorage
+from pipelines.event_storage import BATCH_SIZE_ENV, OPEN_RUN_FILES, PooledSqliteEventLogStorage
 from skolanalys.dagster_home import prepare_dagster_home
 
 
@@ -101,4 +101,42 @@ def test_the_index_is_asked_for_the_checks_table_once_until_wiped(home, monkeypa
     instance.wipe()
     _run(instance)
     assert asked.count(AssetCheckExecutionsTable.name) == 2
+    instance.dispose()
+
+
+def test_a_runs_planned_events_are_one_batch_and_a_failed_batch_leaves_nothing_behind(home, monkeypatch):
+    """The planned events of a run's start come as one batch (DAGSTER_EVENT_BATCH_SIZE, set by the storage),
+    stored in one transaction a file. When a batch fails half-way none of it is kept, and Dagster then stores
+    the events one by one: each once."""
+    monkeypatch.delenv(BATCH_SIZE_ENV, raising=False)
+    batches: list[list[str]] = []
+    batch = PooledSqliteEventLogStorage.store_event_batch
+
+    def recorded(self, events):
+        batches.append([e.dagster_event_type for e in events])
+        return batch(self, events)
+
+    monkeypatch.setattr(PooledSqliteEventLogStorage, "store_event_batch", recorded)
+    instance = dg.DagsterInstance.get()
+    planned = {dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED, dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED}
+    run_id = _run(instance)
+    assert len(batches) == 1 and sorted(batches[0]) == sorted(planned)
+    stored = [e.dagster_event_type for e in instance.all_logs(run_id) if e.dagster_event_type in planned]
+    assert sorted(stored) == sorted(batches[0])
+
+    # The second event of the next batch fails once: the first one's rows must not stay beside the fallback's.
+    store_event, calls = PooledSqliteEventLogStorage.store_event, []
+
+    def failing_once(self, event):
+        calls.append(event)
+        if len(calls) == 2:
+            raise RuntimeError("diskfel")
+        return store_event(self, event)
+
+    monkeypatch.setattr(PooledSqliteEventLogStorage, "store_event", failing_once)
+    run_id = _run(instance)
+    stored = [e.dagster_event_type for e in instance.all_logs(run_id) if e.dagster_event_type in planned]
+    assert sorted(stored) == sorted(planned)
+    checks = instance.event_log_storage.get_latest_asset_check_execution_by_key([tally_positive.check_key])
+    assert checks[tally_positive.check_key].run_id == run_id
     instance.dispose()
