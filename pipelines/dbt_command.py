@@ -9,14 +9,32 @@ warehouse has the same profile.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
 from pathlib import Path
 
 from skolanalys import quick_exit
 from skolanalys.settings import WAREHOUSE_PATH_ENV, load_settings
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+
+
+def _end_with_parent() -> None:
+    """On Linux, dbt's process is ended when the process that started it dies (`kill -9`, the OOM killer).
+    Otherwise dbt would build on in the warehouse after the run that started it was gone, with no one to read
+    its events, while the next run waits for the file."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before the request was in place
+        sys.exit(1)
+
 
 def main() -> None:
+    _end_with_parent()
     quick = quick_exit.arm()  # before dbt registers its exit handlers (dbt-duckdb's closes the warehouse)
     if os.environ.get(WAREHOUSE_PATH_ENV):
         path = Path(os.environ[WAREHOUSE_PATH_ENV]).resolve()
