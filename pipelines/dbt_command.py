@@ -24,7 +24,8 @@ PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 def _end_with_parent() -> None:
     """On Linux, dbt's process is ended when the process that started it dies (`kill -9`, the OOM killer).
     Otherwise dbt would build on in the warehouse after the run that started it was gone, with no one to read
-    its events, while the next run waits for the file."""
+    its events, while the next run waits for the file. The signal follows the thread that started dbt (prctl(2)):
+    here the step's, which waits for dbt to end."""
     if not sys.platform.startswith("linux"):
         return
     parent = os.getppid()

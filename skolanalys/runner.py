@@ -82,14 +82,13 @@ def run_everything(
             print("  (`skolanalys run --alltid` kör ändå)")
             return True
         preflight.forget(settings)
-        if instance is None:
-            import dagster as dg
+        with contextlib.ExitStack() as own:
+            if instance is None:
+                import dagster as dg
 
-            # Disposed at the end: Dagster's storage files are closed (and their journals folded in) here,
-            # not left to the interpreter's exit.
-            with dg.DagsterInstance.get() as own:
-                succeeded = _execute(settings, own, verbose=verbose)
-        else:
+                # Disposed at the end: Dagster's storage files are closed (and their journals folded in) here,
+                # not left to the interpreter's exit.
+                instance = own.enter_context(dg.DagsterInstance.get())
             succeeded = _execute(settings, instance, verbose=verbose)
         if succeeded:
             preflight.record(settings, digests)
