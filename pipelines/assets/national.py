@@ -10,6 +10,7 @@ keeps its earlier value; units an answer lacks keep theirs. A warehouse that has
 from the real values shipped in sources/reference (Källa: Kolada (RKA)).
 """
 
+import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TypeVar
@@ -19,13 +20,14 @@ import duckdb
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from pipelines import folder_loads
 from pipelines.resources import LandingConfig, NationalSources
 from pipelines.warehouse import append_rows, record_fetch, replace_table, table_has_rows
 from sources.landing.school_units import read_school_unit_lists
-from sources.national import kolada_api, skolverket_api
+from sources.national import kolada_api, kolada_files, kolada_history, plausibility, skolverket_api
 from sources.national.http import JsonFetcher, NationalSourceError, OfflineMode
 from sources.national.kolada_files import read_shipped_municipality_groups
-from sources.national.kolada_history import SHIPPED_AS_OF, SHIPPED_ORIGIN, revisions, shipped_values
+from sources.national.kolada_history import SHIPPED_AS_OF, SHIPPED_FILES, SHIPPED_ORIGIN, revisions, shipped_values
 from sources.national.plausibility import (
     coverage_warnings,
     keep_held,
@@ -192,11 +194,17 @@ def kolada_values(
     config = kolada_api.load_kpi_config()
     kpis = [k.id for k in config]
     with warehouse.get_connection() as conn:
-        held = _held(conn, "kolada.values")
 
         def hold() -> None:  # a warehouse that has never reached Kolada starts from the shipped values
+            # The same files, readers and KPI list as when the values were last held against them: what the
+            # warehouse holds is that shipped set, or values fetched since, which the shipped set never replaces.
+            state = _shipped_state()
+            if folder_loads.is_current(conn, SHIPPED_STATE_KEY, state, "kolada.values"):
+                return
+            held = _held(conn, "kolada.values")
             if held is None or held["origin"].eq_missing(SHIPPED_ORIGIN).all():
                 _store_shipped(context, conn, config, held)
+            folder_loads.record_loaded(conn, SHIPPED_STATE_KEY, state)
 
         fetched, reached = _fetch_or_hold(
             context,
@@ -209,6 +217,7 @@ def kolada_values(
         )
         if not reached:
             return dg.MaterializeResult(metadata={"fetched": False, **_age_metadata(conn, "kolada")})
+        held = _held(conn, "kolada.values")
         # Rejected cells are simply not appended, so their earlier version stays the newest; cells an answer
         # lacks are untouched for the same reason (kolada.values only ever gains versions).
         accepted, rejected = _validated(context, "Kolada", fetched, _kpi_bounds(config), _describe_kolada)
@@ -233,6 +242,21 @@ def kolada_values(
                 **_age_metadata(conn, "kolada"),
             }
         )
+
+
+SHIPPED_STATE_KEY = "sources/reference: kolada.values"  # the shipped files' entry in folder_loads' state table
+
+
+def _shipped_state() -> str:
+    """The shipped Kolada files, the KPI list and the modules that read and check them, as one hash."""
+    return folder_loads.files_fingerprint(
+        (*SHIPPED_FILES, kolada_api.DEFAULT_KPI_CONFIG),
+        kolada_history,
+        kolada_files,
+        kolada_api,
+        plausibility,
+        sys.modules[__name__],
+    )
 
 
 def _store_shipped(

@@ -16,13 +16,24 @@ from datetime import date
 import polars as pl
 
 from sources.national.kolada_api import VALUES_SCHEMA, is_municipal
-from sources.national.kolada_files import read_kolada_ddf_values, read_kolada_values, read_oj_values
+from sources.national.kolada_files import (
+    DDF_VALUES_FILE,
+    MUNICIPALITIES_FILE,
+    OJ_MUNICIPALITY_FILE,
+    OJ_RIKET_FILE,
+    VALUES_FILE,
+    read_kolada_ddf_values,
+    read_kolada_values,
+    read_oj_values,
+)
 from sources.result import LoadResult
 
 CELL_KEY = ["kpi_id", "municipality_code", "year", "gender"]
 MEASURES = ["value", "status", "count"]
 SHIPPED_AS_OF = date(2024, 12, 12)  # the date in the newest shipped parquet's source file name
 SHIPPED_ORIGIN = "sources/reference"  # kolada.values.origin of the shipped values ('api' for fetched ones)
+# What shipped_values reads: the three publications' files (the Öppna jämförelser files name municipalities).
+SHIPPED_FILES = (VALUES_FILE, DDF_VALUES_FILE, OJ_MUNICIPALITY_FILE, OJ_RIKET_FILE, MUNICIPALITIES_FILE)
 
 
 def revisions(current: pl.DataFrame, fetched: pl.DataFrame) -> pl.DataFrame:

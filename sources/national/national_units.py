@@ -36,6 +36,7 @@ from sources.result import LoadResult, empty_quarantine
 SKOLKARTA_FILE = REFERENCE_DIR / "skolverket" / "skolkarta_grundskola_ak9_pe_v4_2026-06-21.json"
 KOLADA_SALSA_FILE = KOLADA_DIR / "kolada_ou_salsa_U15415_U15416_2024_by_skolenhetskod.json"
 SIRIS_BACKGROUND_FILE = REFERENCE_DIR / "siris" / "grundskola_antal_elever_per_arskurs_skolenhet_2023.csv"
+FILES = (SKOLKARTA_FILE, KOLADA_SALSA_FILE, SIRIS_BACKGROUND_FILE)  # what read_national_units reads by default
 
 UNITS_SCHEMA = {
     "school_unit_code": pl.Utf8,

@@ -13,6 +13,7 @@ Published figures used as expectations:
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -22,7 +23,9 @@ import polars as pl
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from pipelines.assets.national import kolada_kpi_config, kolada_municipality_groups, kolada_values
+from pipelines import folder_loads
+from pipelines.assets import national as national_assets
+from pipelines.assets.national import SHIPPED_STATE_KEY, kolada_kpi_config, kolada_municipality_groups, kolada_values
 from pipelines.resources import LandingConfig, NationalSources
 from sources.national import kolada_api
 from sources.national.kolada_files import read_kolada_ddf_values, read_shipped_municipality_groups
@@ -322,6 +325,38 @@ def test_a_new_warehouse_offline_holds_the_configured_municipalitys_groups_of_ea
     assert len(expected) == 14 and held == expected
 
 
+def test_the_shipped_files_are_read_again_only_when_they_or_their_readers_change(
+    offline_warehouse, tmp_path, monkeypatch
+):
+    """A nightly offline run costs what is new: with the same shipped files, KPI list and readers as when the
+    warehouse last held them, they are not read again; another file (here: one more in the set) reads them."""
+    database, _ = offline_warehouse
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes(database.read_bytes())
+    before = _sql(copy, "select count(*), sum(hash(kpi_id, municipality_code, year, gender, value)) from kolada.values")
+
+    def unread(*args, **kwargs):
+        raise AssertionError("the shipped files were read again")
+
+    monkeypatch.setattr(national_assets, "shipped_values", unread)
+    _materialize(copy, "2480")  # the same files: nothing read
+
+    extra = tmp_path / "kolada_release_note.txt"
+    extra.write_text("en ny utgåva", encoding="utf-8")
+    monkeypatch.setattr(national_assets, "SHIPPED_FILES", (*national_assets.SHIPPED_FILES, extra))
+    with pytest.raises(AssertionError, match="read again"):
+        _materialize(copy, "2480")
+    gc.collect()  # the failed step's connection goes with its traceback (dagster-duckdb leaves it open on an error)
+    monkeypatch.setattr(national_assets, "shipped_values", shipped_values)
+    _materialize(copy, "2480")  # read again, found the same values: nothing written
+    assert (
+        _sql(copy, "select count(*), sum(hash(kpi_id, municipality_code, year, gender, value)) from kolada.values")
+        == before
+    )
+    monkeypatch.setattr(national_assets, "shipped_values", unread)
+    _materialize(copy, "2480")  # and held against the new set of files
+
+
 def test_a_second_offline_run_writes_nothing_new(offline_warehouse, tmp_path):
     database, _ = offline_warehouse
     copy = tmp_path / "warehouse.duckdb"
@@ -336,8 +371,8 @@ def test_a_second_offline_run_writes_nothing_new(offline_warehouse, tmp_path):
 
 def test_a_warehouse_on_older_shipped_values_gets_the_current_ones(offline_warehouse, tmp_path, shipped):
     """A warehouse that has only ever held shipped values (here: an older release's — without the dump's
-    years before 2010, with a KPI no longer configured) gets the current shipped set; one that has reached
-    Kolada keeps exactly what it holds."""
+    years before 2010, with a KPI no longer configured, held against that release's files) gets the current
+    shipped set; one that has reached Kolada keeps exactly what it holds."""
     values, _ = shipped
     database, _ = offline_warehouse
     older, fetched = tmp_path / "older.duckdb", tmp_path / "fetched.duckdb"
@@ -349,6 +384,12 @@ def test_a_warehouse_on_older_shipped_values_gets_the_current_ones(offline_wareh
             "insert into kolada.values values ('N09890', '1261', 2020, 'T', 1.0, '', null, timestamp '2024-12-12', ?)",
             ["api" if path == fetched else SHIPPED_ORIGIN],
         )
+        # The files those values were held against were another release's.
+        con.execute(
+            f"update {folder_loads.STATE_TABLE} set fingerprint = 'an older release' where folder = ?",
+            [SHIPPED_STATE_KEY],
+        )
+        assert con.execute("select count(*) from meta.folder_state where folder = ?", [SHIPPED_STATE_KEY]).fetchone()[0]
         con.close()
     held = _sql(fetched, "select count(*) from kolada.values")
     _materialize(older, "2480")

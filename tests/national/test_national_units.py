@@ -108,3 +108,55 @@ def test_a_value_out_of_range_or_an_invalid_code_is_quarantined(tmp_path):
         ("12345678", "U15415", 241.0),
         ("87654321", "U15415", 230.0),
     ]
+
+
+def test_the_asset_reads_the_files_again_only_when_they_change(tmp_path, monkeypatch):
+    """A nightly run costs what is new: the asset reads the shipped files once, not again while they and their
+    readers stay the same; another file (here: one more in the set) reads them again, and a warehouse whose
+    tables are gone gets them again."""
+    import dagster as dg
+    import duckdb
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.assets import national_reference
+
+    database = tmp_path / "warehouse.duckdb"
+    reads = []
+    real = nu.read_national_units
+
+    def counted():
+        reads.append(1)
+        return real()
+
+    monkeypatch.setattr(nu, "read_national_units", counted)
+
+    def materialize() -> None:
+        result = dg.materialize(
+            [national_reference.national_units],
+            resources={"warehouse": DuckDBResource(database=str(database))},
+            instance=dg.DagsterInstance.ephemeral(),
+        )
+        assert result.success
+
+    def held() -> tuple:
+        with duckdb.connect(str(database), read_only=True) as con:
+            return con.execute(
+                "select (select count(*) from national_units.school_units), "
+                "(select count(*) from national_units.unit_values)"
+            ).fetchone()
+
+    materialize()
+    first = held()
+    assert len(reads) == 1 and first[0] > 4000 and first[1] > 0
+    materialize()
+    assert len(reads) == 1 and held() == first  # the same files: not read again
+
+    note = tmp_path / "utgava.txt"
+    note.write_text("en ny utgåva", encoding="utf-8")
+    monkeypatch.setattr(nu, "FILES", (*nu.FILES, note))
+    materialize()
+    assert len(reads) == 2 and held() == first
+    with duckdb.connect(str(database)) as con:
+        con.execute("drop table national_units.unit_values")
+    materialize()
+    assert len(reads) == 3 and held() == first
