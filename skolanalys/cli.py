@@ -74,8 +74,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             always=getattr(args, "always", False),
             verbose=getattr(args, "verbose", False),
         )
-        _WITHOUT_TEARDOWN.append(True)  # every file of the run is closed: see `console`
-        return 0 if succeeded else 1
+        status = 0 if succeeded else 1
+        quick_exit.at(status)  # every file of the run is closed: the process may end without the teardown
+        return status
     except RunRefused as exc:
         raise UserError(str(exc)) from exc
 
@@ -269,18 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Set by a command after which the interpreter's teardown is left out (skolanalys/quick_exit.py): `run`, whose
-# files are all closed when it returns.
-_WITHOUT_TEARDOWN: list[bool] = []
-
-
 def console() -> None:
-    """The `skolanalys` command (pyproject.toml [project.scripts])."""
-    quick = quick_exit.arm()  # first, so that its exit handler runs after every other one
-    status = main()
-    if _WITHOUT_TEARDOWN:
-        quick.at(status)
-    sys.exit(status)
+    """The `skolanalys` command (pyproject.toml [project.scripts]). A command whose files are all closed when
+    it returns (`run`) ends the process without the interpreter's teardown (skolanalys/quick_exit.py)."""
+    quick_exit.arm()  # first, so that its exit handler runs after every other one
+    sys.exit(main())
 
 
 def main(argv: list[str] | None = None) -> int:
