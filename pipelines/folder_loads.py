@@ -3,14 +3,18 @@ the published files shipped in sources/reference (the national units, Kolada's v
 its last load, so that a run with nothing new in them does not read them again.
 
 The state is the files' names, sizes and modification times and the source code of the modules that read
-them: a new, changed or removed file, or a new version of a reader, reads them again. It is recorded in the
-same transaction as the tables the load replaces.
+them, with every project module those use: a new, changed or removed file, or a new version of a reader or of
+anything it reads with, reads them again. It is recorded in the same transaction as the tables the load
+replaces.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
+import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
@@ -40,17 +44,43 @@ def files_fingerprint(paths: Iterable[Path], *readers: ModuleType) -> str:
         else:
             entries.append([path.name, stat.st_size, stat.st_mtime_ns])
     digest.update(json.dumps(entries).encode("utf-8"))
-    for reader in readers:
-        digest.update(reader.__name__.encode("utf-8"))
-        for source in _source_files(reader):
-            digest.update(source.read_bytes())
+    for source in _source_files(readers):
+        digest.update(str(source.relative_to(PROJECT)).encode("utf-8"))
+        digest.update(source.read_bytes())
     return digest.hexdigest()
 
 
-def _source_files(module: ModuleType) -> list[Path]:
-    """A module's file, or every Python file of a package."""
-    path = Path(module.__file__)
-    return sorted(path.parent.rglob("*.py")) if path.name == "__init__.py" else [path]
+PROJECT = Path(__file__).resolve().parents[1]
+# `import x.y` and `from x.y import …`: what a module reads with, names of constants included (a constant
+# imported by name carries no trace of its module).
+IMPORTS = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))", re.MULTILINE)
+
+
+def _project_module(name: str) -> ModuleType | None:
+    if name.startswith(".") or not (PROJECT / name.split(".")[0]).is_dir():
+        return None
+    try:
+        return sys.modules.get(name) or importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def _source_files(readers: Iterable[ModuleType]) -> list[Path]:
+    """The readers' files and those of every project module they use, directly or through another, so that
+    no list of a reader's helpers has to be kept by hand."""
+    files: dict[str, Path] = {}
+    todo = list(readers)
+    while todo:
+        module = todo.pop()
+        path = Path(module.__file__).resolve()
+        if module.__name__ in files or "site-packages" in path.parts or not path.is_relative_to(PROJECT):
+            continue
+        files[module.__name__] = path
+        used = [v for v in vars(module).values() if isinstance(v, ModuleType)]  # `from package import module`
+        names = (a or b for a, b in IMPORTS.findall(path.read_text(encoding="utf-8")))
+        used += [m for m in map(_project_module, names) if m is not None]
+        todo += [m for m in used if getattr(m, "__file__", None)]
+    return sorted(set(files.values()))
 
 
 def unchanged(context, warehouse: DuckDBResource, folder: str, state: str, table: str, label: str = "") -> bool:

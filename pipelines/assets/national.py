@@ -24,7 +24,7 @@ from pipelines import folder_loads
 from pipelines.resources import LandingConfig, NationalSources
 from pipelines.warehouse import append_rows, record_fetch, replace_table, table_has_rows
 from sources.landing.school_units import read_school_unit_lists
-from sources.national import kolada_api, kolada_files, kolada_history, plausibility, skolverket_api
+from sources.national import kolada_api, skolverket_api
 from sources.national.http import JsonFetcher, NationalSourceError, OfflineMode
 from sources.national.kolada_files import read_shipped_municipality_groups
 from sources.national.kolada_history import SHIPPED_AS_OF, SHIPPED_FILES, SHIPPED_ORIGIN, revisions, shipped_values
@@ -248,15 +248,8 @@ SHIPPED_STATE_KEY = "sources/reference: kolada.values"  # the shipped files' ent
 
 
 def _shipped_state() -> str:
-    """The shipped Kolada files, the KPI list and the modules that read and check them, as one hash."""
-    return folder_loads.files_fingerprint(
-        (*SHIPPED_FILES, kolada_api.DEFAULT_KPI_CONFIG),
-        kolada_history,
-        kolada_files,
-        kolada_api,
-        plausibility,
-        sys.modules[__name__],
-    )
+    """The shipped Kolada files and the KPI list, and this module with the readers and checks it uses."""
+    return folder_loads.files_fingerprint((*SHIPPED_FILES, kolada_api.DEFAULT_KPI_CONFIG), sys.modules[__name__])
 
 
 def _store_shipped(

@@ -13,7 +13,6 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import folder_loads
 from pipelines.warehouse import replace_quarantine, replace_table
-from sources.national import codes, kolada_api, kolada_files, siris, skolverket_api
 from sources.national import national_units as units_reader
 
 STATE_KEY = "sources/reference: national_units"  # the files' entry in folder_loads' state table
@@ -41,9 +40,7 @@ VALUES_KEY = dg.AssetKey(["national_units", "unit_values"])
     ],
 )
 def national_units(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
-    state = folder_loads.files_fingerprint(
-        units_reader.FILES, units_reader, siris, kolada_api, kolada_files, skolverket_api, codes
-    )
+    state = folder_loads.files_fingerprint(units_reader.FILES, units_reader)
     label = "Medföljande skolenhetsfiler (sources/reference)"
     if folder_loads.unchanged(context, warehouse, STATE_KEY, state, "national_units.unit_values", label=label):
         for key in (UNITS_KEY, VALUES_KEY):
