@@ -2,9 +2,10 @@
 
 Snapshot swaps. The pipeline replaces serving.duckdb with os.replace. DuckDB keeps one database instance per
 path per process while any connection to it is open, so `duckdb.connect(path)` after a swap can return the
-old file. Every query therefore opens a fresh in-memory DuckDB and ATTACHes the file read-only (an ATTACH
-opens the path anew), reads the snapshot id (snapshot_info: run_id + published_at) and keys the cache by it;
-the cached query checks the id again in its own connection and retries if the file was swapped in between.
+old file. Each published file (known by its inode, times and size) is therefore attached read-only to an
+in-memory DuckDB of its own (an ATTACH opens the path anew), once, with its snapshot id (snapshot_info: run_id
++ published_at); the cache is keyed by the id, and a cached query runs on a cursor of the file's connection
+after checking that the id is still the one now at the path, and retries if the file was swapped between.
 
 Access. Every public function returns rows the current user may see (dashboards/access.py): a rektor gets
 the rows of their own school units plus the aggregates (kommun, riket) as context, never another school's
@@ -68,41 +69,53 @@ def _read_snapshot_id(con: duckdb.DuckDBPyConnection) -> str:
     return "|".join(str(row[c]) for c in ("run_id", "published_at") if c in info.columns)
 
 
-def snapshot_id() -> str:
-    """The id of the snapshot now at the path ('' when there is none): run_id and published_at.
-
-    A page asks before every query (attaching the file each time was most of a page's time on the server,
-    bench/bench_dashboard.py), so the id is read from the file only when the file is another: the pipeline
-    publishes with os.replace (a new inode and change time), and a file rewritten in place changes its times
-    or size."""
-    path = serving_path()
+def _file_key(path: Path) -> tuple[int, ...] | None:
+    """The file now at the path: the pipeline publishes with os.replace (a new inode and change time), and a
+    file rewritten in place changes its times or size."""
     try:
         found = path.stat()
     except FileNotFoundError:
-        return ""
-    return _snapshot_id_of(str(path), (found.st_dev, found.st_ino, found.st_mtime_ns, found.st_ctime_ns, found.st_size))
+        return None
+    return (found.st_dev, found.st_ino, found.st_mtime_ns, found.st_ctime_ns, found.st_size)
 
 
-@functools.lru_cache(maxsize=16)
-def _snapshot_id_of(path: str, file: tuple[int, ...]) -> str:
-    # A swap between the stat and this read caches the new id under the old file's key: harmless, the key
-    # is not seen again, and the cached query checks the id in its own connection before it answers.
+@functools.lru_cache(maxsize=4)
+def _attached(path: str, file: tuple[int, ...]) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """One connection per published file and its snapshot id, opened when the file is first asked for.
+    Attaching anew for every query was most of a page's time (bench/bench_dashboard.py, the page tests). A
+    swap between the stat and the attach files the new file under the old key: harmless, the key is not seen
+    again, and the id read here is the attached file's own. An evicted connection closes when its last
+    cursor is done."""
     con = _open(Path(path))
-    try:
-        return _read_snapshot_id(con)
-    finally:
-        con.close()
+    return con, _read_snapshot_id(con)
+
+
+def _current() -> tuple[duckdb.DuckDBPyConnection, str] | None:
+    path = serving_path()
+    file = _file_key(path)
+    return None if file is None else _attached(str(path), file)
+
+
+def snapshot_id() -> str:
+    """The id of the snapshot now at the path ('' when there is none): run_id and published_at."""
+    current = _current()
+    return "" if current is None else current[1]
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_query(sql: str, snapshot: str, params: tuple = ()) -> pd.DataFrame:
-    con = _open(serving_path())
+    current = _current()
+    if current is None:
+        raise FileNotFoundError(serving_path())
+    con, found = current
+    if found != snapshot:
+        raise _SnapshotSwapped
+    cursor = con.cursor()  # a connection of its own for this thread, on the same attached file
     try:
-        if _read_snapshot_id(con) != snapshot:
-            raise _SnapshotSwapped
-        return con.execute(sql, list(params)).df()
+        cursor.execute("use s")
+        return cursor.execute(sql, list(params)).df()
     finally:
-        con.close()
+        cursor.close()
 
 
 def _query(sql: str, params: tuple = ()) -> pd.DataFrame:

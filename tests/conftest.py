@@ -4,6 +4,7 @@ command in a separate process."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -111,12 +112,16 @@ def run_skolanalys(args: list[str], env: dict[str, str], timeout: int = 300) -> 
 def _streamlit_runner_options():
     """AppTest runs the pages with the runner options `skolanalys serve` gives Streamlit (skolanalys/cli.py)."""
     from streamlit import config
+    from streamlit.components.v2 import manifest_scanner
 
     from skolanalys.cli import STREAMLIT_OPTIONS
 
     for name, value in STREAMLIT_OPTIONS.items():
         if name.startswith("runner."):
             config.set_option(name, value)
+    # Each AppTest scans every installed distribution for Streamlit components (~0.25 s, ~80 page tests); the
+    # installed packages do not change during a session, so the scan is made once per worker.
+    manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
 @pytest.fixture(autouse=True)
