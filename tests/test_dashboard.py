@@ -321,6 +321,31 @@ def test_a_swapped_snapshot_is_served_even_while_a_connection_holds_the_old_one(
     st.cache_data.clear()
 
 
+def test_many_sessions_query_the_snapshot_at_once(tmp_path, monkeypatch):
+    """Streamlit runs each session's script in a thread of its own: queries that miss the cache at the same
+    time all run on cursors of the one attached file and each gets its own answer."""
+    monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(tmp_path))
+    st.cache_data.clear()
+    _write_snapshot(tmp_path / "serving.duckdb", "run-1", 1.0)
+    answers, failures = {}, []
+
+    def session(n: int) -> None:
+        try:
+            for i in range(25):
+                answers[n, i] = data._query("select v + ? as w from indicators", (n * 100 + i,))["w"].tolist()
+        except Exception as error:  # noqa: BLE001 - collected for the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=session, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    assert answers == {(n, i): [1.0 + n * 100 + i] for n in range(8) for i in range(25)}
+    st.cache_data.clear()
+
+
 def _bare_expressions(source: str) -> list[int]:
     """Lines of the statements Streamlit's magic would show: bare expressions other than calls, yield, await
     and docstrings (a string first in a module, class or function body), which magic leaves alone."""
