@@ -10,11 +10,9 @@ replaces.
 
 from __future__ import annotations
 
+import ast
 import hashlib
-import importlib
 import json
-import re
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
@@ -51,36 +49,43 @@ def files_fingerprint(paths: Iterable[Path], *readers: ModuleType) -> str:
 
 
 PROJECT = Path(__file__).resolve().parents[1]
-# `import x.y` and `from x.y import …`: what a module reads with, names of constants included (a constant
-# imported by name carries no trace of its module).
-IMPORTS = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))", re.MULTILINE)
 
 
-def _project_module(name: str) -> ModuleType | None:
-    if name.startswith(".") or not (PROJECT / name.split(".")[0]).is_dir():
-        return None
-    try:
-        return sys.modules.get(name) or importlib.import_module(name)
-    except ImportError:
-        return None
+def _module_file(name: str) -> Path | None:
+    """The project's file of module `name` (a.b.c: a/b/c.py or a/b/c/__init__.py); None for any other."""
+    base = PROJECT.joinpath(*name.split("."))
+    return next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.is_file()), None)
+
+
+def _imported(path: Path) -> set[str]:
+    """The modules a project file imports, anywhere in it: `import a.b`, `from a.b import c` (a.b, and a.b.c
+    should c be a module), relative imports resolved, and the packages on the way (their __init__ runs too)."""
+    parts = path.relative_to(PROJECT).with_suffix("").parts
+    package = parts[:-1]  # a/b/c.py and a/b/__init__.py both live in package a.b
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join([*package[: len(package) - node.level + 1], *([node.module] if node.module else [])])
+            base = base if node.level else node.module or ""
+            names += [base, *(f"{base}.{alias.name}" for alias in node.names)]
+    return {".".join(n.split(".")[:i]) for n in names if n for i in range(1, n.count(".") + 2)}
 
 
 def _source_files(readers: Iterable[ModuleType]) -> list[Path]:
-    """The readers' files and those of every project module they use, directly or through another, so that
-    no list of a reader's helpers has to be kept by hand."""
-    files: dict[str, Path] = {}
-    todo = list(readers)
+    """The readers' files and those of every project module they import, directly or through another, found
+    in the source text alone: no list of a reader's helpers is kept by hand, nothing is imported to find them,
+    and the set does not depend on what else the process has loaded."""
+    todo = [Path(m.__file__).resolve() for m in readers]
+    files: set[Path] = set()
     while todo:
-        module = todo.pop()
-        path = Path(module.__file__).resolve()
-        if module.__name__ in files or "site-packages" in path.parts or not path.is_relative_to(PROJECT):
+        path = todo.pop()
+        if path in files or not path.is_relative_to(PROJECT) or ".venv" in path.relative_to(PROJECT).parts:
             continue
-        files[module.__name__] = path
-        used = [v for v in vars(module).values() if isinstance(v, ModuleType)]  # `from package import module`
-        names = (a or b for a, b in IMPORTS.findall(path.read_text(encoding="utf-8")))
-        used += [m for m in map(_project_module, names) if m is not None]
-        todo += [m for m in used if getattr(m, "__file__", None)]
-    return sorted(set(files.values()))
+        files.add(path)
+        todo += [f for f in map(_module_file, _imported(path)) if f is not None]
+    return sorted(files)
 
 
 def unchanged(context, warehouse: DuckDBResource, folder: str, state: str, table: str, label: str = "") -> bool:
