@@ -204,6 +204,7 @@ def test_the_targets_are_the_published_values() -> None:
     assert ((overlap["value"] - overlap["kolada"]).abs() < 0.051).all() and overlap.height > from_kolada.height
 
 
+@pytest.mark.slow  # three kavlinge landing folders generated: ~11 s
 @pytest.mark.parametrize("seed", SEEDS)
 def test_each_year_and_gender_within_sampling_noise(compared, seed) -> None:
     table = compared[seed]
