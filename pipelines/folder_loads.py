@@ -67,8 +67,9 @@ def _imported(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = ".".join([*package[: len(package) - node.level + 1], *([node.module] if node.module else [])])
-            base = base if node.level else node.module or ""
+            base = node.module or ""
+            if node.level:  # `from . import x`, `from ..y import z`: from this file's package upwards
+                base = ".".join([*package[: len(package) - node.level + 1], *filter(None, [node.module])])
             names += [base, *(f"{base}.{alias.name}" for alias in node.names)]
     return {".".join(n.split(".")[:i]) for n in names if n for i in range(1, n.count(".") + 2)}
 
@@ -81,7 +82,7 @@ def _source_files(readers: Iterable[ModuleType]) -> list[Path]:
     files: set[Path] = set()
     while todo:
         path = todo.pop()
-        if path in files or not path.is_relative_to(PROJECT) or ".venv" in path.relative_to(PROJECT).parts:
+        if path in files or not path.is_relative_to(PROJECT):
             continue
         files.add(path)
         todo += [f for f in map(_module_file, _imported(path)) if f is not None]
