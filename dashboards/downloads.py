@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboards import access as access_module
 from dashboards import data
-from skolanalys.exports.selection import TablePick
+from skolanalys.exports.catalogue import TablePick
 
 RESULT_TOPICS = ("betyg_ak9", "betyg_termin")
 

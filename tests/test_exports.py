@@ -29,7 +29,8 @@ import yaml
 from skolanalys import cli
 from skolanalys.exports import labels
 from skolanalys.exports.archive import Archive
-from skolanalys.exports.selection import NAMED_EXPORTS, ExportError, parse_periods, parse_year
+from skolanalys.exports.catalogue import NAMED_EXPORTS, ExportError
+from skolanalys.exports.selection import parse_periods, parse_year
 from skolanalys.exports.tables import TABLES
 from tests.browser.snapshot import add_kolada_freshness
 from tests.conftest import REPO, run_skolanalys, skolanalys_env

@@ -27,7 +27,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from skolanalys.exports.build import ID_LENGTH, Export
-from skolanalys.exports.selection import ExportError, Selection
+from skolanalys.exports.catalogue import ExportError
+from skolanalys.exports.selection import Selection
 from skolanalys.exports.writers import parquet_bytes
 
 ARCHIVE_NAME = "exports.duckdb"

@@ -13,8 +13,7 @@ import getpass
 import os
 from pathlib import Path
 
-from skolanalys.exports.selection import LEVELS, NAMED_EXPORTS, ExportError
-from skolanalys.exports.writers import FORMATS
+from skolanalys.exports.catalogue import FORMATS, LEVELS, NAMED_EXPORTS, ExportError
 from skolanalys.settings import Settings
 
 

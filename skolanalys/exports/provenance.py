@@ -20,7 +20,8 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from skolanalys.exports import labels
-from skolanalys.exports.selection import NAMED_EXPORTS, PERIOD_NAMES, ExportTable, Selection, school_year
+from skolanalys.exports.catalogue import NAMED_EXPORTS, PERIOD_NAMES
+from skolanalys.exports.selection import ExportTable, Selection, school_year
 from skolanalys.exports.snapshot import Snapshot, SnapshotInfo
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

@@ -26,7 +26,6 @@ from skolanalys.exports.provenance import STOCKHOLM, Provenance
 from skolanalys.exports.selection import ExportTable
 from skolanalys.exports.tables import reason_code, spec
 
-FORMATS = ("xlsx", "csv", "parquet")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed: the zip's bytes must not depend on when it was written
 MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
