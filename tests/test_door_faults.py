@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 import sources.landing.door as door
-import sources.landing.folder as folder_module
+import sources.landing.file_hashes as file_hashes
 from sources.landing.attendance import AttendanceLoader
 from sources.landing.folder import sync_folder
 from sources.landing.kind_loader import KindLoader
@@ -383,10 +383,10 @@ def door_run(tmp_path_factory) -> Door:
     build(landing, outside)
     conn = duckdb.connect(str(root / "warehouse.duckdb"))
     hashed: list[str] = []
-    real_hash = folder_module.content_hash
+    real_hash = file_hashes.content_hash
     real_readable = door.readable
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(folder_module, "content_hash", lambda p: hashed.append(p.name) or real_hash(p))
+        mp.setattr(file_hashes, "content_hash", lambda p: hashed.append(p.name) or real_hash(p))
         # Running as root, a file cannot be made unreadable: the door's own check is made to say no.
         mp.setattr(door, "readable", lambda p: p.name != "las_ej.csv" and real_readable(p))
         messages, seconds = sync_everything(conn, landing, GrowingLoader)

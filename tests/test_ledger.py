@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
@@ -95,6 +96,50 @@ def test_the_same_folder_twice_changes_nothing(landing):
 
     assert snapshot(conn) == before
     assert all(not s.loaded and not s.warnings for s in again.values())
+
+
+def test_a_second_pass_reads_no_file_that_is_as_it_was(landing):
+    conn = duckdb.connect()
+    first = sync_all(conn, landing)
+    assert [s.files_read for s in first.values()] == [1, 2]
+    again = sync_all(conn, landing)
+    assert [s.files_read for s in again.values()] == [0, 0] and all(not s.loaded for s in again.values())
+    # What is remembered of a file: its place and times and its hash, never its name.
+    columns = [row[0] for row in conn.execute("describe meta.landing_file_hashes").fetchall()]
+    assert columns == ["kind", "device", "inode", "size", "mtime_ns", "ctime_ns", "file_hash"]
+    assert conn.execute("select count(*) from meta.landing_file_hashes").fetchall()[0][0] == 3
+
+
+def test_a_file_rewritten_with_its_size_and_times_restored_is_read_and_loaded_again(landing):
+    conn = duckdb.connect()
+    sync_all(conn, landing)
+    path = landing / "franvaro" / "okt.csv"
+    before = path.stat()
+    content = path.read_bytes()
+    assert b";60;giltig;ja" in content
+    time.sleep(0.05)  # the change time moves on the next tick of the file system's clock
+    path.write_bytes(content.replace(b";60;giltig;ja", b";45;giltig;ja"))  # a corrected export, same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+
+    again = sync_all(conn, landing)
+
+    assert again["franvaro"].files_read == 1 and [name for name, _ in again["franvaro"].loaded] == ["okt.csv"]
+    absent = conn.execute("select absent_min from raw.attendance where lesson_date = '2024-10-01' order by 1")
+    assert [row[0] for row in absent.fetchall()] == [0, 45]
+
+
+def test_a_file_modified_just_now_is_read_again_until_it_has_settled(landing):
+    conn = duckdb.connect()
+    fresh = landing / "betyg" / "ht24.csv"
+    write_landing_csv(fresh, GRADE_HEADER, [grade(3, "MA", "A")])  # modified now
+    assert sync_all(conn, landing)["betyg"].files_read == 2
+    assert sync_all(conn, landing)["betyg"].files_read == 1  # the older file is remembered, this one not yet
+    stamp = time.time() - 60
+    os.utime(fresh, (stamp, stamp))
+    assert sync_all(conn, landing)["betyg"].files_read == 1  # its times moved: read once more, then remembered
+    assert sync_all(conn, landing)["betyg"].files_read == 0
 
 
 def test_rows_in_equal_rows_loaded_plus_quarantined_for_every_file(landing):

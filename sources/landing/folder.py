@@ -1,7 +1,8 @@
 """The files of one landing sub-folder: identified by content hash, loaded once, in order of arrival.
 
 `sync_folder` is what the pipeline runs: it compares the folder with the ledger (raw.loaded_files) and
-loads only files whose content it has not seen, each in one transaction with its ledger row, in order of
+loads only files whose content it has not seen (a file as it was when last hashed is not read again to know
+it: file_hashes.py), each in one transaction with its ledger row, in order of
 modification time, so a corrected export dropped later replaces the rows of the same key in earlier files.
 A file that has left the folder is marked `removed` in the ledger and its rows stay. Running it twice on
 the same folder changes nothing. The next new file is read (the loader's first pass) while the current one
@@ -16,7 +17,6 @@ settle wait here: a manual run right after a file is written loads it (the senso
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,17 +26,9 @@ import duckdb
 import polars as pl
 
 from sources.landing.door import IGNORED, REJECTED, Entry, LandingFileError, list_folder
+from sources.landing.file_hashes import FileHashes
 from sources.landing.ledger import REMOVED, FileOutcome, Ledger
 from sources.landing.outcomes import FileStatus, replace_folder
-
-
-def content_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 # Errors a reader may raise on a user's bad bytes: turned into a rejection of that file, never a stack trace.
 # Their messages may quote the file's path or a line, so only their type is shown.
@@ -87,6 +79,7 @@ class FolderSync:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     statuses: list[FileStatus] = field(default_factory=list)
+    files_read: int = 0  # files whose bytes were hashed: new or changed since the last pass (file_hashes.py)
 
     def total(self, attribute: str) -> int:
         return sum(getattr(outcome, attribute) for _, outcome in self.loaded)
@@ -111,7 +104,10 @@ def sync_folder(conn: duckdb.DuckDBPyConnection, folder: Path, loader: FileLoade
     ledger = Ledger(conn, loader.folder)
     sync.warnings += loader.prepare(conn, ledger)
     known = ledger.entries()
-    present, new = _survey(folder, known, loader, sync)
+    hashes = FileHashes(conn, loader.folder)
+    present, new = _survey(folder, known, loader, sync, hashes)
+    hashes.save()
+    sync.files_read = hashes.read
     _mark_removed_and_restored(ledger, known, present, loader, sync)
     _load_new_files(conn, ledger, loader, new, sync)
     for entry in ledger.entries().values():
@@ -124,8 +120,11 @@ def sync_folder(conn: duckdb.DuckDBPyConnection, folder: Path, loader: FileLoade
     return sync
 
 
-def _survey(folder: Path, known: dict, loader: FileLoader, sync: FolderSync) -> tuple[dict, list[tuple[Entry, str]]]:
-    """The folder's files by content: hash → name of the files present, and the files not loaded yet."""
+def _survey(
+    folder: Path, known: dict, loader: FileLoader, sync: FolderSync, hashes: FileHashes
+) -> tuple[dict, list[tuple[Entry, str]]]:
+    """The folder's files by content: hash → name of the files present, and the files not loaded yet. A file
+    as it was when last hashed is not read (file_hashes.py)."""
     present: dict[str, str] = {}
     new: list[tuple[Entry, str]] = []
     for entry in list_folder(folder, loader.folder, loader.max_bytes):
@@ -133,7 +132,7 @@ def _survey(folder: Path, known: dict, loader: FileLoader, sync: FolderSync) -> 
             sync.settle(entry, entry.outcome, entry.reason)
             continue
         try:
-            digest = content_hash(entry.path)
+            digest = hashes.hash(entry.path)
         except OSError as exc:
             sync.settle(entry, REJECTED, read_error(exc).reason)
             continue

@@ -30,7 +30,8 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from sources.landing.door import Entry, list_folder, normalise_header
-from sources.landing.folder import CHANGED_WHILE_READ, content_hash
+from sources.landing.file_hashes import content_hash
+from sources.landing.folder import CHANGED_WHILE_READ
 from sources.landing.kinds import MAX_BYTES
 from sources.landing.outcomes import FileStatus
 from sources.personnummer import mask_personnummer

@@ -1,7 +1,8 @@
 """The ledger of landing files (raw.loaded_files): every file loaded once, what it loaded and what it corrected.
 
 A file is identified by the SHA-256 of its bytes, not by its name: the same export dropped twice, or under
-another name, is loaded once. One row per (kind, file_hash):
+another name, is loaded once. (A file as it was when last hashed is not read again to know its hash:
+file_hashes.py.) One row per (kind, file_hash):
 
 | column | meaning |
 |---|---|

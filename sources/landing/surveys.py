@@ -28,7 +28,8 @@ from sources.landing.contract import (
 )
 from sources.landing.csvfile import LINE_COLUMN
 from sources.landing.door import Entry, LandingFileError, Signature, list_folder
-from sources.landing.folder import CHANGED_WHILE_READ, content_hash
+from sources.landing.file_hashes import content_hash
+from sources.landing.folder import CHANGED_WHILE_READ
 from sources.landing.kinds import GRADE_LEVELS, MAX_BYTES
 from sources.landing.outcomes import FileStatus
 from sources.result import LoadResult, empty_quarantine
