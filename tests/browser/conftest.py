@@ -39,18 +39,23 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 # last element arrived) and every chart on it has drawn its marks (Vega draws after Streamlit's run).
 SCRIPT_FINISHED = "[data-testid='stApp'][data-test-script-state='notRunning']"
 CHART = "[data-testid='stVegaLiteChart']"
+# What Streamlit shows in an element's place until the element's code has loaded in the browser (tables,
+# metrics and download buttons are loaded when a page first needs them): the script may be done meanwhile.
+SKELETON = "[data-testid='stSkeleton'], [data-testid='stSkeletonElement'], [data-testid='stAppSkeleton']"
 
 
 def charts_drawn(at_least: int = 0) -> str:
-    """A page function: at least `at_least` charts on the page, and every one has drawn its marks."""
+    """A page function: no element still waiting for its code, at least `at_least` charts on the page, and
+    every one has drawn its marks."""
     return f"""() => {{
         const charts = [...document.querySelectorAll("{CHART}")];
-        return charts.length >= {at_least} && charts.every((chart) => chart.querySelector(".marks"));
+        return !document.querySelector("{SKELETON}") && charts.length >= {at_least}
+            && charts.every((chart) => chart.querySelector(".marks"));
     }}"""
 
 
 def wait_until_shown(page, timeout_ms: float) -> None:
-    """Wait until the page's script run has finished and its charts have drawn (after its heading showed)."""
+    """Wait until the page's script run has finished and every element has drawn (after its heading showed)."""
     page.locator(SCRIPT_FINISHED).wait_for(timeout=timeout_ms)
     page.wait_for_function(charts_drawn(), timeout=timeout_ms)
 
