@@ -4,7 +4,8 @@
 from bench_runs.py), driven by Playwright as the browser tests drive it (tests/browser/conftest.py: the same
 `serve`, chromium and flags). Each page is opened by its address, as a link or a bookmark opens it (a new
 Streamlit session each time), and timed from the navigation until its heading shows, Streamlit reports the
-script run finished (`data-test-script-state="notRunning"`) and every chart has drawn. Round 0 is each page's
+script run finished (`data-test-script-state="notRunning"`), no element is a skeleton any more and every
+chart has drawn (tests/browser/conftest.py `wait_until_shown`). Round 0 is each page's
 first load after the server started (Streamlit's caches empty); the rounds after it give the median, the 95th
 percentile and the slowest load. A page that shows an exception stops the bench. Usage:
 
@@ -101,7 +102,8 @@ def main() -> None:
             f"{SECTION}\n\nMeasured with `.venv/bin/python {command}`: {what} serving snapshot "
             f"({serving.stat().st_size / 1024**2:,.0f} MiB) served by `skolanalys serve` in open local mode, each "
             "page opened by its address in Debian's chromium (Playwright) and timed until its heading shows, "
-            "Streamlit's script run has finished and every chart has drawn; the first load after the server "
+            "Streamlit's script run has finished, no element is a skeleton any more and every chart has drawn; "
+            "the first load after the server "
             f"started, then {args.rounds} more of each page. {len(os.sched_getaffinity(0))} cores, 1-minute "
             f"load average {load_before:.2f} before and {load_after:.2f} after.\n\n{text}\n"
         )
