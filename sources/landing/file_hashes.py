@@ -12,7 +12,6 @@ file system whose inode numbers change between mounts only makes files be read a
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from pathlib import Path
 
@@ -46,10 +45,6 @@ def content_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def _stat_key(stat: os.stat_result) -> StatKey:
-    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-
-
 class FileHashes:
     """The hashes of one landing sub-folder's files as last seen. `hash` answers from them when the file is
     as it was; `save` keeps those of the files hashed or reused this time (the files present)."""
@@ -64,15 +59,13 @@ class FileHashes:
         ).fetchall()
         self._known: dict[StatKey, str] = {tuple(row[:5]): row[5] for row in rows}
         self._seen: dict[StatKey, str] = {}
-        self.read = 0  # files whose bytes were read this time
 
     def hash(self, path: Path) -> str:
         stat = path.stat()  # before reading: a write during the read moves the times, and the next run reads it
-        key = _stat_key(stat)
+        key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
         digest = self._known.get(key)
         if digest is None:
             digest = content_hash(path)
-            self.read += 1
             if time.time_ns() - stat.st_mtime_ns < SETTLE_NS:
                 return digest
         self._seen[key] = digest
@@ -82,10 +75,14 @@ class FileHashes:
         if self._seen == self._known:
             return
         self.conn.begin()
-        self.conn.execute(f"delete from {TABLE} where kind = ?", [self.kind])
-        if self._seen:
-            self.conn.executemany(
-                f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?)",
-                [[self.kind, *key, digest] for key, digest in self._seen.items()],
-            )
-        self.conn.commit()
+        try:
+            self.conn.execute(f"delete from {TABLE} where kind = ?", [self.kind])
+            if self._seen:
+                self.conn.executemany(
+                    f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?)",
+                    [[self.kind, *key, digest] for key, digest in self._seen.items()],
+                )
+            self.conn.commit()
+        except BaseException:
+            self.conn.rollback()
+            raise

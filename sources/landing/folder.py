@@ -1,9 +1,9 @@
 """The files of one landing sub-folder: identified by content hash, loaded once, in order of arrival.
 
 `sync_folder` is what the pipeline runs: it compares the folder with the ledger (raw.loaded_files) and
-loads only files whose content it has not seen (a file as it was when last hashed is not read again to know
-it: file_hashes.py), each in one transaction with its ledger row, in order of
+loads only files whose content it has not seen, each in one transaction with its ledger row, in order of
 modification time, so a corrected export dropped later replaces the rows of the same key in earlier files.
+A file as it was when last hashed is not read again to know its content (file_hashes.py).
 A file that has left the folder is marked `removed` in the ledger and its rows stay. Running it twice on
 the same folder changes nothing. The next new file is read (the loader's first pass) while the current one
 is written, on a second connection.
@@ -79,7 +79,6 @@ class FolderSync:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     statuses: list[FileStatus] = field(default_factory=list)
-    files_read: int = 0  # files whose bytes were hashed: new or changed since the last pass (file_hashes.py)
 
     def total(self, attribute: str) -> int:
         return sum(getattr(outcome, attribute) for _, outcome in self.loaded)
@@ -107,7 +106,6 @@ def sync_folder(conn: duckdb.DuckDBPyConnection, folder: Path, loader: FileLoade
     hashes = FileHashes(conn, loader.folder)
     present, new = _survey(folder, known, loader, sync, hashes)
     hashes.save()
-    sync.files_read = hashes.read
     _mark_removed_and_restored(ledger, known, present, loader, sync)
     _load_new_files(conn, ledger, loader, new, sync)
     for entry in ledger.entries().values():

@@ -44,12 +44,12 @@ CHART = "[data-testid='stVegaLiteChart']"
 SKELETON = "[data-testid='stSkeleton'], [data-testid='stSkeletonElement'], [data-testid='stAppSkeleton']"
 
 
-def charts_drawn(at_least: int = 0) -> str:
-    """A page function: no element still waiting for its code, at least `at_least` charts on the page, and
+def drawn(at_least_charts: int = 0) -> str:
+    """A page function: no element still waiting for its code, at least `at_least_charts` charts on the page, and
     every one has drawn its marks."""
     return f"""() => {{
         const charts = [...document.querySelectorAll("{CHART}")];
-        return !document.querySelector("{SKELETON}") && charts.length >= {at_least}
+        return !document.querySelector("{SKELETON}") && charts.length >= {at_least_charts}
             && charts.every((chart) => chart.querySelector(".marks"));
     }}"""
 
@@ -57,7 +57,7 @@ def charts_drawn(at_least: int = 0) -> str:
 def wait_until_shown(page, timeout_ms: float) -> None:
     """Wait until the page's script run has finished and every element has drawn (after its heading showed)."""
     page.locator(SCRIPT_FINISHED).wait_for(timeout=timeout_ms)
-    page.wait_for_function(charts_drawn(), timeout=timeout_ms)
+    page.wait_for_function(drawn(), timeout=timeout_ms)
 
 
 def pytest_configure(config):

@@ -14,7 +14,7 @@ import werkzeug.serving
 from oidc_provider_mock import User
 from oidc_provider_mock import app as oidc_app
 
-from tests.browser.conftest import charts_drawn, free_port, serve, wait_for_http, wait_until_shown
+from tests.browser.conftest import drawn, free_port, serve, wait_for_http, wait_until_shown
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -113,7 +113,7 @@ PAGES = [
 ]
 NO_DECIMALS = {"arshjul"}  # pages without decimal numbers (the Årshjul: months, dates and statuses)
 TIMEOUT = 30_000
-CHARTS_DRAWN = charts_drawn(at_least=1)
+CHARTS_DRAWN = drawn(at_least_charts=1)
 
 
 def _open(page, url: str, heading: str) -> None:
