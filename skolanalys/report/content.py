@@ -246,6 +246,9 @@ class _Builder:
         self.kommun = kommun_unit(snapshot)
         school_year = values.loc[values["year"] == year, "school_year"].dropna()
         self.school_year = str(school_year.iloc[0]) if len(school_year) else f"{year - 1}/{str(year)[2:]}"
+        self.goal_rows: dict[tuple[str, str, int], pd.DataFrame] = {}
+        self.goal_statuses: dict[tuple, pd.DataFrame] | None = None
+        self.no_goal_status = pd.DataFrame()
         self.used: set[str] = set()  # indicators shown: their definitions go in the appendix
         self.blocks: list[Block] = []
 
@@ -645,7 +648,7 @@ class _Builder:
         if len(order) == 1 and not alone:  # the unit alone: its line is the Totalt of the gender chart after it
             return
         frame = pd.concat(frames, ignore_index=True)
-        png = charts.line_png(
+        chart = charts.line_spec(
             frame,
             years=years,
             unit=unit_kind,
@@ -653,7 +656,7 @@ class _Builder:
             colours={unit.label: rules.PALETTE[0]} | rules.BENCHMARK_COLOURS,
             dashed=(rules.RIKET, rules.SIMILAR),
         )
-        if png is None:
+        if chart is None:
             return
         self.used.add(indicator_id)
         compared = " med kommunen" if unit.level == "skolenhet" else ""
@@ -663,7 +666,7 @@ class _Builder:
             Figure(
                 caption=f"{self.catalogue.loc[indicator_id, 'title_sv']}: {unit.label} {years[0]}–{years[-1]}"
                 f"{compared}",
-                png=png,
+                chart=chart,
                 source=self.source_for([indicator_id], kolada=with_kolada),
                 notes=(rules.GAP_TEXT,),
             )
@@ -678,7 +681,7 @@ class _Builder:
             name = rules.GENDERS[gender]
             frames.append(self._line(self.rows(unit, indicator_id, gender), name, self.years))
             order.append(name)
-        png = charts.line_png(
+        chart = charts.line_spec(
             pd.concat(frames, ignore_index=True),
             years=self.years,
             unit=self.unit_of(indicator_id),
@@ -686,13 +689,13 @@ class _Builder:
             colours={"Flickor": "#7b3fa0", "Pojkar": "#00838f", "Totalt": "#555555"},
             dashed=("Totalt",),
         )
-        if png is None:
+        if chart is None:
             return
         self.add(
             Figure(
                 caption=f"{self.catalogue.loc[indicator_id, 'title_sv']}: flickor och pojkar, {unit.label} "
                 f"{self.years[0]}–{self.year}",
-                png=png,
+                chart=chart,
                 source=self.source_for([indicator_id]),
                 notes=(rules.GAP_TEXT,),
             )
@@ -995,7 +998,8 @@ class _Builder:
                     "Andel av den schemalagda tiden (procent); elever över 15 % och 50 %: andel av eleverna med så "
                     "hög frånvaro. Rapporteringsgrad: andel av lektionerna där närvaron registrerats.",
                 ),
-                widths=(2.8, *(1.0 for _ in ATTENDANCE), 0.9),
+                # "Rapporterings-" alone is wider than a column of 1.0 (it ran into its neighbour in the PDF).
+                widths=(2.8, *(1.6 if key == "reporting_rate_pct" else 1.0 for key, _ in ATTENDANCE), 0.9),
             )
         )
         self.used.update({"SKA_FRV_TOTAL", "SKA_FRV_GILTIG", "SKA_FRV_OGILTIG", "SKA_FRV_OVER15"})
@@ -1024,12 +1028,12 @@ class _Builder:
             frames.append(self._line(self.rows(unit, indicator_id), name, self.years))
             order.append(name)
         frame = pd.concat(frames, ignore_index=True)
-        png = charts.line_png(frame, years=self.years, unit="procent", series_order=order)
-        if png is not None:
+        chart = charts.line_spec(frame, years=self.years, unit="procent", series_order=order)
+        if chart is not None:
             self.add(
                 Figure(
                     caption=f"Elevenkäten, andel positiva svar per område: {unit.label} {self.years[0]}–{self.year}",
-                    png=png,
+                    chart=chart,
                     source=self.local_source("enkater"),
                     notes=(rules.GAP_TEXT,),
                 )
@@ -1181,14 +1185,23 @@ class _Builder:
 
     def _goal_rows(self, unit: Unit, year: int) -> pd.DataFrame:
         """The goals' measures for the unit that year: every row for the kommun part (the huvudman follows
-        all of them), the school's own rows for a school."""
-        results = self.snap.table("goal_results")
-        if results.empty:
-            return results
-        rows = results[results["year"] == year]
-        if unit.level == "skolenhet":
-            rows = rows[(rows["level"] == "skolenhet") & (rows["unit_code"].astype(str) == unit.code)]
-        return rows
+        all of them), the school's own rows for a school. Each found once: every goal of every part asks."""
+        key = (unit.level, unit.code, year)
+        if key not in self.goal_rows:
+            results = self.snap.table("goal_results")
+            rows = results[results["year"] == year] if len(results) else results
+            if unit.level == "skolenhet" and len(rows):
+                rows = rows[(rows["level"] == "skolenhet") & (rows["unit_code"].astype(str) == unit.code)]
+            self.goal_rows[key] = rows
+        return self.goal_rows[key]
+
+    def _goal_status(self, goal_id: str, year: int) -> pd.DataFrame:
+        """The kommun's status of a goal that year (goal_status), looked up by key."""
+        if self.goal_statuses is None:
+            status = self.snap.table("goal_status")
+            self.goal_statuses = dict(tuple(status.groupby(["goal_id", "year"], sort=False))) if len(status) else {}
+            self.no_goal_status = status.iloc[0:0]
+        return self.goal_statuses.get((goal_id, year), self.no_goal_status)
 
     @staticmethod
     def _status_cell(status: str, within: bool = False) -> str:
@@ -1425,8 +1438,7 @@ class _Builder:
     def _goal_then(self, unit: Unit, goal_id: str, title: str | None, year: int) -> tuple[str, str | None]:
         """A goal's status a year — the unit's own measures, else the kommun's status — and, for the year's
         result (no title), each measure's utfall. Also the status shown, when it is one, for the cell's colour."""
-        status = self.snap.table("goal_status")
-        row = status[(status["goal_id"] == goal_id) & (status["year"] == year)]
+        row = self._goal_status(goal_id, year)
         lines = [f"{goal_id} {title}"] if title else []
         if row.empty:
             lines.append(f"{year}: målet gällde inte")

@@ -72,10 +72,11 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """A chart rendered as PNG, with its caption below and its source line."""
+    """A chart (a Vega-Lite spec, charts.py; each renderer draws it), with its caption below and its source
+    line."""
 
     caption: str
-    png: bytes
+    chart: dict
     source: str
     notes: tuple[str, ...] = ()
     width: float = 1.0  # share of the text width

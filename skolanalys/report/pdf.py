@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typst
 
+from skolanalys.report import charts
 from skolanalys.report.model import (
     BulletList,
     Contents,
@@ -192,14 +193,14 @@ def _figure(figure: Figure, label: str | None, image: str | None) -> str:
 
 
 def render(report: Report, path: Path) -> Path:
-    """Write `report` as PDF to `path` (figures as PNG files beside the markup in a temporary folder)."""
+    """Write `report` as PDF to `path` (figures as SVG files beside the markup in a temporary folder)."""
     with tempfile.TemporaryDirectory(prefix="skolanalys-rapport-") as folder:
         root = Path(folder)
         images = {}
         for index, block in enumerate(report.blocks):
             if isinstance(block, Figure):
-                name = f"figur-{index}.png"
-                (root / name).write_bytes(block.png)
+                name = f"figur-{index}.svg"
+                (root / name).write_text(charts.svg(block.chart), encoding="utf-8")
                 images[index] = name
         source = root / "rapport.typ"
         source.write_text(markup(report, images), encoding="utf-8")
