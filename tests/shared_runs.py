@@ -10,11 +10,14 @@ A `skolanalys run` costs 30–45 s, most of it Dagster's and dbt's start-up, so 
   (test_national_pipeline).
   Each data set has its own personnummer (checked disjoint below) and school unit codes; where two sets feed
   the same kommun-level figure the test computes it over exactly the pupils that feed it.
-- `liten`: the generated municipality `liten`, for the end-to-end comparison (test_end_to_end).
+- `liten`: the generated municipality `liten`, for the end-to-end comparison (test_end_to_end; its determinism
+  test rebuilds the models from a copy of the warehouse, not the whole run).
 - `liten_next`, the nights after it on a copy: new grade files and one more school day of attendance, two runs
   killed on the way and one run to the end (test_operations' kill test, test_attendance_incremental) — a
   follow-up run, not a build of its own.
 - test_national_pipeline's follow-up run on a copy of `handbuilt` (an unreachable Kolada after a revised one).
+- `demo`: the kavlinge preset with the published national files, as `make demo` builds it (test_demo, the
+  demo's browser pages, the report, the exports, the calibration check).
 
 Nothing here computes an expected figure: the tests do that themselves, from the data they wrote.
 """
