@@ -27,10 +27,11 @@ import streamlit as st
 from dashboards import access as access_module
 from dashboards.arshjul import MONTHS
 from skolanalys.auth_settings import STOCKHOLM, Access
+from skolanalys.disclosure import pupils_text
 from skolanalys.settings import DEMO_PSEUDONYM_KEY, PSEUDONYM_KEY_ENV, REPO_ROOT
 
 SUPPRESSED_TEXT = (
-    "..: värdet visas inte för att skydda enskilda elever (röjandekontroll): färre än 10 elever, eller dolt "
+    f"..: värdet visas inte för att skydda enskilda elever (röjandekontroll): {pupils_text()}, eller dolt "
     "för att ett sådant värde inte ska kunna räknas fram ur de andra."
 )
 # Levels that are aggregates over many schools: context a rektor may see beside their own units.

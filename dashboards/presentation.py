@@ -27,6 +27,7 @@ import streamlit as st
 
 from dashboards import data
 from dashboards.intervals import localised
+from skolanalys.disclosure import respondents_text
 
 GENDERS = {"T": "Totalt", "K": "Flickor", "M": "Pojkar"}
 MISSING_TEXT = ".: uppgift saknas — inga elever i underlaget, eller ingen uppgift från källan det året."
@@ -34,7 +35,7 @@ NATIONAL_TESTS_MISSING_TEXT = (
     ".: uppgift saknas — proven ställdes in våren 2020 och 2021, eller inga elever skrev provet det året."
 )
 SURVEY_SUPPRESSED_TEXT = (
-    "..: resultatet redovisas inte (röjandekontroll): färre än 5 svarande, eller dolt för att ett sådant "
+    f"..: resultatet redovisas inte (röjandekontroll): {respondents_text()}, eller dolt för att ett sådant "
     "resultat inte ska kunna räknas fram ur de andra."
 )
 GAP_TEXT = "Linjen bryts där ett värde är dolt (..) eller saknas (.): den dras inte över åren utan uppgift."

@@ -13,6 +13,7 @@ from scipy import stats
 
 from dashboards import data, pages, presentation
 from dashboards.intervals import interval_chart, localised, statuses, unit_labels
+from skolanalys.disclosure import pupils_text
 
 STAGES = {"6-9": "Årskurs 6 → 9", "3-6": "Årskurs 3 → 6"}
 STAGE_PRIOR = {"6-9": "årskurs 6", "3-6": "årskurs 3"}
@@ -93,7 +94,7 @@ alla årskullar tillsammans, på trattdiagrammet och på den krympta skattningen
 flyttat, kommit under stadiet, saknar tidigare resultat eller är nyanlända står i tabellen *Vilka eleverna
 är*.
 
-**..** betyder att värdet inte visas för att skydda enskilda elever (röjandekontroll): färre än 10 elever,
+**..** betyder att värdet inte visas för att skydda enskilda elever (röjandekontroll): {pupils_text()},
 eller dolt för att det inte ska kunna räknas fram ur de andra värdena.
 """
         )

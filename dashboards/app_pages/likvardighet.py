@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboards import data, pages, presentation
 from dashboards.intervals import interval_chart, localised, statuses, unit_labels
+from skolanalys.disclosure import pupils_text
 
 OUTCOMES = {
     "meritvarde": "Meritvärde",
@@ -43,7 +44,7 @@ def _school_year(year) -> str:
 def explanation() -> None:
     with st.expander("Så läser du siffrorna", icon=":material/help:"):
         st.markdown(
-            """
+            f"""
 **Skillnaden** är den första gruppens genomsnitt minus den andra gruppens: flickor minus pojkar,
 elever med minst en förälder med eftergymnasial utbildning minus övriga, elever som inte är nyanlända
 minus nyanlända (i Sverige kortare tid än fyra år). Positivt värde: den första gruppen har bättre resultat.
@@ -66,7 +67,7 @@ mellan skolorna (resten finns inom skolorna), med 95 % konfidensintervall.
 utbildning, andelen pojkar och antalet elever i årskurs 9, med deras publicerade resultat (Skolverket). De
 visar vad skolor med liknande förutsättningar når — inte vad skolan borde nå.
 
-**..** betyder att värdet inte visas för att skydda enskilda elever (röjandekontroll): färre än 10 elever
+**..** betyder att värdet inte visas för att skydda enskilda elever (röjandekontroll): {pupils_text()}
 i någon av grupperna, eller dolt för att det inte ska kunna räknas fram ur de andra värdena.
 """
         )

@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines import build_state
 from pipelines.resources import LandingConfig
 from pipelines.serving_tables import CONTROLLED_CELLS, FORBIDDEN_COLUMNS, SERVED_TABLES  # Dagster-free, for exports
+from skolanalys.disclosure import thresholds
 
 # Decimals kept of every floating-point value served. Parallel sums add in a different order from run to
 # run and differ in the last bits, which is enough to flip a shown 81,25 between 81,2 and 81,3: rounded
@@ -66,17 +67,21 @@ def verify_snapshot(path: Path) -> dict[str, int]:
         }
         if columns & FORBIDDEN_COLUMNS:
             raise SnapshotRejected(f"elevnivåkolumner i serveringsfilen: {sorted(columns & FORBIDDEN_COLUMNS)}")
+        # A value shown from fewer than its cell's threshold, or from a cell whose threshold is below the least
+        # one declared (dbt/dbt_project.yml: pupils, survey respondents).
+        declared = thresholds()
+        below = f"(coalesce(n, 0) < min_n or min_n < {min(declared)})"
         leaked = con.execute(
-            "select count(*) from indicator_values where source = 'local' and value is not null "
-            "and (coalesce(n, 0) < min_n or min_n < 5)"
+            f"select count(*) from indicator_values where source = 'local' and value is not null and {below}"
         ).fetchall()[0][0]
         for table, values in ((t, v) for t, v in CONTROLLED_CELLS.items() if t in tables):
             shown = " or ".join(f"{v} is not null" for v in values)
-            leaked += con.execute(
-                f"select count(*) from {table} where ({shown}) and (coalesce(n, 0) < min_n or min_n < 5)"
-            ).fetchall()[0][0]
+            leaked += con.execute(f"select count(*) from {table} where ({shown}) and {below}").fetchall()[0][0]
         if leaked:
-            raise SnapshotRejected(f"{leaked} värden från färre än 10 elever (5 svarande) är inte röjandekontrollerade")
+            raise SnapshotRejected(
+                f"{leaked} värden från färre än {declared.pupils} elever ({declared.respondents} svarande) är inte "
+                "röjandekontrollerade"
+            )
         return {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in sorted(tables)}
     finally:
         con.close()

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from skolanalys import disclosure
 from skolanalys.exports import labels
 from skolanalys.exports.catalogue import NAMED_EXPORTS, PERIOD_NAMES
 from skolanalys.exports.selection import ExportTable, Selection, school_year
@@ -26,8 +27,6 @@ from skolanalys.exports.snapshot import Snapshot, SnapshotInfo
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 KOLADA_ATTRIBUTION = "Källa: Kolada (RKA), licens CC BY 4.0."
-DEFAULT_MIN_PUPILS = 10  # dbt/dbt_project.yml vars.min_pupils, when the snapshot has no local cell to read it from
-DEFAULT_MIN_RESPONDENTS = 5  # var min_respondents (int_survey_results_aggregated)
 
 # The national sources as data_freshness names them, in Swedish.
 SOURCE_NAMES = {
@@ -231,7 +230,9 @@ def thresholds(snapshot: Snapshot) -> tuple[int, int]:
         pupils = snapshot.query(f"select max(min_n) from indicator_values where source = 'local'{surveys}")[0][0]
     if "survey_results" in tables:
         respondents = snapshot.query("select min(min_n) from survey_results")[0][0]
-    return int(pupils or DEFAULT_MIN_PUPILS), int(respondents or DEFAULT_MIN_RESPONDENTS)
+    # A snapshot with no cell to read a threshold from: the declared one (dbt/dbt_project.yml).
+    declared = disclosure.thresholds()
+    return int(pupils or declared.pupils), int(respondents or declared.respondents)
 
 
 def kommun_name(snapshot: Snapshot, kommunkod: str) -> str:

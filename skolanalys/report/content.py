@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from skolanalys.disclosure import thresholds
 from skolanalys.exports.snapshot import SnapshotFrames as Snapshot
 from skolanalys.exports.snapshot import read_frames
 from skolanalys.report import charts, rules
@@ -1173,7 +1174,7 @@ class _Builder:
                 notes=(
                     *self.code_notes(body),
                     "Meritvärde i poäng, övriga i procent; skillnaden i poäng eller procentenheter. En skillnad visas "
-                    "bara när båda grupperna har minst 10 elever.",
+                    f"bara när båda grupperna har minst {thresholds().pupils} elever.",
                 ),
                 widths=(2.0, 2.6, 1.1, 1.1, 2.2, 2.6),
                 numeric=(False, False, True, True, True, False),
@@ -1522,7 +1523,8 @@ class _Builder:
             )
         self.add(Heading("Röjandekontroll", 2))
         self.text(
-            "Ett värde från färre än 10 elever (5 svarande i enkäterna) visas inte, och inte heller ett värde som "
+            f"Ett värde från färre än {thresholds().pupils} elever ({thresholds().respondents} svarande i enkäterna) "
+            "visas inte, och inte heller ett värde som "
             "annars skulle kunna räknas fram ur de andra. Rapporten visar samma koder som instrumentpanelen:"
         )
         self.add(

@@ -46,6 +46,6 @@ select
     avg(share_positive) as share_positive,
     avg(index_value) as index_value,
     count(*) as n,
-    {{ var('min_respondents', 5) }} as min_n
+    {{ var('min_respondents') }} as min_n
 from units
 group by all

@@ -54,7 +54,7 @@ select
     case when gaps.shown then gaps.ci_high end as ci_high,
     case when gaps.shown then gaps.significant end as significant,
     case
-        when not gaps.shown then 'redovisas inte: färre än 10 elever i en grupp, eller dold så att ingen liten grupp kan räknas fram'
+        when not gaps.shown then 'redovisas inte: färre än {{ var("min_pupils") }} elever i en grupp, eller dold så att ingen liten grupp kan räknas fram'
         when gaps.significant then 'skillnaden är statistiskt säkerställd'
         else 'skillnaden är inte statistiskt säkerställd'
     end as verdict,

@@ -1,0 +1,82 @@
+"""The disclosure thresholds are declared once (dbt/dbt_project.yml vars) and every text and guard reads them:
+no number of pupils or respondents written again in the code, and another declared value is what is said."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from skolanalys import disclosure
+
+REPO = Path(__file__).resolve().parent.parent
+# Where a threshold would be written again: a Swedish text with the number, a dbt var with a default of its own,
+# or a guard comparing min_n with a number.
+RESTATED = re.compile(
+    r"färre än \d|minst \d+ (?:elever|svarande)|var\(\s*['\"]min_(?:pupils|respondents)['\"]\s*,|min_n\s*[<>]=?\s*\d"
+)
+# sources/national/ and sources/reference/ are left out: the publishers' own codes (Skolverket's '..',
+# Skolenkäten's '-') and files, whose thresholds are theirs, not the project's.
+CODE = ("dashboards", "skolanalys", "pipelines", "sources", "expectations", "dbt/models", "dbt/macros", "dbt/seeds")
+PUBLISHERS = {Path("sources/national"), Path("sources/reference")}
+
+
+def restatements(root: Path) -> list[str]:
+    found = []
+    for folder in CODE:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix not in {".py", ".sql", ".csv"} or PUBLISHERS & set(path.relative_to(root).parents):
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if RESTATED.search(line):
+                    found.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    return found
+
+
+def test_no_threshold_is_written_again_in_the_code():
+    assert restatements(REPO) == []
+
+
+def test_the_scan_finds_a_threshold_written_again(tmp_path):
+    (tmp_path / "dashboards").mkdir()
+    (tmp_path / "dashboards" / "page.py").write_text('TEXT = "..: dolt, färre än 10 elever"\n', encoding="utf-8")
+    (tmp_path / "dbt" / "models").mkdir(parents=True)
+    (tmp_path / "dbt" / "models" / "m.sql").write_text("select {{ var('min_pupils', 10) }} as min_n\n")
+    assert len(restatements(tmp_path)) == 2
+
+
+@pytest.fixture
+def other_project(tmp_path, monkeypatch):
+    """A copy of the dbt project's settings with other thresholds: 12 pupils, 7 respondents."""
+    shutil.copy(REPO / "dbt" / "dbt_project.yml", tmp_path / "dbt_project.yml")
+    text = (tmp_path / "dbt_project.yml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^  min_pupils: \d+$", "  min_pupils: 12", text)
+    text = re.sub(r"(?m)^  min_respondents: \d+$", "  min_respondents: 7", text)
+    (tmp_path / "dbt_project.yml").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(disclosure, "DBT_PROJECT_DIR", tmp_path)
+    disclosure.thresholds.cache_clear()
+    yield
+    disclosure.thresholds.cache_clear()
+
+
+def test_the_declared_thresholds_are_the_published_ones():
+    # domain.md: 10 pupils; Skolenkäten and the municipality's surveys: 5 respondents.
+    assert disclosure.thresholds() == (10, 5)
+    assert disclosure.pupils_text() == "färre än 10 elever"
+    assert disclosure.respondents_text() == "färre än 5 svarande"
+
+
+def test_another_declared_threshold_is_what_is_said(other_project):
+    from skolanalys.exports import provenance
+
+    assert disclosure.thresholds() == (12, 7)
+    assert disclosure.pupils_text() == "färre än 12 elever"
+    assert disclosure.respondents_text() == "färre än 7 svarande"
+
+    class Empty:  # a snapshot with no cell to read the applied thresholds from
+        def tables(self):
+            return []
+
+    assert provenance.thresholds(Empty()) == (12, 7)
