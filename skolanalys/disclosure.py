@@ -9,9 +9,7 @@ from __future__ import annotations
 import functools
 from typing import NamedTuple
 
-import yaml
-
-from skolanalys.settings import DBT_PROJECT_DIR
+from skolanalys.dbt_vars import dbt_vars
 
 
 class Thresholds(NamedTuple):
@@ -22,9 +20,8 @@ class Thresholds(NamedTuple):
 @functools.cache
 def thresholds() -> Thresholds:
     """The thresholds of dbt/dbt_project.yml; both must be whole numbers of at least 1."""
-    with (DBT_PROJECT_DIR / "dbt_project.yml").open(encoding="utf-8") as f:
-        dbt_vars = yaml.safe_load(f)["vars"]
-    values = Thresholds(int(dbt_vars["min_pupils"]), int(dbt_vars["min_respondents"]))
+    declared = dbt_vars()
+    values = Thresholds(int(declared["min_pupils"]), int(declared["min_respondents"]))
     if min(values) < 1:
         raise ValueError(f"dbt/dbt_project.yml: min_pupils och min_respondents måste vara minst 1, inte {values}")
     return values

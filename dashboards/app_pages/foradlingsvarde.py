@@ -14,10 +14,10 @@ from scipy import stats
 from dashboards import data, pages, presentation
 from dashboards.intervals import interval_chart, localised, statuses, unit_labels
 from skolanalys.disclosure import pupils_text
+from skolanalys.value_added_stages import stage as value_added_stage
+from skolanalys.value_added_stages import stages
 
-STAGES = {"6-9": "Årskurs 6 → 9", "3-6": "Årskurs 3 → 6"}
-STAGE_PRIOR = {"6-9": "årskurs 6", "3-6": "årskurs 3"}
-STAGE_END = {"6-9": "årskurs 9", "3-6": "årskurs 6"}
+STAGES = {s.name: s.label for s in stages()}
 MODELS = {"contextual": "Kontextuellt", "prior": "Tidigare resultat"}
 OUTCOMES = {"meritvarde": "Meritvärde", "alla_amnen": "Alla ämnen godkända"}
 OUTCOME_UNIT = {"meritvarde": "meritvärdespoäng", "alla_amnen": "procentenheter"}
@@ -365,13 +365,14 @@ def population_section(stage: str, gender: str, cohort) -> None:
         if column in pop.columns:
             table[title] = [data.format_count(v, s) for v, s in zip(pop[column], pop["status"], strict=True)]
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    grades = value_added_stage(stage)
     st.caption(
-        f"Elever = eleverna med betyg i slutet av stadiet ({STAGE_END[stage]}) som räknas till enheten. Bara de "
-        f"med tidigare resultat ({STAGE_PRIOR[stage]}) har ett förädlingsvärde: Elever minus Utan tidigare "
-        "resultat. Flyttat inom kommunen: gått på "
-        "mer än en av kommunens skolenheter under stadiet. Kom under stadiet: började i kommunen efter stadiets "
-        "första årskurs. Nyanlända: i Sverige kortare tid än fyra år. Lämnade under stadiet: gick på enheten "
-        "men fick inga betyg i kommunen i slutet av stadiet (flyttat eller saknar betyg); de ingår inte i Elever."
+        f"Elever = eleverna med betyg i slutet av stadiet (årskurs {grades.outcome_grade}) som räknas till enheten. "
+        f"Bara de med tidigare resultat (årskurs {grades.prior_grade}) har ett förädlingsvärde: Elever minus Utan "
+        "tidigare resultat. Flyttat inom kommunen: gått på mer än en av kommunens skolenheter under stadiet. "
+        "Kom under stadiet: började i kommunen efter stadiets första årskurs. Nyanlända: i Sverige kortare tid "
+        "än fyra år. Lämnade under stadiet: gick på enheten men fick inga betyg i kommunen i slutet av stadiet "
+        "(flyttat eller saknar betyg); de ingår inte i Elever."
     )
     if (pop["status"] == "..").any():
         st.caption(data.SUPPRESSED_TEXT)

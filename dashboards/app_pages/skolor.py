@@ -13,6 +13,8 @@ import streamlit as st
 
 from dashboards import data, pages
 from dashboards import presentation as ui
+from skolanalys.value_added_stages import stage as stage_of
+from skolanalys.value_added_stages import stages
 
 # Topic → (section heading, the page that shows every school, what n counts).
 TOPICS = {
@@ -26,7 +28,7 @@ SOURCE_ORDER = {"local": 0, "skolverket": 1, "kolada": 2}  # the own computation
 YEARS_SHOWN = 5
 QUERY_PARAMETER = "skolenhet"
 WIDGET_KEY = "skolor_skolenhet"
-STAGES = {"6-9": "Årskurs 6 → 9", "3-6": "Årskurs 3 → 6"}
+STAGES = {s.name: s.label for s in stages()}
 VA_OUTCOMES = {"meritvarde": "meritvärde", "alla_amnen": "alla ämnen godkända"}
 SIMILAR_OUTCOMES = {
     "meritvarde": ("Meritvärde", ""),
@@ -152,7 +154,7 @@ def background() -> None:
     newly_arrived = None
     if len(population):
         row = population.sort_values("cohort").iloc[-1]
-        grade = "9" if stage == "6-9" else "6"
+        grade = stage_of(stage).outcome_grade
         hidden = status_of(row)
         metrics.append(
             (

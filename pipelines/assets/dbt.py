@@ -42,10 +42,10 @@ class SkolanalysDbtTranslator(DagsterDbtTranslator):
         return folders[0] if folders and folders[0] in LAYER_GROUPS else None
 
 
-# Python packages that the project's dbt Python models (dbt/models/**/*.py) import, relative to the
-# repository: their code is part of what those models compute, so a change in it counts as a change of
+# Python packages and modules that the project's dbt Python models (dbt/models/**/*.py) import, relative to
+# the repository: their code is part of what those models compute, so a change in it counts as a change of
 # the project (a new parse, and a full build instead of none).
-PYTHON_MODEL_PACKAGES = ("skolanalys/value_added",)
+PYTHON_MODEL_PACKAGES = ("skolanalys/value_added", "skolanalys/value_added_stages.py", "skolanalys/dbt_vars.py")
 
 
 def _project_fingerprint(project_dir: Path) -> str:
@@ -59,7 +59,8 @@ def _project_fingerprint(project_dir: Path) -> str:
         digest.update(str(path.relative_to(project_dir)).encode())
         digest.update(path.read_bytes())
     for package in PYTHON_MODEL_PACKAGES:
-        for path in sorted((project_dir.parent / package).rglob("*.py")):
+        found = project_dir.parent / package
+        for path in [found] if found.is_file() else sorted(found.rglob("*.py")):
             digest.update(str(path.relative_to(project_dir.parent)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()

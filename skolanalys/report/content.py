@@ -30,6 +30,7 @@ from skolanalys.report.model import (
     Report,
     Table,
 )
+from skolanalys.value_added_stages import stages
 
 YEARS_SHOWN = 5  # the five-year series of published kvalitetsrapporter
 SOURCE_ORDER = {"local": 0, "skolverket": 1, "kolada": 2}  # the own computation first, as the dashboard does
@@ -112,7 +113,8 @@ OUTCOMES = {  # equity_gaps / value_added / salsa outcome → (title, unit of th
     "alla_amnen": ("Alla ämnen godkända", "procent"),
     "behorighet_yrkes": ("Behörig till yrkesprogram", "procent"),
 }
-STAGES_VA = {"3-6": "Årskurs 3 → 6", "6-9": "Årskurs 6 → 9"}
+# The report takes the stages in the order of the school years (3 → 6 before 6 → 9).
+STAGES_VA = {s.name: s.label for s in sorted(stages(), key=lambda s: s.prior_grade)}
 
 # Status → symbol and cell colour, as on the Översikt page (dashboards/presentation.py::GOAL_STATUS and
 # ACTION_STATUS): word + symbol + colour, readable without colour.

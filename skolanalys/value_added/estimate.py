@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from skolanalys.value_added_stages import stages
+
 from . import contextual
 from .bands import LABELS_SV, bands
 from .blas import single_threaded
@@ -17,7 +19,7 @@ from .cells import pool_cohorts, reference_cells, with_intervals
 from .prior_model import expected_outcomes
 from .shrinkage import between_school_variance, shrink
 
-STAGES = ("6-9", "3-6")
+STAGES = tuple(s.name for s in stages())  # dbt_project.yml var value_added_stages
 MODELS = ("prior", "contextual")
 # Outcome → factor from the pupil's value to the scale served: meritvärde in points, "all subjects passed"
 # (1/0 per pupil) in percent, so its value added is in percentage points.

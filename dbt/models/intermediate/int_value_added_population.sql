@@ -9,7 +9,7 @@ with pupils as (
 ),
 
 stages as (
-    select * from (values ('6-9', 6, 9), ('3-6', 3, 6)) as s(stage, prior_grade, outcome_grade)
+    {{ value_added_stages() }}
 ),
 
 enrolments as (

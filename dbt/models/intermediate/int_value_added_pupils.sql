@@ -10,7 +10,7 @@
 with stages as (
     -- The årskurs of the prior and of the outcome; the stage's own school years are the grades after the
     -- prior's, up to the outcome's (åk 7–9, resp. åk 4–6).
-    select * from (values ('6-9', 6, 9), ('3-6', 3, 6)) as s(stage, prior_grade, outcome_grade)
+    {{ value_added_stages() }}
 ),
 
 enrolments as (

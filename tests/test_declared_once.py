@@ -1,5 +1,6 @@
-"""The disclosure thresholds are declared once (dbt/dbt_project.yml vars) and every text and guard reads them:
-no number of pupils or respondents written again in the code, and another declared value is what is said."""
+"""Rules the dbt project declares as vars (dbt/dbt_project.yml) and the Python side reads: the disclosure
+thresholds, which every text and guard reads (no number of pupils or respondents written again in the code, and
+another declared value is what is said), and the value-added stages."""
 
 from __future__ import annotations
 
@@ -9,13 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from skolanalys import dbt_vars as dbt_vars_module
 from skolanalys import disclosure
+from skolanalys.value_added import STAGES
+from skolanalys.value_added_stages import stages
 
 REPO = Path(__file__).resolve().parent.parent
 # Where a threshold would be written again: a Swedish text with the number, a dbt var with a default of its own,
 # or a guard comparing min_n with a number.
 RESTATED = re.compile(
     r"färre än \d|minst \d+ (?:elever|svarande)|var\(\s*['\"]min_(?:pupils|respondents)['\"]\s*,|min_n\s*[<>]=?\s*\d"
+    # a value-added stage's grades: ('6-9', 6, 9) in SQL, "Årskurs 6 → 9" as a label
+    r"|\(\s*'\d-\d'\s*,\s*\d\s*,\s*\d\s*\)|Årskurs \d → \d"
 )
 # sources/national/ and sources/reference/ are left out: the publishers' own codes (Skolverket's '..',
 # Skolenkäten's '-') and files, whose thresholds are theirs, not the project's.
@@ -44,7 +50,8 @@ def test_the_scan_finds_a_threshold_written_again(tmp_path):
     (tmp_path / "dashboards" / "page.py").write_text('TEXT = "..: dolt, färre än 10 elever"\n', encoding="utf-8")
     (tmp_path / "dbt" / "models").mkdir(parents=True)
     (tmp_path / "dbt" / "models" / "m.sql").write_text("select {{ var('min_pupils', 10) }} as min_n\n")
-    assert len(restatements(tmp_path)) == 2
+    (tmp_path / "dbt" / "models" / "s.sql").write_text("select * from (values ('6-9', 6, 9)) as s(a, b, c)\n")
+    assert len(restatements(tmp_path)) == 3
 
 
 @pytest.fixture
@@ -55,9 +62,11 @@ def other_project(tmp_path, monkeypatch):
     text = re.sub(r"(?m)^  min_pupils: \d+$", "  min_pupils: 12", text)
     text = re.sub(r"(?m)^  min_respondents: \d+$", "  min_respondents: 7", text)
     (tmp_path / "dbt_project.yml").write_text(text, encoding="utf-8")
-    monkeypatch.setattr(disclosure, "DBT_PROJECT_DIR", tmp_path)
+    monkeypatch.setattr(dbt_vars_module, "DBT_PROJECT_DIR", tmp_path)
+    dbt_vars_module.dbt_vars.cache_clear()
     disclosure.thresholds.cache_clear()
     yield
+    dbt_vars_module.dbt_vars.cache_clear()
     disclosure.thresholds.cache_clear()
 
 
@@ -80,3 +89,12 @@ def test_another_declared_threshold_is_what_is_said(other_project):
             return []
 
     assert provenance.thresholds(Empty()) == (12, 7)
+
+
+def test_the_value_added_stages_are_the_documented_ones():
+    # docs/value_added.md: 6 → 9 (prior in åk 6, outcome the final grades of åk 9) first, then 3 → 6.
+    assert [(s.name, s.prior_grade, s.outcome_grade, s.label) for s in stages()] == [
+        ("6-9", 6, 9, "Årskurs 6 → 9"),
+        ("3-6", 3, 6, "Årskurs 3 → 6"),
+    ]
+    assert STAGES == ("6-9", "3-6")
