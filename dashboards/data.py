@@ -165,6 +165,13 @@ def snapshot_available() -> bool:
     return current_access() is not None and serving_path().exists()
 
 
+def require_snapshot() -> None:
+    """A page's guard: with no published snapshot to show, say how to build one and stop the page there."""
+    if not snapshot_available():
+        st.warning("Ingen publicerad data ännu. Kör `skolanalys run` för att bygga serveringsfilen.")
+        st.stop()
+
+
 def snapshot_info() -> dict:
     df = _rows("select * from snapshot_info")
     return df.iloc[0].to_dict() if len(df) else {}

@@ -106,6 +106,31 @@ def test_page_without_a_snapshot_says_what_to_do(tmp_path, monkeypatch):
     assert any("skolanalys run" in w.value for w in at.warning)
 
 
+@pytest.mark.parametrize(
+    "page",
+    [
+        "arshjul.py",
+        "enkater.py",
+        "foradlingsvarde.py",
+        "franvaro.py",
+        "likvardighet.py",
+        "nationella_prov.py",
+        "oversikt.py",
+        "resultat.py",
+        "skolor.py",
+    ],
+)
+def test_every_page_without_a_snapshot_says_how_to_build_one_and_stops(tmp_path, monkeypatch, page):
+    monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(tmp_path))
+    st.cache_data.clear()
+    at = AppTest.from_file(str(REPO / "dashboards" / "app_pages" / page), default_timeout=60).run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "Ingen publicerad data ännu. Kör `skolanalys run` för att bygga serveringsfilen."
+    ]
+    assert not at.dataframe and not at.metric
+
+
 @pytest.fixture
 def comparison_snapshot(snapshot):
     con = duckdb.connect(str(snapshot / "serving.duckdb"))

@@ -19,9 +19,7 @@ st.caption(
     "Statusen gäller uppföljningens senaste tillfälle — den här månaden eller tidigare."
 )
 
-if not data.snapshot_available():
-    st.warning("Ingen publicerad data ännu. Kör `skolanalys run` för att bygga serveringsfilen.")
-    st.stop()
+data.require_snapshot()
 
 
 day = arshjul.today()

@@ -30,9 +30,7 @@ st.caption(
     "enhet, kön och årskurs — och Skolinspektionens Skolenkät jämförd med alla deltagande skolenheter."
 )
 
-if not data.snapshot_available():
-    st.warning("Ingen publicerad data ännu. Kör `skolanalys run` för att bygga serveringsfilen.")
-    st.stop()
+data.require_snapshot()
 
 results = data.survey_results()
 skolenkaten = data.skolenkaten_results()

@@ -498,9 +498,7 @@ st.caption(
     "(årskurs 9, eller årskurs 6 för stadiet 3 → 6)."
 )
 
-if not data.snapshot_available():
-    st.warning("Ingen publicerad data ännu. Kör `skolanalys run` för att bygga serveringsfilen.")
-    st.stop()
+data.require_snapshot()
 
 c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 2, 3])
 stage = c1.selectbox("Stadium", list(STAGES), format_func=STAGES.get)

@@ -58,9 +58,7 @@ st.caption(
     "bredvid varje siffra: en låg rapporteringsgrad betyder att frånvaron underskattas."
 )
 
-if not data.snapshot_available():
-    st.warning("Ingen publicerad data ännu. Kör `skolanalys run` för att bygga serveringsfilen.")
-    st.stop()
+data.require_snapshot()
 
 attendance = data.attendance_periods()
 if attendance.empty:

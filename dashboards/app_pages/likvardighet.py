@@ -473,9 +473,7 @@ st.caption(
     "osäkerheten utsatt. År = kalenderåret då läsåret slutar."
 )
 
-if not data.snapshot_available():
-    st.warning("Ingen publicerad data ännu. Kör `skolanalys run` för att bygga serveringsfilen.")
-    st.stop()
+data.require_snapshot()
 
 left, right = st.columns([1, 2])
 outcome = left.selectbox("Utfall", list(OUTCOMES), format_func=OUTCOMES.get)

@@ -28,9 +28,7 @@ st.caption(
     "linjerna i diagrammen bryts där."
 )
 
-if not data.snapshot_available():
-    st.warning("Ingen publicerad data ännu. Kör `skolanalys run` för att bygga serveringsfilen.")
-    st.stop()
+data.require_snapshot()
 
 tests = indicator_page.load("nationella_prov")
 if tests is None:

@@ -33,9 +33,7 @@ st.caption(
     "År = kalenderåret då läsåret slutar."
 )
 
-if not data.snapshot_available():
-    st.warning("Ingen publicerad data ännu. Kör `skolanalys run` för att bygga serveringsfilen.")
-    st.stop()
+data.require_snapshot()
 
 status = data.goal_status()
 if status.empty:

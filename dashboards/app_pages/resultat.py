@@ -23,9 +23,7 @@ st.caption(
     "(läsår 2023/24 → 2024)."
 )
 
-if not data.snapshot_available():
-    st.warning("Ingen publicerad data ännu. Kör `skolanalys run` för att bygga serveringsfilen.")
-    st.stop()
+data.require_snapshot()
 
 final = indicator_page.load("betyg_ak9")
 if final is None:

@@ -77,9 +77,7 @@ st.caption(
     "skolenheter. Totalt för flickor och pojkar. År = kalenderåret då läsåret slutar (2023/24 → 2024)."
 )
 
-if not data.snapshot_available():
-    st.warning("Ingen publicerad data ännu. Kör `skolanalys run` för att bygga serveringsfilen.")
-    st.stop()
+data.require_snapshot()
 
 catalogue = data.indicator_catalogue()
 values = data.indicator_values(tuple(catalogue["indicator_id"]))
