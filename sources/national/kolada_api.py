@@ -23,9 +23,14 @@ import yaml
 from sources.national.http import JsonFetcher, NationalSourceError, fetcher_or_new, shape_error
 from sources.national.payloads import (
     INVALID,
+    KoladaGroup,
+    KoladaKpi,
+    KoladaMunicipality,
     KoladaMunicipalityItem,
+    KoladaOu,
     KoladaOuItem,
     KoladaPage,
+    M,
     parse,
     parse_kolada_cell,
 )
@@ -113,33 +118,6 @@ def _pages(fetcher: JsonFetcher, url: str, params: dict[str, str | int] | None =
     return pages
 
 
-def _str_field(item: dict, key: str, url: str, *, required: bool = True) -> str | None:
-    value = item.get(key)
-    if value is None and not required:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or (required and not value):
-        raise shape_error(f"fältet '{key}' saknas eller är fel typ", f"field '{key}' missing or wrong type", url)
-    return value
-
-
-def _opt_bool(value: Any) -> bool | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):  # v2 sent 0/1
-        return bool(value)
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return None
-
-
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
 # ---- metadata -------------------------------------------------------------------------------------------
 
 
@@ -154,26 +132,7 @@ def fetch_kpis(
             pages = [p for chunk in _chunks(wanted) for p in _pages(f, f"{base}/kpi/{','.join(chunk)}")]
         else:
             pages = _pages(f, f"{base}/kpi")
-    rows = []
-    for url, values in pages:
-        for item in values:
-            if not isinstance(item, dict):
-                raise shape_error("KPI-posten är inte ett objekt", "KPI entry is not an object", url)
-            rows.append(
-                {
-                    "id": _str_field(item, "id", url),
-                    "title": _str_field(item, "title", url),
-                    "description": _opt_str(item.get("description")),
-                    "operating_area": _opt_str(item.get("operating_area")),
-                    "auspice": _opt_str(item.get("auspice", item.get("auspices"))),
-                    "is_divided_by_gender": _opt_bool(item.get("is_divided_by_gender")),
-                    "has_ou_data": _opt_bool(item.get("has_ou_data")),
-                    "municipality_type": _opt_str(item.get("municipality_type")),
-                    "perspective": _opt_str(item.get("perspective")),
-                    "publication_date": _opt_str(item.get("publication_date")),
-                    "publ_period": _opt_str(item.get("publ_period")),
-                }
-            )
+    rows = [kpi.model_dump() for kpi in _items(pages, KoladaKpi, "KPI-posten")]
     frame = pl.DataFrame(rows, schema=KPI_SCHEMA).unique("id", keep="first", maintain_order=True)
     if ids is None:
         frame = frame.filter(is_grundskola_area(pl.col("operating_area")))
@@ -190,23 +149,13 @@ def fetch_municipalities(base_url: str = DEFAULT_KOLADA_URL, *, fetcher: JsonFet
     base = base_url.rstrip("/")
     with fetcher_or_new(fetcher) as f:
         pages = _pages(f, f"{base}/municipality")
-    return pl.DataFrame(_id_title_rows(pages, extra="type"), schema=MUNICIPALITY_SCHEMA).sort("id")
+    rows = [m.model_dump() for m in _items(pages, KoladaMunicipality, "kommunposten")]
+    return pl.DataFrame(rows, schema=MUNICIPALITY_SCHEMA).sort("id")
 
 
-def _id_title_rows(pages: list[tuple[str, list]], extra: str) -> list[dict]:
-    rows = []
-    for url, values in pages:
-        for item in values:
-            if not isinstance(item, dict):
-                raise shape_error("posten är inte ett objekt", "entry is not an object", url)
-            rows.append(
-                {
-                    "id": _str_field(item, "id", url),
-                    "title": _str_field(item, "title", url),
-                    extra: _str_field(item, extra, url, required=False),
-                }
-            )
-    return rows
+def _items(pages: list[tuple[str, list]], model: type[M], what_sv: str) -> list[M]:
+    """Every entry of every page as `model`; an entry of another shape rejects the whole answer."""
+    return [parse(model, item, url, what_sv) for url, values in pages for item in values]
 
 
 def fetch_municipality_groups(
@@ -216,23 +165,16 @@ def fetch_municipality_groups(
     base = base_url.rstrip("/")
     with fetcher_or_new(fetcher) as f:
         pages = _pages(f, f"{base}/municipality_groups", {"title": title} if title else None)
-    rows = []
-    for url, values in pages:
-        for group in values:
-            if not isinstance(group, dict) or not isinstance(group.get("members"), list):
-                raise shape_error("gruppen saknar 'members'", "group has no 'members' list", url)
-            gid, gtitle = _str_field(group, "id", url), _str_field(group, "title", url)
-            for member in group["members"]:
-                if not isinstance(member, dict):
-                    raise shape_error("medlemmen är inte ett objekt", "member is not an object", url)
-                # v3 names the member fields member_id/member_title; v2 used id/title
-                code = member.get("member_id", member.get("id"))
-                name = member.get("member_title", member.get("title"))
-                if not isinstance(code, str) or not code:
-                    raise shape_error("medlem utan kommunkod", "member without municipality code", url)
-                rows.append(
-                    {"group_id": gid, "group_title": gtitle, "municipality_code": code, "municipality_title": name}
-                )
+    rows = [
+        {
+            "group_id": group.id,
+            "group_title": group.title,
+            "municipality_code": member.member_id,
+            "municipality_title": member.member_title,
+        }
+        for group in _items(pages, KoladaGroup, "gruppen")
+        for member in group.members
+    ]
     return pl.DataFrame(rows, schema=GROUP_SCHEMA)
 
 
@@ -248,7 +190,7 @@ def fetch_similar_municipalities(
     code = _clean_ids([municipality_code], "kommun")[0]
     with fetcher_or_new(fetcher) as f:
         found = _pages(f, f"{base}/municipality/{code}")
-        names = [r["title"] for r in _id_title_rows(found, extra="type") if r["id"] == code]
+        names = [m.title for m in _items(found, KoladaMunicipality, "kommunposten") if m.id == code]
         if not names:
             raise NationalSourceError(
                 f"Kommunen {code} finns inte i Kolada",
@@ -283,8 +225,8 @@ def fetch_organisational_units(
     with fetcher_or_new(fetcher) as f:
         pages = _pages(f, f"{base}/ou", {"municipality": code})
     rows = [
-        {"ou_id": r["id"], "title": r["title"], "municipality_code": r["municipality"]}
-        for r in _id_title_rows(pages, extra="municipality")
+        {"ou_id": u.id, "title": u.title, "municipality_code": u.municipality}
+        for u in _items(pages, KoladaOu, "enhetsposten")
     ]
     frame = pl.DataFrame(rows, schema=OU_SCHEMA)
     if id_prefix:

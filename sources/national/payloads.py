@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -43,7 +44,26 @@ def _digits_to_int(value: Any) -> Any:
     return int(value) if isinstance(value, str) and value.isdigit() else value
 
 
+def _text_or_none(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+def _lenient_bool(value: Any) -> bool | None:
+    """Kolada's flags as v3 (true/false), v2 (0/1) or text send them; anything else is unknown, not a fault."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
 Code = Annotated[StrictStr, BeforeValidator(_int_to_str), Field(min_length=1)]
+OptionalCode = Annotated[StrictStr | None, BeforeValidator(_int_to_str)]
+# Free text of a catalogue (a description, a title of a member): whatever it is, as text.
+Text = Annotated[str | None, BeforeValidator(_text_or_none)]
+Flag = Annotated[bool | None, BeforeValidator(_lenient_bool)]
 Year = Annotated[StrictInt, BeforeValidator(_digits_to_int)]
 # strict: '239,1', 'NaN' and true are not numbers; allow_inf_nan=False: JSON's NaN/Infinity (and 1e999) are not
 FiniteNumber = Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -75,6 +95,45 @@ class KoladaMunicipalityItem(_Model):
     @property
     def unit(self) -> str:
         return self.municipality
+
+
+class KoladaKpi(_Model):
+    """A KPI of Kolada's catalogue (/kpi); the field names are KPI_SCHEMA's (sources/national/kolada_api.py)."""
+
+    id: Code
+    title: Code
+    description: Text = None
+    operating_area: Text = None
+    auspice: Text = Field(None, validation_alias=AliasChoices("auspice", "auspices"))  # v2: auspices
+    is_divided_by_gender: Flag = None
+    has_ou_data: Flag = None
+    municipality_type: Text = None
+    perspective: Text = None
+    publication_date: Text = None
+    publ_period: Text = None
+
+
+class KoladaMunicipality(_Model):
+    id: Code
+    title: Code
+    type: OptionalCode = None  # K kommun, L region
+
+
+class KoladaOu(_Model):
+    id: Code
+    title: Code
+    municipality: OptionalCode = None
+
+
+class KoladaGroupMember(_Model):
+    member_id: Code = Field(validation_alias=AliasChoices("member_id", "id"))  # v2: id, title
+    member_title: Text = Field(None, validation_alias=AliasChoices("member_title", "title"))
+
+
+class KoladaGroup(_Model):
+    id: Code
+    title: Code
+    members: list[KoladaGroupMember]
 
 
 class KoladaOuItem(_Model):

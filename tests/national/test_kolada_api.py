@@ -311,3 +311,72 @@ def test_bad_kpi_list_gives_a_clear_error(tmp_path: Path, text: str, problem: st
 def test_missing_kpi_list_file(tmp_path: Path):
     with pytest.raises(kolada.KpiConfigError, match="kan inte läsas"):
         kolada.load_kpi_config(tmp_path / "nope.yaml")
+
+
+class OneAnswer:
+    """A fetcher that answers every request with the same JSON body (one page: no next_url)."""
+
+    def __init__(self, body):
+        self.body = body
+
+    def get_json(self, url, params=None):
+        return self.body
+
+
+def test_catalogue_entries_in_v2_and_v3_shapes():
+    kpis = kolada.fetch_kpis(
+        "http://kolada.test/v3",
+        ["N1", "N2"],
+        fetcher=OneAnswer(
+            {
+                "values": [
+                    # v3: booleans, auspice; a number where text is expected is kept as text
+                    {"id": "N1", "title": "Ett", "auspice": "E", "is_divided_by_gender": True, "has_ou_data": False,
+                     "description": 5, "operating_area": "Grundskola"},
+                    # v2: 0/1 flags, auspices, the id as a number; an unknown flag is unknown, not a fault
+                    {"id": 2, "title": "Två", "auspices": "T", "is_divided_by_gender": 1, "has_ou_data": "kanske"},
+                ]
+            }
+        ),
+    )  # fmt: skip
+    assert kpis.select("id", "auspice", "is_divided_by_gender", "has_ou_data", "description").rows() == [
+        ("2", "T", True, None, None),
+        ("N1", "E", True, False, "5"),
+    ]
+    groups = kolada.fetch_municipality_groups(
+        "http://kolada.test/v3",
+        fetcher=OneAnswer(
+            {
+                "values": [
+                    {"id": "G1", "title": "Grupp", "members": [
+                        {"member_id": "0117", "member_title": "Österåker"},  # v3
+                        {"id": "1261", "title": "Kävlinge"},  # v2
+                    ]}
+                ]
+            }
+        ),
+    )  # fmt: skip
+    assert groups.rows() == [("G1", "Grupp", "0117", "Österåker"), ("G1", "Grupp", "1261", "Kävlinge")]
+
+
+@pytest.mark.parametrize(
+    ("call", "body", "named"),
+    [
+        (lambda f: kolada.fetch_kpis("http://kolada.test/v3", ["N1"], fetcher=f), [{"title": "utan id"}], "KPI-posten"),
+        (lambda f: kolada.fetch_kpis("http://kolada.test/v3", ["N1"], fetcher=f), [{"id": "N1", "title": ""}], "title"),
+        (lambda f: kolada.fetch_municipalities("http://kolada.test/v3", fetcher=f), ["0117"], "kommunposten"),
+        (lambda f: kolada.fetch_municipalities("http://kolada.test/v3", fetcher=f), [{"id": "0117", "title": None}],
+         "title"),
+        (lambda f: kolada.fetch_municipality_groups("http://kolada.test/v3", fetcher=f), [{"id": "G", "title": "T"}],
+         "members"),
+        (lambda f: kolada.fetch_municipality_groups("http://kolada.test/v3", fetcher=f),
+         [{"id": "G", "title": "T", "members": [{"member_title": "utan kod"}]}], "member_id"),
+        (lambda f: kolada.fetch_organisational_units("http://kolada.test/v3", "0117", fetcher=f),
+         [{"id": "V15E1", "title": "Skolan", "municipality": ["0117"]}], "municipality"),
+    ],
+)  # fmt: skip
+def test_a_catalogue_entry_of_another_shape_rejects_the_answer_naming_the_field(call, body, named):
+    with pytest.raises(NationalSourceError) as caught:
+        call(OneAnswer({"values": body}))
+    assert "Oväntad struktur i svaret" in str(caught.value) and named in str(caught.value)
+    assert "http://kolada.test/v3/" in str(caught.value)
