@@ -4,11 +4,13 @@ once, and the dashboard, the exports, the report and the estimators read it here
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from skolanalys.settings import DBT_PROJECT_DIR
+# Light on purpose (no settings, no pydantic): the door's readers import it for the rules they share with dbt.
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
 
 
 @functools.cache

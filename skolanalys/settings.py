@@ -13,8 +13,9 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from skolanalys.dbt_vars import DBT_PROJECT_DIR  # noqa: F401 (public here too)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 
 # The secret of the HMAC that replaces personnummer. It is read from the environment at run time only
 # (Dagster gets it as dg.EnvVar, which stores the variable's name, never its value) and is never written

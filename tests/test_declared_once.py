@@ -21,7 +21,9 @@ REPO = Path(__file__).resolve().parent.parent
 RESTATED = re.compile(
     r"färre än \d|minst \d+ (?:elever|svarande)|var\(\s*['\"]min_(?:pupils|respondents)['\"]\s*,|min_n\s*[<>]=?\s*\d"
     # a value-added stage's grades: ('6-9', 6, 9) in SQL, "Årskurs 6 → 9" as a label
-    r"|\(\s*'\d-\d'\s*,\s*\d\s*,\s*\d\s*\)|Årskurs \d → \d"
+    r"|\(\s*'\d-\d'\s*,\s*\d\s*,\s*\d\s*\)|Årskurs \d → \d|['\"]6-9['\"],\s*['\"]3-6['\"]"
+    # the grade scale as a list: 'A', 'B', 'C'
+    r"|['\"]A['\"],\s*['\"]B['\"],\s*['\"]C['\"]"
 )
 # sources/national/ and sources/reference/ are left out: the publishers' own codes (Skolverket's '..',
 # Skolenkäten's '-') and files, whose thresholds are theirs, not the project's.
@@ -33,7 +35,7 @@ def restatements(root: Path) -> list[str]:
     found = []
     for folder in CODE:
         for path in sorted((root / folder).rglob("*")):
-            if path.suffix not in {".py", ".sql", ".csv"} or PUBLISHERS & set(path.relative_to(root).parents):
+            if path.suffix not in {".py", ".sql", ".csv", ".yml"} or PUBLISHERS & set(path.relative_to(root).parents):
                 continue
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 if RESTATED.search(line):

@@ -6,6 +6,13 @@
     end as double)
 {%- endmacro %}
 
+{#- Godkänt: a grade of the scale but its last (F), and for åk 3's tests G (dbt_project.yml vars grades,
+    year3_test_grades); F, '-' and EG are not. -#}
+{% macro passed(grade, year3=false) -%}
+    {%- set passing = var('grades')[:-1] + (var('year3_test_grades')[:1] if year3 else []) -%}
+    {{ grade }} in ({% for g in passing %}'{{ g }}'{{ ", " if not loop.last }}{% endfor %})
+{%- endmacro %}
+
 {% macro school_year_end(school_year) -%}
     {#- '2023/24' → 2024: Kolada's period for a school year is the calendar year of its spring term. -#}
     (cast(left({{ school_year }}, 4) as integer) + 1)

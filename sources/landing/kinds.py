@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from skolanalys.dbt_vars import dbt_vars
 from sources.landing.contract import (
     PNR,
     SCHOOL_UNIT_RULE,
@@ -33,7 +34,11 @@ MAX_BYTES = {
     "mal": 16 * MIB,  # the board's goals (sources/landing/goals.py): a YAML file or an Excel workbook
 }
 
-GRADES = ["A", "B", "C", "D", "E", "F", "-"]
+# The grade scales as dbt/dbt_project.yml declares them (the dbt tests read the same vars).
+SCALE = list(dbt_vars()["grades"])  # A–F: betyg, and provbetyg in åk 6 and 9
+DASH = dbt_vars()["grade_dash"]  # '-': streck, no basis for grading
+YEAR3_TEST_GRADES = list(dbt_vars()["year3_test_grades"])  # G / EG
+GRADES = [*SCALE, DASH]
 SUBJECTS = [
     "BI",
     "BL",
@@ -146,7 +151,7 @@ GRADE_RECORDS = Kind(
         SCHOOL_UNIT_RULE,
         Rule("arskurs", one_of("arskurs", ["6", "7", "8", "9"]), "betyg ges i årskurs 6–9"),
         SUBJECT_RULE,
-        Rule("betyg", one_of("betyg", GRADES), "betyg ska vara A–F eller -"),
+        Rule("betyg", one_of("betyg", GRADES), f"betyg ska vara {SCALE[0]}–{SCALE[-1]} eller {DASH}"),
         Rule(
             "betygstyp",
             one_of("betygstyp", ["terminsbetyg", "slutbetyg"]),
@@ -180,8 +185,8 @@ def _national_tests(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-_TEST_GRADE_VALID = ((pl.col("arskurs") == "3") & one_of("provbetyg", ["G", "EG"])) | (
-    pl.col("arskurs").is_in(["6", "9"]) & one_of("provbetyg", GRADES[:-1])
+_TEST_GRADE_VALID = ((pl.col("arskurs") == "3") & one_of("provbetyg", YEAR3_TEST_GRADES)) | (
+    pl.col("arskurs").is_in(["6", "9"]) & one_of("provbetyg", SCALE)
 )
 
 NATIONAL_TESTS = Kind(
@@ -195,7 +200,11 @@ NATIONAL_TESTS = Kind(
         SCHOOL_UNIT_RULE,
         Rule("arskurs", one_of("arskurs", ["3", "6", "9"]), "nationella prov ges i årskurs 3, 6 och 9"),
         Rule("amne", one_of("amne", TEST_SUBJECTS), "ämnet har inget nationellt prov"),
-        Rule("provbetyg", _TEST_GRADE_VALID, "provbetyg ska vara A–F (åk 6, 9) eller G/EG (åk 3)"),
+        Rule(
+            "provbetyg",
+            _TEST_GRADE_VALID,
+            f"provbetyg ska vara {SCALE[0]}–{SCALE[-1]} (åk 6, 9) eller {'/'.join(YEAR3_TEST_GRADES)} (åk 3)",
+        ),
     ),
     key=("pupil_key", "school_year", "subject"),
     key_sv="elev, läsår och ämne",

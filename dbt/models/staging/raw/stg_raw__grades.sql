@@ -16,7 +16,7 @@ renamed as (
         grade,
         grade_type,
         {{ grade_points('grade') }} as grade_points,
-        grade in ('A', 'B', 'C', 'D', 'E') as is_pass,
+        {{ passed('grade') }} as is_pass,
         -- SV and SVA are alternatives (domain.md): one subject slot, whichever the pupil has.
         case
             when subject in ('SV', 'SVA') then 'SV/SVA'

@@ -14,7 +14,7 @@ renamed as (
         test_grade,
         -- A–F as steps 5…0 to compare with the grade; null for åk 3 (G/EG: passed all parts or not).
         {{ grade_step('test_grade') }} as test_grade_step,
-        test_grade in ('A', 'B', 'C', 'D', 'E', 'G') as is_pass
+        {{ passed('test_grade', year3=true) }} as is_pass
     from source
 )
 
