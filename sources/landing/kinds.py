@@ -19,6 +19,7 @@ from sources.landing.contract import (
     iso_date_valid,
     one_of,
 )
+from sources.landing.keys import landing_key
 
 MIB = 1 << 20
 # The largest file each landing folder takes, checked before a file is hashed or read (docs/contracts.md).
@@ -114,7 +115,7 @@ ENROLMENTS = Kind(
             "föräldrarnas utbildningsnivå ska vara 1, 2 eller 3",
         ),
     ),
-    key=("pupil_key", "school_year"),
+    key=landing_key("enrolments"),
     key_sv="elev och läsår",
     transform=_enrolments,
 )
@@ -163,7 +164,7 @@ GRADE_RECORDS = Kind(
             "slutbetyg ges bara på vårterminen i årskurs 9",
         ),
     ),
-    key=("pupil_key", "school_year", "term", "subject", "language"),
+    key=landing_key("grades"),
     key_sv="elev, läsår, termin, ämne och språk",
     transform=_grades,
 )
@@ -206,7 +207,7 @@ NATIONAL_TESTS = Kind(
             f"provbetyg ska vara {SCALE[0]}–{SCALE[-1]} (åk 6, 9) eller {'/'.join(YEAR3_TEST_GRADES)} (åk 3)",
         ),
     ),
-    key=("pupil_key", "school_year", "subject"),
+    key=landing_key("national_tests"),
     key_sv="elev, läsår och ämne",
     transform=_national_tests,
 )
@@ -271,7 +272,7 @@ TEACHER_ASSESSMENTS = Kind(
             "bedömning ska vara 1, 2, 3 eller inte godtagbara / godtagbara / mer än godtagbara kunskaper",
         ),
     ),
-    key=("pupil_key", "school_year", "occasion", "subject"),
+    key=landing_key("teacher_assessments"),
     key_sv="elev, läsår, tillfälle och ämne",
     transform=_teacher_assessments,
 )

@@ -30,6 +30,7 @@ from sources.landing.csvfile import LINE_COLUMN
 from sources.landing.door import Entry, LandingFileError, Signature, list_folder
 from sources.landing.file_hashes import content_hash
 from sources.landing.folder import CHANGED_WHILE_READ
+from sources.landing.keys import landing_key
 from sources.landing.kinds import GRADE_LEVELS, MAX_BYTES
 from sources.landing.outcomes import FileStatus
 from sources.result import LoadResult, empty_quarantine
@@ -83,7 +84,7 @@ QUESTIONS = Kind(
         Rule("skala_max", one_of("skala_max", [str(m) for m in SCALES]), "skala_max ska vara 4 eller 5"),
         Rule("omvand", one_of("omvand", ["ja", "nej"]), "omvand ska vara ja eller nej"),
     ),
-    key=("survey", "question_id"),
+    key=landing_key("survey_questions"),
     key_sv="enkät och fråge-id",
     transform=lambda df: _questions(df, ""),
     has_personnummer=False,
@@ -119,7 +120,7 @@ ANSWERS = Kind(
     required=("enkat", "lasar", "skolenhetskod", "respondent_id", "fraga_id", "svar"),
     optional=("arskurs", "kon"),
     rules=(),  # built per load from the catalogues: see answers_kind
-    key=("survey", "respondent_id", "question_id"),
+    key=landing_key("survey_answers"),
     key_sv="enkät, svarande och fråga",
     transform=_answers,
     has_personnummer=False,

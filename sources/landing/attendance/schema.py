@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sources.landing.door import HeaderSignature
+from sources.landing.keys import landing_key
 
 FOLDER = "franvaro"
 TABLE = "raw.attendance"
@@ -37,7 +38,7 @@ SCHEMA = {
     "source_file_hash": "varchar",
     "source_line": "bigint",
 }
-KEY = ("pupil_key", "lesson_date", "lesson_start")  # a later file's row replaces an earlier one's
+KEY = landing_key("attendance")  # a later file's row replaces an earlier one's (dbt_project.yml)
 KEY_HASH = f"hash({', '.join(KEY)})"
 
 
