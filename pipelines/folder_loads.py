@@ -49,6 +49,9 @@ def files_fingerprint(paths: Iterable[Path], *readers: ModuleType) -> str:
 
 
 PROJECT = Path(__file__).resolve().parents[1]
+# Modules whose declarations live in a file they read: that file is part of the readers' rules too (the grade
+# scales and keys of dbt_project.yml, read through skolanalys/dbt_vars.py).
+DECLARATIONS_READ = {PROJECT / "skolanalys" / "dbt_vars.py": PROJECT / "dbt" / "dbt_project.yml"}
 
 
 def _module_file(name: str) -> Path | None:
@@ -85,6 +88,8 @@ def _source_files(readers: Iterable[ModuleType]) -> list[Path]:
         if path in files or not path.is_relative_to(PROJECT):
             continue
         files.add(path)
+        if path in DECLARATIONS_READ:
+            files.add(DECLARATIONS_READ[path])
         todo += [f for f in map(_module_file, _imported(path)) if f is not None]
     return sorted(files)
 

@@ -73,3 +73,12 @@ def test_the_state_is_the_same_whatever_else_the_process_has_loaded():
     assert set(sys.modules) == loaded
     assert "pipelines/assets/national.py" in files and "sources/national/kolada_files.py" in files
     assert [f for f in files if f.startswith(("dashboards/", "skolanalys/synth/")) or f == "skolanalys/cli.py"] == []
+
+
+def test_the_declarations_a_reader_reads_are_part_of_its_state():
+    """The survey readers' keys are declared in dbt_project.yml (var landing_keys, read through
+    skolanalys/dbt_vars.py): that file counts as their source, so a changed key reads enkater/ again."""
+    from sources.landing import surveys
+
+    files = [str(f.relative_to(folder_loads.PROJECT)) for f in folder_loads._source_files([surveys])]
+    assert "skolanalys/dbt_vars.py" in files and "dbt/dbt_project.yml" in files
