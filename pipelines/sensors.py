@@ -18,14 +18,15 @@ import dagster as dg
 from pipelines.resources import LandingConfig
 from skolanalys import preflight
 from skolanalys.settings import load_settings
-from sources.landing import goals
+from sources.landing import goals, surveys
+from sources.landing.attendance import schema as attendance
 from sources.landing.kinds import POLARS_KINDS
 
 # Landing sub-folder → the raw assets it feeds (each polars kind: its own table, as declared in kinds.py).
 LANDING_FOLDERS: dict[str, tuple[dg.AssetKey, ...]] = {
     **{kind.folder: (dg.AssetKey(["raw", kind.table]),) for kind in POLARS_KINDS},
-    "franvaro": (dg.AssetKey(["raw", "attendance"]),),
-    "enkater": (dg.AssetKey(["raw", "survey_questions"]), dg.AssetKey(["raw", "survey_answers"])),
+    attendance.FOLDER: (dg.AssetKey(attendance.TABLE.split(".")),),
+    surveys.FOLDER: tuple(dg.AssetKey(["raw", kind.table]) for kind in (surveys.QUESTIONS, surveys.ANSWERS)),
     goals.FOLDER: tuple(dg.AssetKey(["raw", table]) for table in goals.TABLES),
 }
 SETTLE_SECONDS = 30
