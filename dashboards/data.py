@@ -28,7 +28,7 @@ from dashboards import access as access_module
 from dashboards.arshjul import MONTHS
 from skolanalys.auth_settings import STOCKHOLM, Access
 from skolanalys.disclosure import pupils_text
-from skolanalys.settings import DEMO_PSEUDONYM_KEY, PSEUDONYM_KEY_ENV, REPO_ROOT
+from skolanalys.settings import DEMO_PSEUDONYM_KEY, PSEUDONYM_KEY_ENV
 
 SUPPRESSED_TEXT = (
     f"..: värdet visas inte för att skydda enskilda elever (röjandekontroll): {pupils_text()}, eller dolt "
@@ -41,8 +41,8 @@ _ATTEMPTS = 3
 
 
 def serving_path() -> Path:
-    data_dir = Path(os.environ.get("SKOLANALYS_DATA_DIR") or REPO_ROOT / "data")
-    return data_dir / "serving.duckdb"
+    """The serving snapshot the pipeline publishes (skolanalys.settings)."""
+    return access_module.settings().serving_path
 
 
 class _SnapshotSwapped(Exception):
@@ -197,7 +197,7 @@ TRUTH_FILES = ("ground_truth.json", "truth.json")  # what `skolanalys generate` 
 
 
 def _landing_dir() -> Path:
-    return Path(os.environ.get("SKOLANALYS_LANDING_DIR") or serving_path().parent / "landing")
+    return access_module.settings().landing_dir
 
 
 @functools.lru_cache(maxsize=8)
