@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from functools import cached_property
@@ -64,7 +63,7 @@ class NationalSources(dg.ConfigurableResource):
     # SKOLANALYS_OFFLINE=1: never reach out (demo, tests, a machine without internet); held data are used.
     offline: bool = False
     # SKOLANALYS_HTTP_ATTEMPTS: tries per request (429, 5xx and network errors are retried with backoff).
-    attempts: int = 5
+    attempts: int = limits.DEFAULT_ATTEMPTS
     # Limits per dataset fetch (sources/national/limits.py: SKOLANALYS_NATIONAL_DEADLINE_SECONDS, _TIMEOUT_SECONDS,
     # _MAX_BODY_BYTES): past them the source counts as unreachable and the held data are kept.
     deadline_seconds: float = limits.DEFAULT_DEADLINE_SECONDS
@@ -86,17 +85,16 @@ class NationalSources(dg.ConfigurableResource):
 
     @classmethod
     def from_environment(cls) -> NationalSources:
+        found = limits.NationalSettings.from_environment()
         env = {
-            "offline": offline() or None,
-            "attempts": int(os.environ["SKOLANALYS_HTTP_ATTEMPTS"])
-            if os.environ.get("SKOLANALYS_HTTP_ATTEMPTS")
-            else None,
-            "kolada_url": os.environ.get(kolada_api.KOLADA_URL_ENV),
-            "skolenhetsregistret_url": os.environ.get(skolverket_api.SKOLENHETSREGISTRET_URL_ENV),
-            "planned_educations_url": os.environ.get(skolverket_api.PLANNED_EDUCATIONS_URL_ENV),
-            **vars(limits.FetchLimits.from_environment()),
+            "offline": offline(),
+            "attempts": found.http_attempts,
+            "kolada_url": found.kolada_url,
+            "skolenhetsregistret_url": found.skolenhetsregistret_url,
+            "planned_educations_url": found.planned_educations_url,
+            **vars(found.limits),
         }
-        return cls(**{k: v for k, v in env.items() if v})
+        return cls(**{k: v for k, v in env.items() if v is not None})
 
 
 def dbt_executable() -> str:

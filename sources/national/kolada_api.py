@@ -36,7 +36,6 @@ from sources.national.payloads import (
 )
 
 DEFAULT_KOLADA_URL = "https://api.kolada.se/v3"
-KOLADA_URL_ENV = "SKOLANALYS_KOLADA_URL"
 MAX_IDS_PER_SEGMENT = 25
 MAX_PER_PAGE = 5000
 MAX_PAGES = 1000  # a server that keeps handing out next_url must not hang the nightly run

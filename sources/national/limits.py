@@ -7,18 +7,64 @@ a hanging nor a trickling server can hold the nightly run for longer than it.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Annotated
 
-DEADLINE_ENV = "SKOLANALYS_NATIONAL_DEADLINE_SECONDS"
-TIMEOUT_ENV = "SKOLANALYS_NATIONAL_TIMEOUT_SECONDS"
-MAX_BODY_ENV = "SKOLANALYS_NATIONAL_MAX_BODY_BYTES"
+from pydantic import Field, PositiveInt, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DEADLINE_SECONDS = 600.0
 DEFAULT_TIMEOUT_SECONDS = 30.0
+DEFAULT_ATTEMPTS = 5
 DEFAULT_MAX_BODY_BYTES = 20_000_000  # Kolada's largest page (5,000 rows) is ~2 MB; all-schools SALSA ~5 MB
+
+
+# A setting's variable is this prefix and the field's name in capitals (NationalSettings).
+ENV_PREFIX = "SKOLANALYS_"
+PositiveSeconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class NationalSettings(BaseSettings):
+    """The national sources' settings from the environment (pydantic-settings): unset or empty variables keep
+    their defaults; a bad value raises ValueError naming the variable, in Swedish."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="ignore", frozen=True)
+
+    # SKOLANALYS_NATIONAL_DEADLINE_SECONDS, _TIMEOUT_SECONDS, _MAX_BODY_BYTES: per dataset fetch
+    national_deadline_seconds: PositiveSeconds = DEFAULT_DEADLINE_SECONDS
+    national_timeout_seconds: PositiveSeconds = DEFAULT_TIMEOUT_SECONDS
+    national_max_body_bytes: PositiveInt = DEFAULT_MAX_BODY_BYTES
+    # SKOLANALYS_HTTP_ATTEMPTS: tries per request (429, 5xx and network errors are retried with backoff)
+    http_attempts: PositiveInt = DEFAULT_ATTEMPTS
+    # SKOLANALYS_KOLADA_URL, _SKOLENHETSREGISTRET_URL, _PLANNED_EDUCATIONS_URL: another address than the public
+    # one (a mirror, the tests' stand-in); None keeps the source's own default
+    kolada_url: str | None = None
+    skolenhetsregistret_url: str | None = None
+    planned_educations_url: str | None = None
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> NationalSettings:
+        """From os.environ, or from `environ` read the same way (a child's environment, a test's)."""
+        given = {}
+        if environ is not None:
+            named = {ENV_PREFIX + field.upper(): field for field in cls.model_fields}
+            given = {named[k]: v for k, v in environ.items() if k in named and v.strip()}
+        try:
+            return cls(**given) if environ is None else cls.model_validate(given)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = ENV_PREFIX + str(first["loc"][0]).upper()
+            raise ValueError(
+                f"{name}={first['input']!r}: ska vara ett positivt tal / must be a positive number"
+                if name.endswith(("_SECONDS", "_BYTES", "_ATTEMPTS"))
+                else f"{name}={first['input']!r}: {first['msg']}"
+            ) from None
+
+    @property
+    def limits(self) -> FetchLimits:
+        return FetchLimits(self.national_deadline_seconds, self.national_timeout_seconds, self.national_max_body_bytes)
 
 
 @dataclass(frozen=True)
@@ -28,26 +74,9 @@ class FetchLimits:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> FetchLimits:
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> FetchLimits:
         """Limits from the environment; unset or empty variables keep their defaults, bad values raise."""
-        return cls(
-            deadline_seconds=_positive(environ, DEADLINE_ENV, float, DEFAULT_DEADLINE_SECONDS),
-            timeout_seconds=_positive(environ, TIMEOUT_ENV, float, DEFAULT_TIMEOUT_SECONDS),
-            max_body_bytes=_positive(environ, MAX_BODY_ENV, int, DEFAULT_MAX_BODY_BYTES),
-        )
-
-
-def _positive(environ: Mapping[str, str], name: str, kind: type, default: float | int):
-    text = environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = kind(text)
-    except ValueError:
-        value = None
-    if value is None or not value > 0 or value == float("inf"):
-        raise ValueError(f"{name}={text!r}: ska vara ett positivt tal / must be a positive number")
-    return value
+        return NationalSettings.from_environment(environ).limits
 
 
 class Deadline:

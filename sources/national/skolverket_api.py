@@ -30,8 +30,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SKOLENHETSREGISTRET_URL = "https://api.skolverket.se/skolenhetsregistret/v2"
 DEFAULT_PLANNED_EDUCATIONS_URL = "https://api.skolverket.se/planned-educations/v3"
-SKOLENHETSREGISTRET_URL_ENV = "SKOLANALYS_SKOLENHETSREGISTRET_URL"
-PLANNED_EDUCATIONS_URL_ENV = "SKOLANALYS_PLANNED_EDUCATIONS_URL"
 
 # Accepted range per statistics variable, first matching pattern wins (inclusive). A figure outside, or one
 # that is not a finite number, is rejected with a warning and the unit keeps its earlier figure.

@@ -13,7 +13,12 @@ import pytest
 from pipelines.resources import NationalSources
 from sources.national import kolada_api as kolada
 from sources.national.http import BodyTooLarge, DeadlineExceeded, JsonFetcher, NationalSourceError, RetryPolicy
-from sources.national.limits import DEADLINE_ENV, MAX_BODY_ENV, TIMEOUT_ENV, FetchLimits
+from sources.national.limits import FetchLimits
+
+# The variables as the README publishes them.
+DEADLINE_ENV = "SKOLANALYS_NATIONAL_DEADLINE_SECONDS"
+TIMEOUT_ENV = "SKOLANALYS_NATIONAL_TIMEOUT_SECONDS"
+MAX_BODY_ENV = "SKOLANALYS_NATIONAL_MAX_BODY_BYTES"
 
 try:
     from tests.national.fake_servers import HUGE_BYTES, FakeNationalServer
@@ -150,3 +155,19 @@ def test_the_resource_passes_the_limits_to_its_fetcher(monkeypatch):
     assert (national.deadline_seconds, national.timeout_seconds, national.max_body_bytes) == (42.0, 30.0, 1234)
     with national.fetcher() as fetcher:
         assert fetcher.deadline.seconds == 42.0 and fetcher.max_body_bytes == 1234 and fetcher.timeout == 30.0
+
+
+def test_the_resource_reads_attempts_and_addresses_and_names_a_bad_value(monkeypatch):
+    monkeypatch.setenv("SKOLANALYS_HTTP_ATTEMPTS", "2")
+    monkeypatch.setenv("SKOLANALYS_KOLADA_URL", "http://127.0.0.1:9/kolada/v3")
+    monkeypatch.setenv("SKOLANALYS_PLANNED_EDUCATIONS_URL", "")  # empty: the default address
+    national = NationalSources.from_environment()
+    assert national.attempts == 2 and national.kolada_url == "http://127.0.0.1:9/kolada/v3"
+    assert national.planned_educations_url.startswith("https://")
+    monkeypatch.setenv("SKOLANALYS_HTTP_ATTEMPTS", "två")
+    with pytest.raises(ValueError, match="SKOLANALYS_HTTP_ATTEMPTS='två': ska vara ett positivt tal"):
+        NationalSources.from_environment()
+    monkeypatch.setenv("SKOLANALYS_HTTP_ATTEMPTS", "3")
+    monkeypatch.setenv(TIMEOUT_ENV, "-1")
+    with pytest.raises(ValueError, match="SKOLANALYS_NATIONAL_TIMEOUT_SECONDS='-1'"):
+        NationalSources.from_environment()
