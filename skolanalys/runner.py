@@ -95,16 +95,6 @@ def run_everything(
         return succeeded
 
 
-# The longest a run may take (SKOLANALYS_RUN_DEADLINE_SECONDS); the daemon's runs have dagster.yaml's
-# max_runtime_seconds. A full build of the largest municipality takes minutes: hours mean a hang.
-DEFAULT_RUN_DEADLINE_SECONDS = 3 * 3600
-
-
-def _run_deadline_seconds() -> int:
-    value = os.environ.get("SKOLANALYS_RUN_DEADLINE_SECONDS", "")
-    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_RUN_DEADLINE_SECONDS
-
-
 @contextlib.contextmanager
 def _deadline(seconds: int) -> Iterator[list[bool]]:
     """Interrupt the run after `seconds` as Ctrl+C would. Dagster turns the interrupt into a clean stop at
@@ -238,7 +228,7 @@ def _execute(settings: Settings, instance: DagsterInstance, *, verbose: bool = F
     logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
     live = not verbose and progress.is_interactive(sys.stdout)
     log_path = progress.new_log_path(settings.data_dir)
-    deadline = _run_deadline_seconds()
+    deadline = settings.run_deadline_seconds
     result, expired, failure = None, [False], None
     warnings: list = []
     with progress.ToolOutput(log_path, verbose=verbose) as tools:

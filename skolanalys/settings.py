@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from skolanalys.dbt_vars import DBT_PROJECT_DIR  # noqa: F401 (public here too)
@@ -46,8 +46,19 @@ def _four_digits(code: str) -> str:
     return code
 
 
+def _whole_seconds(value: object) -> int:
+    try:
+        seconds = int(str(value).strip())
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise ValueError("måste vara ett helt antal sekunder, större än 0")
+    return seconds
+
+
 class Settings(BaseSettings):
-    """SKOLANALYS_DATA_DIR, SKOLANALYS_LANDING_DIR (default: landing/ in the data folder) and SKOLANALYS_KOMMUNKOD.
+    """SKOLANALYS_DATA_DIR, SKOLANALYS_LANDING_DIR (default: landing/ in the data folder), SKOLANALYS_KOMMUNKOD
+    and SKOLANALYS_RUN_DEADLINE_SECONDS.
 
     Unset or empty variables keep their defaults; a bad value raises SettingsError naming the variable.
     Settings(landing_dir, data_dir, kommunkod) gives the values directly (positionally, as tests and tools do).
@@ -66,6 +77,10 @@ class Settings(BaseSettings):
     data_dir: Path = REPO_ROOT / "data"
     landing_dir: Path = Field(default_factory=lambda given: given["data_dir"] / "landing")
     kommunkod: Annotated[str, AfterValidator(_four_digits)] = "1261"
+    # SKOLANALYS_RUN_DEADLINE_SECONDS: a `skolanalys run` still going after this long is stopped and marked failed
+    # (the daemon's runs have dagster.yaml's max_runtime_seconds). A full build of the largest municipality takes
+    # minutes: hours mean a hang.
+    run_deadline_seconds: Annotated[int, BeforeValidator(_whole_seconds)] = 3 * 3600
 
     def __init__(self, landing_dir: Path | None = None, data_dir: Path | None = None, kommunkod: str | None = None):
         given = {"landing_dir": landing_dir, "data_dir": data_dir, "kommunkod": kommunkod}

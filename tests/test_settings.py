@@ -61,3 +61,16 @@ def test_the_pseudonym_key_is_never_part_of_the_settings(monkeypatch):
     monkeypatch.setenv(PSEUDONYM_KEY_ENV, "en-hemlig-nyckel-0123456789")
     settings = load_settings()
     assert "en-hemlig-nyckel" not in repr(settings) and "en-hemlig-nyckel" not in settings.model_dump_json()
+
+
+def test_the_run_deadline_is_whole_seconds_and_a_wrong_one_is_named(monkeypatch):
+    assert load_settings().run_deadline_seconds == 3 * 3600
+    monkeypatch.setenv("SKOLANALYS_RUN_DEADLINE_SECONDS", "90")
+    assert load_settings().run_deadline_seconds == 90
+    for wrong in ("2h", "0", "-5", "1.5"):
+        monkeypatch.setenv("SKOLANALYS_RUN_DEADLINE_SECONDS", wrong)
+        with pytest.raises(SettingsError) as caught:
+            load_settings()
+        assert str(caught.value) == (
+            f"SKOLANALYS_RUN_DEADLINE_SECONDS måste vara ett helt antal sekunder, större än 0, fick {wrong!r}"
+        )
