@@ -3,7 +3,7 @@
    accepted_values would write the values out again. Nulls pass, as in accepted_values. #}
 {% test declared_values(model, column_name, declared) %}
     {%- set allowed = [] -%}
-    {%- for name in declared -%}
+    {%- for name in ([declared] if declared is string else declared) -%}
         {%- set found = var(name) -%}
         {%- if found is mapping -%}
             {%- do allowed.extend(found.keys() | list) -%}
