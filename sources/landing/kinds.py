@@ -20,6 +20,7 @@ from sources.landing.contract import (
     one_of,
 )
 from sources.landing.keys import landing_key
+from sources.landing.vocabularies import codes, words_to_codes
 
 MIB = 1 << 20
 # The largest file each landing folder takes, checked before a file is hashed or read (docs/contracts.md).
@@ -40,6 +41,7 @@ SCALE = list(dbt_vars()["grades"])  # A–F: betyg, and provbetyg in åk 6 and 9
 DASH = dbt_vars()["grade_dash"]  # '-': streck, no basis for grading
 YEAR3_TEST_GRADES = list(dbt_vars()["year3_test_grades"])  # G / EG
 GRADES = [*SCALE, DASH]
+GRADE_TYPES = codes("grade_types")  # terminsbetyg, slutbetyg
 SUBJECTS = [
     "BI",
     "BL",
@@ -64,7 +66,7 @@ SUBJECTS = [
 ]
 TEST_SUBJECTS = ["SV", "SVA", "MA", "EN", "BI", "FY", "KE", "GE", "HI", "RE", "SH"]
 GRADE_LEVELS = ["F", "1", "2", "3", "4", "5", "6", "7", "8", "9"]
-GENDER_WORDS = {"FLICKA": "K", "K": "K", "POJKE": "M", "M": "M"}
+GENDER_WORDS = words_to_codes("genders")  # kon as written → K / M (dbt_project.yml)
 
 
 def _upper(column: str) -> pl.Expr:
@@ -155,8 +157,8 @@ GRADE_RECORDS = Kind(
         Rule("betyg", one_of("betyg", GRADES), f"betyg ska vara {SCALE[0]}–{SCALE[-1]} eller {DASH}"),
         Rule(
             "betygstyp",
-            one_of("betygstyp", ["terminsbetyg", "slutbetyg"]),
-            "betygstyp ska vara terminsbetyg eller slutbetyg",
+            one_of("betygstyp", GRADE_TYPES),
+            f"betygstyp ska vara {' eller '.join(GRADE_TYPES)}",
         ),
         Rule(
             "betygstyp",
@@ -217,9 +219,9 @@ NATIONAL_TESTS = Kind(
 
 # Teacher assessments (Unikum's kunskapsöversikter and similar): in October and in March, per subject.
 # The occasion may be written as the month, its abbreviation or the term it falls in.
-OCCASION_WORDS = {"OKTOBER": "oktober", "OKT": "oktober", "HT": "oktober", "MARS": "mars", "MAR": "mars", "VT": "mars"}
+OCCASION_WORDS = words_to_codes("assessment_occasions")  # as written → oktober / mars (dbt_project.yml)
 # The three levels, stored as 1–3; a file may write the digit or the words.
-ASSESSMENT_LEVELS = {1: "inte godtagbara kunskaper", 2: "godtagbara kunskaper", 3: "mer än godtagbara kunskaper"}
+ASSESSMENT_LEVELS = {int(level): text for level, text in dbt_vars()["assessment_levels"].items()}
 ASSESSMENT_GRADE_LEVELS = [g for g in GRADE_LEVELS if g != "F"]  # from åk 1
 
 
@@ -262,7 +264,11 @@ TEACHER_ASSESSMENTS = Kind(
     optional=(),
     rules=(
         SCHOOL_YEAR_RULE,
-        Rule("tillfalle", one_of("tillfalle", list(OCCASION_WORDS)), "tillfälle ska vara oktober eller mars"),
+        Rule(
+            "tillfalle",
+            one_of("tillfalle", list(OCCASION_WORDS)),
+            f"tillfälle ska vara {' eller '.join(codes('assessment_occasions'))}",
+        ),
         SCHOOL_UNIT_RULE,
         Rule("arskurs", one_of("arskurs", ASSESSMENT_GRADE_LEVELS), "bedömningar görs i årskurs 1–9"),
         SUBJECT_RULE,

@@ -33,14 +33,15 @@ from sources.landing.folder import CHANGED_WHILE_READ
 from sources.landing.keys import landing_key
 from sources.landing.kinds import GRADE_LEVELS, MAX_BYTES
 from sources.landing.outcomes import FileStatus
+from sources.landing.vocabularies import codes, words_to_codes
 from sources.result import LoadResult, empty_quarantine
 
 FOLDER = "enkater"
 # The answer scales a question may have (skala_max): Skolinspektionen's 4 and 5 options.
-SCALES = (4, 5)
+SCALES = tuple(codes("survey_scales"))  # skala_max (dbt_project.yml)
 CATALOGUE_SUFFIX = "_fragor"
 # 'Annat' is kept as X: it counts in the total (T), never in a girls' or boys' cell.
-GENDER_WORDS = {"FLICKA": "K", "K": "K", "POJKE": "M", "M": "M", "ANNAT": "X"}
+GENDER_WORDS = words_to_codes("survey_genders")  # kon as written → K / M / X (dbt_project.yml)
 _SEP = "\x1f"  # joins survey and question id into one lookup key; cannot occur in a CSV value
 
 
@@ -81,7 +82,11 @@ QUESTIONS = Kind(
         Rule("fraga_id", _present("fraga_id"), "fråge-id saknas"),
         Rule("fraga", _present("fraga"), "frågetexten saknas"),
         Rule("omrade", _present("omrade"), "område saknas (t.ex. trygghet, studiero)"),
-        Rule("skala_max", one_of("skala_max", [str(m) for m in SCALES]), "skala_max ska vara 4 eller 5"),
+        Rule(
+            "skala_max",
+            one_of("skala_max", [str(m) for m in SCALES]),
+            f"skala_max ska vara {' eller '.join(map(str, SCALES))}",
+        ),
         Rule("omvand", one_of("omvand", ["ja", "nej"]), "omvand ska vara ja eller nej"),
     ),
     key=landing_key("survey_questions"),
