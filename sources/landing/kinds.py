@@ -19,8 +19,7 @@ from sources.landing.contract import (
     iso_date_valid,
     one_of,
 )
-from sources.landing.keys import landing_key
-from sources.landing.vocabularies import codes, words_to_codes
+from sources.landing.declared import codes, landing_key, words_to_codes
 
 MIB = 1 << 20
 # The largest file each landing folder takes, checked before a file is hashed or read (docs/contracts.md).
@@ -37,9 +36,9 @@ MAX_BYTES = {
 }
 
 # The grade scales as dbt/dbt_project.yml declares them (the dbt tests read the same vars).
-SCALE = list(dbt_vars()["grades"])  # A–F: betyg, and provbetyg in åk 6 and 9
+SCALE = codes("grades")  # A–F: betyg, and provbetyg in åk 6 and 9
 DASH = dbt_vars()["grade_dash"]  # '-': streck, no basis for grading
-YEAR3_TEST_GRADES = list(dbt_vars()["year3_test_grades"])  # G / EG
+YEAR3_TEST_GRADES = codes("year3_test_grades")  # G / EG
 GRADES = [*SCALE, DASH]
 GRADE_TYPES = codes("grade_types")  # terminsbetyg, slutbetyg
 SUBJECTS = [

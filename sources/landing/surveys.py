@@ -27,13 +27,12 @@ from sources.landing.contract import (
     read_kind_file,
 )
 from sources.landing.csvfile import LINE_COLUMN
+from sources.landing.declared import codes, landing_key, words_to_codes
 from sources.landing.door import Entry, LandingFileError, Signature, list_folder
 from sources.landing.file_hashes import content_hash
 from sources.landing.folder import CHANGED_WHILE_READ
-from sources.landing.keys import landing_key
 from sources.landing.kinds import GRADE_LEVELS, MAX_BYTES
 from sources.landing.outcomes import FileStatus
-from sources.landing.vocabularies import codes, words_to_codes
 from sources.result import LoadResult, empty_quarantine
 
 FOLDER = "enkater"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sources.landing.declared import landing_key
 from sources.landing.door import HeaderSignature
-from sources.landing.keys import landing_key
 
 FOLDER = "franvaro"
 TABLE = "raw.attendance"

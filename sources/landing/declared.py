@@ -1,11 +1,18 @@
-"""The door's vocabularies as dbt/dbt_project.yml declares them: each stored code with the words a landing file
-may write for it. The door maps the words to the codes; the dbt tests check the stored codes (declared_values)."""
+"""What the door shares with dbt, as dbt/dbt_project.yml declares it once: each loaded table's business key (var
+landing_keys: the door keeps one row per key, the dbt tests check the same columns), and the vocabularies — each
+stored code with the words a landing file may write for it (the door maps the words to the codes; the dbt tests
+check the stored codes with declared_values)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from skolanalys.dbt_vars import dbt_vars
+
+
+def landing_key(table: str) -> tuple[str, ...]:
+    """The key columns of raw.<table>, in the declared order."""
+    return tuple(dbt_vars()["landing_keys"][table])
 
 
 def words_to_codes(name: str) -> dict[str, Any]:
