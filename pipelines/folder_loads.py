@@ -49,9 +49,18 @@ def files_fingerprint(paths: Iterable[Path], *readers: ModuleType) -> str:
 
 
 PROJECT = Path(__file__).resolve().parents[1]
-# Modules whose declarations live in a file they read: that file is part of the readers' rules too (the grade
-# scales and keys of dbt_project.yml, read through skolanalys/dbt_vars.py).
-DECLARATIONS_READ = {PROJECT / "skolanalys" / "dbt_vars.py": PROJECT / "dbt" / "dbt_project.yml"}
+
+
+def _declarations_read() -> dict[Path, list[Path]]:
+    """Modules whose declarations live in files they read: those files are part of the readers' rules too (the
+    grade scales and keys of dbt_project.yml through skolanalys/dbt_vars.py; the tables' columns of the dbt
+    sources through skolanalys/dbt_sources.py)."""
+    from skolanalys import dbt_sources, dbt_vars
+
+    return {
+        Path(dbt_vars.__file__).resolve(): [dbt_vars.project_file()],
+        Path(dbt_sources.__file__).resolve(): dbt_sources.declaration_files(),
+    }
 
 
 def _module_file(name: str) -> Path | None:
@@ -82,14 +91,14 @@ def _source_files(readers: Iterable[ModuleType]) -> list[Path]:
     in the source text alone: no list of a reader's helpers is kept by hand, nothing is imported to find them,
     and the set does not depend on what else the process has loaded."""
     todo = [Path(m.__file__).resolve() for m in readers]
+    declarations = _declarations_read()
     files: set[Path] = set()
     while todo:
         path = todo.pop()
         if path in files or not path.is_relative_to(PROJECT):
             continue
         files.add(path)
-        if path in DECLARATIONS_READ:
-            files.add(DECLARATIONS_READ[path])
+        files.update(declarations.get(path, ()))
         todo += [f for f in map(_module_file, _imported(path)) if f is not None]
     return sorted(files)
 

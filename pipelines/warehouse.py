@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from skolanalys.dbt_sources import create_sql
 from sources.landing.quarantine import QUARANTINE_TABLE, append_quarantine, ensure_quarantine
 
 
@@ -57,10 +58,7 @@ def record_fetch(
 ) -> None:
     """national.fetch_log: every attempt to reach a national source, for freshness and for the data engineer."""
     conn.execute("create schema if not exists national")
-    conn.execute(
-        "create table if not exists national.fetch_log (source varchar, attempted_at timestamp, ok boolean, "
-        "rows bigint, changed_rows bigint, message varchar, data_as_of timestamp)"
-    )
+    conn.execute(create_sql("national.fetch_log"))
     conn.execute(
         "insert into national.fetch_log values (?, current_timestamp::timestamp, ?, ?, ?, ?, ?)",
         [source, ok, rows, changed, message, data_as_of],

@@ -13,8 +13,13 @@ import yaml
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
 
 
+def project_file() -> Path:
+    """The file the vars are declared in."""
+    return DBT_PROJECT_DIR / "dbt_project.yml"
+
+
 @functools.cache
 def dbt_vars() -> dict[str, Any]:
     """The vars as declared (a var set from Jinja, such as kommunkod, comes back as its template)."""
-    with (DBT_PROJECT_DIR / "dbt_project.yml").open(encoding="utf-8") as f:
+    with project_file().open(encoding="utf-8") as f:
         return yaml.safe_load(f)["vars"]

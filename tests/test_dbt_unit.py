@@ -4,7 +4,8 @@ domain.md.
 
 dbt unit tests need only the columns of the tested models' inputs, so the warehouse is a new, empty file:
 the raw tables the models read are created empty from the landing contracts (the national tables by the
-project's on-run-start hook ensure_national_tables), the tested models and their ancestors are built
+project's on-run-start hook ensure_source_tables, from the sources' declared columns), the tested models and
+their ancestors are built
 empty (`dbt build --empty`), and then `dbt test --select test_type:unit` runs every unit test. dbt writes
 its target, logs and warehouse under tmp_path only.
 """
@@ -15,9 +16,12 @@ import json
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from pipelines.build_state import ATTENDANCE_SUMMARISED
+from pipelines.warehouse import replace_table
+from skolanalys.dbt_sources import declared_tables, polars_schema
 from sources.landing import attendance
 from sources.landing.contract import empty_rows
 from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, TEACHER_ASSESSMENTS
@@ -57,6 +61,7 @@ def test_dbt_unit_tests_pass(tmp_path):
     # dbt's process ends without the interpreter's teardown (skolanalys/quick_exit.py), but only after
     # dbt-duckdb's own exit handler has closed the warehouse: a file left open keeps its journal beside it.
     assert not (tmp_path / "warehouse.duckdb.wal").exists()
+    assert_source_tables_as_the_writers_make_them(tmp_path / "warehouse.duckdb")
     # The incremental attendance sums read which files they summed before from a table of their own, not a
     # dbt input: the unit test "attendance_sums_add_only_the_new_files_lessons" has summed file f1 before.
     conn = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
@@ -73,3 +78,18 @@ def test_dbt_unit_tests_pass(tmp_path):
     assert len(unit_results) >= 8
     failed = {uid: status for uid, status in unit_results.items() if status != "pass"}
     assert not failed, failed
+
+
+def assert_source_tables_as_the_writers_make_them(warehouse: Path) -> None:
+    """dbt's hook created every table whose source declares its columns, with the columns and DuckDB types that
+    a writer's frame of the same declaration gets when the asset stores it (pipelines/warehouse.replace_table)."""
+    made = duckdb.connect()
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        for table in declared_tables():
+            replace_table(made, table, pl.DataFrame(schema=polars_schema(table)))
+            expected = made.execute(f"describe {table}").fetchall()
+            assert conn.execute(f"describe {table}").fetchall() == expected, table
+    finally:
+        conn.close()
+        made.close()

@@ -100,3 +100,29 @@ def test_the_value_added_stages_are_the_documented_ones():
         ("3-6", 3, 6, "Årskurs 3 → 6"),
     ]
     assert STAGES == ("6-9", "3-6")
+
+
+def test_every_declared_source_column_has_a_type_the_writers_know():
+    """The tables the Python assets write are declared once, as dbt sources with typed columns; each type is
+    one the writers map to polars (skolanalys/dbt_sources.py), and the tables once written by hand in a
+    dbt macro and in Python are all declared there."""
+    from skolanalys.dbt_sources import POLARS_TYPES, declared_tables
+
+    tables = declared_tables()
+    for written in (
+        "kolada.values",
+        "kolada.kpi_config",
+        "kolada.municipality_groups",
+        "national.fetch_log",
+        "skolverket.school_units",
+        "skolverket.unit_statistics",
+        "siris.unit_statistics",
+        "national_units.school_units",
+        "national_units.unit_values",
+        "raw.goals",
+        "raw.goal_indicators",
+        "raw.goal_actions",
+    ):
+        assert written in tables, written
+    unknown = {(t, c, k) for t, cols in tables.items() for c, k in cols.items() if k not in POLARS_TYPES}
+    assert not unknown

@@ -82,3 +82,13 @@ def test_the_declarations_a_reader_reads_are_part_of_its_state():
 
     files = [str(f.relative_to(folder_loads.PROJECT)) for f in folder_loads._source_files([surveys])]
     assert "skolanalys/dbt_vars.py" in files and "dbt/dbt_project.yml" in files
+
+
+def test_the_declared_columns_a_reader_builds_its_tables_from_are_part_of_its_state():
+    """The goals reader's tables take their columns from the dbt sources' declarations (read through
+    skolanalys/dbt_sources.py): a changed declaration reads mal/ again."""
+    from sources.landing import goals
+
+    files = [str(f.relative_to(folder_loads.PROJECT)) for f in folder_loads._source_files([goals])]
+    assert "skolanalys/dbt_sources.py" in files
+    assert "dbt/models/staging/goals/_goals__sources.yml" in files

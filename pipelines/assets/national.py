@@ -23,6 +23,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines import folder_loads
 from pipelines.resources import LandingConfig, NationalSources
 from pipelines.warehouse import append_rows, record_fetch, replace_table, table_has_rows
+from skolanalys.dbt_sources import polars_schema
 from sources.landing.school_units import read_school_unit_lists
 from sources.national import kolada_api, skolverket_api
 from sources.national.http import JsonFetcher, NationalSourceError, OfflineMode
@@ -39,13 +40,7 @@ from sources.national.skolverket_stats import read_planned_educations_statistics
 
 GROUP = "national"
 FIRST_YEAR = 2010
-GROUPS_SCHEMA = {
-    "group_id": pl.Utf8,
-    "year": pl.Int32,
-    "home_code": pl.Utf8,
-    "member_code": pl.Utf8,
-    "member_name": pl.Utf8,
-}
+GROUPS_SCHEMA = polars_schema("kolada.municipality_groups")
 
 
 def _now() -> datetime:
@@ -165,15 +160,7 @@ def kolada_kpi_config(warehouse: DuckDBResource) -> dg.MaterializeResult:
             }
             for i, k in enumerate(config, start=1)
         ],
-        schema={
-            "kpi_id": pl.Utf8,
-            "title": pl.Utf8,
-            "unit": pl.Utf8,
-            "higher_is_better": pl.Boolean,
-            "kpi_group": pl.Utf8,
-            "ou_data": pl.Boolean,
-            "position": pl.Int32,
-        },
+        schema=polars_schema("kolada.kpi_config"),
     )
     with warehouse.get_connection() as conn:
         replace_table(conn, "kolada.kpi_config", frame)

@@ -29,6 +29,7 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from skolanalys.dbt_sources import polars_schema
 from sources.landing.door import Entry, list_folder, normalise_header
 from sources.landing.file_hashes import content_hash
 from sources.landing.folder import CHANGED_WHILE_READ
@@ -66,45 +67,10 @@ DIRECTION_WORDS = {"hogre": "higher", "lagre": "lower"}
 SHEETS = {"mal": "Mål", "matt": "Mått", "aktiviteter": "Aktiviteter", "statusregel": "Statusregel"}
 GOAL_KEY = "mal_id"  # the column of Mått and Aktiviteter that names the goal
 
-# The raw tables (polars schemas; dbt's on-run-start macro ensure_goal_tables creates them empty alike).
-GOALS_SCHEMA = {
-    "goal_id": pl.Utf8,
-    "title": pl.Utf8,
-    "description": pl.Utf8,
-    "period_from": pl.Int32,  # calendar year in which the school year ends (läsår 2025/26 → 2026)
-    "period_to": pl.Int32,
-    "achieved_from_pct": pl.Float64,  # the file's status rule: uppfyllt from this % of the målvärde
-    "partly_from_pct": pl.Float64,  # delvis uppfyllt from this %
-    "goal_rule": pl.Utf8,  # alla | flertal | viktat
-    "sort_order": pl.Int32,
-    "source_file": pl.Utf8,
-    "source_line": pl.Int64,
-}
-GOAL_INDICATORS_SCHEMA = {
-    "goal_id": pl.Utf8,
-    "measure_no": pl.Int32,  # 1, 2, … within the goal, in the file's order
-    "indicator_id": pl.Utf8,
-    "level": pl.Utf8,  # kommun | skolenhet
-    "unit_code": pl.Utf8,  # the school unit; null for kommun and for every unit (skolenhet: alla)
-    "gender": pl.Utf8,  # T | K | M
-    "direction": pl.Utf8,  # higher | lower; null: the catalogue's higher_is_better
-    "target_type": pl.Utf8,
-    "target_value": pl.Float64,  # absolut only
-    "years_back": pl.Int32,  # forbattring: antal_ar; battre_an_forra_aret: 1
-    "weight": pl.Float64,
-    "source_file": pl.Utf8,
-    "source_line": pl.Int64,
-}
-GOAL_ACTIONS_SCHEMA = {
-    "goal_id": pl.Utf8,
-    "action_no": pl.Int32,
-    "action": pl.Utf8,
-    "status": pl.Utf8,  # one of ACTION_STATUSES
-    "responsible": pl.Utf8,
-    "comment": pl.Utf8,
-    "source_file": pl.Utf8,
-    "source_line": pl.Int64,
-}
+# The raw tables, as their dbt sources declare them (dbt/models/staging/goals/_goals__sources.yml).
+GOALS_SCHEMA = polars_schema("raw.goals")
+GOAL_INDICATORS_SCHEMA = polars_schema("raw.goal_indicators")
+GOAL_ACTIONS_SCHEMA = polars_schema("raw.goal_actions")
 TABLES = {"goals": GOALS_SCHEMA, "goal_indicators": GOAL_INDICATORS_SCHEMA, "goal_actions": GOAL_ACTIONS_SCHEMA}
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 import yaml
 
+from skolanalys.dbt_sources import polars_schema
 from sources.national.http import JsonFetcher, NationalSourceError, fetcher_or_new, shape_error
 from sources.national.payloads import (
     INVALID,
@@ -43,15 +44,8 @@ RIKET = "0000"
 GENDERS = ("T", "K", "M")
 KNOWN_STATUSES = ("", "Missing", "Privacy", "Not applicable")  # and INVALID for a figure that is no number
 
-VALUES_SCHEMA = {
-    "kpi_id": pl.Utf8,
-    "municipality_code": pl.Utf8,
-    "year": pl.Int32,
-    "gender": pl.Utf8,
-    "value": pl.Float64,
-    "status": pl.Utf8,
-    "count": pl.Int32,
-}
+# kolada.values as the API gives it: the asset adds when and whence it was fetched (dbt source kolada.values).
+VALUES_SCHEMA = polars_schema("kolada.values", without=("fetched_at", "origin"))
 OU_VALUES_SCHEMA = {("ou_id" if k == "municipality_code" else k): v for k, v in VALUES_SCHEMA.items()}
 KPI_SCHEMA = {
     "id": pl.Utf8,

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
+from skolanalys.dbt_sources import polars_schema
 from sources.national.codes import quarantine_where
 from sources.national.kolada_api import KPI_RANGES, UNIT_RANGES
 from sources.national.kolada_files import KOLADA_DIR, REFERENCE_DIR, municipality_codes_by_name
@@ -38,24 +39,8 @@ KOLADA_SALSA_FILE = KOLADA_DIR / "kolada_ou_salsa_U15415_U15416_2024_by_skolenhe
 SIRIS_BACKGROUND_FILE = REFERENCE_DIR / "siris" / "grundskola_antal_elever_per_arskurs_skolenhet_2023.csv"
 FILES = (SKOLKARTA_FILE, KOLADA_SALSA_FILE, SIRIS_BACKGROUND_FILE)  # what read_national_units reads by default
 
-UNITS_SCHEMA = {
-    "school_unit_code": pl.Utf8,
-    "school_unit_name": pl.Utf8,
-    "municipality_code": pl.Utf8,
-    "municipality_name": pl.Utf8,
-    "organiser_type": pl.Utf8,  # as published: Kommunal, Fristående, Enskild, Kommunalförbund, …
-    "kolada_ou": pl.Utf8,  # Kolada's organisational unit id (V15E…), where the SALSA file gives one
-}
-VALUES_SCHEMA = {
-    "school_unit_code": pl.Utf8,
-    "variable": pl.Utf8,  # Skolverket's API variable, Kolada's KPI id, or the SIRIS measure
-    "school_year": pl.Utf8,  # '2023/24'
-    "year": pl.Int32,  # calendar year the school year ends
-    "value": pl.Float64,
-    "status": pl.Utf8,  # '' or the published special code ('..', '.', …) for SIRIS cells
-    "publisher": pl.Utf8,  # skolverket | kolada
-    "reference_file": pl.Utf8,
-}
+UNITS_SCHEMA = polars_schema("national_units.school_units")
+VALUES_SCHEMA = polars_schema("national_units.unit_values")
 
 # The extract's field → Skolverket's variable. Series are per läsår; the latest values are for the unit's
 # `period`; SALSA for the file's `salsaPeriod`.

@@ -22,6 +22,7 @@ from typing import Any
 
 import polars as pl
 
+from skolanalys.dbt_sources import polars_schema
 from sources.national.codes import parse_swedish_number
 from sources.national.http import JsonFetcher, fetcher_or_new, shape_error
 from sources.national.payloads import VALUE_TYPE_STATUS, StatisticEntry, parse
@@ -56,32 +57,8 @@ def statistic_range() -> tuple[pl.Expr, pl.Expr]:
     return low, high
 
 
-SCHOOL_UNIT_SCHEMA = {
-    "school_unit_code": pl.Utf8,
-    "name": pl.Utf8,
-    "status": pl.Utf8,  # AKTIV, VILANDE, UPPHORT (or PLANERAD)
-    "municipality_code": pl.Utf8,
-    "organizer_org_number": pl.Utf8,
-    "organizer_name": pl.Utf8,
-    "organizer_type": pl.Utf8,  # KOMMUN, ENSKILD, STAT, REGION, ...
-    "is_municipal": pl.Boolean,
-    "school_types": pl.List(pl.Utf8),  # GR, GRAN, FKLASS, FTH, ...
-    "grades": pl.List(pl.Utf8),  # grundskola grades taught, '1'..'9'
-    "latitude": pl.Float64,  # WGS84 of the visiting address, where given
-    "longitude": pl.Float64,
-    "start_date": pl.Utf8,
-    "end_date": pl.Utf8,
-}
-STATISTICS_SCHEMA = {
-    "school_unit_code": pl.Utf8,
-    "variable": pl.Utf8,  # e.g. averageGradesMeritRating9thGrade, salsaAverageGradesIn9thGradeDeviation
-    "time_period": pl.Utf8,  # as published, e.g. '2022/23'
-    "year": pl.Int32,  # calendar year the läsår's spring term ends in ('2022/23' → 2023), as Kolada counts
-    "value": pl.Float64,  # NULL whenever status is set
-    "status": pl.Utf8,  # '' / '.' / '..' / '~100' / '*' ('ogiltigt' for a figure that would not parse)
-    "value_type": pl.Utf8,  # Skolverket's valueType as published
-    "is_approximate": pl.Boolean,  # the figure was published as 'cirka N' (rounded pupil counts)
-}
+SCHOOL_UNIT_SCHEMA = polars_schema("skolverket.school_units")
+STATISTICS_SCHEMA = polars_schema("skolverket.unit_statistics")
 _RAW_SCHEMA = {
     "school_unit_code": pl.Utf8,
     "variable": pl.Utf8,

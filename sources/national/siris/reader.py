@@ -26,6 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
+from skolanalys.dbt_sources import polars_schema
 from sources.national.codes import parse_swedish_number
 from sources.national.siris.reports import (
     ANCHORS,
@@ -44,31 +45,9 @@ class SirisFormatError(ValueError):
     """The file is not a SIRIS export this reader knows; the message names the file and says why (Swedish)."""
 
 
-ROWS_SCHEMA = {
-    "report": pl.Utf8,
-    "report_school_year": pl.Utf8,  # the export's 'Valt läsår' (for över tid: the latest of its years)
-    "school_year": pl.Utf8,  # the value's läsår, e.g. '2023/24'
-    "year": pl.Int32,  # calendar year the school year ends (läsår 2023/24 -> 2024)
-    "level": pl.Utf8,  # skolenhet, kommun or riket
-    "unit_code": pl.Utf8,  # skolenhetskod, kommunkod, or 0000 for riket
-    "school_unit_code": pl.Utf8,
-    "school_unit_name": pl.Utf8,
-    "municipality_code": pl.Utf8,
-    "municipality_name": pl.Utf8,
-    "organiser_type": pl.Utf8,  # Typ av huvudman: a skolenhet's own; above: Samtliga, Kommunal, Enskild, …
-    "organiser_name": pl.Utf8,
-    "organiser_org_no": pl.Utf8,
-    "subject": pl.Utf8,  # ämne as published (ämnesbetyg, nationella prov), else null
-    "gender": pl.Utf8,  # T, K (flickor), M (pojkar)
-    "breakdown": pl.Utf8,  # riksnivå: a group of pupils (e.g. 'Elever med utländsk bakgrund'), else null
-    "measure": pl.Utf8,
-    "value": pl.Float64,
-    "status": pl.Utf8,
-    "source_sheet": pl.Utf8,  # Excel: the sheet; CSV: null
-    "source_line": pl.Int64,
-}
-# The landed table (siris.unit_statistics): the rows and the file they came from.
-TABLE_SCHEMA = {**ROWS_SCHEMA, "source_file": pl.Utf8}
+# The landed table (dbt source siris.unit_statistics): the rows and the file they came from.
+TABLE_SCHEMA = polars_schema("siris.unit_statistics")
+ROWS_SCHEMA = polars_schema("siris.unit_statistics", without=("source_file",))
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 SUFFIXES = (".csv", *EXCEL_SUFFIXES)
 
