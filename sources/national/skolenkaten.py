@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
+from skolanalys.dbt_sources import polars_schema
 from sources.national.codes import SURVEY_CODES, parse_swedish_number
 from sources.national.kolada_files import municipality_codes_by_name
 from sources.result import QUARANTINE_SCHEMA, LoadResult
@@ -46,32 +47,8 @@ ALL_UNITS = "Samtliga deltagande skolor"
 # Skolinspektionen spells Grums (1764) "Grum" in the 2022 files.
 MUNICIPALITY_ALIASES = {"Grum": "Grums"}
 
-ROWS_SCHEMA = {
-    "survey": pl.Utf8,
-    "year": pl.Int32,
-    "respondent_group": pl.Utf8,  # 'elever_ak8'
-    "sheet": pl.Utf8,  # 'totals' | 'by_gender' (their T index and means are the same figures)
-    "unit_level": pl.Utf8,  # 'all_units' | 'organiser' | 'school_unit'
-    "organiser_org_no": pl.Utf8,
-    "organiser_name": pl.Utf8,
-    "municipality_code": pl.Utf8,
-    "municipality_name": pl.Utf8,
-    "school_unit_code": pl.Utf8,
-    "school_unit_name": pl.Utf8,
-    "area_no": pl.Int32,
-    "area": pl.Utf8,
-    "question": pl.Utf8,  # NULL for an area index
-    "answer_option": pl.Utf8,  # only for count and share
-    "measure": pl.Utf8,  # index | mean | count | share
-    "gender": pl.Utf8,
-    "value": pl.Float64,
-    "status": pl.Utf8,
-    "status_reason": pl.Utf8,
-    "n_respondents": pl.Int64,  # respondents behind the row's gender (these three NULL for K/M in by_gender)
-    "n_in_group": pl.Int64,
-    "response_rate": pl.Float64,
-    "source_row": pl.Int64,  # Excel row number
-}
+# skolenkaten.results, as its dbt source declares it (dbt/models/staging/national_files/).
+ROWS_SCHEMA = polars_schema("skolenkaten.results")
 
 
 def _text(cell: object) -> str | None:
