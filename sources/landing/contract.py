@@ -103,11 +103,14 @@ def _raw_text(columns: list[str]) -> pl.Expr:
     return pl.concat_str(parts, separator=";")
 
 
-def _judge(frame: pl.DataFrame, rules: tuple[Rule, ...]) -> pl.DataFrame:
-    """The frame with `__column` (the first failing column) and `__reason` (all reasons joined), both null
-    for a valid row. Each rule is evaluated once, into a flag, before the two are built from the flags."""
+def _judge(frame: pl.DataFrame, rules: tuple[Rule, ...]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(valid rows, failing rows): the rows that break no rule, in the file's order, and those that break one,
+    with `__column` (the first failing column) and `__reason` (all reasons joined). Each rule is evaluated once,
+    into a flag; the reasons are written only for the failing rows (almost always few: building them for every
+    row cost a third of reading a clean survey file)."""
     flags = [f"__bad{i}" for i in range(len(rules))]
     frame = frame.with_columns((~r.valid.fill_null(False)).alias(flag) for r, flag in zip(rules, flags, strict=True))
+    failing = pl.any_horizontal(flags)
     texts = []
     for r in rules:
         if r.column == PNR:  # the validator's own reason, which never echoes the number
@@ -122,9 +125,8 @@ def _judge(frame: pl.DataFrame, rules: tuple[Rule, ...]) -> pl.DataFrame:
     reasons = pl.concat_str(
         [pl.when(flag).then(text) for flag, text in zip(flags, texts, strict=True)], separator="; ", ignore_nulls=True
     )
-    return frame.with_columns(first_col.alias("__column"), pl.when(reasons != "").then(reasons).alias("__reason")).drop(
-        flags
-    )
+    bad = frame.filter(failing).with_columns(first_col.alias("__column"), reasons.alias("__reason")).drop(flags)
+    return frame.filter(~failing).drop(flags), bad
 
 
 def _quarantine(frame: pl.DataFrame, file_name: str, columns: list[str]) -> pl.DataFrame:
@@ -218,9 +220,7 @@ def _read_kind_file(path, kind: Kind, pseudonymise: Pseudonymise, other_kinds, n
         frame = frame.with_columns(pl.col(PNR).alias("__pnr"))
         frame = pseudonymise(frame, "__pnr")
         rules = (Rule(PNR, pl.col("pnr_error").is_null(), ""), *rules)
-    frame = _judge(frame, rules)
-    bad = frame.filter(pl.col("__reason").is_not_null())
-    good = frame.filter(pl.col("__reason").is_null())
+    good, bad = _judge(frame, rules)
 
     typed = kind.transform(good).with_columns(
         pl.lit(name).alias("source_file"), pl.col(LINE_COLUMN).alias("source_line")
