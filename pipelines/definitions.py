@@ -11,6 +11,7 @@ from pipelines.assets.national import national_assets
 from pipelines.assets.national_files import national_file_assets
 from pipelines.assets.national_reference import national_reference_assets
 from pipelines.assets.serving import serving_snapshot
+from pipelines.assets.side_tables import SIDE_TABLES
 from pipelines.assets.surveys import survey_assets
 from pipelines.checks import raw_table_checks
 from pipelines.resources import build_resources
@@ -25,31 +26,6 @@ from pipelines.schedules import (
 )
 from pipelines.sensors import landing_jobs, landing_sensors
 from skolanalys.settings import Settings, load_settings
-
-# Tables the landing and national assets write beside their own, which dbt reads as sources: declared here
-# so that the UI shows them in their groups, with a description, rather than in `default`. Not executable.
-SIDE_TABLES = [
-    dg.AssetSpec(
-        ["raw", "loaded_files"],
-        group_name="landing",
-        description="Liggaren: varje inläst fil i landningsmappen (innehållets hash, rader, rättelser, borttagen).",
-    ),
-    dg.AssetSpec(
-        ["raw", "landing_files"],
-        group_name="landing",
-        description="Utfallet för varje fil i landningsmappen vid den senaste genomgången (sidan Datakvalitet).",
-    ),
-    dg.AssetSpec(
-        ["raw", "quarantine"],
-        group_name="landing",
-        description="Rader som bröt mot kontraktet: fil, rad, kolumn och skäl (personnummer maskerade).",
-    ),
-    dg.AssetSpec(
-        ["national", "fetch_log"],
-        group_name="national",
-        description="Varje hämtning från de nationella källorna: när, om den lyckades och varför inte.",
-    ),
-]
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.assets.side_tables import LANDING_SIDE_KEYS
+from pipelines.checks import raw_table_checks
 from pipelines.resources import LandingConfig
 from skolanalys import preflight
 from skolanalys.settings import load_settings
@@ -30,6 +32,8 @@ LANDING_FOLDERS: dict[str, tuple[dg.AssetKey, ...]] = {
     goals.FOLDER: tuple(dg.AssetKey(["raw", table]) for table in goals.TABLES),
 }
 SETTLE_SECONDS = 30
+# The run's tag naming the landing folders whose news it loads (a sensor's run, a narrowed `skolanalys run`).
+LANDING_FOLDER_TAG = "skolanalys/landing_folder"
 CHECK_EVERY_SECONDS = 60
 
 FolderState = preflight.FolderState
@@ -49,14 +53,31 @@ def _state_key(folder: str, state: FolderState) -> str:
     return f"{folder}:{preflight.folder_digest(state)}"
 
 
+def folders_selection(folders: list[str]) -> dg.AssetSelection:
+    """What news in these landing sub-folders ask for: their raw assets, the landing's shared tables (each
+    file's outcome, the ledger, the quarantine: every folder's run writes them) and everything downstream,
+    with the checks of each and the checks that read them beside another table (expectations/suites.py
+    `uses`), up to and including the serving snapshot."""
+    keys = {key for folder in folders for key in LANDING_FOLDERS[folder]}
+    shared = dg.AssetSelection.assets(*LANDING_SIDE_KEYS).downstream(include_self=False)  # not executable
+    # e.g. the grades' check against the enrolments validates the grades again when new enrolments come
+    readers = [
+        spec.key
+        for checks in raw_table_checks
+        for spec in checks.check_specs
+        if any(dep.asset_key in keys for dep in spec.additional_deps)
+    ]
+    return dg.AssetSelection.assets(*keys).downstream() | shared | dg.AssetSelection.checks(*readers)
+
+
 def landing_job(folder: str, keys: tuple[dg.AssetKey, ...]) -> dg.UnresolvedAssetJobDefinition:
     """The run a new file in `folder` starts: named after the folder, so that its runs read well in the UI."""
     return dg.define_asset_job(
         f"landing_{folder}_job",
-        selection=dg.AssetSelection.assets(*keys).downstream(),
+        selection=folders_selection([folder]),
         description=f"Läser in nya, ändrade och borttagna filer i {folder}/ och bygger om allt nedströms, till "
         f"och med serveringsfilen. Startas av sensorn landing_{folder}.",
-        tags={"skolanalys/landing_folder": folder},
+        tags={LANDING_FOLDER_TAG: folder},
     )
 
 
@@ -83,7 +104,7 @@ def landing_sensor(
         shown = ", ".join(changed[:5]) + (f" och {len(changed) - 5} till" if len(changed) > 5 else "")
         context.log.info(f"{folder}/: {shown}")
         # The run key is the folder's state: the same state never starts a second run.
-        return dg.RunRequest(run_key=_state_key(folder, current), tags={"skolanalys/landing_folder": folder})
+        return dg.RunRequest(run_key=_state_key(folder, current), tags={LANDING_FOLDER_TAG: folder})
 
     return _sensor
 

@@ -11,7 +11,9 @@ nothing to do. This check costs milliseconds and imports neither Dagster nor dbt
 Only digests and the warehouse file's size and time are kept (preflight.json in the data folder), never file
 names: a file name may hold a personnummer. The record also holds a digest of each landing sub-folder as the
 last successful run saw it, so that the landing folder's sensors (pipelines/sensors.py) do not start runs for
-files that run has already loaded.
+files that run has already loaded, and a digest of the rest of the landing folder: when the news are in the
+municipality's own folders alone (a night's attendance file), `skolanalys run` runs their assets and what is
+downstream of them, not every step (`changed_local_folders`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import duckdb
 
 from skolanalys.settings import REPO_ROOT, Settings, offline
 from sources.landing.door import display_name
+from sources.landing.registry import LOCAL_FOLDERS
 
 # Kolada publishes a few times a year and Skolverket yearly: a week is fresh enough (the weekly schedule).
 NATIONAL_REFRESH = timedelta(days=7)
@@ -44,6 +47,8 @@ class Digests:
     # landing sub-folder (by a digest of its name) → folder_digest of its state, which the sensors compare
     # with; None: not taken
     folders: dict[str, str] | None = field(default=None, compare=False)
+    # the landing folder's listing outside LOCAL_FOLDERS (its root, national and unknown folders); None: not taken
+    rest: str | None = field(default=None, compare=False)
 
 
 # A landing sub-folder's state: file name (personnummer masked) → [size, mtime_ns]. Cheap to take even for
@@ -103,9 +108,12 @@ def _listing(root: Path) -> list[str]:
     return entries
 
 
-def landing_digest(root: Path) -> str:
+def landing_digest(root: Path, *, leave_out: tuple[str, ...] = ()) -> str:
+    """A digest of the listing under `root`, without the sub-folders named in `leave_out` and their contents."""
     digest = hashlib.sha256()
     for entry in _listing(root) if root.is_dir() else []:
+        if entry.split("\0", 1)[0].split(os.sep, 1)[0] in leave_out:
+            continue
         digest.update(entry.encode("utf-8", "surrogateescape") + b"\n")
     return digest.hexdigest()
 
@@ -129,7 +137,12 @@ def code_digest(repo: Path = REPO_ROOT) -> str:
 
 def current(settings: Settings) -> Digests:
     landing = settings.landing_dir
-    return Digests(landing_digest(landing), code_digest(), folder_digests(landing))
+    return Digests(
+        landing_digest(landing),
+        code_digest(),
+        folder_digests(landing),
+        landing_digest(landing, leave_out=LOCAL_FOLDERS),
+    )
 
 
 def _national_due(conn: duckdb.DuckDBPyConnection) -> bool:
@@ -167,16 +180,46 @@ def nothing_new(settings: Settings, digests: Digests, *, national: bool = True) 
     seen = {"landing": digests.landing, "code": digests.code, "warehouse": _warehouse_stamp(settings)}
     if {key: recorded.get(key) for key in seen} != seen:
         return False
-    if not national or offline():
-        return True
+    return not national or not _national_due_now(settings)
+
+
+def _national_due_now(settings: Settings) -> bool:
+    """Online: is a national source due (or the warehouse held by another process, so that we cannot tell)?"""
+    if offline():
+        return False
     try:
         conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
     except duckdb.Error:  # held by a run in another process: not ours to judge
-        return False
+        return True
     try:
-        return not _national_due(conn)
+        return _national_due(conn)
     finally:
         conn.close()
+
+
+def changed_local_folders(settings: Settings, digests: Digests) -> list[str] | None:
+    """The municipality's own folders (LOCAL_FOLDERS) whose files changed since the last successful run, when
+    nothing else did: the same code, the warehouse as that run left it, the rest of the landing folder as it
+    saw it and no national source due. None when anything else may be new (or nothing is): then every asset
+    runs, as a run with a doubt always does."""
+    if digests.folders is None or digests.rest is None:
+        return None
+    if not settings.warehouse_path.exists() or not settings.serving_path.exists():
+        return None
+    recorded = _read_record(settings)
+    seen = {"code": digests.code, "warehouse": _warehouse_stamp(settings), "rest": digests.rest}
+    folders = recorded.get("folders")
+    if {key: recorded.get(key) for key in seen} != seen or not isinstance(folders, dict):
+        return None
+    empty = folder_digest({})  # a folder the run did not find, it saw empty
+    changed = [
+        name
+        for name in LOCAL_FOLDERS
+        if folders.get(_folder_key(name), empty) != digests.folders.get(_folder_key(name), empty)
+    ]
+    if not changed or _national_due_now(settings):
+        return None
+    return changed
 
 
 def _read_record(settings: Settings) -> dict:
@@ -201,6 +244,8 @@ def record(settings: Settings, digests: Digests) -> None:
     seen = {"landing": digests.landing, "code": digests.code, "warehouse": _warehouse_stamp(settings)}
     if digests.folders is not None:
         seen["folders"] = digests.folders
+    if digests.rest is not None:
+        seen["rest"] = digests.rest
     path = _record_path(settings)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(seen), encoding="utf-8")

@@ -211,10 +211,9 @@ class Step:
     outcome: str | None = None  # success, failure, skipped
 
 
-def describe_steps(defs, job_name: str, *, dbt_step: str, landing_dir: Path, folders: dict) -> dict[str, Step]:
+def describe_steps(defs, job, *, dbt_step: str, landing_dir: Path, folders: dict) -> dict[str, Step]:
     """Each step of the job (an op: one asset, multi-asset or check) with its phase and a Swedish label.
     `dbt_step` is the dbt project's op; `folders` maps a raw asset key to its landing sub-folder."""
-    job = defs.resolve_job_def(job_name)
     in_job = {node.name for node in job.graph.nodes}
     steps = {}
     for assets_def in defs.resolve_asset_graph().assets_defs:
@@ -251,8 +250,17 @@ def _count_files(folder: Path) -> int:
 class RunProgress:
     """Shows a run's progress from its Dagster events: live in a terminal, phase lines anywhere."""
 
-    def __init__(self, steps: dict[str, Step], console: TextIO, *, live: bool, offline: bool = False) -> None:
+    def __init__(
+        self,
+        steps: dict[str, Step],
+        console: TextIO,
+        *,
+        live: bool,
+        offline: bool = False,
+        folders: list[str] | None = None,
+    ) -> None:
         self.steps = steps
+        self.folders = folders  # a run of what news in these landing folders ask for; None: everything
         self.console = console
         self.live = live
         self.offline = offline
@@ -267,7 +275,14 @@ class RunProgress:
     # Lifetime
 
     def __enter__(self) -> RunProgress:
-        self.line(f"Kör allt: {plural(len(self.steps), 'steg', 'steg')} i Dagster, i den här processen.")
+        steps = plural(len(self.steps), "steg", "steg")
+        if self.folders:
+            news = ", ".join(f"{folder}/" for folder in self.folders)
+            self.line(
+                f"Nytt bara i {news}: kör {steps} (inläsningen och allt nedströms) i Dagster, i den här processen."
+            )
+        else:
+            self.line(f"Kör allt: {steps} i Dagster, i den här processen.")
         if self.live:
             from rich.console import Console
             from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -377,7 +392,7 @@ class RunProgress:
         elif phase == "serving":
             detail = "publicerad"
         elif phase == "landing":
-            detail = f"{plural(len(steps), 'mapp', 'mappar')} lästa"
+            detail = f"{plural(len(steps), 'mapp', 'mappar')} {'läst' if len(steps) == 1 else 'lästa'}"
         else:
             detail = plural(len(steps), "steg", "steg")
             detail += ", offline: de senast hämtade eller medföljande uppgifterna" if self.offline else ""

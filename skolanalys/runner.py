@@ -81,6 +81,9 @@ def run_everything(
             )
             print("  (`skolanalys run --alltid` kör ändå)")
             return True
+        # News in the municipality's own folders alone (a night's attendance file): their assets and what is
+        # downstream of them, not every step. Anything else new, or a doubt: everything.
+        folders = None if (always or rotate_key) else preflight.changed_local_folders(settings, digests)
         preflight.forget(settings)
         with contextlib.ExitStack() as own:
             if instance is None:
@@ -89,7 +92,7 @@ def run_everything(
                 # Disposed at the end: Dagster's storage files are closed (and their journals folded in) here,
                 # not left to the interpreter's exit.
                 instance = own.enter_context(dg.DagsterInstance.get())
-            succeeded = _execute(settings, instance, verbose=verbose)
+            succeeded = _execute(settings, instance, verbose=verbose, folders=folders)
         if succeeded:
             preflight.record(settings, digests)
         return succeeded
@@ -125,9 +128,9 @@ WARNINGS_PER_STEP = 5
 RUN_TAGS = {"skolanalys/started_by": "skolanalys run"}
 
 
-def _landing_summary(settings: Settings) -> tuple[list[str], int]:
-    """Every landing file's outcome (raw.landing_files): counts and rows per folder, then each file not loaded;
-    and how many files need attention."""
+def _landing_summary(settings: Settings, folders: list[str] | None) -> tuple[list[str], int]:
+    """Every landing file's outcome (raw.landing_files) in `folders` (None: every folder): counts and rows per
+    folder, then each file not loaded; and how many files need attention."""
     from sources.landing.outcomes import LANDING_FILES_TABLE, NEEDS_ATTENTION, summary_lines
 
     if not settings.warehouse_path.exists():
@@ -137,20 +140,21 @@ def _landing_summary(settings: Settings) -> tuple[list[str], int]:
     except duckdb.Error:  # an interrupted step still holds its connection: no summary this time
         return [], 0
     try:
-        lines = summary_lines(conn)
+        lines = summary_lines(conn, folders)
         attention = 0
         if lines:
             outcomes = ", ".join(f"'{o}'" for o in NEEDS_ATTENTION)
+            where = "and folder in (select unnest(?::varchar[]))" if folders else "and ? is null"
             attention = conn.execute(
-                f"select count(*) from {LANDING_FILES_TABLE} where outcome in ({outcomes})"
+                f"select count(*) from {LANDING_FILES_TABLE} where outcome in ({outcomes}) {where}", [folders]
             ).fetchall()[0][0]
     finally:
         conn.close()
     return lines, attention
 
 
-def _print_landing_summary(settings: Settings) -> str:
-    lines, attention = _landing_summary(settings)
+def _print_landing_summary(settings: Settings, folders: list[str] | None) -> str:
+    lines, attention = _landing_summary(settings, folders)
     if not lines:
         return ""
     if attention:
@@ -200,24 +204,33 @@ def _landing_folders() -> dict:
     return {key: folder for folder, keys in LANDING_FOLDERS.items() for key in keys}
 
 
-def _prepare(settings: Settings):
-    """The job of every asset, and its steps described for the progress display. Imported here: parsing the
-    dbt project, when it changed, writes to the log like the run does."""
+def _prepare(settings: Settings, folders: list[str] | None):
+    """The job of every asset, or of what news in these landing `folders` ask for (pipelines/sensors.py
+    `folders_selection`), and its steps described for the progress display. Imported here: parsing the dbt
+    project, when it changed, writes to the log like the run does."""
     from pipelines.assets.dbt import dbt_models
     from pipelines.definitions import build_definitions
+    from pipelines.sensors import folders_selection
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def("everything_job")
+    if folders:
+        selection, graph = folders_selection(folders), defs.resolve_asset_graph()
+        checks = selection.resolve_checks(graph)
+        job = job.get_subset(asset_selection=selection.resolve(graph), asset_check_selection=checks)
     steps = progress.describe_steps(
-        defs, job.name, dbt_step=dbt_models.node_def.name, landing_dir=settings.landing_dir, folders=_landing_folders()
+        defs, job, dbt_step=dbt_models.node_def.name, landing_dir=settings.landing_dir, folders=_landing_folders()
     )
     return job, steps
 
 
-def _execute(settings: Settings, instance: DagsterInstance, *, verbose: bool = False) -> bool:
+def _execute(
+    settings: Settings, instance: DagsterInstance, *, verbose: bool = False, folders: list[str] | None = None
+) -> bool:
     import dagster as dg
 
     from pipelines.run_monitor import RUN_HOST_TAG, RUN_PID_TAG, fail_dead_runs, fail_runs_of_this_process
+    from pipelines.sensors import LANDING_FOLDER_TAG
 
     for run_id in fail_dead_runs(instance):
         print(f"  en avbruten körning ({run_id[:8]}) markerades som misslyckad")
@@ -238,12 +251,12 @@ def _execute(settings: Settings, instance: DagsterInstance, *, verbose: bool = F
         )
         print("Förbereder körningen (Dagster och dbt-projektet) …", file=tools.console, flush=True)
         try:
-            job, steps = _prepare(settings)
+            job, steps = _prepare(settings, folders)
         except Exception as exc:  # e.g. dbt cannot parse the project: its own words are in the log
             tools.write_line(traceback.format_exc())
             failure = exc
         else:
-            shown = progress.RunProgress(steps, tools.console, live=live, offline=offline())
+            shown = progress.RunProgress(steps, tools.console, live=live, offline=offline(), folders=folders)
             tools.on_line = shown.tool_line
             run_id = str(uuid.uuid4())
 
@@ -273,7 +286,12 @@ def _execute(settings: Settings, instance: DagsterInstance, *, verbose: bool = F
                         # Dagster's console log would repeat every event: the log file has them, the summary
                         # says what matters once, in plain words.
                         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-                        tags={**RUN_TAGS, RUN_HOST_TAG: socket.gethostname(), RUN_PID_TAG: str(os.getpid())},
+                        tags={
+                            **RUN_TAGS,
+                            RUN_HOST_TAG: socket.gethostname(),
+                            RUN_PID_TAG: str(os.getpid()),
+                            **({LANDING_FOLDER_TAG: ",".join(folders)} if folders else {}),
+                        },
                     )
                 shown.finish()
     if failure is not None:
@@ -288,7 +306,7 @@ def _execute(settings: Settings, instance: DagsterInstance, *, verbose: bool = F
         print(f"Loggen (Dagster och dbt): {log_path}")
         print("Körningen misslyckades; den senaste godkända serveringsfilen ligger kvar.", file=sys.stderr)
         return False
-    landing = _print_landing_summary(settings)
+    landing = _print_landing_summary(settings, folders)
     _print_warnings(warnings, landing)
     _print_failed_checks(result)
     print(f"Loggen (Dagster och dbt): {log_path}")

@@ -33,13 +33,14 @@ ACTUAL = f"""
 """
 
 
-def add_next_day(landing) -> tuple[str, int]:
-    """A copy of the last day's lessons one week later (a day not in the folder yet), as a file of its own."""
+def add_next_day(landing, weeks: int = 1) -> tuple[str, int]:
+    """A copy of the last monthly file's last day of lessons `weeks` later (a day not in the folder yet), as a
+    file of its own."""
     last = sorted((landing / "franvaro").glob("*.csv.gz"))[-1]
     lines = gzip.decompress(last.read_bytes()).decode("utf-8").splitlines(keepends=True)
     header, rows = lines[0], lines[1:]
     day = max(r.split(";")[2] for r in rows)
-    new_day = (date.fromisoformat(day) + timedelta(days=7)).isoformat()
+    new_day = (date.fromisoformat(day) + timedelta(weeks=weeks)).isoformat()
     moved = [r.replace(f";{day};", f";{new_day};") for r in rows if r.split(";")[2] == day]
     (landing / "franvaro" / f"franvaro_{new_day}.csv.gz").write_bytes(gzip.compress("".join([header, *moved]).encode()))
     return new_day, len(moved)

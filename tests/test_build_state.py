@@ -86,3 +86,40 @@ def test_attendance_sums_add_new_files_but_are_rebuilt_after_a_correction_or_a_n
     _summarised(conn)
     conn.execute("delete from raw.loaded_files where kind = 'franvaro'")  # a new key empties the ledger
     assert not build_state.attendance_additions_only(conn)
+
+
+def test_a_run_of_some_models_leaves_the_sources_it_does_not_build_for_the_next_run():
+    """A landing folder's run (a sensor's, or `skolanalys run` with news in one folder) builds only the models
+    downstream of its folder. A source changed otherwise (a run that did not publish) keeps its old fingerprint,
+    so that the next run builds what this one left; likewise the project after a change of it."""
+    from types import SimpleNamespace
+
+    import dagster as dg
+
+    from pipelines.assets.dbt import _left_for_later
+
+    manifest = {
+        "sources": {
+            "source.a": {"schema": "raw", "identifier": "attendance", "name": "attendance"},
+            "source.g": {"schema": "raw", "identifier": None, "name": "grades"},
+        },
+        "nodes": {
+            "model.att": {"name": "att", "resource_type": "model"},
+            "model.grades": {"name": "grades_model", "resource_type": "model"},
+            "model.both": {"name": "both", "resource_type": "model"},
+            "test.t": {"name": "t", "resource_type": "test"},
+        },
+        "child_map": {
+            "source.a": ["model.att"],
+            "source.g": ["model.grades"],
+            "model.att": ["model.both", "test.t"],
+            "model.grades": ["model.both"],
+        },
+    }
+    some = SimpleNamespace(is_subset=True, selected_asset_keys={dg.AssetKey([n]) for n in ("att", "both")})
+    changed = ["raw.attendance", "raw.grades"]
+    assert _left_for_later(some, manifest, "sources", changed) == {"raw.grades"}
+    assert _left_for_later(some, manifest, "sources", ["raw.attendance"]) == set()
+    assert _left_for_later(some, manifest, "full", []) == {build_state.PROJECT}
+    everything = SimpleNamespace(is_subset=False, selected_asset_keys=set())
+    assert _left_for_later(everything, manifest, "sources", changed) == set()

@@ -107,3 +107,68 @@ def test_the_nightly_schedule_skips_a_night_with_nothing_new_and_tags_a_run_othe
     assert request.tags[LANDING_DIGEST_TAG] == digests.landing and request.tags[CODE_DIGEST_TAG] == digests.code
     preflight.record(settings, digests)
     assert isinstance(nightly_schedule(dg.build_schedule_context()), dg.SkipReason)
+
+
+def _local_news(settings: Settings) -> list[str] | None:
+    return preflight.changed_local_folders(settings, preflight.current(settings))
+
+
+def test_news_in_the_municipalitys_own_folders_alone_narrow_the_run_to_them(settings):
+    _recorded(settings)
+    assert _local_news(settings) is None  # nothing new: no run at all, nothing to narrow
+    (settings.landing_dir / "betyg" / "betyg_2025.csv").write_text("x", encoding="utf-8")
+    assert _local_news(settings) == ["betyg"]
+    (settings.landing_dir / "franvaro").mkdir()
+    (settings.landing_dir / "franvaro" / "franvaro_2025-06-12.csv").write_text("x", encoding="utf-8")
+    assert _local_news(settings) == ["betyg", "franvaro"]
+    (settings.landing_dir / "betyg" / "betyg_2025.csv").unlink()
+    assert _local_news(settings) == ["franvaro"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: (s.landing_dir / "stray.csv").write_text("x", encoding="utf-8"),  # the root: read with elever/
+        lambda s: (s.landing_dir / "okand").mkdir(),  # an unknown folder
+        lambda s: (s.landing_dir / "siris").mkdir(),  # a national folder
+        lambda s: duckdb.connect(str(s.warehouse_path)).execute("create table t as select 1").close(),  # UI run
+        lambda s: preflight.forget(s),  # the last run did not succeed
+    ],
+)
+def test_any_other_news_or_doubt_runs_everything(settings, change):
+    _recorded(settings)
+    (settings.landing_dir / "betyg" / "betyg_2025.csv").write_text("x", encoding="utf-8")
+    assert _local_news(settings) == ["betyg"]
+    change(settings)
+    assert _local_news(settings) is None
+
+
+def test_changed_code_or_a_record_without_the_rest_of_the_folder_runs_everything(settings):
+    digests = _recorded(settings)
+    (settings.landing_dir / "betyg" / "betyg_2025.csv").write_text("x", encoding="utf-8")
+    now = preflight.current(settings)
+    assert (
+        preflight.changed_local_folders(
+            settings, preflight.Digests(now.landing, "another program", now.folders, now.rest)
+        )
+        is None
+    )
+    preflight.record(settings, preflight.Digests(digests.landing, digests.code, digests.folders))  # an older record
+    assert preflight.changed_local_folders(settings, now) is None
+
+
+def test_online_a_national_source_due_runs_everything(settings, monkeypatch):
+    monkeypatch.setenv("SKOLANALYS_OFFLINE", "0")
+    _fetch_log(settings, 8, 8)
+    _recorded(settings)
+    (settings.landing_dir / "betyg" / "betyg_2025.csv").write_text("x", encoding="utf-8")
+    assert _local_news(settings) is None
+    monkeypatch.setenv("SKOLANALYS_OFFLINE", "1")
+    assert _local_news(settings) == ["betyg"]
+
+
+def test_news_only_the_folder_digests_do_not_see_run_everything(settings):
+    _recorded(settings)
+    (settings.landing_dir / "betyg" / "gamla").mkdir()  # a folder inside a kind's folder: not in its state
+    assert not preflight.nothing_new(settings, preflight.current(settings))
+    assert _local_news(settings) is None

@@ -13,7 +13,8 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.resources import LandingConfig
-from pipelines.sensors import LANDING_FOLDERS, landing_sensor, landing_sensors
+from pipelines.sensors import LANDING_FOLDERS, folders_selection, landing_sensor, landing_sensors
+from sources.landing.registry import LOCAL_FOLDERS
 
 OLD = time.time() - 3600  # modification time of a file that has long finished arriving
 
@@ -115,6 +116,25 @@ def test_each_landing_folder_has_a_sensor_targeting_its_raw_asset_and_everything
     grades = selected("landing_betyg")
     assert dg.AssetKey(["marts", "grade_test_discrepancy"]) in grades
     assert dg.AssetKey(["marts", "survey_results"]) not in grades
+
+
+def test_a_folders_run_includes_the_shared_landing_tables_models_and_the_checks_reading_its_table():
+    """Every folder's run writes each file's outcome (raw.landing_files), which the data-quality mart reads:
+    without it the mart would keep the last full run's outcomes. New enrolments validate the grades, tests and
+    assessments against them again: those checks are on the other tables, but read elever/'s."""
+    graph = defs.resolve_asset_graph()
+    assert set(LANDING_FOLDERS) == set(LOCAL_FOLDERS)
+    for folder in LANDING_FOLDERS:
+        job = defs.resolve_job_def(f"landing_{folder}_job")
+        assert dg.AssetKey(["marts", "data_quality_files"]) in job.asset_layer.selected_asset_keys, folder
+        assert dg.AssetKey(["marts", "data_quality_files"]) in folders_selection([folder]).resolve(graph)
+    checks = {key.name for key in folders_selection(["elever"]).resolve_checks(graph)}
+    assert {"gx_enrolments", "gx_grades_enrolled", "gx_national_tests_enrolled"} <= checks
+    assert "gx_grades" not in checks
+    attendance = folders_selection(["franvaro"])
+    assert {key.name for key in attendance.resolve_checks(graph) if key.asset_key.path[0] == "raw"} == {"gx_attendance"}
+    both = folders_selection(["franvaro", "betyg"]).resolve(graph)
+    assert attendance.resolve(graph) | folders_selection(["betyg"]).resolve(graph) == both
 
 
 def test_the_dead_run_monitor_fails_a_started_run_whose_process_is_gone(tmp_path):

@@ -160,11 +160,8 @@ def _source_tables(manifest: dict) -> list[str]:
     return sorted({_table_of(s) for s in manifest["sources"].values()})
 
 
-def _not_downstream(manifest: dict, tables: list[str]) -> list[str]:
-    """Names of the models, seeds and tests that depend on none of `tables`: what a build may leave out.
-
-    Excluded rather than selected: dagster-dbt adds its own `--select` for the assets of the run, and dbt
-    takes the union of two selections but removes an exclusion from either."""
+def _downstream(manifest: dict, tables: list[str]) -> set[str]:
+    """The unique ids of every node that depends on one of `tables`, directly or not."""
     queue = [uid for uid, source in manifest["sources"].items() if _table_of(source) in tables]
     seen = set(queue)
     while queue:
@@ -172,8 +169,38 @@ def _not_downstream(manifest: dict, tables: list[str]) -> list[str]:
             if child not in seen:
                 seen.add(child)
                 queue.append(child)
+    return seen
+
+
+def _not_downstream(manifest: dict, tables: list[str]) -> list[str]:
+    """Names of the models, seeds and tests that depend on none of `tables`: what a build may leave out.
+
+    Excluded rather than selected: dagster-dbt adds its own `--select` for the assets of the run, and dbt
+    takes the union of two selections but removes an exclusion from either."""
+    seen = _downstream(manifest, tables)
     kinds = ("model", "seed", "test", "snapshot")
     return sorted(n["name"] for uid, n in manifest["nodes"].items() if n["resource_type"] in kinds and uid not in seen)
+
+
+def _left_for_later(context: dg.AssetExecutionContext, manifest: dict, mode: str, changed: list[str]) -> set[str]:
+    """In a run of some of the models (a landing folder's news and what is downstream of them): the changed
+    sources whose downstream models it does not build all, or the project after a change of it. Their
+    fingerprints are not recorded as built, so the next run builds what this one left."""
+    if not context.is_subset:
+        return set()
+    if mode == "full":
+        return {build_state.PROJECT}
+    selected = {key.path[-1] for key in context.selected_asset_keys}
+    nodes = manifest["nodes"]
+    built = ("model", "seed", "snapshot")
+    return {
+        table
+        for table in changed
+        if any(
+            uid in nodes and nodes[uid]["resource_type"] in built and nodes[uid]["name"] not in selected
+            for uid in _downstream(manifest, [table])
+        )
+    }
 
 
 @dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=SkolanalysDbtTranslator())
@@ -222,5 +249,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         invocation.process.wait()
         raise
     _keep_parse(run_target)
+    left = _left_for_later(context, manifest, mode, changed)
+    if left:
+        context.log.info(f"Byggs vid nästa körning av allt: det som beror på {', '.join(sorted(left))}.")
     with warehouse.get_connection() as conn:
-        build_state.record_pending(conn, current)
+        build_state.record_pending(conn, {source: fp for source, fp in current.items() if source not in left})

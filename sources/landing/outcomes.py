@@ -115,9 +115,9 @@ def _number(n: int) -> str:
     return f"{n:,}".replace(",", " ")
 
 
-def summary_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """Swedish one-line summaries of raw.landing_files for the command line: per folder the counts and the rows
-    read in this pass, then one line per file that was not loaded, with its reason."""
+def summary_lines(conn: duckdb.DuckDBPyConnection, folders: list[str] | None = None) -> list[str]:
+    """Swedish one-line summaries of raw.landing_files for the command line: per folder (of `folders`, or every
+    one) the counts and the rows read in this pass, then one line per file that was not loaded, with its reason."""
     exists = conn.execute(
         "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'landing_files'"
     ).fetchall()[0][0]
@@ -126,7 +126,7 @@ def summary_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
     rows = conn.execute(f"select {', '.join(f for f in LANDING_FILES_SCHEMA)} from {LANDING_FILES_TABLE}").fetchall()
     statuses = [FileStatus(**dict(zip(LANDING_FILES_SCHEMA, row[:-1], strict=False))) for row in rows]
     lines = []
-    for folder in sorted({s.folder for s in statuses}):
+    for folder in sorted({s.folder for s in statuses if folders is None or s.folder in folders}):
         mine = [s for s in statuses if s.folder == folder]
         shown = ", ".join(f"{n} {_OUTCOME_SV[o]}" for o, n in counts(mine).items() if n)
         where = "landningsmappen" if folder == ROOT else f"{folder}/"

@@ -20,6 +20,9 @@ KIND_SIGNATURES = [*POLARS_KINDS, ATTENDANCE_SIGNATURE, ANSWERS, QUESTIONS]
 KIND_FOLDERS = tuple(dict.fromkeys(s.folder for s in KIND_SIGNATURES))
 NATIONAL_FOLDERS = ("siris", "skolenkaten", "skolenheter")
 KNOWN_FOLDERS = (*KIND_FOLDERS, goals.FOLDER, *NATIONAL_FOLDERS)
+# The municipality's own folders, each read by its own assets (the landing sensors' folders): a run with
+# news in these alone needs only their assets and what is downstream of them (skolanalys.preflight).
+LOCAL_FOLDERS = (*KIND_FOLDERS, goals.FOLDER)
 # The kinds loaded file by file through the ledger, whose rows carry pupil keys: raw table → landing folder.
 LEDGER_TABLES = {**{f"raw.{k.table}": k.folder for k in POLARS_KINDS}, attendance.TABLE: attendance.FOLDER}
 
