@@ -1,4 +1,5 @@
-"""`skolanalys run`: materialise every asset once, in this process, and report in plain words.
+"""`skolanalys run`: materialise every asset once (or, with news in the municipality's own folders alone, what
+they ask for), in this process, and report in plain words.
 
 The console gets progress (skolanalys.progress: live in a terminal, a line per phase elsewhere) and a short
 summary; Dagster's and dbt's own logs go to a log file in the data folder (`--verbose`: to the console too).
@@ -67,7 +68,9 @@ def run_everything(
 
     `instance` defaults to the persistent one in DAGSTER_HOME, so runs show in the Dagster UI. Raises
     RunRefused when the run cannot start. With nothing new since the last successful run (skolanalys.preflight)
-    no run is started, unless `always`. `verbose`: Dagster's and dbt's logs on the console as well.
+    no run is started, unless `always`; with news in the municipality's own folders alone, only what they ask
+    for runs (`preflight.changed_local_folders`), unless `always`. `verbose`: Dagster's and dbt's logs on the
+    console as well.
     """
     settings.export_environment()
     settings.data_dir.mkdir(parents=True, exist_ok=True)

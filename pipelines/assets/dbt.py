@@ -251,6 +251,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     _keep_parse(run_target)
     left = _left_for_later(context, manifest, mode, changed)
     if left:
-        context.log.info(f"Byggs vid nästa körning av allt: det som beror på {', '.join(sorted(left))}.")
+        context.log.info(
+            f"Ändrat i {', '.join(sorted(left))}, men modellerna som beror på det ingår inte i den här körningen: "
+            "de byggs vid nästa körning som omfattar dem."
+        )
     with warehouse.get_connection() as conn:
         build_state.record_pending(conn, {source: fp for source, fp in current.items() if source not in left})
