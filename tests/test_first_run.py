@@ -93,7 +93,7 @@ def test_a_run_that_cannot_be_prepared_says_so_and_where_its_log_is(tmp_path, mo
     from skolanalys.settings import Settings
     from tests.conftest import TEST_KEY
 
-    def broken(settings):
+    def broken(*_):
         raise RuntimeError("dbt kunde inte läsa projektet")
 
     monkeypatch.setattr(runner, "_prepare", broken)
