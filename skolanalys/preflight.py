@@ -197,11 +197,11 @@ def _national_due_now(settings: Settings) -> bool:
         conn.close()
 
 
-def changed_local_folders(settings: Settings, digests: Digests) -> list[str] | None:
+def changed_local_folders(settings: Settings, digests: Digests, *, national: bool = True) -> list[str] | None:
     """The municipality's own folders (LOCAL_FOLDERS) whose files changed since the last successful run, when
     nothing else did: the same code, the warehouse as that run left it, the rest of the landing folder as it
-    saw it and no national source due. None when anything else may be new (or nothing is): then every asset
-    runs, as a run with a doubt always does."""
+    saw it and (`national`: for a run that fetches them) no national source due. None when anything else may be
+    new (or nothing is): then every asset runs, as a run with a doubt always does."""
     if digests.folders is None or digests.rest is None:
         return None
     if not settings.warehouse_path.exists() or not settings.serving_path.exists():
@@ -217,7 +217,7 @@ def changed_local_folders(settings: Settings, digests: Digests) -> list[str] | N
         for name in LOCAL_FOLDERS
         if folders.get(_folder_key(name), empty) != digests.folders.get(_folder_key(name), empty)
     ]
-    if not changed or _national_due_now(settings):
+    if not changed or (national and _national_due_now(settings)):
         return None
     return changed
 

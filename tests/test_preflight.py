@@ -172,3 +172,31 @@ def test_news_only_the_folder_digests_do_not_see_run_everything(settings):
     (settings.landing_dir / "betyg" / "gamla").mkdir()  # a folder inside a kind's folder: not in its state
     assert not preflight.nothing_new(settings, preflight.current(settings))
     assert _local_news(settings) is None
+
+
+def test_the_nightly_schedule_narrows_a_night_with_news_in_one_folder_after_a_recorded_run(settings, monkeypatch):
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    from pipelines.definitions import defs
+    from pipelines.schedules import nightly_run_recorded
+
+    monkeypatch.setenv("SKOLANALYS_LANDING_DIR", str(settings.landing_dir))
+    monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(settings.data_dir))
+    repository = defs.get_repository_def()
+    first = nightly_schedule(dg.build_schedule_context(repository_def=repository))
+    assert isinstance(first, dg.RunRequest) and first.asset_selection is None  # no run recorded: everything
+    # The run succeeds: the run status sensor records what it saw, from the run's tags (digests only).
+    with dg.DagsterInstance.ephemeral() as instance:
+        run = DagsterRun(job_name="nightly_job", run_id="nightly", tags=first.tags)
+        event = dg.DagsterEvent(event_type_value="PIPELINE_SUCCESS", job_name="nightly_job")
+        nightly_run_recorded(dg.build_run_status_sensor_context("nightly_run_recorded", event, instance, run))
+    assert isinstance(nightly_schedule(dg.build_schedule_context(repository_def=repository)), dg.SkipReason)
+    (settings.landing_dir / "franvaro").mkdir()
+    (settings.landing_dir / "franvaro" / "franvaro_2025-06-12.csv").write_text("x", encoding="utf-8")
+    narrowed = nightly_schedule(dg.build_schedule_context(repository_def=repository))
+    selected = set(narrowed.asset_selection)
+    assert dg.AssetKey(["raw", "attendance"]) in selected and dg.AssetKey(["serving", "snapshot"]) in selected
+    assert dg.AssetKey(["raw", "grades"]) not in selected
+    assert {key.name for key in narrowed.asset_check_keys if key.asset_key.path[0] == "raw"} == {"gx_attendance"}
+    (settings.landing_dir / "stray.csv").write_text("x", encoding="utf-8")  # anything else new: everything
+    assert nightly_schedule(dg.build_schedule_context(repository_def=repository)).asset_selection is None
