@@ -387,7 +387,8 @@ class RunProgress:
             verdict = f"{failed} underkända, se nedan" if failed else "alla godkända"
             detail = f"{plural(evaluated, 'kontroll', 'kontroller')}, {verdict}"
         elif phase == "dbt":
-            detail = f"{plural(self.models, 'modell', 'modeller')} byggda, {plural(evaluated, 'test', 'tester')}"
+            built = "byggd" if self.models == 1 else "byggda"
+            detail = f"{plural(self.models, 'modell', 'modeller')} {built}, {plural(evaluated, 'test', 'tester')}"
             detail += f", {failed} underkända" if failed else ""
         elif phase == "serving":
             detail = "publicerad"

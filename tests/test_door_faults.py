@@ -530,6 +530,9 @@ def test_summary_lines_name_each_file_not_loaded_with_its_reason(door_run):
     assert "betyg/<maskerat>_betyg.csv" in text
     assert "los_fil.csv: filer direkt i landningsmappen läses inte" in text
     assert "siris_export" not in text  # national folders are read by their own code
+    # A run of some folders (skolanalys run with news in them alone) sums up those folders only.
+    only = summary_lines(door_run.conn, ["elever"])
+    assert only[0].startswith("elever/: ") and not any(line.startswith(("betyg/", "landningsmappen")) for line in only)
 
 
 # End to end: `skolanalys run` on a landing folder with bad files beside good ones ----------------------------

@@ -43,15 +43,16 @@ OUTCOMES = ("loaded", "partly_quarantined", "already_loaded", "identical", "reje
 ROOT = "."
 # Outcomes the data engineer must act on; the rest are listed for the record.
 NEEDS_ATTENTION = ("rejected", "retry", "removed", "ignored")
+# Each outcome in Swedish: for one file, for several.
 _OUTCOME_SV = {
-    "loaded": "inlästa",
-    "partly_quarantined": "inlästa med rader i karantän",
-    "already_loaded": "redan inlästa",
-    "identical": "identiska med en annan fil",
-    "rejected": "avvisade",
-    "ignored": "ignorerade",
-    "retry": "skrevs till under läsningen, läses nästa gång",
-    "removed": "borttagna (raderna ligger kvar)",
+    "loaded": ("inläst", "inlästa"),
+    "partly_quarantined": ("inläst med rader i karantän", "inlästa med rader i karantän"),
+    "already_loaded": ("redan inläst", "redan inlästa"),
+    "identical": ("identisk med en annan fil", "identiska med en annan fil"),
+    "rejected": ("avvisad", "avvisade"),
+    "ignored": ("ignorerad", "ignorerade"),
+    "retry": ("skrevs till under läsningen, läses nästa gång",) * 2,
+    "removed": ("borttagen (raderna ligger kvar)", "borttagna (raderna ligger kvar)"),
 }
 
 
@@ -76,7 +77,7 @@ class FileStatus:
     def line(self) -> str:
         """'betyg/vt24.xlsx: filtypen .xlsx tas inte emot …' (names as shown, personnummer masked)."""
         where = "" if self.folder == ROOT else f"{self.folder}/"
-        return f"{where}{self.file_name}: {self.reason or _OUTCOME_SV[self.outcome]}"
+        return f"{where}{self.file_name}: {self.reason or _OUTCOME_SV[self.outcome][0]}"
 
 
 def ensure_landing_files(conn: duckdb.DuckDBPyConnection) -> None:
@@ -128,7 +129,7 @@ def summary_lines(conn: duckdb.DuckDBPyConnection, folders: list[str] | None = N
     lines = []
     for folder in sorted({s.folder for s in statuses if folders is None or s.folder in folders}):
         mine = [s for s in statuses if s.folder == folder]
-        shown = ", ".join(f"{n} {_OUTCOME_SV[o]}" for o, n in counts(mine).items() if n)
+        shown = ", ".join(f"{n} {_OUTCOME_SV[o][n != 1]}" for o, n in counts(mine).items() if n)
         where = "landningsmappen" if folder == ROOT else f"{folder}/"
         files = "1 fil" if len(mine) == 1 else f"{len(mine)} filer"
         rows = sum(s.rows_loaded or 0 for s in mine if s.outcome in ("loaded", "partly_quarantined"))
