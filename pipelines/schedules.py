@@ -6,7 +6,7 @@ import json
 
 import dagster as dg
 
-from pipelines.sensors import LANDING_FOLDER_TAG, folders_selection
+from pipelines.sensors import LANDING_FOLDER_TAG, folders_subset
 from skolanalys import preflight
 from skolanalys.settings import load_settings
 
@@ -57,11 +57,11 @@ def nightly_schedule(context: dg.ScheduleEvaluationContext):
     folders = preflight.changed_local_folders(settings, digests, national=False)
     if not folders:
         return dg.RunRequest(tags=tags)
-    selection, graph = folders_selection(folders), context.repository_def.asset_graph
+    assets, checks = folders_subset(folders, context.repository_def.asset_graph)
     return dg.RunRequest(
         tags={**tags, LANDING_FOLDER_TAG: ",".join(folders)},
-        asset_selection=list(selection.resolve(graph)),
-        asset_check_keys=list(selection.resolve_checks(graph)),
+        asset_selection=list(assets),
+        asset_check_keys=list(checks),
     )
 
 

@@ -70,6 +70,13 @@ def folders_selection(folders: list[str]) -> dg.AssetSelection:
     return dg.AssetSelection.assets(*keys).downstream() | shared | dg.AssetSelection.checks(*readers)
 
 
+def folders_subset(folders: list[str], graph) -> tuple[set[dg.AssetKey], set[dg.AssetCheckKey]]:
+    """`folders_selection` resolved against the asset graph: the assets and the checks of a run of these
+    folders (`skolanalys run` and the nightly schedule narrow to them)."""
+    selection = folders_selection(folders)
+    return selection.resolve(graph), selection.resolve_checks(graph)
+
+
 def landing_job(folder: str, keys: tuple[dg.AssetKey, ...]) -> dg.UnresolvedAssetJobDefinition:
     """The run a new file in `folder` starts: named after the folder, so that its runs read well in the UI."""
     return dg.define_asset_job(

@@ -147,9 +147,9 @@ def _landing_summary(settings: Settings, folders: list[str] | None) -> tuple[lis
         attention = 0
         if lines:
             outcomes = ", ".join(f"'{o}'" for o in NEEDS_ATTENTION)
-            where = "and folder in (select unnest(?::varchar[]))" if folders else "and ? is null"
+            where, params = ("and folder in (select unnest(?::varchar[]))", [folders]) if folders else ("", [])
             attention = conn.execute(
-                f"select count(*) from {LANDING_FILES_TABLE} where outcome in ({outcomes}) {where}", [folders]
+                f"select count(*) from {LANDING_FILES_TABLE} where outcome in ({outcomes}) {where}", params
             ).fetchall()[0][0]
     finally:
         conn.close()
@@ -213,14 +213,13 @@ def _prepare(settings: Settings, folders: list[str] | None):
     project, when it changed, writes to the log like the run does."""
     from pipelines.assets.dbt import dbt_models
     from pipelines.definitions import build_definitions
-    from pipelines.sensors import folders_selection
+    from pipelines.sensors import folders_subset
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def("everything_job")
     if folders:
-        selection, graph = folders_selection(folders), defs.resolve_asset_graph()
-        checks = selection.resolve_checks(graph)
-        job = job.get_subset(asset_selection=selection.resolve(graph), asset_check_selection=checks)
+        assets, checks = folders_subset(folders, defs.resolve_asset_graph())
+        job = job.get_subset(asset_selection=assets, asset_check_selection=checks)
     steps = progress.describe_steps(
         defs, job, dbt_step=dbt_models.node_def.name, landing_dir=settings.landing_dir, folders=_landing_folders()
     )
