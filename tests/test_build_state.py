@@ -123,3 +123,25 @@ def test_a_run_of_some_models_leaves_the_sources_it_does_not_build_for_the_next_
     assert _left_for_later(some, manifest, "full", []) == {build_state.PROJECT}
     everything = SimpleNamespace(is_subset=False, selected_asset_keys=set())
     assert _left_for_later(everything, manifest, "sources", changed) == set()
+
+
+def test_a_run_of_some_models_excludes_only_its_own_unchanged_models_and_checks():
+    """dbt matches every --exclude name against every node; in a run of some models (dagster-dbt selects
+    just those) a name outside the run excludes nothing. Excluding an unchanged model outside the run would
+    also drop the run's tests that read it (dbt's indirect selection), e.g. a relationships test of a rebuilt
+    mart against its unchanged catalogue."""
+    from types import SimpleNamespace
+
+    import dagster as dg
+
+    from pipelines.assets.dbt import _in_run
+
+    unchanged = ["catalogue", "other_mart", "check_on_unchanged"]
+    some = SimpleNamespace(
+        is_subset=True,
+        selected_asset_keys={dg.AssetKey(["marts", n]) for n in ("rebuilt", "other_mart")},
+        selected_asset_check_keys={dg.AssetCheckKey(dg.AssetKey(["marts", "x"]), "check_on_unchanged")},
+    )
+    assert _in_run(some, unchanged) == ["other_mart", "check_on_unchanged"]
+    everything = SimpleNamespace(is_subset=False, selected_asset_keys=set(), selected_asset_check_keys=set())
+    assert _in_run(everything, unchanged) == unchanged
