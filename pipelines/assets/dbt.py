@@ -197,6 +197,19 @@ def _in_run(context: dg.AssetExecutionContext, names: list[str]) -> list[str]:
     return [name for name in names if name in selected]
 
 
+def _exclusion_args(context: dg.AssetExecutionContext, unchanged: list[str]) -> list[str]:
+    """dbt arguments that leave out the run's unchanged models and tests (names from _not_downstream)."""
+    excluded = _in_run(context, unchanged)
+    if not excluded:
+        return []
+    if context.is_subset:
+        return ["--exclude", " ".join(excluded)]
+    # dagster-dbt selects every node here (fqn:*), tests included. dbt's default (eager) indirect selection
+    # would drop with an excluded model every test that reads it, also those on a rebuilt model
+    # (indicator_values against the unchanged indicators): the tests not to run are excluded by name already.
+    return ["--exclude", " ".join(excluded), "--indirect-selection", "empty"]
+
+
 def _left_for_later(context: dg.AssetExecutionContext, manifest: dict, mode: str, changed: list[str]) -> set[str]:
     """In a run of some of the models (a landing folder's news and what is downstream of them): the changed
     sources whose downstream models it does not build all, or the project after a change of it. Their
@@ -243,9 +256,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     unchanged: list[str] = []
     if mode == "sources":
         unchanged = _not_downstream(manifest, changed)
-        excluded = _in_run(context, unchanged)
-        if excluded:
-            args += ["--exclude", " ".join(excluded)]
+        args += _exclusion_args(context, unchanged)
         context.log.info(f"Nytt i {', '.join(changed)}: bygger om modellerna nedströms, inte {len(unchanged)} andra.")
     # Each model's and test's event goes to Dagster as dbt reports it, so that Dagster stores it while dbt
     # goes on with the next node. No row counts on the models: dbt holds the warehouse file until it exits, and
