@@ -1,0 +1,105 @@
+"""One new school day run by two versions of the code, alternated, each on a warehouse its own code built.
+
+The machine's speed swings by ±20 % within minutes, so two separate `bench_runs.py` benches cannot tell a
+change of a few seconds from the noise; alternating the two versions on the same landing folder can. Each
+version is a clone after `make setup` (its own .venv). Steps:
+1. generate the preset and hold back its last school day (as bench_runs.py), one full build with the first clone;
+2. for each clone, a copy of that warehouse brought up to its own code (a run and a run with nothing new: a
+   version's first run rebuilds what its code changed, which is not what a night costs);
+3. rounds of: a fresh copy of the clone's warehouse, the held-back day dropped in, `skolanalys run` timed
+   (wall time around the process, the 1-minute load average before), the two clones in turn, the order
+   swapped every round.
+
+    .venv/bin/python bench/bench_new_day_ab.py storstad --root /tmp/ab \\
+        --side new=/tmp/clone-new --side old=/tmp/clone-old --rounds 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+from bench_runs import _hold_back_last_day  # bench/ is the script directory
+
+KEY = "benchmark-key-not-secret-0123"
+
+
+def _env(root: Path) -> dict[str, str]:
+    data = root / "data"
+    return {
+        **os.environ,
+        "SKOLANALYS_LANDING_DIR": str(root / "landing"),
+        "SKOLANALYS_DATA_DIR": str(data),
+        "SKOLANALYS_PSEUDONYM_KEY": KEY,
+        "DAGSTER_HOME": str(data / "dagster_home"),
+        "SKOLANALYS_OFFLINE": "1",
+    }
+
+
+def _run(clone: Path, root: Path, label: str) -> float:
+    load = os.getloadavg()[0]
+    start = time.monotonic()
+    cli = clone / ".venv" / "bin" / "skolanalys"
+    result = subprocess.run([str(cli), "run"], env=_env(root), cwd=clone, capture_output=True, text=True)
+    seconds = time.monotonic() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{label}: skolanalys run failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")
+    how = next((line for line in result.stdout.splitlines() if line.startswith(("Kör", "Nytt"))), "ingen körning")
+    print(f"{label}: {seconds:.1f} s (load {load:.2f}) — {how}", flush=True)
+    return seconds
+
+
+def _fresh_data(root: Path, source: Path) -> None:
+    shutil.rmtree(root / "data", ignore_errors=True)
+    shutil.copytree(source, root / "data", symlinks=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("preset")
+    parser.add_argument("--root", type=Path, required=True)
+    parser.add_argument("--side", action="append", required=True, help="NAME=CLONE (twice)")
+    parser.add_argument("--rounds", type=int, default=4)
+    args = parser.parse_args()
+    sides = {name: Path(clone).resolve() for name, clone in (s.split("=", 1) for s in args.side)}
+    root, first = args.root, next(iter(sides.values()))
+    landing = root / "landing"
+    shutil.rmtree(root, ignore_errors=True)
+    cli = first / ".venv" / "bin" / "skolanalys"
+    subprocess.run(
+        [str(cli), "generate", "--scale", args.preset, "--out", str(landing)],
+        env=_env(root),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    held = root / "held_back_day.csv.gz"
+    day, rows = _hold_back_last_day(landing, held)
+    print(f"{args.preset}: the held-back day {day}, {rows:,} rows", flush=True)
+    _run(first, root, "full build")
+    shutil.copytree(root / "data", root / "built", symlinks=True)
+    for name, clone in sides.items():
+        _fresh_data(root, root / "built")
+        _run(clone, root, f"{name}: brought up to its code")
+        _run(clone, root, f"{name}: nothing new")
+        shutil.copytree(root / "data", root / f"built_{name}", symlinks=True)
+    target = landing / "franvaro" / f"franvaro_{day}.csv.gz"
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    order = list(sides)
+    for round_ in range(args.rounds):
+        for name in order if round_ % 2 == 0 else order[::-1]:
+            _fresh_data(root, root / f"built_{name}")
+            shutil.copyfile(held, target)
+            times[name].append(_run(sides[name], root, name))
+            target.unlink()
+    for name, seconds in times.items():
+        listed = " / ".join(f"{s:.1f}" for s in seconds)
+        print(f"{name}: {listed} s, median {statistics.median(seconds):.1f} s")
+
+
+if __name__ == "__main__":
+    main()
