@@ -24,21 +24,12 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench_runs import _hold_back_last_day  # bench/ is the script directory
-
-KEY = "benchmark-key-not-secret-0123"
+from bench_runs import _hold_back_last_day, run_env  # bench/ is the script directory
 
 
 def _env(root: Path) -> dict[str, str]:
-    data = root / "data"
-    return {
-        **os.environ,
-        "SKOLANALYS_LANDING_DIR": str(root / "landing"),
-        "SKOLANALYS_DATA_DIR": str(data),
-        "SKOLANALYS_PSEUDONYM_KEY": KEY,
-        "DAGSTER_HOME": str(data / "dagster_home"),
-        "SKOLANALYS_OFFLINE": "1",
-    }
+    # Dagster's home inside the data folder: each copy of a warehouse carries the runs that built it.
+    return run_env(root / "landing", root / "data", root / "data" / "dagster_home")
 
 
 def _run(clone: Path, root: Path, label: str) -> float:

@@ -20,6 +20,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from bench_runs import BENCH_KEY
 from docs_section import write_section  # bench/ is the script directory
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,7 +32,7 @@ FORMATS = ("docx", "pdf", "docx,pdf")
 def _report(data: Path, formats: str, out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "SKOLANALYS_DATA_DIR": str(data), "SKOLANALYS_OFFLINE": "1"}
-    env.setdefault("SKOLANALYS_PSEUDONYM_KEY", "benchmark-key-not-secret-0123")  # read by the settings only
+    env.setdefault("SKOLANALYS_PSEUDONYM_KEY", BENCH_KEY)  # read by the settings only
     load = os.getloadavg()[0]
     start = time.monotonic()
     process = subprocess.Popen(

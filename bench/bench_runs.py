@@ -56,6 +56,22 @@ def _hold_back_last_day(landing: Path, held: Path) -> tuple[str, int]:
     return day, moved
 
 
+# The benchmarks' pseudonym key: synthetic pupils only, never a real key.
+BENCH_KEY = "benchmark-key-not-secret-0123"
+
+
+def run_env(landing: Path, data: Path, dagster_home: Path) -> dict[str, str]:
+    """The environment of a benchmark's `skolanalys run`: offline, the benchmark's key, these folders."""
+    return {
+        **os.environ,
+        "SKOLANALYS_LANDING_DIR": str(landing),
+        "SKOLANALYS_DATA_DIR": str(data),
+        "SKOLANALYS_PSEUDONYM_KEY": BENCH_KEY,
+        "DAGSTER_HOME": str(dagster_home),
+        "SKOLANALYS_OFFLINE": "1",
+    }
+
+
 def _run(env: dict[str, str]) -> tuple[float, float, str, int]:
     load = os.getloadavg()[0]
     start = time.monotonic()
@@ -72,14 +88,7 @@ def bench(preset: str, out: Path) -> dict:
     root = out / preset
     shutil.rmtree(root, ignore_errors=True)
     landing, data = root / "landing", root / "data"
-    env = {
-        **os.environ,
-        "SKOLANALYS_LANDING_DIR": str(landing),
-        "SKOLANALYS_DATA_DIR": str(data),
-        "SKOLANALYS_PSEUDONYM_KEY": "benchmark-key-not-secret-0123",
-        "DAGSTER_HOME": str(root / "dagster_home"),
-        "SKOLANALYS_OFFLINE": "1",
-    }
+    env = run_env(landing, data, root / "dagster_home")
     subprocess.run(
         [str(CLI), "generate", "--scale", preset, "--out", str(landing)], env=env, check=True, stdout=subprocess.DEVNULL
     )
