@@ -24,7 +24,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench_runs import _hold_back_last_day, run_env  # bench/ is the script directory
+from bench_runs import hold_back_last_day, run_env  # bench/ is the script directory
 
 
 def _env(root: Path) -> dict[str, str]:
@@ -69,7 +69,7 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
     )
     held = root / "held_back_day.csv.gz"
-    day, rows = _hold_back_last_day(landing, held)
+    day, rows = hold_back_last_day(landing, held)
     print(f"{args.preset}: the held-back day {day}, {rows:,} rows", flush=True)
     _run(first, root, "full build")
     shutil.copytree(root / "data", root / "built", symlinks=True)

@@ -30,7 +30,7 @@ SECTION = "## Whole runs: full, nothing new, one new day"
 CLI = Path(sys.executable).with_name("skolanalys")
 
 
-def _hold_back_last_day(landing: Path, held: Path) -> tuple[str, int]:
+def hold_back_last_day(landing: Path, held: Path) -> tuple[str, int]:
     """Move the last school day's rows of the last attendance file into `held` (gzip CSV). Streamed line by
     line: a child's peak RSS (os.wait4) starts from this process's at the fork, so the bench stays small."""
     last = sorted((landing / "franvaro").glob("*.csv.gz"))[-1]
@@ -93,7 +93,7 @@ def bench(preset: str, out: Path) -> dict:
         [str(CLI), "generate", "--scale", preset, "--out", str(landing)], env=env, check=True, stdout=subprocess.DEVNULL
     )
     held = root / "held_back_day.csv.gz"
-    day, rows = _hold_back_last_day(landing, held)
+    day, rows = hold_back_last_day(landing, held)
     results = {"preset": preset, "day": day, "day_rows": rows}
     results["full"] = _run(env)
     results["nothing_new"] = _run(env)
