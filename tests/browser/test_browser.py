@@ -296,8 +296,8 @@ def test_rektor_sees_own_school_and_the_municipality_never_another_school(browse
         page.screenshot(path=str(screenshots / f"rektor-{path}.png"), full_page=True)
     # The data-quality page is not there for a rektor, even by address.
     page.goto(f"{login_server.url}/datakvalitet")
-    page.wait_for_timeout(2000)
-    assert "Avstämning" not in _text(page)
+    wait_until_shown(page, TIMEOUT)
+    assert "Avstämning" not in _wait_for_text(page, "Inloggad som rektor.ekbacken@kommun.se")  # the app has drawn
     _close(context, page)
     views = [v for v in _views(login_server) if v["user"] == "rektor.ekbacken@kommun.se"]
     assert {"Resultat", "Frånvaro"} <= {v["page"] for v in views}
