@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -13,6 +11,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from packaging.version import Version
 
+from pipelines.dbt_command import dbt_executable
 from skolanalys.settings import DBT_PROJECT_DIR, PSEUDONYM_KEY_ENV, Settings, offline
 from sources.national import kolada_api, limits, skolverket_api
 from sources.national.http import JsonFetcher, OfflineMode, RetryPolicy
@@ -95,13 +94,6 @@ class NationalSources(dg.ConfigurableResource):
             **vars(found.limits),
         }
         return cls(**{k: v for k, v in env.items() if v is not None})
-
-
-def dbt_executable() -> str:
-    """The dbt of this environment (next to the running Python), not whichever is first on PATH, run from the
-    warehouse's folder (pipelines/dbt_command.py)."""
-    candidate = Path(sys.executable).with_name("skolanalys-dbt")
-    return str(candidate) if candidate.exists() else (shutil.which("skolanalys-dbt") or "skolanalys-dbt")
 
 
 def build_resources(settings: Settings) -> dict:

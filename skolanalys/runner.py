@@ -89,6 +89,12 @@ def run_everything(
         folders = None if (always or rotate_key) else preflight.changed_local_folders(settings, digests)
         preflight.forget(settings)
         with contextlib.ExitStack() as own:
+            # dbt imported and the project parsed in a process of its own while Dagster starts and the landing
+            # folders load (pipelines/dbt_warm.py): the run's dbt step then starts at dbt's first node.
+            from pipelines import dbt_warm
+            from pipelines.dbt_command import dbt_executable
+
+            own.enter_context(dbt_warm.started(dbt_executable()))
             if instance is None:
                 import dagster as dg
 

@@ -8,8 +8,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from pipelines.assets.dbt import dbt_project, ensure_manifest, seed_parse
-from pipelines.resources import dbt_executable
+from pipelines.assets.dbt import dbt_project, ensure_manifest
+from pipelines.dbt_command import dbt_executable, seed_parse
 from skolanalys.settings import WAREHOUSE_PATH_ENV
 
 DBT_DIR = dbt_project.project_dir

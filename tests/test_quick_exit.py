@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.resources import dbt_executable
+from pipelines.dbt_command import dbt_executable
 
 SCRIPT = """
 import atexit, logging, sys

@@ -13,7 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from dagster_duckdb import DuckDBResource
 
 from pipelines import build_state
-from pipelines.resources import dbt_executable
+from pipelines.dbt_command import PARTIAL_PARSE, dbt_executable, seed_parse
 from skolanalys.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -115,20 +115,11 @@ def _run_target_path(run_id: str) -> Path:
     return path
 
 
-def seed_parse(target: Path) -> None:
-    """Start `target` (a dbt target folder) from the project's latest parse, so that dbt parses only what
-    changed since: a run's own folder, or a test's."""
-    target.mkdir(parents=True, exist_ok=True)
-    parsed = dbt_project.manifest_path.with_name("partial_parse.msgpack")
-    if parsed.exists() and not (target / parsed.name).exists():
-        shutil.copy2(parsed, target / parsed.name)
-
-
 def _keep_parse(run_target: Path) -> None:
     """The run's parse, made in this environment (profile, vars), seeds the next run's partial parsing."""
-    parsed = run_target / "partial_parse.msgpack"
+    parsed = run_target / PARTIAL_PARSE
     if parsed.exists():
-        tmp = dbt_project.manifest_path.with_name("partial_parse.msgpack.tmp")
+        tmp = dbt_project.manifest_path.with_name(f"{PARTIAL_PARSE}.tmp")
         shutil.copy2(parsed, tmp)
         os.replace(tmp, tmp.with_suffix(""))
 

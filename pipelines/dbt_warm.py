@@ -1,0 +1,162 @@
+"""A dbt process started ahead of the run's dbt step, with dbt imported and the project parsed.
+
+A night's run spends ~5–8 s of its dbt step before dbt's first node: the new process imports dbt (~3 s) and
+parses the project (partial parse, ~1–3 s) while the run waits (docs/benchmarks.md). `skolanalys run` starts
+this process when it starts (`started`), so that the import and the parse overlap Dagster's own start and the
+landing folders' steps, on the core those leave idle. It never opens the warehouse before it is asked to run:
+the run's steps write the file meanwhile.
+
+When the dbt step runs, dagster-dbt starts `skolanalys-dbt` as always (pipelines/dbt_command.py). That process
+finds the address in WARM_ENV (and dagster-dbt's mark, DAGSTER_DBT_ENV) and hands its command line, its
+environment and its standard output and error (the pipe dagster-dbt reads dbt's events from) to the waiting
+process, which runs the command with its parsed project and answers with dbt's exit status; dagster-dbt sees a
+dbt process like any other. Without the warm
+process (Dagster's UI, a sensor's run, a test), or when it failed to parse or is gone, `skolanalys-dbt` runs dbt
+itself, as before. The warm process ends when the run's process dies (Linux's parent-death signal), when the
+`skolanalys-dbt` it serves dies (dagster-dbt stops it on an interrupt), and after one command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+
+WARM_ENV = "SKOLANALYS_DBT_WARM"  # the warm process's socket; set only in the run's own process
+WARM_FLAG = "--skolanalys-warm"  # `skolanalys-dbt --skolanalys-warm <socket fd> <target>`: the warm process
+READY = b"R"
+# dagster-dbt sets it for the dbt commands of its steps: only those are handed over (not, say, the project's
+# parse that pipelines/assets/dbt.py `ensure_manifest` runs when the project changed).
+DAGSTER_DBT_ENV = "DAGSTER_DBT_CLI"
+
+
+@contextlib.contextmanager
+def started(executable: str) -> Iterator[None]:
+    """The warm dbt process for this run: its address in os.environ while the run lasts (dagster-dbt's
+    `skolanalys-dbt` inherits it), the process stopped and its folders removed afterwards. The socket is made
+    here and handed to the process, so that it is there from the start (a command arriving while dbt is still
+    parsing waits for the parse)."""
+    from pipelines.dbt_command import PROJECT_TARGET
+
+    folder = Path(tempfile.mkdtemp(prefix="skolanalys-dbt-warm-"))
+    address = folder / "dbt.sock"
+    target = PROJECT_TARGET / f"warm-{folder.name.rsplit('-', 1)[-1]}"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(address))
+        listener.listen(1)
+        process = subprocess.Popen(
+            [executable, WARM_FLAG, str(listener.fileno()), str(target)],
+            pass_fds=[listener.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    os.environ[WARM_ENV] = str(address)
+    try:
+        yield
+    finally:
+        os.environ.pop(WARM_ENV, None)
+        if process.poll() is None:
+            process.terminate()
+        process.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(target, ignore_errors=True)
+
+
+# The `skolanalys-dbt` that dagster-dbt starts -------------------------------------------------------------------
+
+
+def hand_over(address: str, argv: list[str]) -> int | None:
+    """Run `argv` (dbt's arguments) in the warm process at `address`, which writes to this process's standard
+    output and error. dbt's exit status, or None when there is no warm process ready to take it (run dbt here)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        try:
+            conn.connect(address)
+            if conn.recv(1) != READY:  # it failed to parse, or ended: the error is dbt's own to report here
+                return None
+        except OSError:
+            return None
+        request = json.dumps({"argv": argv, "env": dict(os.environ), "cwd": os.getcwd()}).encode("utf-8")
+        sys.stdout.flush()
+        socket.send_fds(conn, [struct.pack("!I", len(request)), request], [1, 2])
+        status = conn.recv(1)
+    return status[0] if status else 2  # no status: the warm process died on the way
+
+
+# The warm process ---------------------------------------------------------------------------------------------
+
+
+def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
+    header, fds, _, _ = socket.recv_fds(conn, 4, 2)
+    (size,) = struct.unpack("!I", header)
+    body = b""
+    while len(body) < size:
+        chunk = conn.recv(size - len(body))
+        if not chunk:
+            raise ConnectionError("the request ended early")
+        body += chunk
+    return json.loads(body), fds
+
+
+def _end_when_client_goes(conn: socket.socket, done: threading.Event) -> None:
+    """The `skolanalys-dbt` waiting for the status was stopped: stop dbt too (it holds the warehouse)."""
+    with contextlib.suppress(OSError):
+        conn.recv(1)
+    if not done.is_set():
+        os._exit(1)
+
+
+def serve(listening: str, target: str) -> None:
+    """Import dbt, parse the project into `target` (seeded with the project's latest parse), then run the one
+    command handed over (hand_over) on the socket `listening` (a file descriptor from `started`) and exit.
+    Called by pipelines/dbt_command.py in the warm process."""
+    from pipelines.dbt_command import DBT_PROJECT_DIR, seed_parse
+
+    listener = socket.socket(fileno=int(listening))
+    seed_parse(Path(target))
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    parsed = dbtRunner().invoke(
+        ["parse", "--quiet", "--no-write-json", "--target-path", target, "--log-path", target, *project]
+    )
+    conn, _ = listener.accept()
+    listener.close()
+    if not parsed.success:  # closing without READY: the command runs dbt itself and reports the error
+        conn.close()
+        return
+    conn.sendall(READY)
+    request, fds = _receive(conn)
+    done = threading.Event()
+    threading.Thread(target=_end_when_client_goes, args=(conn, done), daemon=True).start()
+    for fd, std in zip(fds, (1, 2), strict=True):
+        os.dup2(fd, std)
+        os.close(fd)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])  # the warehouse's folder, where the command's profile finds the file by its name
+    try:
+        result = dbtRunner(manifest=parsed.result).invoke(request["argv"])
+        status = 0 if result.success else (2 if result.exception is not None else 1)
+        if result.exception is not None:  # dbt's own command line prints it (a usage error, say)
+            print(result.exception, file=sys.stderr)
+    except BaseException:  # noqa: BLE001 - any failure is dbt's exit status 2, as its own CLI gives
+        traceback.print_exc()  # to the command's standard error: the run's log
+        status = 2
+    # The warehouse is closed before the run goes on: its next step opens the file as soon as it has the status.
+    DuckDBConnectionManager.close_all_connections()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    done.set()
+    conn.sendall(bytes([status]))

@@ -1,0 +1,124 @@
+"""The warm dbt process (pipelines/dbt_warm.py): a dbt command handed over gives what dbt itself gives — its
+output and its exit status — a command whose process is stopped stops dbt too and frees the warehouse, and
+without a warm process ready the command runs dbt itself."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import dbt_warm
+from pipelines.dbt_command import DBT_PROJECT_DIR, dbt_executable, seed_parse
+from skolanalys.settings import WAREHOUSE_PATH_ENV
+
+pytestmark = pytest.mark.slow  # dbt processes, ~20 s
+
+PROJECT = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+# A query that keeps DuckDB busy for seconds (inside dbt: `dbt show` runs it against the warehouse).
+LONG_QUERY = "select sum(range) as n from range(200000000000)"
+
+
+def _env(warehouse: Path, warm: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in (dbt_warm.WARM_ENV, dbt_warm.DAGSTER_DBT_ENV)}
+    env[WAREHOUSE_PATH_ENV] = str(warehouse)
+    if warm:
+        env[dbt_warm.WARM_ENV] = os.environ[dbt_warm.WARM_ENV]
+        env[dbt_warm.DAGSTER_DBT_ENV] = "true"
+    return env
+
+
+def _dbt(args: list[str], work: Path, warehouse: Path, warm: bool, **kwargs) -> subprocess.CompletedProcess:
+    seed_parse(work / "target")
+    target = ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    command = [dbt_executable(), *args, *PROJECT, *target]
+    return subprocess.run(command, env=_env(warehouse, warm), capture_output=True, text=True, **kwargs)
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> Path:
+    path = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(path)).close()
+    return path
+
+
+def _lock_holders(path: Path) -> set[int]:
+    """The processes holding DuckDB's lock on `path` (Linux's /proc/locks; asking takes no lock)."""
+    inode = f":{path.stat().st_ino} "
+    return {int(line.split()[4]) for line in Path("/proc/locks").read_text().splitlines() if inode in line}
+
+
+def _lines(output: str) -> list[str]:
+    """dbt's lines without their time stamps."""
+    return [line.split("  ", 1)[-1].strip() for line in output.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ls", "--select", "stg_raw__attendance+", "--resource-type", "model"],  # succeeds
+        ["run-operation", "no_such_macro"],  # fails: dbt's own status for it
+    ],
+)
+def test_a_handed_over_command_gives_dbts_output_and_status(args, tmp_path, warehouse):
+    cold = _dbt(args, tmp_path / "cold", warehouse, warm=False)
+    with dbt_warm.started(dbt_executable()):
+        started = time.monotonic()
+        warm = _dbt(args, tmp_path / "warm", warehouse, warm=True, timeout=300)
+        took = time.monotonic() - started
+    assert warm.returncode == cold.returncode
+    assert "Traceback" not in warm.stdout + warm.stderr
+    if cold.returncode == 0:
+        assert [line for line in _lines(warm.stdout) if line.startswith("skolanalys.")] == [
+            line for line in _lines(cold.stdout) if line.startswith("skolanalys.")
+        ]
+        assert any("int_attendance_pupil_unit_periods" in line for line in _lines(warm.stdout))
+    else:
+        assert "no_such_macro" in warm.stdout and "no_such_macro" in cold.stdout
+    assert took < 120
+
+
+def test_a_stopped_command_stops_dbt_and_frees_the_warehouse(tmp_path, warehouse):
+    args = ["show", "--inline", LONG_QUERY]
+    with dbt_warm.started(dbt_executable()):
+        command = [dbt_executable(), *args, *PROJECT, "--target-path", str(tmp_path / "target")]
+        process = subprocess.Popen(
+            command, env=_env(warehouse, warm=True), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 120
+        while not _lock_holders(warehouse):  # dbt is at the query
+            assert process.poll() is None and time.monotonic() < deadline, "dbt never opened the warehouse"
+            time.sleep(0.1)
+        time.sleep(1.0)
+        holders = _lock_holders(warehouse)  # the query runs for minutes
+        assert holders and process.pid not in holders, "dbt runs in the warm process, not in the command's"
+        process.terminate()  # as dagster-dbt does when the step is interrupted
+        process.wait(10)
+        # dbt lets go of the warehouse within seconds, long before its query would end.
+        deadline = time.monotonic() + 10
+        while _lock_holders(warehouse):
+            assert time.monotonic() < deadline, "the warm dbt still holds the warehouse"
+            time.sleep(0.1)
+
+
+def test_without_a_warm_process_ready_the_command_runs_dbt_itself(tmp_path, warehouse, monkeypatch):
+    # A listener that closes without saying it is ready: the warm process failed to parse.
+    address = tmp_path / "dbt.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(address))
+    listener.listen(1)
+    threading.Thread(target=lambda: listener.accept()[0].close(), daemon=True).start()
+    assert dbt_warm.hand_over(str(address), ["ls"]) is None
+    listener.close()
+    assert dbt_warm.hand_over(str(tmp_path / "nobody.sock"), ["ls"]) is None  # none at all
+    # The command itself: dbt's own output.
+    monkeypatch.setenv(dbt_warm.WARM_ENV, str(tmp_path / "nobody.sock"))
+    result = _dbt(["ls", "--select", "stg_raw__attendance"], tmp_path, warehouse, warm=True)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "skolanalys.staging.raw.stg_raw__attendance" in result.stdout
