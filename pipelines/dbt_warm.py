@@ -43,14 +43,13 @@ DAGSTER_DBT_ENV = "DAGSTER_DBT_CLI"
 @contextlib.contextmanager
 def started(executable: str) -> Iterator[None]:
     """The warm dbt process for this run: its address in os.environ while the run lasts (dagster-dbt's
-    `skolanalys-dbt` inherits it), the process stopped and its folders removed afterwards. The socket is made
+    `skolanalys-dbt` inherits it), the process stopped and its folder removed afterwards. The socket is made
     here and handed to the process, so that it is there from the start (a command arriving while dbt is still
     parsing waits for the parse)."""
-    from pipelines.dbt_command import PROJECT_TARGET
-
+    # The socket and the parse's dbt target in a folder of the run's own (mkdtemp: this user only); one left by
+    # a run killed with kill -9 is the temporary folder's to clear.
     folder = Path(tempfile.mkdtemp(prefix="skolanalys-dbt-warm-"))
-    address = folder / "dbt.sock"
-    target = PROJECT_TARGET / f"warm-{folder.name.rsplit('-', 1)[-1]}"
+    address, target = folder / "dbt.sock", folder / "target"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
         listener.bind(str(address))
         listener.listen(1)
@@ -70,7 +69,6 @@ def started(executable: str) -> Iterator[None]:
             process.terminate()
         process.wait()
         shutil.rmtree(folder, ignore_errors=True)
-        shutil.rmtree(target, ignore_errors=True)
 
 
 # The `skolanalys-dbt` that dagster-dbt starts -------------------------------------------------------------------
@@ -120,7 +118,7 @@ def serve(listening: str, target: str) -> None:
     """Import dbt, parse the project into `target` (seeded with the project's latest parse), then run the one
     command handed over (hand_over) on the socket `listening` (a file descriptor from `started`) and exit.
     Called by pipelines/dbt_command.py in the warm process."""
-    from pipelines.dbt_command import DBT_PROJECT_DIR, seed_parse
+    from pipelines.dbt_command import DBT_PROJECT_DIR, RUN_FLAGS, seed_parse
 
     listener = socket.socket(fileno=int(listening))
     seed_parse(Path(target))
@@ -128,9 +126,8 @@ def serve(listening: str, target: str) -> None:
     from dbt.cli.main import dbtRunner
 
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    parsed = dbtRunner().invoke(
-        ["parse", "--quiet", "--no-write-json", "--target-path", target, "--log-path", target, *project]
-    )
+    folders = ["--target-path", target, "--log-path", target]
+    parsed = dbtRunner().invoke(["parse", "--quiet", *RUN_FLAGS, *folders, *project])
     conn, _ = listener.accept()
     listener.close()
     if not parsed.success:  # closing without READY: the command runs dbt itself and reports the error

@@ -122,3 +122,26 @@ def test_without_a_warm_process_ready_the_command_runs_dbt_itself(tmp_path, ware
     result = _dbt(["ls", "--select", "stg_raw__attendance"], tmp_path, warehouse, warm=True)
     assert result.returncode == 0, result.stdout[-2000:]
     assert "skolanalys.staging.raw.stg_raw__attendance" in result.stdout
+
+
+def test_the_warm_process_and_its_folder_are_gone_after_the_run():
+    with dbt_warm.started(dbt_executable()):
+        address = Path(os.environ[dbt_warm.WARM_ENV])
+        assert address.is_socket()
+    assert dbt_warm.WARM_ENV not in os.environ
+    assert not address.parent.exists()  # the socket and the parse's target folder
+    assert not _warm_children(), "the warm process outlived the run"
+
+
+def _warm_children() -> list[str]:
+    """This process's warm dbt processes (from /proc: the fourth field of a process's stat is its parent)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit() or dbt_warm.WARM_FLAG.encode() not in (entry / "cmdline").read_bytes():
+                continue
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                found.append(entry.name)
+        except OSError:  # ended meanwhile
+            pass
+    return found

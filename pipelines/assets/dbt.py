@@ -13,7 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from dagster_duckdb import DuckDBResource
 
 from pipelines import build_state
-from pipelines.dbt_command import PARTIAL_PARSE, dbt_executable, seed_parse
+from pipelines.dbt_command import PARTIAL_PARSE, RUN_FLAGS, dbt_executable, seed_parse
 from skolanalys.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -93,11 +93,6 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
         stamp.write_text(fingerprint)
     return manifest
 
-
-# The pipeline's dbt runs write no manifest.json or run_results.json (~1 s at storstad: written twice, read by
-# nobody; each model's and test's result is in Dagster's event log and the run's log) and keep only warnings
-# and errors in the run folder's dbt.log (its debug lines, every SQL statement, cost ~0.5 s).
-RUN_FLAGS = ("--no-write-json", "--log-level-file", "warn")
 
 RUN_TARGET_PREFIX = "run-"
 KEPT_RUN_TARGETS = 5
