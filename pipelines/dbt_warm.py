@@ -6,14 +6,14 @@ this process when it starts (`started`), so that the import and the parse overla
 landing folders' steps, on the core those leave idle. It never opens the warehouse before it is asked to run:
 the run's steps write the file meanwhile.
 
-When the dbt step runs, dagster-dbt starts `skolanalys-dbt` as always (pipelines/dbt_command.py). That process
-finds the address in WARM_ENV (and dagster-dbt's mark, DAGSTER_DBT_ENV) and hands its command line, its
-environment and its standard output and error (the pipe dagster-dbt reads dbt's events from) to the waiting
-process, which runs the command with its parsed project and answers with dbt's exit status; dagster-dbt sees a
-dbt process like any other. Without the warm
-process (Dagster's UI, a sensor's run, a test), or when it failed to parse or is gone, `skolanalys-dbt` runs dbt
-itself, as before. The warm process ends when the run's process dies (Linux's parent-death signal), when the
-`skolanalys-dbt` it serves dies (dagster-dbt stops it on an interrupt), and after one command.
+When the dbt step runs, dagster-dbt starts `skolanalys-dbt` as always (pipelines/dbt_command.py). That process finds
+the address in WARM_ENV (and dagster-dbt's mark, DAGSTER_DBT_ENV) and hands its command line, its environment and
+its standard output and error (the pipe dagster-dbt reads dbt's events from) to the waiting process, which runs the
+command with its parsed project and answers with dbt's exit status; dagster-dbt sees a dbt process like any other.
+Without the warm process (Dagster's UI, a sensor's run, a test), or when it failed to parse or is gone,
+`skolanalys-dbt` runs dbt itself, as before. The warm process ends when the run's process dies (Linux's
+parent-death signal), when the `skolanalys-dbt` it serves dies (dagster-dbt stops it on an interrupt), and after
+one command.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ READY = b"R"
 # dagster-dbt sets it for the dbt commands of its steps: only those are handed over (not, say, the project's
 # parse that pipelines/assets/dbt.py `ensure_manifest` runs when the project changed).
 DAGSTER_DBT_ENV = "DAGSTER_DBT_CLI"
+UNHANDLED_ERROR = 2  # dbt's own exit status for a failure it did not handle (dbt.cli.exceptions.ExitCodes),
+# written out here: this side of the hand-over does not import dbt
 
 
 @contextlib.contextmanager
@@ -88,7 +90,7 @@ def hand_over(address: str, argv: list[str]) -> int | None:
         sys.stdout.flush()
         socket.send_fds(conn, [struct.pack("!I", len(request)), request], [1, 2])
         status = conn.recv(1)
-    return status[0] if status else 2  # no status: the warm process died on the way
+    return status[0] if status else UNHANDLED_ERROR  # no status: the warm process died on the way
 
 
 # The warm process ---------------------------------------------------------------------------------------------
@@ -123,6 +125,7 @@ def serve(listening: str, target: str) -> None:
     listener = socket.socket(fileno=int(listening))
     seed_parse(Path(target))
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.exceptions import ExitCodes
     from dbt.cli.main import dbtRunner
 
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
@@ -145,15 +148,16 @@ def serve(listening: str, target: str) -> None:
     os.chdir(request["cwd"])  # the warehouse's folder, where the command's profile finds the file by its name
     try:
         result = dbtRunner(manifest=parsed.result).invoke(request["argv"])
-        status = 0 if result.success else (2 if result.exception is not None else 1)
+        status = ExitCodes.Success if result.success else ExitCodes.ModelError
         if result.exception is not None:  # dbt's own command line prints it (a usage error, say)
             print(result.exception, file=sys.stderr)
-    except BaseException:  # noqa: BLE001 - any failure is dbt's exit status 2, as its own CLI gives
+            status = ExitCodes.UnhandledError
+    except BaseException:  # noqa: BLE001 - any failure is dbt's UnhandledError, as its own CLI gives
         traceback.print_exc()  # to the command's standard error: the run's log
-        status = 2
+        status = ExitCodes.UnhandledError
     # The warehouse is closed before the run goes on: its next step opens the file as soon as it has the status.
     DuckDBConnectionManager.close_all_connections()
     sys.stdout.flush()
     sys.stderr.flush()
     done.set()
-    conn.sendall(bytes([status]))
+    conn.sendall(bytes([int(status)]))

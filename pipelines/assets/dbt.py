@@ -13,10 +13,12 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from dagster_duckdb import DuckDBResource
 
 from pipelines import build_state
-from pipelines.dbt_command import PARTIAL_PARSE, RUN_FLAGS, dbt_executable, seed_parse
+from pipelines.dbt_command import PARTIAL_PARSE, PROJECT_TARGET, RUN_FLAGS, dbt_executable, seed_parse
 from skolanalys.settings import DBT_PROJECT_DIR
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=PROJECT_TARGET.relative_to(DBT_PROJECT_DIR)
+)
 
 # Asset groups in the Dagster UI, by the model's folder: a topic folder anywhere under models/ (or an
 # intermediate model named after the topic, int_value_added_*) names the group, so that målstyrning,
@@ -101,7 +103,7 @@ KEPT_RUN_TARGETS = 5
 def _run_target_path(run_id: str) -> Path:
     """A target folder of the run's own, seeded with the parse of ensure_manifest: dbt then parses only what
     changed since (partial parsing; a full parse costs seconds). The oldest run folders are removed."""
-    target = dbt_project.manifest_path.parent
+    target = PROJECT_TARGET
     runs = sorted(target.glob(f"{RUN_TARGET_PREFIX}*"), key=lambda p: p.stat().st_mtime)
     for old in runs[: max(0, len(runs) - KEPT_RUN_TARGETS + 1)]:
         shutil.rmtree(old, ignore_errors=True)
@@ -114,7 +116,7 @@ def _keep_parse(run_target: Path) -> None:
     """The run's parse, made in this environment (profile, vars), seeds the next run's partial parsing."""
     parsed = run_target / PARTIAL_PARSE
     if parsed.exists():
-        tmp = dbt_project.manifest_path.with_name(f"{PARTIAL_PARSE}.tmp")
+        tmp = PROJECT_TARGET / f"{PARTIAL_PARSE}.tmp"
         shutil.copy2(parsed, tmp)
         os.replace(tmp, tmp.with_suffix(""))
 
