@@ -4,6 +4,7 @@ without a warm process ready the command runs dbt itself."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import duckdb
 import pytest
 
 from pipelines import dbt_warm
+from pipelines.assets.dbt import ensure_manifest
 from pipelines.dbt_command import DBT_PROJECT_DIR, dbt_executable, seed_parse
 from skolanalys.settings import WAREHOUSE_PATH_ENV
 
@@ -59,29 +61,44 @@ def _lines(output: str) -> list[str]:
     return [line.split("  ", 1)[-1].strip() for line in output.splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["ls", "--select", "stg_raw__attendance+", "--resource-type", "model"],  # succeeds
-        ["run-operation", "no_such_macro"],  # fails: dbt's own status for it
-    ],
-)
-def test_a_handed_over_command_gives_dbts_output_and_status(args, tmp_path, warehouse):
-    cold = _dbt(args, tmp_path / "cold", warehouse, warm=False)
+def _models_downstream_of(model: str) -> set[str]:
+    """What `dbt ls --select <model>+ --resource-type model` must print, worked out from the project's parse
+    (manifest.json's child map), not by dbt's selection: the model and every model downstream, as fqn."""
+    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    start = next(uid for uid, node in manifest["nodes"].items() if uid.startswith("model.") and node["name"] == model)
+    found, todo = {start}, [start]
+    while todo:
+        for child in manifest["child_map"].get(todo.pop(), []):
+            if child.startswith("model.") and child not in found:
+                found.add(child)
+                todo.append(child)
+    return {".".join(manifest["nodes"][uid]["fqn"]) for uid in found}
+
+
+def test_a_handed_over_command_gives_dbts_output(tmp_path, warehouse):
+    args = ["ls", "--select", "stg_raw__attendance+", "--resource-type", "model", "--quiet"]
     with dbt_warm.started(dbt_executable()):
         started = time.monotonic()
         warm = _dbt(args, tmp_path / "warm", warehouse, warm=True, timeout=300)
         took = time.monotonic() - started
+    assert warm.returncode == 0, warm.stdout[-2000:] + warm.stderr[-2000:]
+    assert "Traceback" not in warm.stdout + warm.stderr
+    listed = [line for line in _lines(warm.stdout) if line.startswith("skolanalys.")]
+    assert len(listed) == len(set(listed))
+    assert set(listed) == _models_downstream_of("stg_raw__attendance")
+    assert "skolanalys.intermediate.int_attendance_pupil_unit_periods" in listed
+    assert took < 120
+
+
+def test_a_failing_handed_over_command_gives_dbts_own_status(tmp_path, warehouse):
+    args = ["run-operation", "no_such_macro"]  # fails: dbt's own status and words for it
+    cold = _dbt(args, tmp_path / "cold", warehouse, warm=False)
+    with dbt_warm.started(dbt_executable()):
+        warm = _dbt(args, tmp_path / "warm", warehouse, warm=True, timeout=300)
+    assert cold.returncode != 0
     assert warm.returncode == cold.returncode
     assert "Traceback" not in warm.stdout + warm.stderr
-    if cold.returncode == 0:
-        assert [line for line in _lines(warm.stdout) if line.startswith("skolanalys.")] == [
-            line for line in _lines(cold.stdout) if line.startswith("skolanalys.")
-        ]
-        assert any("int_attendance_pupil_unit_periods" in line for line in _lines(warm.stdout))
-    else:
-        assert "no_such_macro" in warm.stdout and "no_such_macro" in cold.stdout
-    assert took < 120
+    assert "no_such_macro" in warm.stdout and "no_such_macro" in cold.stdout
 
 
 def test_a_stopped_command_stops_dbt_and_frees_the_warehouse(tmp_path, warehouse):
