@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 WARM_ENV = "SKOLANALYS_DBT_WARM"  # the warm process's socket; set only in the run's own process
+FOLDER_PREFIX = "skolanalys-dbt-warm-"  # + the run's process id + mkdtemp's letters
 WARM_FLAG = "--skolanalys-warm"  # `skolanalys-dbt --skolanalys-warm <socket fd> <target>`: the warm process
 READY = b"R"
 # dagster-dbt sets it for the dbt commands of its steps: only those are handed over (not, say, the project's
@@ -48,9 +49,10 @@ def started(executable: str) -> Iterator[None]:
     `skolanalys-dbt` inherits it), the process stopped and its folder removed afterwards. The socket is made
     here and handed to the process, so that it is there from the start (a command arriving while dbt is still
     parsing waits for the parse)."""
-    # The socket and the parse's dbt target in a folder of the run's own (mkdtemp: this user only); one left by
-    # a run killed with kill -9 is the temporary folder's to clear.
-    folder = Path(tempfile.mkdtemp(prefix="skolanalys-dbt-warm-"))
+    # The socket and the parse's dbt target in a folder of the run's own (mkdtemp: this user only), named by the
+    # run's process: one that a run killed with kill -9 left behind is removed by the next run.
+    remove_left_behind()
+    folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
     address, target = folder / "dbt.sock", folder / "target"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
         listener.bind(str(address))
@@ -71,6 +73,32 @@ def started(executable: str) -> Iterator[None]:
             process.terminate()
         process.wait()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_left_behind(root: Path | None = None) -> list[Path]:
+    """This user's warm folders (in `root`, the temporary folder by default) whose run's process is gone: left by
+    a run killed with kill -9 (its warm process died with it). A live run's folder is never touched."""
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
+        pid = folder.name.removeprefix(FOLDER_PREFIX).split("-", 1)[0]
+        try:
+            mine = folder.is_dir() and folder.stat().st_uid == os.getuid()
+        except OSError:  # removed meanwhile
+            continue
+        if mine and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 # The `skolanalys-dbt` that dagster-dbt starts -------------------------------------------------------------------

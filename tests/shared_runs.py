@@ -214,6 +214,7 @@ class LitenNextRun:
     data: Path
     served_before: int  # local indicator rows served before the new files
     served_after_kills: list[int]  # ... after each killed run
+    killed: list[int]  # the killed runs' process ids
     marked: tuple  # the attendance sums changed by hand before the runs: pupil, unit, period
     lessons_before: int
     new_day: str
@@ -235,11 +236,11 @@ def run_liten_next(liten: LitenRun, root: Path) -> LitenNextRun:
     marked, lessons_before = attendance.mark_one_pupils_sums(data)
     new_day, new_rows = attendance.add_next_day(landing)
     operations.add_grade_files(landing, root)
-    served_after_kills = operations.kill_two_runs(env, data)
+    served_after_kills, killed = operations.kill_two_runs(env, data)
     result = run_skolanalys(["run"], env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return LitenNextRun(
-        landing, data, served_before, served_after_kills, marked, lessons_before, new_day, new_rows,
+        landing, data, served_before, served_after_kills, killed, marked, lessons_before, new_day, new_rows,
         result.stdout, result.stderr,
     )  # fmt: skip
 

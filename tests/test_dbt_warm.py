@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -162,3 +163,22 @@ def _warm_children() -> list[str]:
         except OSError:  # ended meanwhile
             pass
     return found
+
+
+def test_a_folder_left_by_a_killed_run_is_removed_by_the_next_run(tmp_path, monkeypatch):
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # a run's process that is gone, as after kill -9
+    dead = tmp_path / f"{dbt_warm.FOLDER_PREFIX}{ended.pid}-abc123"
+    live = tmp_path / f"{dbt_warm.FOLDER_PREFIX}{os.getppid()}-def456"  # a live run's (pytest's parent)
+    other = tmp_path / "skolanalys-something-else-1-x"
+    for folder in (dead, live, other):
+        (folder / "target").mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with dbt_warm.started(dbt_executable()):
+        address = Path(os.environ[dbt_warm.WARM_ENV])
+        assert address.parent.parent == tmp_path and address.parent.name.startswith(
+            f"{dbt_warm.FOLDER_PREFIX}{os.getpid()}-"
+        )
+        assert not dead.exists()
+        assert live.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])

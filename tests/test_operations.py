@@ -11,12 +11,15 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
+from pipelines import dbt_warm
 from skolanalys.synth import generate
 from tests.conftest import REPO, run_skolanalys, skolanalys_env
 
@@ -54,11 +57,12 @@ def add_grade_files(landing, work) -> None:
         path.rename(landing / "betyg" / f"ny_{path.name}")
 
 
-def kill_two_runs(env: dict[str, str], data) -> list[int]:
+def kill_two_runs(env: dict[str, str], data) -> tuple[list[int], list[int]]:
     """A run killed early (as soon as Dagster has started it: reading landing files) and one killed late (a
-    second after the dbt step started); after each, the served rows of the snapshot then readable."""
+    second after the dbt step started); after each, the served rows of the snapshot then readable; and the
+    killed runs' process ids."""
     cli = [str(REPO / ".venv" / "bin" / "skolanalys") if (REPO / ".venv").exists() else sys.executable, "run"]
-    served = []
+    served, killed = [], []
     for step in (None, "dbt_models"):
         process = subprocess.Popen(cli, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -68,7 +72,8 @@ def kill_two_runs(env: dict[str, str], data) -> list[int]:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
         served.append(served_indicator_rows(data))
-    return served
+        killed.append(process.pid)
+    return served, killed
 
 
 def test_kill_9_during_runs_then_the_next_run_is_right(liten_next):
@@ -84,6 +89,9 @@ def test_kill_9_during_runs_then_the_next_run_is_right(liten_next):
     assert dg.DagsterRunStatus.FAILURE in statuses  # the killed runs, marked by the next run
     assert statuses[0] == dg.DagsterRunStatus.SUCCESS  # newest first
     assert served_indicator_rows(run.data) > 0
+    # The warm dbt folders the killed runs left in the temporary folder were removed by the run after them.
+    left = [p for pid in run.killed for p in Path(tempfile.gettempdir()).glob(f"{dbt_warm.FOLDER_PREFIX}{pid}-*")]
+    assert not left, left
 
 
 @pytest.mark.slow
