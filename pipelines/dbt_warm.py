@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -54,16 +55,21 @@ def started(executable: str) -> Iterator[None]:
     remove_left_behind()
     folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
     address, target = folder / "dbt.sock", folder / "target"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-        listener.bind(str(address))
-        listener.listen(1)
-        process = subprocess.Popen(
-            [executable, WARM_FLAG, str(listener.fileno()), str(target)],
-            pass_fds=[listener.fileno()],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind(str(address))
+            listener.listen(1)
+            process = subprocess.Popen(
+                [executable, WARM_FLAG, str(listener.fileno()), str(target)],
+                pass_fds=[listener.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+    except OSError:  # e.g. a temporary folder whose path is too long for a socket: dbt starts cold, as before
+        shutil.rmtree(folder, ignore_errors=True)
+        yield
+        return
     os.environ[WARM_ENV] = str(address)
     try:
         yield
@@ -92,9 +98,10 @@ def remove_left_behind(root: Path | None = None) -> list[Path]:
     for folder in Path(root or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
         pid = folder.name.removeprefix(FOLDER_PREFIX).split("-", 1)[0]
         try:
-            mine = folder.is_dir() and folder.stat().st_uid == os.getuid()
+            found = folder.lstat()  # a symbolic link is never followed, nor removed
         except OSError:  # removed meanwhile
             continue
+        mine = stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid()
         if mine and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)

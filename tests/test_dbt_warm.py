@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -165,7 +167,19 @@ def _warm_children() -> list[str]:
     return found
 
 
-def test_a_folder_left_by_a_killed_run_is_removed_by_the_next_run(tmp_path, monkeypatch):
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A temporary folder with a short path: a socket's address has room for ~107 bytes, pytest's tmp_path under
+    xdist takes most of them."""
+    folder = Path(tempfile.mkdtemp(prefix="sk-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_folder_left_by_a_killed_run_is_removed_by_the_next_run(short_tmp, monkeypatch):
+    tmp_path = short_tmp
     ended = subprocess.Popen(["true"])
     ended.wait()  # a run's process that is gone, as after kill -9
     dead = tmp_path / f"{dbt_warm.FOLDER_PREFIX}{ended.pid}-abc123"
@@ -173,6 +187,11 @@ def test_a_folder_left_by_a_killed_run_is_removed_by_the_next_run(tmp_path, monk
     other = tmp_path / "skolanalys-something-else-1-x"
     for folder in (dead, live, other):
         (folder / "target").mkdir(parents=True)
+    # A link named like a dead run's folder is neither followed nor removed.
+    kept = tmp_path / "kept"
+    (kept / "file").mkdir(parents=True)
+    link = tmp_path / f"{dbt_warm.FOLDER_PREFIX}{ended.pid}-link"
+    link.symlink_to(kept, target_is_directory=True)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with dbt_warm.started(dbt_executable()):
         address = Path(os.environ[dbt_warm.WARM_ENV])
@@ -181,4 +200,15 @@ def test_a_folder_left_by_a_killed_run_is_removed_by_the_next_run(tmp_path, monk
         )
         assert not dead.exists()
         assert live.exists() and other.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name, kept.name, link.name])
+    assert (kept / "file").is_dir()
+
+
+def test_without_room_for_a_socket_the_run_goes_on_with_a_cold_dbt(tmp_path, monkeypatch):
+    long = tmp_path / ("t" * 100)  # a socket's address would be longer than Linux allows
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    with dbt_warm.started(dbt_executable()):
+        assert dbt_warm.WARM_ENV not in os.environ  # skolanalys-dbt then runs dbt itself
+    assert list(long.iterdir()) == []
+    assert not _warm_children()
