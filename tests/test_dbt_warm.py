@@ -144,15 +144,6 @@ def test_without_a_warm_process_ready_the_command_runs_dbt_itself(tmp_path, ware
     assert "skolanalys.staging.raw.stg_raw__attendance" in result.stdout
 
 
-def test_the_warm_process_and_its_folder_are_gone_after_the_run():
-    with dbt_warm.started(dbt_executable()):
-        address = Path(os.environ[dbt_warm.WARM_ENV])
-        assert address.is_socket()
-    assert dbt_warm.WARM_ENV not in os.environ
-    assert not address.parent.exists()  # the socket and the parse's target folder
-    assert not _warm_children(), "the warm process outlived the run"
-
-
 def _warm_children() -> list[str]:
     """This process's warm dbt processes (from /proc: the fourth field of a process's stat is its parent)."""
     found = []
@@ -178,7 +169,7 @@ def short_tmp() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_a_folder_left_by_a_killed_run_is_removed_by_the_next_run(short_tmp, monkeypatch):
+def test_a_runs_warm_folder_goes_with_it_and_one_left_by_a_killed_run_with_the_next_run(short_tmp, monkeypatch):
     tmp_path = short_tmp
     ended = subprocess.Popen(["true"])
     ended.wait()  # a run's process that is gone, as after kill -9
@@ -198,10 +189,14 @@ def test_a_folder_left_by_a_killed_run_is_removed_by_the_next_run(short_tmp, mon
         assert address.parent.parent == tmp_path and address.parent.name.startswith(
             f"{dbt_warm.FOLDER_PREFIX}{os.getpid()}-"
         )
+        assert address.is_socket()
         assert not dead.exists()
         assert live.exists() and other.exists()
+    # After the run: its own folder (the socket and the parse's target) and its warm process are gone too.
+    assert dbt_warm.WARM_ENV not in os.environ
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name, kept.name, link.name])
     assert (kept / "file").is_dir()
+    assert not _warm_children(), "the warm process outlived the run"
 
 
 def test_without_room_for_a_socket_the_run_goes_on_with_a_cold_dbt(tmp_path, monkeypatch):
