@@ -151,12 +151,10 @@ GROUPS_ENV = "SKOLANALYS_TEST_GROUPS"
 
 
 def pytest_configure(config):
-    """Before the workers start: the file for the work units, and the dbt project parsed once (two runs
-    starting at the same time must not both write dbt/target's manifest)."""
+    """Before the workers start: the file for the work units. The dbt project is parsed by the first worker that
+    imports it, while the other waits (pipelines/assets/dbt.py `ensure_manifest` takes a lock), not here before
+    the workers start."""
     if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
-        from pipelines.assets.dbt import ensure_manifest
-
-        ensure_manifest()
         handle, path = tempfile.mkstemp(prefix="skolanalys-test-groups-", suffix=".json")
         os.close(handle)
         os.environ[GROUPS_ENV] = path  # the workers inherit it

@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets (dagster-dbt): staging → intermediate → marts, dbt tests as checks."""
 
+import fcntl
 import hashlib
 import json
 import os
@@ -76,23 +77,28 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     """
     manifest = project.manifest_path
     stamp = manifest.with_name("skolanalys_fingerprint.txt")
-    fingerprint = _project_fingerprint(project.project_dir)
-    if not manifest.exists() or not stamp.exists() or stamp.read_text() != fingerprint:
-        subprocess.run(
-            [
-                dbt_executable(),
-                "parse",
-                "--quiet",
-                "--no-partial-parse",
-                "--project-dir",
-                str(project.project_dir),
-                "--profiles-dir",
-                str(project.profiles_dir),
-            ],
-            check=True,
-            cwd=project.project_dir,
-        )
-        stamp.write_text(fingerprint)
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    # One parse at a time per checkout (two processes starting together, e.g. a run and the Dagster UI, or the
+    # test workers): the others wait for the lock and then find the manifest current.
+    with manifest.with_name(".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        fingerprint = _project_fingerprint(project.project_dir)
+        if not manifest.exists() or not stamp.exists() or stamp.read_text() != fingerprint:
+            subprocess.run(
+                [
+                    dbt_executable(),
+                    "parse",
+                    "--quiet",
+                    "--no-partial-parse",
+                    "--project-dir",
+                    str(project.project_dir),
+                    "--profiles-dir",
+                    str(project.profiles_dir),
+                ],
+                check=True,
+                cwd=project.project_dir,
+            )
+            stamp.write_text(fingerprint)
     return manifest
 
 
