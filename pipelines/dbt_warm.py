@@ -67,6 +67,8 @@ def started(executable: str) -> Iterator[None]:
                 stderr=subprocess.DEVNULL,
             )
     except OSError:  # e.g. a temporary folder whose path is too long for a socket: dbt starts cold, as before
+        process = None
+    if process is None:
         shutil.rmtree(folder, ignore_errors=True)
         yield
         return
