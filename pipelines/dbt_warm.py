@@ -55,20 +55,8 @@ def started(executable: str) -> Iterator[None]:
     remove_left_behind()
     folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
     address, target = folder / "dbt.sock", folder / "target"
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-            listener.bind(str(address))
-            listener.listen(1)
-            process = subprocess.Popen(
-                [executable, WARM_FLAG, str(listener.fileno()), str(target)],
-                pass_fds=[listener.fileno()],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-    except OSError:  # e.g. a temporary folder whose path is too long for a socket: dbt starts cold, as before
-        process = None
-    if process is None:
+    process = _start(executable, address, target)
+    if process is None:  # dbt starts cold, as before
         shutil.rmtree(folder, ignore_errors=True)
         yield
         return
@@ -83,13 +71,31 @@ def started(executable: str) -> Iterator[None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _start(executable: str, address: Path, target: Path) -> subprocess.Popen | None:
+    """The warm process, listening on `address`; None when the socket cannot be made (e.g. a temporary folder
+    whose path is too long for a socket's address)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind(str(address))
+            listener.listen(1)
+            return subprocess.Popen(
+                [executable, WARM_FLAG, str(listener.fileno()), str(target)],
+                pass_fds=[listener.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+    except OSError:
+        return None
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # another user's process
-        return True
+    except PermissionError:  # another user's process: alive
+        pass
     return True
 
 
