@@ -73,7 +73,7 @@ def main() -> None:
     from pipelines import dbt_warm
 
     if sys.argv[1:2] == [dbt_warm.WARM_FLAG]:  # started by `skolanalys run` ahead of its dbt step
-        dbt_warm.serve(*sys.argv[2:4])
+        dbt_warm.serve(*sys.argv[2:])
         quick.at(0)
         sys.exit(0)
     if os.environ.get(dbt_warm.WARM_ENV) and os.environ.get(dbt_warm.DAGSTER_DBT_ENV) == "true":

@@ -14,11 +14,16 @@ Without the warm process (Dagster's UI, a sensor's run, a test), or when it fail
 `skolanalys-dbt` runs dbt itself, as before. The warm process ends when the run's process dies (Linux's
 parent-death signal), when the `skolanalys-dbt` it serves dies (dagster-dbt stops it on an interrupt), and after
 one command.
+
+A whole build also runs the project's Python models, whose first one waits ~2 s for its libraries (statsmodels,
+SciPy, pandas, pyarrow); `started(..., python_models=True)` has the warm process import them while it waits.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import importlib
 import json
 import os
 import shutil
@@ -35,7 +40,10 @@ from pathlib import Path
 
 WARM_ENV = "SKOLANALYS_DBT_WARM"  # the warm process's socket; set only in the run's own process
 FOLDER_PREFIX = "skolanalys-dbt-warm-"  # + the run's process id + mkdtemp's letters
-WARM_FLAG = "--skolanalys-warm"  # `skolanalys-dbt --skolanalys-warm <socket fd> <target>`: the warm process
+WARM_FLAG = "--skolanalys-warm"  # `skolanalys-dbt --skolanalys-warm <socket fd> <target> [PYTHON_MODELS_FLAG]`
+PYTHON_MODELS_FLAG = "--python-models"  # the warm process imports the Python models' libraries after the parse
+# dbt-duckdb's materialisation of a Python model's arrow table imports pyarrow.dataset (its py_write_table macro)
+PYTHON_MODEL_RUNTIME = ("pyarrow.dataset",)
 READY = b"R"
 # dagster-dbt sets it for the dbt commands of its steps: only those are handed over (not, say, the project's
 # parse that pipelines/assets/dbt.py `ensure_manifest` runs when the project changed).
@@ -45,24 +53,26 @@ UNHANDLED_ERROR = 2  # dbt's own exit status for a failure it did not handle (db
 
 
 @contextlib.contextmanager
-def started(executable: str) -> Iterator[None]:
+def started(executable: str, *, python_models: bool = False) -> Iterator[subprocess.Popen | None]:
     """The warm dbt process for this run: its address in os.environ while the run lasts (dagster-dbt's
     `skolanalys-dbt` inherits it), the process stopped and its folder removed afterwards. The socket is made
     here and handed to the process, so that it is there from the start (a command arriving while dbt is still
-    parsing waits for the parse)."""
+    parsing waits for the parse). `python_models`: the run will build the project's Python models (a whole
+    build), so the process imports their libraries once parsed; a night's narrowed run does without. Yields the
+    process, or None when dbt will start cold."""
     # The socket and the parse's dbt target in a folder of the run's own (mkdtemp: this user only), named by the
     # run's process: one that a run killed with kill -9 left behind is removed by the next run.
     remove_left_behind()
     folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
     address, target = folder / "dbt.sock", folder / "target"
-    process = _start(executable, address, target)
+    process = _start(executable, address, target, python_models)
     if process is None:  # dbt starts cold, as before
         shutil.rmtree(folder, ignore_errors=True)
-        yield
+        yield None
         return
     os.environ[WARM_ENV] = str(address)
     try:
-        yield
+        yield process
     finally:
         os.environ.pop(WARM_ENV, None)
         if process.poll() is None:
@@ -71,7 +81,7 @@ def started(executable: str) -> Iterator[None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _start(executable: str, address: Path, target: Path) -> subprocess.Popen | None:
+def _start(executable: str, address: Path, target: Path, python_models: bool) -> subprocess.Popen | None:
     """The warm process, listening on `address`; None when the socket cannot be made (e.g. a temporary folder
     whose path is too long for a socket's address)."""
     try:
@@ -79,7 +89,13 @@ def _start(executable: str, address: Path, target: Path) -> subprocess.Popen | N
             listener.bind(str(address))
             listener.listen(1)
             return subprocess.Popen(
-                [executable, WARM_FLAG, str(listener.fileno()), str(target)],
+                [
+                    executable,
+                    WARM_FLAG,
+                    str(listener.fileno()),
+                    str(target),
+                    *([PYTHON_MODELS_FLAG] if python_models else []),
+                ],
                 pass_fds=[listener.fileno()],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -159,10 +175,32 @@ def _end_when_client_goes(conn: socket.socket, done: threading.Event) -> None:
         os._exit(1)
 
 
-def serve(listening: str, target: str) -> None:
-    """Import dbt, parse the project into `target` (seeded with the project's latest parse), then run the one
-    command handed over (hand_over) on the socket `listening` (a file descriptor from `started`) and exit.
-    Called by pipelines/dbt_command.py in the warm process."""
+def python_model_imports(manifest) -> list[str]:
+    """The modules the project's Python models import (their own code, as parsed), and what dbt-duckdb imports
+    to store their results."""
+    modules = []
+    for node in manifest.nodes.values():
+        if getattr(node, "language", "sql") != "python":
+            continue
+        for statement in ast.walk(ast.parse(node.raw_code)):
+            if isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
+                modules.append(statement.module)
+            elif isinstance(statement, ast.Import):
+                modules += [alias.name for alias in statement.names]
+    return list(dict.fromkeys([*modules, *PYTHON_MODEL_RUNTIME]))
+
+
+def _import_quietly(modules: list[str]) -> None:
+    for module in modules:
+        with contextlib.suppress(Exception):  # the model itself reports a failing import when it runs
+            importlib.import_module(module)
+
+
+def serve(listening: str, target: str, *options: str) -> None:
+    """Import dbt, parse the project into `target` (seeded with the project's latest parse), with
+    PYTHON_MODELS_FLAG among `options` import the Python models' libraries, then run the one command handed over
+    (hand_over) on the socket `listening` (a file descriptor from `started`) and exit. Called by
+    pipelines/dbt_command.py in the warm process."""
     from pipelines.dbt_command import DBT_PROJECT_DIR, RUN_FLAGS, seed_parse
 
     listener = socket.socket(fileno=int(listening))
@@ -174,6 +212,8 @@ def serve(listening: str, target: str) -> None:
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     folders = ["--target-path", target, "--log-path", target]
     parsed = dbtRunner().invoke(["parse", "--quiet", *RUN_FLAGS, *folders, *project])
+    if parsed.success and PYTHON_MODELS_FLAG in options:
+        _import_quietly(python_model_imports(parsed.result))
     conn, _ = listener.accept()
     listener.close()
     if not parsed.success:  # closing without READY: the command runs dbt itself and reports the error

@@ -94,7 +94,7 @@ def run_everything(
             from pipelines import dbt_warm
             from pipelines.dbt_command import dbt_executable
 
-            own.enter_context(dbt_warm.started(dbt_executable()))
+            own.enter_context(dbt_warm.started(dbt_executable(), python_models=folders is None))
             if instance is None:
                 import dagster as dg
 

@@ -4,8 +4,10 @@ without a warm process ready the command runs dbt itself."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -14,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -91,6 +94,44 @@ def test_a_handed_over_command_gives_dbts_output(tmp_path, warehouse):
     assert set(listed) == _models_downstream_of("stg_raw__attendance")
     assert "skolanalys.intermediate.int_attendance_pupil_unit_periods" in listed
     assert took < 120
+
+
+def test_the_libraries_imported_ahead_are_those_the_python_models_import():
+    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    nodes = {
+        uid: SimpleNamespace(language=node.get("language", "sql"), raw_code=node["raw_code"])
+        for uid, node in manifest["nodes"].items()
+    }
+    named = dbt_warm.python_model_imports(SimpleNamespace(nodes=nodes))
+    # Worked out from the model files themselves, not from dbt's parse.
+    written = {
+        module
+        for path in (DBT_PROJECT_DIR / "models").rglob("*.py")
+        for module in re.findall(r"^\s*from ([\w.]+) import", path.read_text(encoding="utf-8"), re.MULTILINE)
+    }
+    assert written, "the project has Python models"
+    assert set(named) == written | {"pyarrow.dataset"}
+    assert all(importlib.util.find_spec(module) for module in named)
+
+
+def _loaded(pid: int) -> str:
+    """The files mapped into process `pid`: its loaded extension modules among them."""
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_a_whole_builds_warm_process_has_the_python_models_libraries_before_its_command(tmp_path, warehouse):
+    args = ["ls", "--select", "int_value_added_estimates", "--quiet"]
+    with dbt_warm.started(dbt_executable(), python_models=True) as process:
+        assert process is not None
+        deadline = time.monotonic() + 120
+        while "pyarrow/_dataset" not in _loaded(process.pid):  # the last module it imports
+            assert process.poll() is None, "the warm process ended"
+            assert time.monotonic() < deadline, "the Python models' libraries were not imported"
+            time.sleep(0.2)
+        assert "scipy/" in _loaded(process.pid)
+        warm = _dbt(args, tmp_path / "warm", warehouse, warm=True, timeout=300)
+    assert warm.returncode == 0, warm.stdout[-2000:] + warm.stderr[-2000:]
+    assert "skolanalys.intermediate.int_value_added_estimates" in _lines(warm.stdout)
 
 
 def test_a_failing_handed_over_command_gives_dbts_own_status(tmp_path, warehouse):
