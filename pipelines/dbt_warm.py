@@ -15,7 +15,7 @@ Without the warm process (Dagster's UI, a sensor's run, a test), or when it fail
 parent-death signal), when the `skolanalys-dbt` it serves dies (dagster-dbt stops it on an interrupt), and after
 one command.
 
-A whole build also runs the project's Python models, whose first one waits ~2 s for its libraries (statsmodels,
+A whole build also runs the project's Python models, whose first ones wait ~2–3 s for their libraries (statsmodels,
 SciPy, pandas, pyarrow); `started(..., python_models=True)` has the warm process import them while it waits.
 """
 
@@ -58,8 +58,8 @@ def started(executable: str, *, python_models: bool = False) -> Iterator[subproc
     `skolanalys-dbt` inherits it), the process stopped and its folder removed afterwards. The socket is made
     here and handed to the process, so that it is there from the start (a command arriving while dbt is still
     parsing waits for the parse). `python_models`: the run will build the project's Python models (a whole
-    build), so the process imports their libraries once parsed; a night's narrowed run does without. Yields the
-    process, or None when dbt will start cold."""
+    build), so the process imports their libraries once parsed; a narrowed run does without (a night's
+    attendance selects no Python model). Yields the process, or None when dbt will start cold."""
     # The socket and the parse's dbt target in a folder of the run's own (mkdtemp: this user only), named by the
     # run's process: one that a run killed with kill -9 left behind is removed by the next run.
     remove_left_behind()

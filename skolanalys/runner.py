@@ -90,7 +90,9 @@ def run_everything(
         preflight.forget(settings)
         with contextlib.ExitStack() as own:
             # dbt imported and the project parsed in a process of its own while Dagster starts and the landing
-            # folders load (pipelines/dbt_warm.py): the run's dbt step then starts at dbt's first node.
+            # folders load (pipelines/dbt_warm.py): the run's dbt step then starts at dbt's first node. A whole
+            # build's also imports what the Python models import (a narrowed run's step does so itself if it
+            # selects one; a night's attendance selects none).
             from pipelines import dbt_warm
             from pipelines.dbt_command import dbt_executable
 
