@@ -11,14 +11,12 @@ a clone after `make setup`. Each build's wall time (`skolanalys run`, in its own
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import statistics
-import subprocess
 from pathlib import Path
 
-from bench_new_day_ab import _env, _run  # bench/ is the script directory
+from bench_new_day_ab import _run, ab_arguments, generate  # bench/ is the script directory
 
 DBT_STEP = re.compile(r'step "dbt_models" in (?:(\d+)m)?([\d.]+)(ms|s)\.')
 
@@ -34,22 +32,9 @@ def dbt_step_seconds(data: Path) -> float | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("preset")
-    parser.add_argument("--root", type=Path, required=True)
-    parser.add_argument("--side", action="append", required=True, help="NAME=CLONE (twice)")
-    parser.add_argument("--rounds", type=int, default=4)
-    args = parser.parse_args()
-    sides = {name: Path(clone).resolve() for name, clone in (s.split("=", 1) for s in args.side)}
+    args, sides = ab_arguments()
     root = args.root
-    shutil.rmtree(root, ignore_errors=True)
-    cli = next(iter(sides.values())) / ".venv" / "bin" / "skolanalys"
-    subprocess.run(
-        [str(cli), "generate", "--scale", args.preset, "--out", str(root / "landing")],
-        env=_env(root),
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    generate(next(iter(sides.values())), root, args.preset)
     times: dict[str, list[float]] = {name: [] for name in sides}
     dbt: dict[str, list[float]] = {name: [] for name in sides}
     order = list(sides)

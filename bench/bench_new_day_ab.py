@@ -50,24 +50,36 @@ def _fresh_data(root: Path, source: Path) -> None:
     shutil.copytree(source, root / "data", symlinks=True)
 
 
-def main() -> None:
+def ab_arguments() -> tuple[argparse.Namespace, dict[str, Path]]:
+    """An A/B bench's command line (this one's and bench_full_ab.py's): the preset, the root folder, the rounds,
+    and the two sides NAME=CLONE as {name: clone}."""
     parser = argparse.ArgumentParser()
     parser.add_argument("preset")
     parser.add_argument("--root", type=Path, required=True)
     parser.add_argument("--side", action="append", required=True, help="NAME=CLONE (twice)")
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
-    sides = {name: Path(clone).resolve() for name, clone in (s.split("=", 1) for s in args.side)}
-    root, first = args.root, next(iter(sides.values()))
+    return args, {name: Path(clone).resolve() for name, clone in (s.split("=", 1) for s in args.side)}
+
+
+def generate(clone: Path, root: Path, preset: str) -> Path:
+    """A new root folder with `preset` generated into its landing folder by `clone`'s CLI; the landing folder."""
     landing = root / "landing"
     shutil.rmtree(root, ignore_errors=True)
-    cli = first / ".venv" / "bin" / "skolanalys"
+    cli = clone / ".venv" / "bin" / "skolanalys"
     subprocess.run(
-        [str(cli), "generate", "--scale", args.preset, "--out", str(landing)],
+        [str(cli), "generate", "--scale", preset, "--out", str(landing)],
         env=_env(root),
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    return landing
+
+
+def main() -> None:
+    args, sides = ab_arguments()
+    root, first = args.root, next(iter(sides.values()))
+    landing = generate(first, root, args.preset)
     held = root / "held_back_day.csv.gz"
     day, rows = hold_back_last_day(landing, held)
     print(f"{args.preset}: the held-back day {day}, {rows:,} rows", flush=True)
