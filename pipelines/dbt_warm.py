@@ -38,6 +38,8 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
+from skolanalys.processes import pid_alive
+
 WARM_ENV = "SKOLANALYS_DBT_WARM"  # the warm process's socket; set only in the run's own process
 FOLDER_PREFIX = "skolanalys-dbt-warm-"  # + the run's process id + mkdtemp's letters
 WARM_FLAG = "--skolanalys-warm"  # `skolanalys-dbt --skolanalys-warm <socket fd> <target> [PYTHON_MODELS_FLAG]`
@@ -105,16 +107,6 @@ def _start(executable: str, address: Path, target: Path, python_models: bool) ->
         return None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive
-        pass
-    return True
-
-
 def remove_left_behind(root: Path | None = None) -> list[Path]:
     """This user's warm folders (in `root`, the temporary folder by default) whose run's process is gone: left by
     a run killed with kill -9 (its warm process died with it). A live run's folder is never touched."""
@@ -126,7 +118,7 @@ def remove_left_behind(root: Path | None = None) -> list[Path]:
         except OSError:  # removed meanwhile
             continue
         mine = stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid()
-        if mine and pid.isdigit() and not _alive(int(pid)):
+        if mine and pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed

@@ -15,6 +15,8 @@ import socket
 import dagster as dg
 from dagster._core.events import DagsterEventType
 
+from skolanalys.processes import pid_alive
+
 RUN_HOST_TAG = "skolanalys/host"
 RUN_PID_TAG = "skolanalys/pid"  # `skolanalys run` tags its runs with its process id
 UNFINISHED = [
@@ -23,16 +25,6 @@ UNFINISHED = [
     dg.DagsterRunStatus.STARTED,
 ]
 FAILED_MESSAGE = "Körningens process finns inte längre (avbruten eller dödad); körningen markeras som misslyckad."
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
 
 
 def _run_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
@@ -55,7 +47,7 @@ def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
         if host is not None and host != socket.gethostname():
             continue  # another machine's run: its process cannot be seen from here
         pid = _process_of(instance, run)
-        if pid is None or pid == os.getpid() or _pid_alive(pid):
+        if pid is None or pid == os.getpid() or pid_alive(pid):
             continue
         instance.report_run_failed(run, FAILED_MESSAGE)
         failed.append(run.run_id)
