@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.resources import LandingConfig
-from pipelines.sensors import LANDING_FOLDERS, folders_selection, landing_sensor, landing_sensors
+from pipelines.sensors import LANDING_FOLDERS, SETTLE_SECONDS, folders_selection, landing_sensor, landing_sensors
 from sources.landing.registry import LOCAL_FOLDERS
 
 OLD = time.time() - 3600  # modification time of a file that has long finished arriving
@@ -75,6 +75,10 @@ def test_after_a_run_the_sensors_start_nothing_for_the_files_it_loaded(handbuilt
     """`skolanalys ui` started after a `skolanalys run` (sensors without a cursor, or with an older one) starts no
     run for a folder the run has loaded; a file added since still starts one."""
     monkeypatch.setenv("SKOLANALYS_DATA_DIR", str(handbuilt.data))
+    # The sensors count a file once it has settled (SETTLE_SECONDS unchanged); run alone, this test can come
+    # sooner than that after the shared run wrote its landing folder.
+    newest = max(path.stat().st_mtime for path in handbuilt.landing.rglob("*") if path.is_file())
+    time.sleep(max(0.0, newest + SETTLE_SECONDS + 1 - time.time()))
     after_run = LandingConfig(landing_dir=str(handbuilt.landing), pseudonym_key="k", kommunkod="1261")
     skipped = 0
     for sensor in landing_sensors:
