@@ -16,7 +16,7 @@ import shutil
 import statistics
 from pathlib import Path
 
-from bench_new_day_ab import _run, ab_arguments, generate  # bench/ is the script directory
+from bench_new_day_ab import ab_arguments, generate, timed_run  # bench/ is the script directory
 
 DBT_STEP = re.compile(r'step "dbt_models" in (?:(\d+)m)?([\d.]+)(ms|s)\.')
 
@@ -41,7 +41,7 @@ def main() -> None:
     for round_ in range(args.rounds):
         for name in order if round_ % 2 == 0 else order[::-1]:
             shutil.rmtree(root / "data", ignore_errors=True)
-            times[name].append(_run(sides[name], root, f"{name}: full build"))
+            times[name].append(timed_run(sides[name], root, f"{name}: full build"))
             step = dbt_step_seconds(root / "data")
             if step is not None:
                 dbt[name].append(step)

@@ -32,7 +32,7 @@ def _env(root: Path) -> dict[str, str]:
     return run_env(root / "landing", root / "data", root / "data" / "dagster_home")
 
 
-def _run(clone: Path, root: Path, label: str) -> float:
+def timed_run(clone: Path, root: Path, label: str) -> float:
     load = os.getloadavg()[0]
     start = time.monotonic()
     cli = clone / ".venv" / "bin" / "skolanalys"
@@ -83,12 +83,12 @@ def main() -> None:
     held = root / "held_back_day.csv.gz"
     day, rows = hold_back_last_day(landing, held)
     print(f"{args.preset}: the held-back day {day}, {rows:,} rows", flush=True)
-    _run(first, root, "full build")
+    timed_run(first, root, "full build")
     shutil.copytree(root / "data", root / "built", symlinks=True)
     for name, clone in sides.items():
         _fresh_data(root, root / "built")
-        _run(clone, root, f"{name}: brought up to its code")
-        _run(clone, root, f"{name}: nothing new")
+        timed_run(clone, root, f"{name}: brought up to its code")
+        timed_run(clone, root, f"{name}: nothing new")
         shutil.copytree(root / "data", root / f"built_{name}", symlinks=True)
     target = landing / "franvaro" / f"franvaro_{day}.csv.gz"
     times: dict[str, list[float]] = {name: [] for name in sides}
@@ -97,7 +97,7 @@ def main() -> None:
         for name in order if round_ % 2 == 0 else order[::-1]:
             _fresh_data(root, root / f"built_{name}")
             shutil.copyfile(held, target)
-            times[name].append(_run(sides[name], root, name))
+            times[name].append(timed_run(sides[name], root, name))
             target.unlink()
     for name, seconds in times.items():
         listed = " / ".join(f"{s:.1f}" for s in seconds)
