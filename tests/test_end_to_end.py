@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from pipelines.assets.serving import publish
 from sources.landing import attendance
@@ -26,7 +27,7 @@ from sources.landing.kind_loader import KindLoader
 from sources.landing.kinds import POLARS_KINDS
 from sources.landing.registry import KIND_SIGNATURES
 from tests import derivability, leak_scan
-from tests.conftest import TEST_KEY, run_skolanalys, skolanalys_env
+from tests.conftest import REPO, TEST_KEY, run_skolanalys, skolanalys_env
 from tests.dbt_cli import run_dbt
 
 POINTS = {"A": 20.0, "B": 17.5, "C": 15.0, "D": 12.5, "E": 10.0, "F": 0.0, "-": 0.0}
@@ -187,6 +188,57 @@ def test_serving_snapshot_holds_no_pupil_level_table(liten):
     finally:
         con.close()
     assert not columns & {"pupil_key", "personnummer", "respondent_id"}
+
+
+def _declared_constraints() -> Counter:
+    """(mart, constraint type) → how many the marts' yml declare on their columns (read here as YAML, not
+    through dbt's parse)."""
+    declared: Counter = Counter()
+    for path in (REPO / "dbt" / "models" / "marts").rglob("*.yml"):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            for column in model.get("columns", []):
+                for constraint in column.get("constraints", []):
+                    declared[model["name"], constraint["type"]] += 1
+    return declared
+
+
+def test_the_marts_refuse_values_outside_their_declared_domain(liten):
+    """The served marts' column constraints (dbt contracts: accepted values, ranges, not null) are in the built
+    tables, and DuckDB refuses a row that breaks one: the check happens as the mart is written, not after."""
+    with duckdb.connect(str(liten.data / "warehouse.duckdb"), read_only=True) as conn:
+        built = Counter(
+            (table, kind.replace("NOT NULL", "not_null").lower())
+            for table, kind in conn.sql(
+                "select table_name, constraint_type from duckdb_constraints() where schema_name = 'marts' "
+                "and constraint_type in ('CHECK', 'NOT NULL')"
+            ).fetchall()
+        )
+        ddl = dict(conn.sql("select table_name, sql from duckdb_tables() where schema_name = 'marts'").fetchall())
+    declared = _declared_constraints()
+    assert declared["attendance_by_period", "check"] >= 5 and declared["indicator_values", "not_null"] == 1
+    assert built == declared
+
+    scratch = duckdb.connect()
+    scratch.execute("create schema marts")
+    for table in ("attendance_by_period", "indicator_values"):
+        scratch.execute(ddl[table])
+    shown = {
+        "attendance_by_period (level, period, gender, absence_pct)": "('kommun', 0, 'T', 7.5)",
+        "indicator_values (indicator_id, level, gender, source)": "('N15505', 'riket', 'T', 'kolada')",
+    }
+    for into, row in shown.items():
+        scratch.execute(f"insert into marts.{into} values {row}")
+    for bad in (
+        "insert into marts.attendance_by_period (level) values ('riket')",
+        "insert into marts.attendance_by_period (period) values (4)",
+        "insert into marts.attendance_by_period (gender) values ('X')",
+        "insert into marts.attendance_by_period (absence_pct) values (100.5)",
+        "insert into marts.indicator_values (indicator_id, source) values ('N15505', 'eget')",
+        "insert into marts.indicator_values (level) values ('kommun')",  # no indicator_id
+    ):
+        with pytest.raises(duckdb.ConstraintException):
+            scratch.execute(bad)
+    assert scratch.execute("select count(*) from marts.attendance_by_period").fetchone() == (1,)
 
 
 def test_the_pseudonym_key_is_stored_nowhere(liten):
