@@ -77,7 +77,8 @@ def run_everything(
     with exclusive_run(settings):
         _check_key(settings, rotate_key)
         digests = preflight.current(settings)
-        if not (always or rotate_key) and preflight.nothing_new(settings, digests):
+        nothing_new = preflight.nothing_new(settings, digests)
+        if not (always or rotate_key) and nothing_new:
             print(
                 "Inget nytt sedan förra körningen (landningsmappen, programmet och de nationella källorna är "
                 f"oförändrade): ingen körning behövs. Serveringsfilen: {settings.serving_path}"
@@ -92,11 +93,13 @@ def run_everything(
             # dbt imported and the project parsed in a process of its own while Dagster starts and the landing
             # folders load (pipelines/dbt_warm.py): the run's dbt step then starts at dbt's first node. A whole
             # build's also imports what the Python models import (a narrowed run's step does so itself if it
-            # selects one; a night's attendance selects none).
+            # selects one; a night's attendance selects none). A run forced with nothing new (`--alltid`) finds
+            # every model current and starts no dbt: no warm process for it.
             from pipelines import dbt_warm
             from pipelines.dbt_command import dbt_executable
 
-            own.enter_context(dbt_warm.started(dbt_executable(), python_models=folders is None))
+            if rotate_key or not nothing_new:
+                own.enter_context(dbt_warm.started(dbt_executable(), python_models=folders is None))
             if instance is None:
                 import dagster as dg
 

@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.schedules import CODE_DIGEST_TAG, LANDING_DIGEST_TAG, nightly_schedule
 from skolanalys import preflight
-from skolanalys.settings import Settings
+from skolanalys.settings import WAREHOUSE_PATH_ENV, Settings
 from tests.conftest import make_pnr
 
 
@@ -200,3 +200,30 @@ def test_the_nightly_schedule_narrows_a_night_with_news_in_one_folder_after_a_re
     assert {key.name for key in narrowed.asset_check_keys if key.asset_key.path[0] == "raw"} == {"gx_attendance"}
     (settings.landing_dir / "stray.csv").write_text("x", encoding="utf-8")  # anything else new: everything
     assert nightly_schedule(dg.build_schedule_context(repository_def=repository)).asset_selection is None
+
+
+def test_a_run_forced_with_nothing_new_starts_no_warm_dbt(settings, monkeypatch):
+    """`skolanalys run --alltid` with nothing new finds every model current (no dbt): it starts no warm dbt
+    process, which would import dbt and parse the project for nothing; anything new, or a new key, does."""
+    import contextlib
+
+    from pipelines import dbt_warm
+    from skolanalys import runner
+
+    warm: list[bool] = []
+    monkeypatch.setattr(dbt_warm, "started", lambda *a, **k: warm.append(True) or contextlib.nullcontext())
+    monkeypatch.setattr(runner, "_execute", lambda *a, **k: True)  # the Dagster run itself is not what is tested
+    monkeypatch.setattr(runner, "_check_key", lambda *a: None)
+    for name in (
+        "SKOLANALYS_LANDING_DIR",
+        "SKOLANALYS_DATA_DIR",
+        WAREHOUSE_PATH_ENV,
+        "SKOLANALYS_KOMMUNKOD",
+        "DAGSTER_HOME",
+    ):
+        monkeypatch.setenv(name, "")  # run_everything exports them: restored after the test
+    _recorded(settings)
+    assert runner.run_everything(settings, instance=object(), always=True) and warm == []
+    assert runner.run_everything(settings, instance=object(), rotate_key=True) and warm == [True]
+    (settings.landing_dir / "betyg" / "betyg_2025.csv").write_text("personnummer;lasar\n", encoding="utf-8")
+    assert runner.run_everything(settings, instance=object(), always=True) and warm == [True, True]
