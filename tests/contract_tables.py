@@ -27,19 +27,38 @@ MARTS = Path(__file__).resolve().parent.parent / "dbt" / "models" / "marts"
 
 
 @functools.cache
-def contracts() -> dict[str, tuple[tuple[str, str], ...]]:
-    """Each mart's contract, (column, data type) in the contract's order, read from every yml under
-    dbt/models/marts; a mart whose contract is not enforced or lacks a column's type is an error here."""
+def mart_models() -> dict[str, dict]:
+    """Each mart's yml entry (name, config, columns, tests), read as YAML from every yml under dbt/models/marts,
+    not through dbt's parse."""
     found = {}
     for path in sorted(MARTS.rglob("*.yml")):
         for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models") or []:
-            name = model["name"]
-            assert (model.get("config") or {}).get("contract", {}).get("enforced"), f"{name}: no enforced contract"
-            untyped = [c["name"] for c in model["columns"] if not c.get("data_type")]
-            assert not untyped, f"{name}: columns without data_type {untyped}"
-            assert name not in found, f"{name} is declared twice"
-            found[name] = tuple((c["name"], c["data_type"]) for c in model["columns"])
+            assert model["name"] not in found, f"{model['name']} is declared twice"
+            found[model["name"]] = model
     return found
+
+
+@functools.cache
+def contracts() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Each mart's contract, (column, data type) in the contract's order; a mart whose contract is not enforced
+    or lacks a column's type is an error here."""
+    found = {}
+    for name, model in mart_models().items():
+        assert (model.get("config") or {}).get("contract", {}).get("enforced"), f"{name}: no enforced contract"
+        untyped = [c["name"] for c in model["columns"] if not c.get("data_type")]
+        assert not untyped, f"{name}: columns without data_type {untyped}"
+        found[name] = tuple((c["name"], c["data_type"]) for c in model["columns"])
+    return found
+
+
+def column_constraints() -> dict[tuple[str, str], int]:
+    """(mart, constraint type) → how many of that type the contract declares on the mart's columns."""
+    counted: dict[tuple[str, str], int] = {}
+    for name, model in mart_models().items():
+        for column in model["columns"]:
+            for constraint in column.get("constraints") or []:
+                counted[name, constraint["type"]] = counted.get((name, constraint["type"]), 0) + 1
+    return counted
 
 
 def contract(table: str) -> tuple[tuple[str, str], ...]:

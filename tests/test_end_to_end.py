@@ -17,7 +17,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
 
 from pipelines.assets.serving import publish
 from sources.landing import attendance
@@ -26,8 +25,8 @@ from sources.landing.folder import sync_folder
 from sources.landing.kind_loader import KindLoader
 from sources.landing.kinds import POLARS_KINDS
 from sources.landing.registry import KIND_SIGNATURES
-from tests import derivability, leak_scan
-from tests.conftest import REPO, TEST_KEY, run_skolanalys, skolanalys_env
+from tests import contract_tables, derivability, leak_scan
+from tests.conftest import TEST_KEY, run_skolanalys, skolanalys_env
 from tests.dbt_cli import run_dbt
 
 POINTS = {"A": 20.0, "B": 17.5, "C": 15.0, "D": 12.5, "E": 10.0, "F": 0.0, "-": 0.0}
@@ -190,18 +189,6 @@ def test_serving_snapshot_holds_no_pupil_level_table(liten):
     assert not columns & {"pupil_key", "personnummer", "respondent_id"}
 
 
-def _declared_constraints() -> Counter:
-    """(mart, constraint type) → how many the marts' yml declare on their columns (read here as YAML, not
-    through dbt's parse)."""
-    declared: Counter = Counter()
-    for path in (REPO / "dbt" / "models" / "marts").rglob("*.yml"):
-        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
-            for column in model.get("columns", []):
-                for constraint in column.get("constraints", []):
-                    declared[model["name"], constraint["type"]] += 1
-    return declared
-
-
 def test_the_marts_refuse_values_outside_their_declared_domain(liten):
     """The served marts' column constraints (dbt contracts: accepted values, ranges, not null) are in the built
     tables, and DuckDB refuses a row that breaks one: the check happens as the mart is written, not after."""
@@ -214,7 +201,7 @@ def test_the_marts_refuse_values_outside_their_declared_domain(liten):
             ).fetchall()
         )
         ddl = dict(conn.sql("select table_name, sql from duckdb_tables() where schema_name = 'marts'").fetchall())
-    declared = _declared_constraints()
+    declared = Counter(contract_tables.column_constraints())  # the marts' yml, read as YAML
     assert declared["attendance_by_period", "check"] >= 5 and declared["indicator_values", "not_null"] == 1
     assert built == declared
 

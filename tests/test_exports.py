@@ -24,7 +24,6 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
 from skolanalys import cli
 from skolanalys.exports import labels
@@ -34,7 +33,7 @@ from skolanalys.exports.selection import parse_periods, parse_year
 from skolanalys.exports.tables import TABLES
 from tests.browser.snapshot import add_kolada_freshness
 from tests.conftest import REPO, run_skolanalys, skolanalys_env
-from tests.contract_tables import create_table
+from tests.contract_tables import create_table, mart_models
 
 PUBLISHED = "2026-11-23T02:00:00+00:00"
 
@@ -222,13 +221,12 @@ def served_tables() -> dict[str, str]:
 def _served_marts() -> dict[str, dict]:
     """Each served table's columns and unique key as the dbt marts declare them."""
     declared = {}
-    for path in (REPO / "dbt" / "models" / "marts").rglob("*.yml"):
-        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
-            keys = None
-            for test in model.get("data_tests", []) or []:
-                if isinstance(test, dict) and "unique_combination" in test:
-                    keys = test["unique_combination"]["arguments"]["columns"]
-            declared[model["name"]] = {"columns": [c["name"] for c in model.get("columns", [])], "keys": keys}
+    for name, model in mart_models().items():
+        keys = None
+        for test in model.get("data_tests", []) or []:
+            if isinstance(test, dict) and "unique_combination" in test:
+                keys = test["unique_combination"]["arguments"]["columns"]
+        declared[name] = {"columns": [c["name"] for c in model.get("columns", [])], "keys": keys}
     return {table: declared[mart.split(".")[1]] for table, mart in served_tables().items()}
 
 
