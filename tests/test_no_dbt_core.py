@@ -11,7 +11,7 @@ import sys
 
 from dagster_dbt import compat
 
-from pipelines.assets.dbt import dbt_models
+from pipelines.assets.dbt import dbt_models, dbt_project  # builds the manifest if needed (ensure_manifest)
 from skolanalys.settings import REPO_ROOT
 
 # In a fresh process, as `skolanalys run` has it: dbt-core kept out before anything imports dagster-dbt.
@@ -53,16 +53,10 @@ def test_a_runs_process_builds_the_same_dbt_assets_without_dbt_core_and_reads_db
     assert {m.name: m.value for m in compat.NodeStatus}.items() <= probe["node_statuses"].items()
     assert probe["test_statuses"] == {m.name: m.value for m in compat.TestStatus}
     assert probe["refable"] == [str(t) for t in compat.REFABLE_NODE_TYPES]
-    used = {node["resource_type"] for node in json.loads(_manifest_text())["nodes"].values()}
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    used = {node["resource_type"] for node in manifest["nodes"].values()}
     dbt_types = {m.value for m in compat.NodeType}
     assert used <= set(probe["node_types"].values()) and used <= dbt_types
     assert {k: v for k, v in probe["node_types"].items() if v in used} == {
         m.name: m.value for m in compat.NodeType if m.value in used
     }
-
-
-def _manifest_text() -> str:
-    from pipelines.assets.dbt import dbt_project, ensure_manifest
-
-    ensure_manifest()
-    return dbt_project.manifest_path.read_text(encoding="utf-8")
