@@ -247,8 +247,9 @@ def follow_up(handbuilt, configured, tmp_path_factory):
     """(1) The Kolada assets alone (dg.materialize, no dbt) against an answer that revises one cell, holds
     garbage for five others and covers only Kävlinge, its liknande kommuner (both vintages) and riket: the other 280
     municipalities are simply missing. (2) Then `skolanalys run` against a Kolada that accepts every request
-    and never answers (a 1 s deadline per dataset: three Kolada datasets given up) and a Skolverket nobody listens for: the run must keep what
-    (1) stored, and dbt and the serving snapshot show it — the revision, the garbage rejected, the freshness."""
+    and never answers (a 1 s deadline per dataset: three Kolada datasets given up) and a Skolverket nobody
+    listens for: the run must keep what (1) stored, and dbt and the serving snapshot show it — the revision, the
+    garbage rejected, the freshness."""
     from pipelines.assets.national import kolada_kpi_config, kolada_values
     from pipelines.resources import DUCKDB_LIMITS, NationalSources
 
