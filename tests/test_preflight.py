@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.schedules import CODE_DIGEST_TAG, LANDING_DIGEST_TAG, nightly_schedule
 from skolanalys import preflight
-from skolanalys.settings import WAREHOUSE_PATH_ENV, Settings
+from skolanalys.settings import Settings
 from tests.conftest import make_pnr
 
 
@@ -214,14 +214,8 @@ def test_a_run_forced_with_nothing_new_starts_no_warm_dbt(settings, monkeypatch)
     monkeypatch.setattr(dbt_warm, "started", lambda *a, **k: warm.append(True) or contextlib.nullcontext())
     monkeypatch.setattr(runner, "_execute", lambda *a, **k: True)  # the Dagster run itself is not what is tested
     monkeypatch.setattr(runner, "_check_key", lambda *a: None)
-    for name in (
-        "SKOLANALYS_LANDING_DIR",
-        "SKOLANALYS_DATA_DIR",
-        WAREHOUSE_PATH_ENV,
-        "SKOLANALYS_KOMMUNKOD",
-        "DAGSTER_HOME",
-    ):
-        monkeypatch.setenv(name, "")  # run_everything exports them: restored after the test
+    # run_everything exports the settings (Settings.export_environment): into a copy, gone after the test
+    monkeypatch.setattr(os, "environ", os.environ.copy())
     _recorded(settings)
     assert runner.run_everything(settings, instance=object(), always=True) and warm == []
     assert runner.run_everything(settings, instance=object(), rotate_key=True) and warm == [True]
