@@ -45,7 +45,10 @@ def phases(started: float) -> list[tuple[float, str]]:
     """(seconds after `started`, what) for the newest run's steps and the dbt step's parts."""
     import dagster as dg
 
-    with dg.DagsterInstance.get() as instance:
+    from skolanalys.settings import load_settings
+
+    # Where the run stored its events: the settings' DAGSTER_HOME (the repository's .dagster_home without one).
+    with dg.DagsterInstance.from_config(str(load_settings().dagster_home)) as instance:
         runs = instance.get_runs(limit=1)
         if not runs:
             return []
