@@ -12,11 +12,15 @@ version is a clone after `make setup` (its own .venv). Steps:
 
     .venv/bin/python bench/bench_new_day_ab.py storstad --root /tmp/ab \\
         --side new=/tmp/clone-new --side old=/tmp/clone-old --rounds 4
+
+`--reuse` starts from step 2 on a root that an earlier bench of the same preset left (its `built` folder and
+held-back day), so that one generated warehouse serves several comparisons.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import shutil
 import statistics
@@ -50,7 +54,7 @@ def _fresh_data(root: Path, source: Path) -> None:
     shutil.copytree(source, root / "data", symlinks=True)
 
 
-def ab_arguments() -> tuple[argparse.Namespace, dict[str, Path]]:
+def ab_arguments(reuse: bool = False) -> tuple[argparse.Namespace, dict[str, Path]]:
     """An A/B bench's command line (this one's and bench_full_ab.py's): the preset, the root folder, the rounds,
     and the two sides NAME=CLONE as {name: clone}."""
     parser = argparse.ArgumentParser()
@@ -58,6 +62,8 @@ def ab_arguments() -> tuple[argparse.Namespace, dict[str, Path]]:
     parser.add_argument("--root", type=Path, required=True)
     parser.add_argument("--side", action="append", required=True, help="NAME=CLONE (twice)")
     parser.add_argument("--rounds", type=int, default=4)
+    if reuse:
+        parser.add_argument("--reuse", action="store_true", help="start from an earlier bench's generated root")
     args = parser.parse_args()
     return args, {name: Path(clone).resolve() for name, clone in (s.split("=", 1) for s in args.side)}
 
@@ -77,18 +83,26 @@ def generate(clone: Path, root: Path, preset: str) -> Path:
 
 
 def main() -> None:
-    args, sides = ab_arguments()
+    args, sides = ab_arguments(reuse=True)
     root, first = args.root, next(iter(sides.values()))
-    landing = generate(first, root, args.preset)
-    held = root / "held_back_day.csv.gz"
-    day, rows = hold_back_last_day(landing, held)
-    print(f"{args.preset}: the held-back day {day}, {rows:,} rows", flush=True)
-    timed_run(first, root, "full build")
-    shutil.copytree(root / "data", root / "built", symlinks=True)
+    landing, held = root / "landing", root / "held_back_day.csv.gz"
+    if args.reuse and (root / "built").is_dir() and held.exists():
+        # An earlier bench's generated folder and full build (the day is the held-back file's).
+        with gzip.open(held, "rt", encoding="utf-8") as lines:
+            next(lines)
+            day = next(lines).split(";", 3)[2]
+        print(f"{args.preset}: reusing {root}'s full build; the held-back day {day}", flush=True)
+    else:
+        landing = generate(first, root, args.preset)
+        day, rows = hold_back_last_day(landing, held)
+        print(f"{args.preset}: the held-back day {day}, {rows:,} rows", flush=True)
+        timed_run(first, root, "full build")
+        shutil.copytree(root / "data", root / "built", symlinks=True)
     for name, clone in sides.items():
         _fresh_data(root, root / "built")
         timed_run(clone, root, f"{name}: brought up to its code")
         timed_run(clone, root, f"{name}: nothing new")
+        shutil.rmtree(root / f"built_{name}", ignore_errors=True)  # an earlier bench's, with --reuse
         shutil.copytree(root / "data", root / f"built_{name}", symlinks=True)
     target = landing / "franvaro" / f"franvaro_{day}.csv.gz"
     times: dict[str, list[float]] = {name: [] for name in sides}

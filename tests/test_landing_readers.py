@@ -73,17 +73,20 @@ def test_bad_rows_are_quarantined_with_line_and_reason_and_the_rest_loads(tmp_pa
         [pnr(9), "2023-24", "VT", "1234", 9, "XX", "", "A", "terminsbetyg"],  # 5: three problems
         [pnr(10), "2023/24", "HT", "12345678", 8, "SV", "", "B", "slutbetyg"],  # 6: slutbetyg in HT åk 8
         [good, "2023/24", "VT", "12345678", 9, "MA", "", "B", "slutbetyg"],  # 7: duplicate of line 2
+        [pnr(11), "2023/24", "VT", "12345678", 9, "EN", "", "C", "terminsbetyg"],  # 8: terminsbetyg VT åk 9
+        [pnr(12), "2023/24", "VT", "12345678", 8, "EN", "", "C", "terminsbetyg"],  # 9: fine (åk 8)
     ]
     path = write_landing_csv(tmp_path / "betyg.csv", GRADE_HEADER, rows)
     result = read_kind_file(path, GRADE_RECORDS, KEY)
-    assert result.rows.height == 1 and result.quarantine.height == 5 and result.balanced
+    assert result.rows.height == 2 and result.quarantine.height == 6 and result.balanced
     q = {r["line"]: r for r in result.quarantine.iter_rows(named=True)}
-    assert set(q) == {3, 4, 5, 6, 7}
+    assert set(q) == {3, 4, 5, 6, 7, 8}
     assert q[3]["column"] == "personnummer" and "Luhn" in q[3]["reason"]
     assert q[4]["column"] == "betyg" and "'G'" in q[4]["reason"]
     assert all(word in q[5]["reason"] for word in ("läsår", "skolenhetskod", "ämneskod"))
     assert "slutbetyg ges bara" in q[6]["reason"]
     assert "dubblett" in q[7]["reason"] and "rad 2" in q[7]["reason"]
+    assert q[8]["column"] == "betygstyp" and "ges slutbetyg, inte terminsbetyg" in q[8]["reason"]
     assert all(r["file"] == "betyg.csv" for r in q.values())
     # The raw row is kept for the data engineer, with the personnummer masked.
     assert all(r["raw"].startswith("<maskerat>;") for r in q.values())

@@ -109,3 +109,15 @@ def test_deviations_average_zero_over_the_municipality_when_every_background_is_
     table = salsa_table(pupils).filter(pl.col("outcome") == "meritvarde")
     # OLS residuals sum to zero: the pupil-weighted mean deviation is 0
     assert (table["deviation"] * table["n"]).sum() == pytest.approx(0.0, abs=1e-8)
+
+
+def test_the_schools_year9_pupils_are_counted_for_salsas_publication_rule():
+    """SALSA's rule counts the school's pupils in åk 9 (domain.md: at least 15), with or without a pass, for
+    both outcomes — not the meritvärde's population of pupils with a pass."""
+    table = salsa_table(make_pupils())
+    counts = {(r["outcome"], r["unit_code"]): r["n_year9"] for r in table.iter_rows(named=True)}
+    # 30 + the pupil without any pass at 10000001, 24 and 18 at the others (make_pupils' docstring)
+    for outcome in ("meritvarde", "alla_amnen"):
+        assert [counts[(outcome, s)] for s in ("10000001", "10000002", "10000003")] == [31, 24, 18]
+    merit = table.filter((pl.col("outcome") == "meritvarde") & (pl.col("unit_code") == "10000001"))
+    assert merit["n"][0] == 30  # the meritvärde's own population leaves the pupil without a pass out

@@ -20,8 +20,9 @@ expected value is the same linear function of its background means as in SALSA:
 with σ̂² the model's residual variance, n_s the school's pupils and V̂ the coefficients' covariance: the
 deviation's uncertainty from the pupils' individual variation and from the estimated coefficients.
 A background variable without variation that year (e.g. no newly arrived pupils) is left out of that
-year's model. Coverage (pupils with known background / all pupils) is returned so that the marts can apply
-SALSA's rule of at least 75 %.
+year's model. Coverage (pupils with known background / all pupils) and the school's åk 9 pupils are returned
+so that the marts can apply SALSA's publication rule (at least 15 pupils in åk 9, background for at least 75 %;
+dbt_project.yml salsa_min_pupils and salsa_min_coverage).
 
 Unlike the official SALSA, the comparison is with the municipality's own pupils, not the whole country: the
 deviations of a year average about zero across the municipality's schools by construction.
@@ -46,6 +47,7 @@ SALSA_SCHEMA = {
     "outcome": pl.Utf8,
     "unit_code": pl.Utf8,
     "n": pl.Int64,  # the school's pupils in the outcome's population
+    "n_year9": pl.Int64,  # the school's pupils in åk 9 with final grades (SALSA's publication rule counts them)
     "n_background": pl.Int64,  # … of whom the parents' education is known
     "coverage": pl.Float64,  # n_background / n
     "mean_parent_education": pl.Float64,
@@ -81,6 +83,7 @@ def salsa_table(pupils: pl.DataFrame) -> pl.DataFrame:
     z = float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
     frames = []
     for (year, school_year), of_year in pupils.group_by(["year", "school_year"], maintain_order=True):
+        year9 = of_year.group_by("school_unit_code").agg(pl.len().alias("n_year9"))
         for name in SALSA_OUTCOMES:
             values = outcome_values(of_year, OUTCOMES[name])
             if values["school_unit_code"].n_unique() < MIN_SCHOOLS:
@@ -116,6 +119,7 @@ def salsa_table(pupils: pl.DataFrame) -> pl.DataFrame:
                         .mean()
                     ).alias("share_newly_arrived"),
                 )
+                .join(year9, on="school_unit_code", how="left")
                 .sort("school_unit_code")
             )
             x = np.column_stack([np.ones(schools.height), *[schools[f"__x_{t}"].to_numpy() for t in terms]])

@@ -164,6 +164,13 @@ GRADE_RECORDS = Kind(
             ~one_of("betygstyp", ["slutbetyg"]) | (one_of("termin", ["VT"]) & (pl.col("arskurs") == "9")),
             "slutbetyg ges bara på vårterminen i årskurs 9",
         ),
+        # domain.md: term grades from the autumn of åk 6, final grades in the spring of åk 9. A terminsbetyg
+        # there would share the slutbetyg's key and replace it, dropping the subject from åk 9's figures.
+        Rule(
+            "betygstyp",
+            ~one_of("betygstyp", ["terminsbetyg"]) | ~(one_of("termin", ["VT"]) & (pl.col("arskurs") == "9")),
+            "på vårterminen i årskurs 9 ges slutbetyg, inte terminsbetyg",
+        ),
     ),
     key=landing_key("grades"),
     key_sv="elev, läsår, termin, ämne och språk",

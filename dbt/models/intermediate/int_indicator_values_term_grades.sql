@@ -19,15 +19,24 @@ pupil_terms as (
         grade_level,
         any_value(year) as year,
         any_value(pupil_gender) as pupil_gender,
-        mode(school_unit_code order by school_unit_code) as school_unit_code,
-        bool_and(is_pass) as passed_all_subjects
+        mode(school_unit_code order by school_unit_code) as school_unit_code
     from term_grades
     group by all
 ),
 
+passed as (
+    {{ all_subjects_passed('term_grades', ['pupil_key', 'school_year', 'term', 'grade_level']) }}
+),
+
+pupil_term_passes as (
+    select t.*, p.passed_all_subjects
+    from pupil_terms as t
+    inner join passed as p using (pupil_key, school_year, term, grade_level)
+),
+
 measures as (
     {{ pass_share_measures(
-        'pupil_terms', indicator_id="'SKA_TB_AK' || grade_level || '_' || term", passed='passed_all_subjects'
+        'pupil_term_passes', indicator_id="'SKA_TB_AK' || grade_level || '_' || term", passed='passed_all_subjects'
     ) }}
 )
 

@@ -5,8 +5,9 @@
 --
 -- Own model rows: the actual value is the school's indicator_values cell (N15505 meritvärde, N15419 alla
 -- ämnen, gender T) and is shown exactly when that cell is (at least 10 pupils, not hidden by complementary
--- suppression), so that nothing hidden there can be derived here; expected and deviation also need parents'
--- education known for at least 75 % of the school's pupils (SALSA's rule), else status '.'.
+-- suppression), so that nothing hidden there can be derived here; expected and deviation also need SALSA's
+-- publication rule — at least 15 pupils in åk 9 and parents' education known for at least 75 % of the
+-- school's pupils (vars salsa_min_pupils, salsa_min_coverage) —, else status '.'.
 -- Official rows are published figures: their own statuses, no n.
 
 with own as (
@@ -28,7 +29,8 @@ own_decided as (
         own.*,
         case
             when coalesce(p.cell_status, '..') = '..' or own.n < {{ var('min_pupils') }} then '..'
-            when own.coverage < 0.75 or own.expected is null then '.'
+            when own.n_year9 < {{ var('salsa_min_pupils') }} or own.coverage < {{ var('salsa_min_coverage') }}
+                or own.expected is null then '.'
             else ''
         end as status
     from own
