@@ -10,7 +10,7 @@ import pytest
 
 from sources.landing.contract import read_kind_file
 from sources.landing.csvfile import LandingFileError, read_landing_csv
-from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, POLARS_KINDS
+from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, POLARS_KINDS
 from tests.conftest import CONTRACT_COLUMNS, TEST_KEY, make_pnr, write_landing_csv
 
 KEY = TEST_KEY.encode()
@@ -91,6 +91,22 @@ def test_bad_rows_are_quarantined_with_line_and_reason_and_the_rest_loads(tmp_pa
     # The raw row is kept for the data engineer, with the personnummer masked.
     assert all(r["raw"].startswith("<maskerat>;") for r in q.values())
     assert "9875" not in "".join(result.quarantine["raw"]) + "".join(result.quarantine["reason"])
+
+
+def test_a_national_test_in_a_subject_its_grade_has_none_of_is_quarantined(tmp_path):
+    """domain.md: åk 3 SV/SVA and MA, åk 6 SV/SVA, EN and MA, åk 9 also a science and a social-science subject."""
+    rows = [
+        [pnr(20), "2023/24", "12345678", 3, "MA", "G"],  # line 2: fine
+        [pnr(20), "2023/24", "12345678", 3, "EN", "G"],  # 3: no English test in åk 3
+        [pnr(21), "2023/24", "12345678", 6, "EN", "C"],  # 4: fine
+        [pnr(21), "2023/24", "12345678", 6, "BI", "C"],  # 5: no biology test in åk 6
+        [pnr(22), "2023/24", "12345678", 9, "BI", "C"],  # 6: fine
+    ]
+    path = write_landing_csv(tmp_path / "np.csv", CONTRACT_COLUMNS["nationella_prov"], rows)
+    result = read_kind_file(path, NATIONAL_TESTS, KEY)
+    q = {r["line"]: r for r in result.quarantine.iter_rows(named=True)}
+    assert set(q) == {3, 5} and result.rows.height == 3 and result.balanced
+    assert all(q[line]["column"] == "amne" and "i den årskursen" in q[line]["reason"] for line in q)
 
 
 def test_missing_column_quarantines_every_row_and_says_which(tmp_path):

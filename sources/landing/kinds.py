@@ -64,6 +64,9 @@ SUBJECTS = [
     "M2",
 ]
 TEST_SUBJECTS = ["SV", "SVA", "MA", "EN", "BI", "FY", "KE", "GE", "HI", "RE", "SH"]
+# The subjects with a national test in each grade (domain.md): åk 3 SV/SVA and MA, åk 6 also EN, åk 9 also one
+# science and one social-science subject.
+TEST_SUBJECTS_BY_GRADE = {"3": ["SV", "SVA", "MA"], "6": ["SV", "SVA", "MA", "EN"], "9": TEST_SUBJECTS}
 GRADE_LEVELS = ["F", "1", "2", "3", "4", "5", "6", "7", "8", "9"]
 GENDER_WORDS = words_to_codes("genders")  # kon as written → K / M (dbt_project.yml)
 
@@ -194,6 +197,10 @@ def _national_tests(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+_TEST_SUBJECT_IN_GRADE = pl.any_horizontal(
+    [(pl.col("arskurs") == grade) & one_of("amne", subjects) for grade, subjects in TEST_SUBJECTS_BY_GRADE.items()]
+)
+
 _TEST_GRADE_VALID = ((pl.col("arskurs") == "3") & one_of("provbetyg", YEAR3_TEST_GRADES)) | (
     pl.col("arskurs").is_in(["6", "9"]) & one_of("provbetyg", SCALE)
 )
@@ -209,6 +216,15 @@ NATIONAL_TESTS = Kind(
         SCHOOL_UNIT_RULE,
         Rule("arskurs", one_of("arskurs", ["3", "6", "9"]), "nationella prov ges i årskurs 3, 6 och 9"),
         Rule("amne", one_of("amne", TEST_SUBJECTS), "ämnet har inget nationellt prov"),
+        Rule(
+            "amne",
+            ~one_of("amne", TEST_SUBJECTS) | ~one_of("arskurs", list(TEST_SUBJECTS_BY_GRADE)) | _TEST_SUBJECT_IN_GRADE,
+            "ämnet har inget nationellt prov i den årskursen (åk 3: "
+            + ", ".join(TEST_SUBJECTS_BY_GRADE["3"])
+            + "; åk 6: "
+            + ", ".join(TEST_SUBJECTS_BY_GRADE["6"])
+            + ")",
+        ),
         Rule(
             "provbetyg",
             _TEST_GRADE_VALID,
