@@ -2,12 +2,15 @@
 
 Written for the tests from domain.md, independently of the dbt macro: each served table's cells add up
 along dimensions (genders within the total, school units within the kommun, grades within 'alla',
-periods within the school year). Two searches:
+periods within the school year). Three searches:
 - `lonely_hidden_children`: a shown parent with exactly one hidden child (plain subtraction);
 - `derivable_cells`: the stronger one — every parent/children group is an equation (parent = sum of its
   children; an attacker assumes nothing is outside the children), the shown cells are constants, and a
   hidden cell is derivable when its value is the same in every solution of the system, i.e. when its row of
-  the null space of the hidden cells' coefficient matrix is zero.
+  the null space of the hidden cells' coefficient matrix is zero;
+- `hidden_groups_at_a_bound`: with the values' ranges known (a share is 0–100 %), the hidden children of a
+  shown parent together have n = n_parent − Σ n_shown and mean (n_parent·v_parent − Σ n_shown·v_shown) / n;
+  when that mean is 0 or 100 % and the parent's is not, every hidden child has it (all passed, none absent).
 """
 
 from __future__ import annotations
@@ -40,6 +43,15 @@ class Table:
     key: tuple[str, ...]
     dimensions: tuple[Dimension, ...]
     where: str = "true"
+    # value column → (lowest, highest): a number, or a column of the cells holding it
+    bounds: tuple[tuple[str, object, object], ...] = ()
+    select: str = "*"
+
+    def query(self) -> str:
+        return f"select {self.select} from {self.name} where {self.where}"
+
+
+SHARE, INDEX = (0.0, 100.0), (0.0, 10.0)  # a share in %, a survey index
 
 
 SERVED_CELL_TABLES = [
@@ -48,18 +60,39 @@ SERVED_CELL_TABLES = [
         ("indicator_id", "level", "unit_code", "year", "gender"),
         (GENDER, UNITS),
         "source = 'local'",
+        # the range by the served catalogue's unit: procent 0–100, index 0–10, any other none
+        (("value", "value_low", "value_high"),),
+        "*, 0.0 as value_low, case (select unit from indicators as i where i.indicator_id = indicator_values."
+        "indicator_id) when 'procent' then 100.0 when 'index' then 10.0 end as value_high",
     ),
     Table(
         "grade_test_discrepancy",
         ("level", "unit_code", "year", "grade_level", "subject", "gender"),
         (GENDER, UNITS),
+        bounds=tuple((c, *SHARE) for c in ("share_higher", "share_same", "share_lower")),
     ),
     Table(
         "survey_results",
         ("survey", "area", "level", "unit_code", "year", "grade_level", "gender"),
         (GENDER, UNITS, GRADES),
+        bounds=(("share_positive", *SHARE), ("index_value", *INDEX)),
     ),
-    Table("attendance_by_period", ("level", "unit_code", "year", "period", "gender"), (GENDER, UNITS, PERIODS)),
+    Table(
+        "attendance_by_period",
+        ("level", "unit_code", "year", "period", "gender"),
+        (GENDER, UNITS, PERIODS),
+        bounds=tuple(
+            (c, *SHARE)
+            for c in (
+                "absence_pct",
+                "valid_absence_pct",
+                "invalid_absence_pct",
+                "above_10_pct",
+                "above_15_pct",
+                "above_50_pct",
+            )
+        ),
+    ),
     Table(
         "value_added",
         ("stage", "model", "outcome", "cohort", "level", "unit_code", "gender"),
@@ -70,6 +103,7 @@ SERVED_CELL_TABLES = [
         "cohort_progression",
         ("cohort", "level", "unit_code", "measure", "grade_level", "occasion", "gender"),
         (GENDER, UNITS),
+        bounds=(("share", *SHARE),),
     ),
 ]
 
@@ -146,4 +180,30 @@ def derivable_cells(cells: pd.DataFrame, table: Table) -> list[dict]:
         for j in members:
             if null_space.shape[1] == 0 or np.allclose(null_space[local[j]], 0.0, atol=1e-9):
                 found.append(cells.iloc[hidden[j]][list(table.key)].to_dict())
+    return found
+
+
+def hidden_groups_at_a_bound(cells: pd.DataFrame, table: Table, tolerance: float = 1e-4) -> list[dict]:
+    """The parents whose two or more hidden children are, together, at a bound of a value's range that the
+    parent itself is not at: each such child's value follows. The served values are rounded (6 decimals),
+    hence the tolerance; a mean beyond a bound means the dimension does not add up, which is no attack."""
+    hidden = (cells["status"] == "..").to_numpy()
+    n = cells["n"].to_numpy(dtype=float)
+    found = []
+    for column, low, high in table.bounds:
+        value = cells[column].to_numpy(dtype=float)
+        lows = cells[low].to_numpy(dtype=float) if isinstance(low, str) else np.full(len(cells), low)
+        highs = cells[high].to_numpy(dtype=float) if isinstance(high, str) else np.full(len(cells), high)
+        for _, p, kids in _groups(cells, table):
+            hidden_kids = [k for k in kids if hidden[k]]
+            shown = [k for k in kids if not hidden[k]]
+            if hidden[p] or len(hidden_kids) < 2 or np.isnan(value[p]) or np.isnan(lows[p]) or np.isnan(highs[p]):
+                continue
+            rest_n = n[p] - sum(n[k] for k in shown)
+            if rest_n <= 0 or any(np.isnan(value[k]) for k in shown):
+                continue
+            mean = (n[p] * value[p] - sum(n[k] * value[k] for k in shown)) / rest_n
+            for bound in (lows[p], highs[p]):
+                if abs(mean - bound) <= tolerance and abs(value[p] - bound) > tolerance:
+                    found.append({"value": column, **cells.iloc[p][list(table.key)].to_dict(), "bound": bound})
     return found

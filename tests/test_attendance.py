@@ -406,8 +406,14 @@ PUPILS = {
     "moved_not_enrolled": (False, (SCHOOL_A, SCHOOL_B, SCHOOL_B), (120, 0, 0), 0.0, (0, 0, 0), False),
     "b1": (True, (SCHOOL_B,) * 3, (0, 0, 0), 0.0, (0, 0, 0), True),
     "b2": (False, (SCHOOL_B,) * 3, (60, 60, 60), 0.0, (0, 0, 0), True),
-    # School C: 12 pupils, 6 girls and 6 boys, never absent.
+    # School C: 12 pupils, 6 girls and 6 boys; c0 and c6 absent two thirds of the time, c1 and c7 a fifth
+    # (giltig, ogiltig or both), the others never: B and C together hold no share at 0 or 100 % (which would
+    # say it of every pupil of theirs and hide A too, macros/disclosure_control.sql `bounds`).
     **{f"c{i}": (i < 6, (SCHOOL_C,) * 3, (0, 0, 0), 0.0, (0, 0, 0), True) for i in range(12)},
+    "c0": (True, (SCHOOL_C,) * 3, (400, 400, 400), 1.0, (0, 0, 0), True),
+    "c1": (True, (SCHOOL_C,) * 3, (120, 120, 120), 0.0, (0, 0, 0), True),
+    "c6": (False, (SCHOOL_C,) * 3, (400, 400, 400), 0.5, (0, 0, 0), True),
+    "c7": (False, (SCHOOL_C,) * 3, (120, 120, 120), 1.0, (0, 0, 0), True),
 }
 
 

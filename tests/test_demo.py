@@ -74,9 +74,10 @@ def test_small_cells_are_hidden_in_the_new_marts(served):
 def test_no_hidden_cell_of_the_demo_can_be_derived(served):
     """tests/derivability.py, an attacker's search over every served cell table, on the demo's snapshot."""
     for table in derivability.SERVED_CELL_TABLES:
-        cells = served.execute(f"select * from {table.name} where {table.where}").df()
+        cells = served.execute(table.query()).df()
         assert derivability.lonely_hidden_children(cells, table) == [], table.name
         assert derivability.derivable_cells(cells, table) == [], table.name
+        assert derivability.hidden_groups_at_a_bound(cells, table) == [], table.name
 
 
 def test_the_demo_ends_in_2024_25_with_three_school_years_of_attendance(demo, served):

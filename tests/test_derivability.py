@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from tests.derivability import SERVED_CELL_TABLES, derivable_cells, lonely_hidden_children
+from tests.derivability import SERVED_CELL_TABLES, derivable_cells, hidden_groups_at_a_bound, lonely_hidden_children
 
 INDICATOR_VALUES = SERVED_CELL_TABLES[0]
 
@@ -47,3 +47,24 @@ def test_a_rectangle_of_four_hidden_cells_is_safe():
     frame = cells({("A", "K"), ("A", "M"), ("B", "K"), ("B", "M")})
     assert lonely_hidden_children(frame, INDICATOR_VALUES) == []
     assert derivable_cells(frame, INDICATOR_VALUES) == []
+
+
+def test_hidden_schools_together_at_a_bound_are_found_and_a_parent_at_the_bound_is_not():
+    """Kommun 90 % of 40 pupils; C 70 % of 10 and D 12 of 13 shown leave hidden A (8) and B (9) 1,700 points
+    over 17 pupils: 100 %, every one of them passed. A kommun itself at 100 % says so for every school: no
+    attack. C hidden too: A, B and C hold 2,400 points over 27 pupils, 88.9 %, nothing follows."""
+
+    def frame(kommun: float, hide_c: bool) -> pd.DataFrame:
+        schools = [("A", 100.0, 8, True), ("B", 100.0, 9, True), ("C", 70.0, 10, hide_c), ("D", 1200 / 13, 13, False)]
+        rows = [("kommun", "1261", kommun, 40, False)] + [("skolenhet", u, v, n, h) for u, v, n, h in schools]
+        return pd.DataFrame(
+            {"indicator_id": "N15419", "level": level, "unit_code": unit, "year": 2024, "gender": "T",
+             "value": None if hidden else value, "n": None if hidden else n, "status": ".." if hidden else "",
+             "value_low": 0.0, "value_high": 100.0}
+            for level, unit, value, n, hidden in rows
+        )  # fmt: skip
+
+    found = hidden_groups_at_a_bound(frame(90.0, hide_c=False), INDICATOR_VALUES)
+    assert [(f["level"], f["bound"]) for f in found] == [("kommun", 100.0)]
+    assert hidden_groups_at_a_bound(frame(90.0, hide_c=True), INDICATOR_VALUES) == []
+    assert hidden_groups_at_a_bound(frame(100.0, hide_c=False), INDICATOR_VALUES) == []

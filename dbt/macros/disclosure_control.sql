@@ -18,6 +18,16 @@
     no_derivable_cells on each served mart fails if `rounds` ever proves too few.
 
     A hidden cell's n is null as well: counts of different denominators would otherwise reveal small groups.
+
+    Bounded values (`bounds`: value column → [lowest, highest], SQL on the cell's columns: a share 0–100 %,
+    an index 0–10): two or more hidden children can still be worked out together. Their pupils are the
+    parent's minus the shown children's, and their mean is (parent n·value − the shown children's n·value)
+    over those pupils. When that mean is at a bound while the parent's value is not, every hidden child has
+    that value (all passed, none absent). (Where a dimension does not add up — a pupil at two schools — the
+    mean is no attack; it is then rarely exactly at a bound, and a cell more is hidden when it is.) Then the smallest shown child whose value is inside the bounds is
+    hidden too (the hidden mean is no longer at a bound), or the parent when there is none. A parent at a
+    bound shows its children's value itself (the total may stay).
+
     The cost in hidden cells is counted in docs/disclosure.md. -#}
 {% macro disclosure_dimensions() %}
     {{ return({
@@ -31,9 +41,12 @@
 {% endmacro %}
 
 
-{% macro disclosure_control(relation, cell_key, values, dimensions, rounds=6) %}
+{% macro disclosure_control(relation, cell_key, values, dimensions, rounds=6, bounds={}) %}
+{#- How close to a bound a mean counts as at it: an attacker computes it from values served to 6 decimals. -#}
+{%- set at = 0.0001 %}
+{%- set bounded = bounds.items() | list %}
 {%- set all_dimensions = disclosure_dimensions() %}
-{%- set ns = namespace(previous='primary_cells') %}
+{%- set ns = namespace(previous='primary_cells', window='') %}
 primary_cells as (
     select *, n as cell_n, coalesce(n < min_n, true) as hidden
     from {{ relation }}
@@ -55,19 +68,72 @@ primary_cells as (
             partition by {{ group_key | join(', ') }}, (({{ d['child'] }}) and not hidden)
             order by cell_n, {{ cell_key | join(', ') }}
         ) as size_rank
+        {%- if bounded %},
+        max(cell_n) filter (where {{ d['parent'] }}) over parent_group
+            - coalesce(sum(cell_n) filter (where ({{ d['child'] }}) and not hidden) over parent_group, 0)
+            as hidden_n
+        {%- for v, b in bounded %},
+        max({{ v }}) filter (where {{ d['parent'] }}) over parent_group as parent_value_{{ loop.index }},
+        (max(cell_n * {{ v }}) filter (where {{ d['parent'] }}) over parent_group
+            - coalesce(sum(cell_n * {{ v }}) filter (where ({{ d['child'] }}) and not hidden) over parent_group, 0))
+            as hidden_sum_{{ loop.index }}
+        {%- endfor %}
+        {%- endif %}
     from {{ ns.previous }}
     window parent_group as (partition by {{ group_key | join(', ') }})
 ),
+{%- set ns.window = step ~ '_window' %}
+{%- if bounded %}
+{#- Which bounded values have their hidden children's mean at a bound, and which children would end it. -#}
+{{ step }}_at_bound as (
+    select
+        *,
+        {%- for v, b in bounded %}
+        coalesce(parent_shown and hidden_children >= 2 and hidden_n > 0
+            and parent_value_{{ loop.index }} > ({{ b[0] }}) + {{ at }}
+            and parent_value_{{ loop.index }} < ({{ b[1] }}) - {{ at }}
+            and (abs(hidden_sum_{{ loop.index }} / hidden_n - ({{ b[0] }})) <= {{ at }}
+                or abs(hidden_sum_{{ loop.index }} / hidden_n - ({{ b[1] }})) <= {{ at }}), false)
+            as at_bound_{{ loop.index }},
+        {%- endfor %}
+        -- a shown child that ends it: inside the bounds in every value whose hidden mean is at one
+        ({{ d['child'] }}) and not hidden
+        {%- for v, b in bounded %}
+            and (not at_bound_{{ loop.index }}
+                or coalesce({{ v }} > ({{ b[0] }}) + {{ at }} and {{ v }} < ({{ b[1] }}) - {{ at }}, false))
+        {%- endfor %}
+            as ends_bound
+    from {{ step }}_window
+),
+{{ step }}_bound_window as (
+    select
+        *,
+        {%- for v, b in bounded %} at_bound_{{ loop.index }} or{% endfor %} false as any_at_bound,
+        count(*) filter (where ends_bound) over parent_group as ending_children,
+        row_number() over (
+            partition by {{ group_key | join(', ') }}, ends_bound order by cell_n, {{ cell_key | join(', ') }}
+        ) as ending_rank
+    from {{ step }}_at_bound
+    window parent_group as (partition by {{ group_key | join(', ') }})
+),
+{%- set ns.window = step ~ '_bound_window' %}
+{%- endif %}
 {{ step }} as (
     select
-        * exclude (parent_shown, hidden_children, shown_children, outside_children, size_rank, hidden),
+        * exclude (parent_shown, hidden_children, shown_children, outside_children, size_rank, hidden
+        {%- if bounded %}, hidden_n, ends_bound, any_at_bound, ending_children, ending_rank
+        {%- for v, b in bounded %}, parent_value_{{ loop.index }}, hidden_sum_{{ loop.index }}, at_bound_{{ loop.index }}
+        {%- endfor %}{% endif %}),
         hidden or coalesce(parent_shown and (
             (hidden_children = 1 and ({{ d['child'] }}) and size_rank = 1)
             or (hidden_children = 1 and shown_children = 0 and ({{ d['parent'] }}))
             or (hidden_children = 0 and outside_children between 1 and min_n - 1
                 and ({{ d['child'] }}) and size_rank = 1)
-        ), false) as hidden
-    from {{ step }}_window
+        ), false)
+        {%- if bounded %}
+        or (any_at_bound and ((ends_bound and ending_rank = 1) or (ending_children = 0 and ({{ d['parent'] }}))))
+        {%- endif %} as hidden
+    from {{ ns.window }}
 ),
 {%- set ns.previous = step %}
 {%- endfor %}
@@ -83,3 +149,21 @@ controlled_cells as (
     from {{ ns.previous }}
 )
 {% endmacro %}
+
+
+{#- The lowest (side 0) or highest (side 1) value of a unit (var value_bounds), as SQL on `unit_sql` (a column or
+    a quoted unit): null for a unit without bounds. -#}
+{% macro unit_bound(unit_sql, side) -%}
+    case {{ unit_sql }}
+    {%- for unit, range in var('value_bounds').items() %} when '{{ unit }}' then {{ range[side] }}{% endfor %} end
+{%- endmacro %}
+
+
+{#- bounds for disclosure_control: each of `columns` in the range of `unit` (a unit of var value_bounds). -#}
+{% macro bounds_of(columns, unit) -%}
+    {%- set found = {} %}
+    {%- for column in columns %}
+        {%- do found.update({column: var('value_bounds')[unit]}) %}
+    {%- endfor %}
+    {{- return(found) }}
+{%- endmacro %}

@@ -20,6 +20,7 @@ with cells as (
     cell_key=['level', 'unit_code', 'year', 'period', 'gender'],
     values=measures,
     dimensions=['gender', 'units', 'periods'],
+    bounds=bounds_of(measures | reject('in', var('unbounded_values')) | list, 'procent'),
 ) }},
 
 controlled as (

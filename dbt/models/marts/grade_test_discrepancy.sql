@@ -62,6 +62,7 @@ discrepancy_cells as (
     cell_key=['level', 'unit_code', 'year', 'grade_level', 'subject', 'gender'],
     values=['share_higher', 'share_same', 'share_lower'],
     dimensions=['gender', 'units'],
+    bounds=bounds_of(['share_higher', 'share_same', 'share_lower'], 'procent'),
 ) }},
 
 controlled as (

@@ -23,15 +23,26 @@ with local_values as (
     {%- endfor %}
 ),
 
+-- Each value's range by its indicator's unit (var value_bounds; none for var unbounded_values): the control
+-- hides a cell more where hidden cells together would be at a bound.
+local_cells as (
+    select
+        v.*,
+        case when v.indicator_id not in ('{{ var("unbounded_values") | join("', '") }}') then c.unit end as value_unit
+    from local_values as v
+    left join {{ ref('indicator_catalogue') }} as c using (indicator_id)
+),
+
 {{ disclosure_control(
-    'local_values',
+    'local_cells',
     cell_key=['indicator_id', 'level', 'unit_code', 'year', 'gender'],
     values=['value'],
     dimensions=['gender', 'units'],
+    bounds={'value': [unit_bound('value_unit', 0), unit_bound('value_unit', 1)]},
 ) }},
 
 controlled as (
-    select * from controlled_cells
+    select * exclude (value_unit) from controlled_cells
 ),
 
 -- Official figures as published (their own statuses kept): the municipality, its liknande kommuner (each

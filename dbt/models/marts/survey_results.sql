@@ -15,6 +15,7 @@ with survey_cells as (
     cell_key=['survey', 'area', 'level', 'unit_code', 'year', 'grade_level', 'gender'],
     values=['share_positive', 'index_value'],
     dimensions=['gender', 'units', 'grades'],
+    bounds={'share_positive': var('value_bounds')['procent'], 'index_value': var('value_bounds')['index']},
 ) }}
 
 select

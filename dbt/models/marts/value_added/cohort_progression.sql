@@ -16,6 +16,7 @@ with cells as (
     cell_key=['cohort', 'level', 'unit_code', 'measure', 'grade_level', 'occasion', 'gender'],
     values=['share'],
     dimensions=['gender', 'units'],
+    bounds=bounds_of(['share'], 'procent'),
 ) }},
 
 named as (
