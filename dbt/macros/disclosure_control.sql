@@ -46,9 +46,15 @@
 {%- set at = 0.0001 %}
 {%- set bounded = bounds.items() | list %}
 {%- set all_dimensions = disclosure_dimensions() %}
-{%- set ns = namespace(previous='primary_cells', window='') %}
+{%- set ns = namespace(previous='primary_cells') %}
 primary_cells as (
-    select *, n as cell_n, coalesce(n < min_n, true) as hidden
+    select
+        *,
+        n as cell_n,
+        coalesce(n < min_n, true) as hidden,
+        -- "The smallest" cell: fewest pupils, ties by the cell key. A cell's n never changes, so one order serves
+        -- every round, and each step picks its smallest child by a min() over the group's one window.
+        row_number() over (order by n, {{ cell_key | join(', ') }}) as cell_order
     from {{ relation }}
 ),
 {%- for round in range(rounds) %}
@@ -64,83 +70,58 @@ primary_cells as (
         count(*) filter (where ({{ d['child'] }}) and not hidden) over parent_group as shown_children,
         max(cell_n) filter (where {{ d['parent'] }}) over parent_group
             - coalesce(sum(cell_n) filter (where {{ d['child'] }}) over parent_group, 0) as outside_children,
-        row_number() over (
-            partition by {{ group_key | join(', ') }}, (({{ d['child'] }}) and not hidden)
-            order by cell_n, {{ cell_key | join(', ') }}
-        ) as size_rank
+        min(cell_order) filter (where ({{ d['child'] }}) and not hidden) over parent_group as smallest_shown
         {%- if bounded %},
         max(cell_n) filter (where {{ d['parent'] }}) over parent_group
             - coalesce(sum(cell_n) filter (where ({{ d['child'] }}) and not hidden) over parent_group, 0)
             as hidden_n
         {%- for v, b in bounded %},
         max({{ v }}) filter (where {{ d['parent'] }}) over parent_group as parent_value_{{ loop.index }},
-        (max(cell_n * {{ v }}) filter (where {{ d['parent'] }}) over parent_group
-            - coalesce(sum(cell_n * {{ v }}) filter (where ({{ d['child'] }}) and not hidden) over parent_group, 0))
-            as hidden_sum_{{ loop.index }}
+        max(cell_n * {{ v }}) filter (where {{ d['parent'] }}) over parent_group
+            - coalesce(sum(cell_n * {{ v }}) filter (where ({{ d['child'] }}) and not hidden) over parent_group, 0)
+            as hidden_sum_{{ loop.index }},
+        min(cell_order) filter (
+            where ({{ d['child'] }}) and not hidden and {{ v }} > ({{ b[0] }}) + {{ at }} and {{ v }} < ({{ b[1] }}) - {{ at }}
+        ) over parent_group as smallest_inside_{{ loop.index }}
         {%- endfor %}
         {%- endif %}
     from {{ ns.previous }}
     window parent_group as (partition by {{ group_key | join(', ') }})
 ),
-{%- set ns.window = step ~ '_window' %}
-{%- if bounded %}
-{#- Which bounded values have their hidden children's mean at a bound, and which children would end it. -#}
-{{ step }}_at_bound as (
-    select
-        *,
-        {%- for v, b in bounded %}
-        coalesce(parent_shown and hidden_children >= 2 and hidden_n > 0
-            and parent_value_{{ loop.index }} > ({{ b[0] }}) + {{ at }}
-            and parent_value_{{ loop.index }} < ({{ b[1] }}) - {{ at }}
-            and (abs(hidden_sum_{{ loop.index }} / hidden_n - ({{ b[0] }})) <= {{ at }}
-                or abs(hidden_sum_{{ loop.index }} / hidden_n - ({{ b[1] }})) <= {{ at }}), false)
-            as at_bound_{{ loop.index }},
-        {%- endfor %}
-        -- a shown child that ends it: inside the bounds in every value whose hidden mean is at one
-        ({{ d['child'] }}) and not hidden
-        {%- for v, b in bounded %}
-            and (not at_bound_{{ loop.index }}
-                or coalesce({{ v }} > ({{ b[0] }}) + {{ at }} and {{ v }} < ({{ b[1] }}) - {{ at }}, false))
-        {%- endfor %}
-            as ends_bound
-    from {{ step }}_window
-),
-{{ step }}_bound_window as (
-    select
-        *,
-        {%- for v, b in bounded %} at_bound_{{ loop.index }} or{% endfor %} false as any_at_bound,
-        count(*) filter (where ends_bound) over parent_group as ending_children,
-        row_number() over (
-            partition by {{ group_key | join(', ') }}, ends_bound order by cell_n, {{ cell_key | join(', ') }}
-        ) as ending_rank
-    from {{ step }}_at_bound
-    window parent_group as (partition by {{ group_key | join(', ') }})
-),
-{%- set ns.window = step ~ '_bound_window' %}
-{%- endif %}
 {{ step }} as (
     select
-        * exclude (parent_shown, hidden_children, shown_children, outside_children, size_rank, hidden
-        {%- if bounded %}, hidden_n, ends_bound, any_at_bound, ending_children, ending_rank
-        {%- for v, b in bounded %}, parent_value_{{ loop.index }}, hidden_sum_{{ loop.index }}, at_bound_{{ loop.index }}
+        * exclude (parent_shown, hidden_children, shown_children, outside_children, smallest_shown, hidden
+        {%- if bounded %}, hidden_n
+        {%- for v, b in bounded %}, parent_value_{{ loop.index }}, hidden_sum_{{ loop.index }}, smallest_inside_{{ loop.index }}
         {%- endfor %}{% endif %}),
         hidden or coalesce(parent_shown and (
-            (hidden_children = 1 and ({{ d['child'] }}) and size_rank = 1)
+            (hidden_children = 1 and cell_order = smallest_shown)
             or (hidden_children = 1 and shown_children = 0 and ({{ d['parent'] }}))
-            or (hidden_children = 0 and outside_children between 1 and min_n - 1
-                and ({{ d['child'] }}) and size_rank = 1)
+            or (hidden_children = 0 and outside_children between 1 and min_n - 1 and cell_order = smallest_shown)
         ), false)
         {%- if bounded %}
-        or (any_at_bound and ((ends_bound and ending_rank = 1) or (ending_children = 0 and ({{ d['parent'] }}))))
+        -- Rule 6 for the first value whose hidden children are together at a bound the parent is not at: the
+        -- smallest shown child inside the bounds, or the parent when there is none.
+        or coalesce(case
+            {%- for v, b in bounded %}
+            when parent_shown and hidden_children >= 2 and hidden_n > 0
+                and parent_value_{{ loop.index }} > ({{ b[0] }}) + {{ at }}
+                and parent_value_{{ loop.index }} < ({{ b[1] }}) - {{ at }}
+                and (abs(hidden_sum_{{ loop.index }} / hidden_n - ({{ b[0] }})) <= {{ at }}
+                    or abs(hidden_sum_{{ loop.index }} / hidden_n - ({{ b[1] }})) <= {{ at }})
+            then cell_order = smallest_inside_{{ loop.index }}
+                or (smallest_inside_{{ loop.index }} is null and ({{ d['parent'] }}))
+            {%- endfor %}
+        end, false)
         {%- endif %} as hidden
-    from {{ ns.window }}
+    from {{ step }}_window
 ),
 {%- set ns.previous = step %}
 {%- endfor %}
 {%- endfor %}
 controlled_cells as (
     select
-        * exclude (cell_n, hidden, {{ values | join(', ') }}, n, status),
+        * exclude (cell_n, cell_order, hidden, {{ values | join(', ') }}, n, status),
         {%- for v in values %}
         case when hidden then null else {{ v }} end as {{ v }},
         {%- endfor %}
