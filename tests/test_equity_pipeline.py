@@ -116,6 +116,25 @@ def test_the_official_salsa_of_the_municipalitys_units_is_served_as_published(li
     assert all(r["n"] is None and r["ci_low"] is None for r in rows)
 
 
+def test_the_municipalitys_units_latest_skolenkaten_is_served_as_published(liten):
+    """Skolenkäten VT25 of Tolvåkerskolan through Skolverket's Planned Educations API (the shared data's cache
+    cache/survey-gr/13578112.json): pupils in åk 8, 115 respondents, trygghet 7.7, studiero 5.9; guardians,
+    148 respondents, trygghet 6.8. Served as skolenkaten_results rows of the year the round ends (2025), total
+    only, numbered as Skolinspektionen's reports number the areas."""
+    rows = _query(
+        liten.data / "serving.duckdb",
+        "select respondent_group, area_no, area, gender, value, n_respondents, status from skolenkaten_results "
+        "where unit_code = ? and year = 2025 order by respondent_group, area_no",
+        [TOLVAKER],
+    )
+    found = {(r["respondent_group"], r["area"]): (r["value"], r["n_respondents"]) for r in rows}
+    assert found[("elever_ak8", "Trygghet")] == (7.7, 115)
+    assert found[("elever_ak8", "Studiero")] == (5.9, 115)
+    assert found[("vardnadshavare", "Trygghet")] == (6.8, 148)
+    assert len(rows) == 10 and {r["gender"] for r in rows} == {"T"} and {r["status"] for r in rows} == {""}
+    assert {r["area_no"] for r in rows if r["area"] == "Trygghet"} == {9}
+
+
 def test_similar_units_are_the_ten_nearest_and_the_comparison_summarises_them(liten):
     serving = liten.data / "serving.duckdb"
     units = _query(serving, "select * from similar_units where status = '' order by unit_code, rank")

@@ -153,11 +153,17 @@ def local_surveys(results: pd.DataFrame) -> None:
         st.caption(ui.GAP_TEXT)
 
 
+# Respondent groups whose words the code does not spell (elever_ak8 → "Elever åk 8" does itself).
+RESPONDENT_GROUPS = {"vardnadshavare": "Vårdnadshavare"}
+
+
 def skolenkaten_section(results: pd.DataFrame) -> None:
     st.header("Skolenkäten (Skolinspektionen)")
     st.caption(
         "Skolinspektionens enkät till elever och vårdnadshavare: index 0–10 per område som publicerat, för "
-        "kommunens skolenheter och för alla skolenheter som deltog. Källa: Skolinspektionen, Skolenkäten."
+        "kommunens skolenheter och för alla skolenheter som deltog. Källa: Skolinspektionen, Skolenkäten; "
+        "varje skolenhets senaste omgång (VT25 eller VT26) via Skolverkets API för planerade utbildningar "
+        "(fem områden, totalt, utan riket)."
     )
     results = results.assign(status=results["status"].fillna(""))
     results["enhet"] = [
@@ -172,7 +178,7 @@ def skolenkaten_section(results: pd.DataFrame) -> None:
     group = ui.selectbox(
         "Svarande",
         groups,
-        format_func=lambda g: g.replace("_ak", " åk ").replace("_", " ").capitalize(),
+        format_func=lambda g: RESPONDENT_GROUPS.get(g) or g.replace("_ak", " åk ").replace("_", " ").capitalize(),
         key="skolenkat_grupp",
         container=left,
     )

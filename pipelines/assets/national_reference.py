@@ -35,7 +35,8 @@ VALUES_KEY = dg.AssetKey(["national_units", "unit_values"])
             group_name="national_reference",
             kinds={"polars", "duckdb"},
             description="Publicerade värden per skolenhet: meritvärde och behörighet 2020/21–2024/25, alla "
-            "ämnen, SALSA 2024/25 (Skolverket) och 2023/24 (Kolada), elever i åk 9 och bakgrund (SIRIS 2023/24).",
+            "ämnen, SALSA 2024/25 (Skolverket) och 2023/24 (Kolada), elever i åk 9 och bakgrund (SIRIS 2023/24), "
+            "Skolenkätens senaste omgång (VT25/VT26) för elever och vårdnadshavare.",
         ),
     ],
 )

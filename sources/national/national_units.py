@@ -10,6 +10,10 @@ published results, SALSA and background, for the SALSA comparison and for liknan
   Kolada (RKA).
 - `siris/grundskola_antal_elever_per_arskurs_skolenhet_2023.csv` (SIRIS, läsår 2023/24): pupils in åk 9,
   share of girls and share with parents with eftergymnasial education (åk 1–9) for every unit.
+- `skolverket/skolkarta_cache_survey-gr_pe_v4.tar.gz` (Skolinspektionen's Skolenkäten through Skolverket's
+  Planned Educations API v4, via pjh0203/skolkarta): per unit the latest index 0–10 for trygghet, studiero,
+  stöd, stimulans and nöjdhet, with the respondents, of the guardians and of the pupils (åk 8, or åk 5), VT25
+  or VT26 — 1,613 units, F–6 schools included.
 
 Variables are named as Skolverket's API names them (so the shipped SALSA lines up with what
 `skolverket.unit_statistics` fetches for the municipality's own units); Kolada's by KPI id. A value that is
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +42,9 @@ from sources.result import LoadResult, empty_quarantine
 SKOLKARTA_FILE = REFERENCE_DIR / "skolverket" / "skolkarta_grundskola_ak9_pe_v4_2026-06-21.json"
 KOLADA_SALSA_FILE = KOLADA_DIR / "kolada_ou_salsa_U15415_U15416_2024_by_skolenhetskod.json"
 SIRIS_BACKGROUND_FILE = REFERENCE_DIR / "siris" / "grundskola_antal_elever_per_arskurs_skolenhet_2023.csv"
-FILES = (SKOLKARTA_FILE, KOLADA_SALSA_FILE, SIRIS_BACKGROUND_FILE)  # what read_national_units reads by default
+SKOLENKATEN_FILE = REFERENCE_DIR / "skolverket" / "skolkarta_cache_survey-gr_pe_v4.tar.gz"
+# what read_national_units reads by default
+FILES = (SKOLKARTA_FILE, KOLADA_SALSA_FILE, SIRIS_BACKGROUND_FILE, SKOLENKATEN_FILE)
 
 UNITS_SCHEMA = polars_schema("national_units.school_units")
 VALUES_SCHEMA = polars_schema("national_units.unit_values")
@@ -63,6 +70,13 @@ SIRIS_RANGES = {
     "share_girls_grade_1_9_pct": (0.0, 100.0),
     "share_parents_post_secondary_grade_1_9_pct": (0.0, 100.0),
 }
+
+# Skolenkäten in the Planned Educations extract: respondents (`p` guardians, `e` pupils of the grade in `ak`)
+# and the index areas, as the variables `skolenkaten_<group>_<area>` (and `_n`, the respondents) of unit_values.
+SKOLENKATEN_GROUPS = {"p": "vardnadshavare", "e": "elever"}
+SKOLENKATEN_AREAS = {"trygg": "trygghet", "ro": "studiero", "stod": "stod", "stim": "stimulans", "nojd": "nojdhet"}
+SKOLENKATEN_RESPONDENTS = "n"
+_TERM = re.compile(r"^(VT|HT)(\d{2})$")
 
 _CODE = re.compile(r"^\d{8}$")
 _SCHOOL_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
@@ -156,6 +170,50 @@ def read_skolkarta(path: Path | str = SKOLKARTA_FILE) -> tuple[LoadResult, pl.Da
     return result, pl.DataFrame(units, schema=UNITS_SCHEMA)
 
 
+def term_school_year(term: str) -> str:
+    """'VT25' → '2024/25', 'HT25' → '2025/26'; '' for anything else (quarantined as an invalid läsår)."""
+    match = _TERM.match(term or "")
+    if not match:
+        return ""
+    year = 2000 + int(match.group(2)) + (1 if match.group(1) == "HT" else 0)
+    return f"{year - 1}/{year % 100:02d}"
+
+
+def read_skolenkaten(path: Path | str = SKOLENKATEN_FILE) -> tuple[LoadResult, pl.DataFrame]:
+    """(values, no units) from the Skolenkäten cache: per unit and respondent group the index of each area and
+    the respondents, for the group's term. The cache holds one JSON file per skolenhetskod; an empty one (no
+    survey) adds nothing."""
+    path = Path(path)
+    rows = []
+    with tarfile.open(path, "r:gz") as archive:
+        members = sorted((m for m in archive.getmembers() if m.isfile() and m.name.endswith(".json")), key=str)
+        for line, member in enumerate(members, start=1):
+            code = Path(member.name).stem
+            document = json.loads(archive.extractfile(member).read().decode("utf-8"))
+            for key, groups in (document or {}).items():
+                if key not in SKOLENKATEN_GROUPS or not isinstance(groups, dict):
+                    continue
+                grade = str(groups.get("ak") or "")
+                group = SKOLENKATEN_GROUPS[key] + (f"_{grade}" if key == "e" and grade else "")
+                school_year = term_school_year(str(groups.get("sem") or ""))
+                year = school_year_end(school_year)
+                for field_name, area in [*SKOLENKATEN_AREAS.items(), (SKOLENKATEN_RESPONDENTS, "n")]:
+                    if groups.get(field_name) is not None:
+                        variable = f"skolenkaten_{group}_{area}"
+                        value = _number(groups[field_name])
+                        rows.append((line, code, variable, school_year, year, value, "", "skolverket", path.name))
+    frame = _values_frame(rows)
+    is_count = pl.col("variable").str.ends_with("_n")
+    low = pl.lit(0.0)
+    high = pl.when(is_count).then(pl.lit(1_000_000.0)).otherwise(pl.lit(10.0))
+    valid, quarantine = _checked_values(frame, path.name, low, high)
+    result = LoadResult(path, valid.drop("__line").select(list(VALUES_SCHEMA)), quarantine, rows_in=frame.height)
+    result.messages.append(
+        f"{path.name}: {len(members)} skolenheter, {frame.height} värden, {quarantine.height} i karantän"
+    )
+    return result, pl.DataFrame(schema=UNITS_SCHEMA)
+
+
 def read_kolada_salsa(path: Path | str = KOLADA_SALSA_FILE) -> tuple[LoadResult, pl.DataFrame]:
     """(values, units) from Kolada's unit-level SALSA by skolenhetskod: U15415 and U15416 per unit and year."""
     path = Path(path)
@@ -227,10 +285,16 @@ def read_national_units(
     skolkarta: Path | str = SKOLKARTA_FILE,
     kolada_salsa: Path | str = KOLADA_SALSA_FILE,
     siris_background: Path | str = SIRIS_BACKGROUND_FILE,
+    skolenkaten: Path | str = SKOLENKATEN_FILE,
 ) -> NationalUnits:
-    """The three files together. A unit's identity comes from the first file that names it (the v4 extract,
-    then SIRIS); Kolada's file adds only its OU id."""
-    parts = [read_skolkarta(skolkarta), read_siris_background(siris_background), read_kolada_salsa(kolada_salsa)]
+    """The four files together. A unit's identity comes from the first file that names it (the v4 extract,
+    then SIRIS); Kolada's file adds only its OU id, the Skolenkäten cache only values."""
+    parts = [
+        read_skolkarta(skolkarta),
+        read_siris_background(siris_background),
+        read_kolada_salsa(kolada_salsa),
+        read_skolenkaten(skolenkaten),
+    ]
     results = [result for result, _ in parts]
     named = pl.concat([units for _, units in parts[:2]]).filter(pl.col("school_unit_code").str.contains(_CODE.pattern))
     # municipality code: from whichever file has it (the v4 extract names the kommun only)

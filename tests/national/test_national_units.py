@@ -4,7 +4,9 @@ independently with the json module."""
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 from pathlib import Path
 
 import polars as pl
@@ -85,6 +87,50 @@ def test_siris_background_keeps_siris_codes_as_status(loaded):
     hidden = girls.filter(pl.col("status") != "")
     assert hidden.height > 0 and hidden["value"].null_count() == hidden.height
     assert set(hidden["status"]) <= {".", ".."}
+
+
+def test_skolenkaten_vt25_of_tolvakerskolan_is_as_published(loaded):
+    # The MANIFEST's cache (skolkarta_cache_survey-gr_pe_v4.tar.gz), read here with tarfile and json: Tolvåkerskolan's
+    # VT25 round — pupils in åk 8, 115 respondents, trygghet 7.7; guardians, 148 respondents, trygghet 6.8.
+    with tarfile.open(nu.SKOLENKATEN_FILE) as archive:
+        raw = json.load(archive.extractfile(f"cache/survey-gr/{TOLVAKER}.json"))
+        files = [m for m in archive.getmembers() if m.isfile()]
+    assert (raw["e"]["sem"], raw["e"]["ak"], raw["e"]["n"], raw["e"]["trygg"]) == ("VT25", "ak8", 115, 7.7)
+    assert (raw["p"]["sem"], raw["p"]["n"], raw["p"]["trygg"]) == ("VT25", 148, 6.8)
+    assert _value(loaded, TOLVAKER, "skolenkaten_elever_ak8_trygghet", "2024/25") == 7.7
+    assert _value(loaded, TOLVAKER, "skolenkaten_elever_ak8_n", "2024/25") == 115
+    assert _value(loaded, TOLVAKER, "skolenkaten_vardnadshavare_trygghet", "2024/25") == 6.8
+    assert _value(loaded, TOLVAKER, "skolenkaten_vardnadshavare_studiero", "2024/25") == raw["p"]["ro"]
+    # every figure of the 1,809 files is a value: 5 areas and the respondents per group, as far as given
+    given = 0
+    with tarfile.open(nu.SKOLENKATEN_FILE) as archive:
+        for member in files:
+            for group in (json.load(archive.extractfile(member)) or {}).values():
+                given += sum(k in group for k in ("trygg", "ro", "stod", "stim", "nojd", "n")) if group else 0
+    assert len(files) == 1809
+    assert loaded.values.filter(pl.col("variable").str.starts_with("skolenkaten_")).height == given
+
+
+def test_a_skolenkaten_figure_out_of_range_or_of_an_unknown_term_is_quarantined(tmp_path):
+    path = tmp_path / "survey.tar.gz"
+    files = {
+        "cache/survey-gr/12345678.json": {"p": {"trygg": 8.5, "ro": 11, "n": 40, "sem": "VT26"}},
+        "cache/survey-gr/87654321.json": {"e": {"trygg": 7.0, "n": 20, "sem": "2025", "ak": "ak5"}},
+        "cache/survey-gr/11112222.json": None,
+    }
+    with tarfile.open(path, "w:gz") as archive:
+        for name, content in files.items():
+            data = json.dumps(content).encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    result, _units = nu.read_skolenkaten(path)
+    assert result.balanced and result.rows_in == 5
+    assert sorted(result.quarantine["reason"].to_list()) == ["ogiltigt läsår", "ogiltigt läsår", "utanför intervallet"]
+    assert result.rows.select("school_unit_code", "variable", "school_year", "year", "value").rows() == [
+        ("12345678", "skolenkaten_vardnadshavare_trygghet", "2025/26", 2026, 8.5),
+        ("12345678", "skolenkaten_vardnadshavare_n", "2025/26", 2026, 40.0),
+    ]
 
 
 def test_a_value_out_of_range_or_an_invalid_code_is_quarantined(tmp_path):
