@@ -93,3 +93,18 @@ def test_the_demo_ends_in_2024_25_with_three_school_years_of_attendance(demo, se
         "select max(school_year) from indicator_values where source = 'local' and indicator_id = 'N15505'"
     ).fetchall()[0][0]
     assert latest == "2024/25"
+
+
+def test_minst_riket_is_measured_with_the_published_riket_figure_before_kolada_has_it(served):
+    """The demo's goal M3 (at least riket) in 2023: Kolada's shipped values stop at 2022, but SIRIS's riksnivå
+    table (shipped, dropped into siris/ by the demo) publishes riket for läsår 2022/23 — Tabell 1B, kommunal
+    huvudman: meritvärde 223.6 and 28.9 % without a pass in some subject, i.e. 71.1 % with all subjects."""
+    rows = {
+        r[0]: r[1:]
+        for r in served.execute(
+            "select indicator_id, riket_value, status from goal_results where goal_id = 'M3' and year = 2023 "
+            "and level = 'kommun' and gender = 'T'"
+        ).fetchall()
+    }
+    assert rows["N15505"][0] == pytest.approx(223.6) and rows["N15419"][0] == pytest.approx(71.1)
+    assert all(status != "kan inte mätas" for _, status in rows.values())

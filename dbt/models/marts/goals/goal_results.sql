@@ -26,6 +26,16 @@ comparison as (
     from {{ ref('benchmarking') }}
 ),
 
+-- Riket where Kolada has no value (yet): the published riket figure of the same id in indicator_values —
+-- SIRIS's riksnivå tables give läsår 2022/23 on before Kolada does —, so that "minst riket" is measured as
+-- soon as Skolverket publishes. Kolada's own first, as benchmarking shows it.
+published_riket as (
+    select indicator_id, year, gender, value as riket_value
+    from served
+    where level = 'riket' and value is not null
+    qualify row_number() over (partition by indicator_id, year, gender order by source = 'kolada' desc, source) = 1
+),
+
 spread as (
     select * from {{ ref('int_goal_pupil_spread') }}
 ),
@@ -49,7 +59,7 @@ joined as (
         v2.value as value_2,
         v2.status as value_status_2,
         vr.value as reference_value,
-        comparison.riket_value,
+        coalesce(comparison.riket_value, published_riket.riket_value) as riket_value,
         comparison.similar_value,
         {{ goal_interval_half_width('cells.unit', 'v0.value', 'v0.n', 'spread.pupil_sd') }} as half_width
     from cells
@@ -70,6 +80,9 @@ joined as (
     left join comparison
         on comparison.indicator_id = cells.indicator_id and comparison.year = cells.year
         and comparison.gender = cells.gender
+    left join published_riket
+        on published_riket.indicator_id = cells.indicator_id and published_riket.year = cells.year
+        and published_riket.gender = cells.gender
     left join spread
         on spread.indicator_id = cells.indicator_id and spread.level = cells.level
         and spread.unit_code = cells.unit_code and spread.year = cells.year and spread.gender = cells.gender
