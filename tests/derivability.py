@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipelines.serving_tables import CONTROLLED_CELLS
+
 
 @dataclass(frozen=True)
 class Dimension:
@@ -81,17 +83,8 @@ SERVED_CELL_TABLES = [
         "attendance_by_period",
         ("level", "unit_code", "year", "period", "gender"),
         (GENDER, UNITS, PERIODS),
-        bounds=tuple(
-            (c, *SHARE)
-            for c in (
-                "absence_pct",
-                "valid_absence_pct",
-                "invalid_absence_pct",
-                "above_10_pct",
-                "above_15_pct",
-                "above_50_pct",
-            )
-        ),
+        # every served figure is a share of 0–100 %; the reporting rate describes the registration, not pupils
+        bounds=tuple((c, *SHARE) for c in CONTROLLED_CELLS["attendance_by_period"] if c != "reporting_rate_pct"),
     ),
     Table(
         "value_added",

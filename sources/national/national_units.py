@@ -184,24 +184,26 @@ def read_skolenkaten(path: Path | str = SKOLENKATEN_FILE) -> tuple[LoadResult, p
     the respondents, for the group's term. The cache holds one JSON file per skolenhetskod; an empty one (no
     survey) adds nothing."""
     path = Path(path)
+    documents = {}
+    # Streamed in the archive's order (a gzip stream has no random access), then taken in code order.
+    with tarfile.open(path, "r|gz") as archive:
+        for member in archive:
+            if member.isfile() and member.name.endswith(".json"):
+                documents[Path(member.name).stem] = json.loads(archive.extractfile(member).read().decode("utf-8"))
     rows = []
-    with tarfile.open(path, "r:gz") as archive:
-        members = sorted((m for m in archive.getmembers() if m.isfile() and m.name.endswith(".json")), key=str)
-        for line, member in enumerate(members, start=1):
-            code = Path(member.name).stem
-            document = json.loads(archive.extractfile(member).read().decode("utf-8"))
-            for key, groups in (document or {}).items():
-                if key not in SKOLENKATEN_GROUPS or not isinstance(groups, dict):
-                    continue
-                grade = str(groups.get("ak") or "")
-                group = SKOLENKATEN_GROUPS[key] + (f"_{grade}" if key == "e" and grade else "")
-                school_year = term_school_year(str(groups.get("sem") or ""))
-                year = school_year_end(school_year)
-                for field_name, area in [*SKOLENKATEN_AREAS.items(), (SKOLENKATEN_RESPONDENTS, "n")]:
-                    if groups.get(field_name) is not None:
-                        variable = f"skolenkaten_{group}_{area}"
-                        value = _number(groups[field_name])
-                        rows.append((line, code, variable, school_year, year, value, "", "skolverket", path.name))
+    for line, (code, document) in enumerate(sorted(documents.items()), start=1):
+        for key, groups in (document or {}).items():
+            if key not in SKOLENKATEN_GROUPS or not isinstance(groups, dict):
+                continue
+            grade = str(groups.get("ak") or "")
+            group = SKOLENKATEN_GROUPS[key] + (f"_{grade}" if key == "e" and grade else "")
+            school_year = term_school_year(str(groups.get("sem") or ""))
+            year = school_year_end(school_year)
+            for field_name, area in [*SKOLENKATEN_AREAS.items(), (SKOLENKATEN_RESPONDENTS, "n")]:
+                if groups.get(field_name) is not None:
+                    value = _number(groups[field_name])
+                    variable = f"skolenkaten_{group}_{area}"
+                    rows.append((line, code, variable, school_year, year, value, "", "skolverket", path.name))
     frame = _values_frame(rows)
     is_count = pl.col("variable").str.ends_with("_n")
     low = pl.lit(0.0)
@@ -209,7 +211,7 @@ def read_skolenkaten(path: Path | str = SKOLENKATEN_FILE) -> tuple[LoadResult, p
     valid, quarantine = _checked_values(frame, path.name, low, high)
     result = LoadResult(path, valid.drop("__line").select(list(VALUES_SCHEMA)), quarantine, rows_in=frame.height)
     result.messages.append(
-        f"{path.name}: {len(members)} skolenheter, {frame.height} värden, {quarantine.height} i karantän"
+        f"{path.name}: {len(documents)} skolenheter, {frame.height} värden, {quarantine.height} i karantän"
     )
     return result, pl.DataFrame(schema=UNITS_SCHEMA)
 
