@@ -182,12 +182,13 @@ def hidden_groups_at_a_bound(cells: pd.DataFrame, table: Table, tolerance: float
     hence the tolerance; a mean beyond a bound means the dimension does not add up, which is no attack."""
     hidden = (cells["status"] == "..").to_numpy()
     n = cells["n"].to_numpy(dtype=float)
+    groups = list(_groups(cells, table))
     found = []
     for column, low, high in table.bounds:
         value = cells[column].to_numpy(dtype=float)
         lows = cells[low].to_numpy(dtype=float) if isinstance(low, str) else np.full(len(cells), low)
         highs = cells[high].to_numpy(dtype=float) if isinstance(high, str) else np.full(len(cells), high)
-        for _, p, kids in _groups(cells, table):
+        for _, p, kids in groups:
             hidden_kids = [k for k in kids if hidden[k]]
             shown = [k for k in kids if not hidden[k]]
             if hidden[p] or len(hidden_kids) < 2 or np.isnan(value[p]) or np.isnan(lows[p]) or np.isnan(highs[p]):

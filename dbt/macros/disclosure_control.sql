@@ -23,10 +23,11 @@
     an index 0–10): two or more hidden children can still be worked out together. Their pupils are the
     parent's minus the shown children's, and their mean is (parent n·value − the shown children's n·value)
     over those pupils. When that mean is at a bound while the parent's value is not, every hidden child has
-    that value (all passed, none absent). (Where a dimension does not add up — a pupil at two schools — the
-    mean is no attack; it is then rarely exactly at a bound, and a cell more is hidden when it is.) Then the smallest shown child whose value is inside the bounds is
+    that value (all passed, none absent). Then the smallest shown child whose value is inside the bounds is
     hidden too (the hidden mean is no longer at a bound), or the parent when there is none. A parent at a
-    bound shows its children's value itself (the total may stay).
+    bound shows its children's value itself (the total may stay). Where a dimension does not add up (a pupil
+    at two schools) the mean is no attack; it is then rarely exactly at a bound, and a cell more is hidden
+    when it is.
 
     The cost in hidden cells is counted in docs/disclosure.md. -#}
 {% macro disclosure_dimensions() %}
@@ -80,9 +81,8 @@ primary_cells as (
         max(cell_n * {{ v }}) filter (where {{ d['parent'] }}) over parent_group
             - coalesce(sum(cell_n * {{ v }}) filter (where ({{ d['child'] }}) and not hidden) over parent_group, 0)
             as hidden_sum_{{ loop.index }},
-        min(cell_order) filter (
-            where ({{ d['child'] }}) and not hidden and {{ v }} > ({{ b[0] }}) + {{ at }} and {{ v }} < ({{ b[1] }}) - {{ at }}
-        ) over parent_group as smallest_inside_{{ loop.index }}
+        min(cell_order) filter (where ({{ d['child'] }}) and not hidden and {{ _inside(v, b, at) }})
+            over parent_group as smallest_inside_{{ loop.index }}
         {%- endfor %}
         {%- endif %}
     from {{ ns.previous }}
@@ -92,7 +92,8 @@ primary_cells as (
     select
         * exclude (parent_shown, hidden_children, shown_children, outside_children, smallest_shown, hidden
         {%- if bounded %}, hidden_n
-        {%- for v, b in bounded %}, parent_value_{{ loop.index }}, hidden_sum_{{ loop.index }}, smallest_inside_{{ loop.index }}
+        {%- for v, b in bounded %}, parent_value_{{ loop.index }}, hidden_sum_{{ loop.index }},
+            smallest_inside_{{ loop.index }}
         {%- endfor %}{% endif %}),
         hidden or coalesce(parent_shown and (
             (hidden_children = 1 and cell_order = smallest_shown)
@@ -105,8 +106,7 @@ primary_cells as (
         or coalesce(case
             {%- for v, b in bounded %}
             when parent_shown and hidden_children >= 2 and hidden_n > 0
-                and parent_value_{{ loop.index }} > ({{ b[0] }}) + {{ at }}
-                and parent_value_{{ loop.index }} < ({{ b[1] }}) - {{ at }}
+                and {{ _inside('parent_value_' ~ loop.index, b, at) }}
                 and (abs(hidden_sum_{{ loop.index }} / hidden_n - ({{ b[0] }})) <= {{ at }}
                     or abs(hidden_sum_{{ loop.index }} / hidden_n - ({{ b[1] }})) <= {{ at }})
             then cell_order = smallest_inside_{{ loop.index }}
@@ -130,6 +130,12 @@ controlled_cells as (
     from {{ ns.previous }}
 )
 {% endmacro %}
+
+
+{#- Whether `expr` lies inside the range `bounds` ([lowest, highest]) by more than `at`. -#}
+{% macro _inside(expr, bounds, at) -%}
+    ({{ expr }} > ({{ bounds[0] }}) + {{ at }} and {{ expr }} < ({{ bounds[1] }}) - {{ at }})
+{%- endmacro %}
 
 
 {#- The lowest (side 0) or highest (side 1) value of a unit (var value_bounds), as SQL on `unit_sql` (a column or
