@@ -13,6 +13,7 @@ from scipy import stats
 
 from dashboards import data, pages, presentation
 from dashboards.intervals import interval_chart, localised, statuses, unit_labels
+from skolanalys.dbt_vars import dbt_vars
 from skolanalys.disclosure import pupils_text
 from skolanalys.value_added_stages import stage as value_added_stage
 from skolanalys.value_added_stages import stages
@@ -213,6 +214,10 @@ def shrunk_beside_raw(schools: pd.DataFrame, order: list[str], unit: str) -> Non
     )
 
 
+# SALSA's publication rule as the models apply it (dbt/dbt_project.yml), for the page's explanation.
+SALSA_RULE = {name: dbt_vars()[name] for name in ("salsa_min_pupils", "salsa_min_coverage")}
+
+
 def salsa_section(stage: str, outcome: str, cohort, unit: str) -> None:
     st.subheader("Förädlingsvärde och SALSA sida vid sida")
     if stage != "6-9":
@@ -335,7 +340,10 @@ def salsa_section(stage: str, outcome: str, cohort, unit: str) -> None:
     presentation.explain_codes(
         presentation.codes_in(table),
         missing_text=".: uppgift saknas — förädlingsvärdet redovisar bara avvikelsen (inget faktiskt och förväntat "
-        "resultat), och SALSA har inget värde för en skolenhet som inte finns i underlaget det året.",
+        "resultat), och SALSA har inget värde för en skolenhet som inte finns i underlaget det året. Den egna "
+        f"SALSA-modellen visar, som Skolverket, förväntat resultat bara för skolenheter med minst "
+        f"{SALSA_RULE['salsa_min_pupils']} elever i årskurs 9 och föräldrarnas utbildning känd för minst "
+        f"{SALSA_RULE['salsa_min_coverage'] * 100:.0f} % av dem.",
     )
 
 
