@@ -48,16 +48,23 @@ def create_empty_raw_tables(warehouse: Path) -> None:
         conn.close()
 
 
-def test_dbt_unit_tests_pass(tmp_path):
-    create_empty_raw_tables(tmp_path / "warehouse.duckdb")
-
+@pytest.fixture(scope="module")
+def empty_project(tmp_path_factory) -> Path:
+    """A folder whose warehouse holds the unit-tested models and their ancestors, built empty."""
+    work = tmp_path_factory.mktemp("dbt_unit")
+    create_empty_raw_tables(work / "warehouse.duckdb")
     # The inputs of every unit-tested model must exist with their columns: build them (and the seeds) empty.
     built = run_dbt(
         ["build", "--empty", "--select", "+test_type:unit", "--exclude-resource-type", "test", "unit_test"],
-        tmp_path / "warehouse.duckdb",
-        tmp_path,
+        work / "warehouse.duckdb",
+        work,
     )
     assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
+    return work
+
+
+def test_dbt_unit_tests_pass(empty_project):
+    tmp_path = empty_project
     # dbt's process ends without the interpreter's teardown (skolanalys/quick_exit.py), but only after
     # dbt-duckdb's own exit handler has closed the warehouse: a file left open keeps its journal beside it.
     assert not (tmp_path / "warehouse.duckdb.wal").exists()
@@ -78,6 +85,95 @@ def test_dbt_unit_tests_pass(tmp_path):
     assert len(unit_results) >= 8
     failed = {uid: status for uid, status in unit_results.items() if status != "pass"}
     assert not failed, failed
+
+
+# Hand-made served cells for the gate no_derivable_cells (dbt/tests/generic/no_derivable_cells.sql): in each
+# year a kommun of 40 pupils, schools A and B hidden, school C shown with 30 (the hidden two hold 10 pupils).
+# Their mean, worked out by hand from the kommun and C: (40·kommun − 30·C) / 10.
+ATTENDANCE_CELLS = [
+    # 2025: absence 10 % in the kommun, 400/30 % at C → A and B had no absence at all: derivable
+    ("kommun", "1261", 2025, 40, "absence_pct", 10.0),
+    ("skolenhet", "C", 2025, 30, "absence_pct", 400 / 30),
+    # 2024: C 12 % → A and B 4 % together: nothing follows for either
+    ("kommun", "1261", 2024, 40, "absence_pct", 10.0),
+    ("skolenhet", "C", 2024, 30, "absence_pct", 12.0),
+    # 2023: the kommun itself at 0 %: it shows its schools' value itself, the gate has nothing to add
+    ("kommun", "1261", 2023, 40, "absence_pct", 0.0),
+    ("skolenhet", "C", 2023, 30, "absence_pct", 0.0),
+    # 2022: the reporting rate (var unbounded_values) at 0 % for A and B: the registration, not pupils
+    ("kommun", "1261", 2022, 40, "reporting_rate_pct", 75.0),
+    ("skolenhet", "C", 2022, 30, "reporting_rate_pct", 100.0),
+]
+INDICATOR_CELLS = [
+    # a share: 50 % of 20 in the kommun, 100 % of C's 10 → A and B none at all: derivable
+    ("TEST_ANDEL", "procent", "kommun", "1261", 20, 50.0),
+    ("TEST_ANDEL", "procent", "skolenhet", "C", 10, 100.0),
+    # the same numbers for a unit without bounds (meritvärde points): nothing follows
+    ("TEST_POANG", "poäng", "kommun", "1261", 20, 50.0),
+    ("TEST_POANG", "poäng", "skolenhet", "C", 10, 100.0),
+]
+
+
+def test_the_gate_stops_hidden_cells_that_follow_from_a_bound(empty_project):
+    """The blocking dbt test finds the two hidden schools worked out together at 0 % — and nothing where the
+    hidden mean is inside the range, where the kommun is at the bound itself, for the exempt reporting rate or
+    for a unit without bounds. The served marts are replaced by hand-made cells; the groups are counted by
+    hand above."""
+    work = empty_project
+    conn = duckdb.connect(str(work / "warehouse.duckdb"))
+    try:
+        conn.execute("delete from marts.attendance_by_period")
+        for level, unit, year, n, column, value in ATTENDANCE_CELLS:
+            conn.execute(
+                f"insert into marts.attendance_by_period (level, unit_code, year, period, gender, n, {column}, "
+                "status, min_n) values (?, ?, ?, 0, 'T', ?, ?, '', 10)",
+                [level, unit, year, n, value],
+            )
+            if level == "kommun":
+                for school in ("A", "B"):
+                    conn.execute(
+                        "insert into marts.attendance_by_period (level, unit_code, year, period, gender, status, "
+                        "min_n) values ('skolenhet', ?, ?, 0, 'T', '..', 10)",
+                        [school, year],
+                    )
+        conn.execute("delete from marts.indicator_values")
+        for indicator, unit_name, level, unit, n, value in INDICATOR_CELLS:
+            conn.execute(
+                "insert into reference.indicator_catalogue (indicator_id, unit) select ?, ? "
+                "where not exists (select 1 from reference.indicator_catalogue where indicator_id = ?)",
+                [indicator, unit_name, indicator],
+            )
+            conn.execute(
+                "insert into marts.indicator_values (indicator_id, level, unit_code, year, gender, value, n, status, "
+                "source, min_n) values (?, ?, ?, 2025, 'T', ?, ?, '', 'local', 10)",
+                [indicator, level, unit, value, n],
+            )
+            if level == "kommun":
+                for school in ("A", "B"):
+                    conn.execute(
+                        "insert into marts.indicator_values (indicator_id, level, unit_code, year, gender, status, "
+                        "source, min_n) values (?, 'skolenhet', ?, 2025, 'T', '..', 'local', 10)",
+                        [indicator, school],
+                    )
+    finally:
+        conn.close()
+
+    gate = [
+        "test",
+        "--select",
+        *(f"test_name:no_derivable_cells,{mart}" for mart in ("attendance_by_period", "indicator_values")),
+    ]
+    tested = run_dbt(gate, work / "warehouse.duckdb", work / "gate")
+    results = json.loads((work / "gate" / "target" / "run_results.json").read_text())["results"]
+    failures = {
+        mart: (r["status"], r["failures"])
+        for r in results
+        for mart in ("attendance_by_period", "indicator_values")
+        if r["unique_id"].startswith(f"test.skolanalys.no_derivable_cells_{mart}_")
+    }
+
+    assert tested.returncode == 1, tested.stdout[-4000:]
+    assert failures == {"attendance_by_period": ("fail", 1), "indicator_values": ("fail", 1)}, failures
 
 
 def assert_source_tables_as_the_writers_make_them(warehouse: Path) -> None:

@@ -43,8 +43,7 @@
 
 
 {% macro disclosure_control(relation, cell_key, values, dimensions, rounds=6, bounds={}) %}
-{#- How close to a bound a mean counts as at it: an attacker computes it from values served to 6 decimals. -#}
-{%- set at = 0.0001 %}
+{%- set at = bound_tolerance() %}
 {%- set bounded = bounds.items() | list %}
 {%- set all_dimensions = disclosure_dimensions() %}
 {%- set ns = namespace(previous='primary_cells') %}
@@ -130,6 +129,11 @@ controlled_cells as (
     from {{ ns.previous }}
 )
 {% endmacro %}
+
+
+{#- How close to a bound a mean counts as at it: an attacker computes it from values served to 6 decimals. The
+    control and the test no_derivable_cells read it here. -#}
+{% macro bound_tolerance() %}{{ return(0.0001) }}{% endmacro %}
 
 
 {#- Whether `expr` lies inside the range `bounds` ([lowest, highest]) by more than `at`. -#}

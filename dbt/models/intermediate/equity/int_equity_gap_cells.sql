@@ -53,11 +53,20 @@ starting_cells as (
     where cells.pupils > 0
 ),
 
+-- Each mean's range by its indicator's unit (var value_bounds: a share 0–100 %): the control hides a cell more
+-- where a school's hidden groups would together be at a bound (none of them eligible, say).
+bounded_cells as (
+    select s.*, c.unit as value_unit
+    from starting_cells as s
+    left join {{ ref('indicator_catalogue') }} as c using (indicator_id)
+),
+
 {{ disclosure_control(
-    'starting_cells',
+    'bounded_cells',
     cell_key=['outcome', 'dimension', 'year', 'level', 'unit_code', 'group_cell'],
     values=['mean_value'],
     dimensions=['groups', 'units'],
+    bounds={'mean_value': [unit_bound('value_unit', 0), unit_bound('value_unit', 1)]},
 ) }}
 
 select outcome, dimension, year, school_year, level, unit_code, group_cell, indicator_id, mean_value, n, status, min_n
