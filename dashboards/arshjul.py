@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime
 from dashboards import pages
 from dashboards.pages import Page
 from skolanalys.auth_settings import STOCKHOLM
+from skolanalys.school_year import school_year_text
 
 MONTHS = (
     "januari",
@@ -269,11 +270,6 @@ def swedish_date(day: date | datetime) -> str:
 
 def month_name(month: int) -> str:
     return MONTHS[month - 1]
-
-
-def school_year_text(end_year: int) -> str:
-    """The school year ending in `end_year`: '2025/26'."""
-    return f"{end_year - 1}/{end_year % 100:02d}"
 
 
 def occurrence(month: int, day: date) -> date:

@@ -108,3 +108,16 @@ def test_minst_riket_is_measured_with_the_published_riket_figure_before_kolada_h
     }
     assert rows["N15505"][0] == pytest.approx(223.6) and rows["N15419"][0] == pytest.approx(71.1)
     assert all(status != "kan inte mätas" for _, status in rows.values())
+
+
+def test_kolada_years_are_labelled_by_what_they_stand_for(served):
+    """Kolada's year 2022 is läsår 2021/22 for meritvärde (its spring term), läsår 2022/23 for teachers (counted
+    on 15 October 2022: tests/national/test_kolada_periods.py proves it on Skolverket's own counts) and the
+    calendar year 2022 for costs."""
+    labels = dict(
+        served.execute(
+            "select indicator_id, any_value(school_year) from indicator_values where source = 'kolada' "
+            "and year = 2022 and indicator_id in ('N15505', 'N15813', 'N15008') group by indicator_id"
+        ).fetchall()
+    )
+    assert labels == {"N15505": "2021/22", "N15813": "2022/23", "N15008": "2022"}

@@ -15,6 +15,7 @@ from dashboards import data, pages, presentation
 from dashboards.intervals import interval_chart, localised, statuses, unit_labels
 from skolanalys.dbt_vars import dbt_vars
 from skolanalys.disclosure import pupils_text
+from skolanalys.school_year import school_year_text
 from skolanalys.value_added_stages import stage as value_added_stage
 from skolanalys.value_added_stages import stages
 
@@ -236,7 +237,7 @@ def salsa_section(stage: str, outcome: str, cohort, unit: str) -> None:
         "År (slutbetyg)",
         years,
         index=years.index(cohort) if cohort in years else 0,
-        format_func=lambda y: f"{y} (läsåret {y - 1}/{y % 100:02d})",
+        format_func=lambda y: f"{y} (läsåret {school_year_text(y)})",
         key="salsa_year",
     )
     parts = []

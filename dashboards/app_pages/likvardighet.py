@@ -12,6 +12,7 @@ import streamlit as st
 from dashboards import data, pages, presentation
 from dashboards.intervals import interval_chart, localised, statuses, unit_labels
 from skolanalys.disclosure import pupils_text
+from skolanalys.school_year import school_year_text
 
 OUTCOMES = {
     "meritvarde": "Meritvärde",
@@ -35,10 +36,6 @@ KOMMUN_COLOUR = "#1f5fa6"
 
 def _signed(value, status: str = "") -> str:
     return status or data.format_change(value) or "."
-
-
-def _school_year(year) -> str:
-    return f"{int(year) - 1}/{int(year) % 100:02d}"
 
 
 def explanation() -> None:
@@ -136,7 +133,7 @@ def gaps_section(outcome: str, dimension: str) -> None:
         pd.DataFrame(
             {
                 "Enhet": table["enhet"],
-                "Läsår": table["year"].map(_school_year),
+                "Läsår": table["year"].map(school_year_text),
                 group_a: [data.format_value(v, s, fmt) for v, s in zip(table["mean_a"], table["status"], strict=True)],
                 group_b: [data.format_value(v, s, fmt) for v, s in zip(table["mean_b"], table["status"], strict=True)],
                 "Skillnad": [_signed(v, s) for v, s in zip(table["gap"], table["status"], strict=True)],
@@ -222,7 +219,7 @@ def decomposition_section(outcome: str, dimension: str, decomposition: pd.DataFr
     st.dataframe(
         pd.DataFrame(
             {
-                "Läsår": rows["year"].map(_school_year),
+                "Läsår": rows["year"].map(school_year_text),
                 "Hela skillnaden": [_signed(v, s) for v, s in zip(rows["total_gap"], rows["status"], strict=True)],
                 "Inom skolorna": [_signed(v, s) for v, s in zip(rows["within_school"], rows["status"], strict=True)],
                 "Inom skolorna, 95 % konfidensintervall": [
@@ -285,7 +282,7 @@ def variance_section(decomposition: pd.DataFrame) -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                "Läsår": rows["year"].map(_school_year),
+                "Läsår": rows["year"].map(school_year_text),
                 "Andel mellan skolorna": [
                     data.format_value(v, s, "procent")
                     for v, s in zip(rows["between_school_share_pct"], rows["status"], strict=True)

@@ -12,8 +12,3 @@
     {%- set passing = var('grades')[:-1] + (var('year3_test_grades')[:1] if year3 else []) -%}
     {{ grade }} in ({% for g in passing %}'{{ g }}'{{ ", " if not loop.last }}{% endfor %})
 {%- endmacro %}
-
-{% macro school_year_end(school_year) -%}
-    {#- '2023/24' → 2024: Kolada's period for a school year is the calendar year of its spring term. -#}
-    (cast(left({{ school_year }}, 4) as integer) + 1)
-{%- endmacro %}

@@ -156,6 +156,7 @@ def kolada_kpi_config(warehouse: DuckDBResource) -> dg.MaterializeResult:
                 "higher_is_better": k.higher_is_better,
                 "kpi_group": k.group,
                 "ou_data": k.ou_data,
+                "period": k.period,
                 "position": i,
             }
             for i, k in enumerate(config, start=1)

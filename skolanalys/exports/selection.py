@@ -20,6 +20,7 @@ import pyarrow as pa
 from skolanalys.exports.catalogue import LEVEL_TEXT, LEVELS, NAMED_EXPORTS, PERIOD_NAMES, ExportError, TablePick
 from skolanalys.exports.snapshot import Snapshot, simple_type
 from skolanalys.exports.tables import spec
+from skolanalys.school_year import school_year_text
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,7 @@ class Selection:
         return f"{what}, {year}, {level}"
 
 
-def school_year(year: int) -> str:
-    """The läsår ending in calendar year `year`: 2025 → '2024/25'."""
-    return f"{year - 1}/{year % 100:02d}"
+school_year = school_year_text  # the exports' name for it
 
 
 def parse_year(text: str | None) -> int | None | str:

@@ -30,6 +30,7 @@ from skolanalys.report.model import (
     Report,
     Table,
 )
+from skolanalys.school_year import school_year_text
 from skolanalys.value_added_stages import stages
 
 YEARS_SHOWN = 5  # the five-year series of published kvalitetsrapporter
@@ -247,8 +248,10 @@ class _Builder:
             bench = bench[bench["municipality_code"].astype(str) == kommunkod]
         self.bench = bench
         self.kommun = kommun_unit(snapshot)
-        school_year = values.loc[values["year"] == year, "school_year"].dropna()
-        self.school_year = str(school_year.iloc[0]) if len(school_year) else f"{year - 1}/{str(year)[2:]}"
+        # The report's läsår from the own figures: a Kolada KPI's year can stand for another (sources/kolada_kpis.yaml
+        # `period`: teachers are counted the autumn after, costs by calendar year).
+        school_year = values.loc[(values["year"] == year) & (values["source"] == "local"), "school_year"].dropna()
+        self.school_year = str(school_year.iloc[0]) if len(school_year) else school_year_text(year)
         self.goal_rows: dict[tuple[str, str, int], pd.DataFrame] = {}
         self.goal_statuses: dict[tuple, pd.DataFrame] | None = None
         self.no_goal_status = pd.DataFrame()

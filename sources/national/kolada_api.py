@@ -345,7 +345,9 @@ KPI_RANGES: dict[str, tuple[float, float]] = {
 }
 UNITS = tuple(UNIT_RANGES)
 _KPI_ID = re.compile(r"^[NU]\d{5}$")
-_KPI_KEYS = {"id", "title", "unit", "higher_is_better", "group", "ou_data"}
+_KPI_KEYS = {"id", "title", "unit", "higher_is_better", "group", "ou_data", "period"}
+# What Kolada's integer year of a KPI stands for (sources/kolada_kpis.yaml; dbt macro kolada_period_label).
+PERIODS = ("läsår", "hösten", "kalenderår")
 
 
 class KpiConfigError(ValueError):
@@ -360,6 +362,7 @@ class KpiConfig:
     higher_is_better: bool | None
     group: str
     ou_data: bool = False  # also fetch per organisational unit (/oudata)
+    period: str = PERIODS[0]
 
     @property
     def value_range(self) -> tuple[float, float]:
@@ -406,4 +409,9 @@ def _kpi_entry(entry: Any, where: str) -> KpiConfig:
     ou_data = entry.get("ou_data", False)
     if not isinstance(ou_data, bool):
         raise KpiConfigError(f"{where} ({kid}): ou_data ska vara true eller false / must be true or false")
-    return KpiConfig(kid, entry["title"].strip(), entry["unit"], entry["higher_is_better"], entry["group"], ou_data)
+    period = entry.get("period", PERIODS[0])
+    if period not in PERIODS:
+        raise KpiConfigError(f"{where} ({kid}): period {period!r} ska vara en av / must be one of {PERIODS}")
+    return KpiConfig(
+        kid, entry["title"].strip(), entry["unit"], entry["higher_is_better"], entry["group"], ou_data, period
+    )

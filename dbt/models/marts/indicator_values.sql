@@ -59,7 +59,7 @@ kolada_values as (
         case when v.municipality_code = '0000' then 'riket' else 'kommun' end as level,
         v.municipality_code as unit_code,
         v.year,
-        (v.year - 1)::varchar || '/' || right(v.year::varchar, 2) as school_year,
+        {{ kolada_period_label('v.year', 'k.period') }} as school_year,
         v.gender,
         v.value,
         null::integer as n,
@@ -67,8 +67,8 @@ kolada_values as (
         v.status,
         'kolada' as source
     from {{ ref('stg_kolada__values') }} as v
-    where v.kpi_id in (select kpi_id from {{ ref('stg_kolada__kpi_config') }})
-        and (
+    inner join {{ ref('stg_kolada__kpi_config') }} as k using (kpi_id)
+    where (
             v.municipality_code in ('{{ var("kommunkod") }}', '0000')
             or exists (
                 select 1 from similar_municipalities as g

@@ -48,7 +48,7 @@ joined as (
     select
         cells.*,
         coalesce(names.unit_name, m.municipality_name, 'Skolenhet ' || cells.unit_code) as unit_name,
-        (cells.year - 1)::varchar || '/' || right(cells.year::varchar, 2) as school_year,
+        {{ kolada_period_label('cells.year', 'kpi.period') }} as school_year,
         v0.value,
         v0.status as value_status,
         v0.source as value_source,
@@ -65,6 +65,7 @@ joined as (
     from cells
     left join names on names.level = cells.level and names.unit_code = cells.unit_code
     left join {{ ref('municipalities') }} as m on cells.level = 'kommun' and m.municipality_code = cells.unit_code
+    left join {{ ref('stg_kolada__kpi_config') }} as kpi on kpi.kpi_id = cells.indicator_id
     left join utfall as v0
         on v0.indicator_id = cells.indicator_id and v0.level = cells.level and v0.unit_code = cells.unit_code
         and v0.gender = cells.gender and v0.year = cells.year

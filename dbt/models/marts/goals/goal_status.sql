@@ -65,7 +65,7 @@ select
     goals.period_from,
     goals.period_to,
     judged.year,
-    (judged.year - 1)::varchar || '/' || right(judged.year::varchar, 2) as school_year,
+    {{ school_year_label('judged.year') }} as school_year,
     judged.goal_rule,
     goals.achieved_from_pct,
     goals.partly_from_pct,
