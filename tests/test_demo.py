@@ -80,6 +80,20 @@ def test_no_hidden_cell_of_the_demo_can_be_derived(served):
         assert derivability.hidden_groups_at_a_bound(cells, table) == [], table.name
 
 
+def test_a_value_added_cell_hidden_shows_no_pupil_counts_beside_it(served):
+    """value_added hides a school's girls of a cohort (say); value_added_population must not then show how many
+    of them had a prior (value_added's n) — the same pupils, two tables. On the snapshot of 2c2a948 this found
+    24 such cells on the demo."""
+    shown_beside = served.execute(
+        "select count(*) from value_added as va join value_added_population as p "
+        "using (stage, cohort, level, unit_code, gender) where va.status = '..' and p.status <> '..'"
+    ).fetchall()[0][0]
+    hidden_in_value_added = served.execute(
+        "select count(*) from value_added where status = '..' and cohort is not null"
+    ).fetchall()[0][0]
+    assert hidden_in_value_added > 0 and shown_beside == 0
+
+
 def test_the_demo_ends_in_2024_25_with_three_school_years_of_attendance(demo, served):
     """The kavlinge preset ends in the latest school year with real national results (docs/demo_calibration.md)
     and writes lesson-level attendance for its last three school years."""

@@ -29,6 +29,9 @@
     at two schools) the mean is no attack; it is then rarely exactly at a bound, and a cell more is hidden
     when it is.
 
+    `starts_hidden`: SQL on the cell's columns for the cells hidden from the start whatever their n (a cell
+    that another table hides over the same pupils).
+
     The cost in hidden cells is counted in docs/disclosure.md. -#}
 {% macro disclosure_dimensions() %}
     {{ return({
@@ -42,7 +45,7 @@
 {% endmacro %}
 
 
-{% macro disclosure_control(relation, cell_key, values, dimensions, rounds=6, bounds={}) %}
+{% macro disclosure_control(relation, cell_key, values, dimensions, rounds=6, bounds={}, starts_hidden=none) %}
 {%- set at = bound_tolerance() %}
 {%- set bounded = bounds.items() | list %}
 {%- set all_dimensions = disclosure_dimensions() %}
@@ -51,7 +54,7 @@ primary_cells as (
     select
         *,
         n as cell_n,
-        coalesce(n < min_n, true) as hidden,
+        coalesce(n < min_n, true){% if starts_hidden %} or coalesce({{ starts_hidden }}, false){% endif %} as hidden,
         -- "The smallest" cell: fewest pupils, ties by the cell key. A cell's n never changes, so one order serves
         -- every round, and each step picks its smallest child by a min() over the group's one window.
         row_number() over (order by n, {{ cell_key | join(', ') }}) as cell_order
