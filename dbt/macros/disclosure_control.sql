@@ -49,23 +49,87 @@
 {%- set at = bound_tolerance() %}
 {%- set bounded = bounds.items() | list %}
 {%- set all_dimensions = disclosure_dimensions() %}
-{%- set ns = namespace(previous='primary_cells') %}
+{#- One round: each dimension's step in turn, written inside out (the round's input innermost). -#}
+{%- set ns = namespace(round="select * exclude (control_round, control_changed), control_round + 1 as control_round,
+                hidden as hidden_before
+            from control_rounds
+            where control_changed and control_round < " ~ rounds) %}
+{%- for name in dimensions %}
+{%- set ns.round = _control_step(ns.round, all_dimensions[name], cell_key, bounded, at) %}
+{%- endfor %}
 primary_cells as (
     select
         *,
         n as cell_n,
-        coalesce(n < min_n, true){% if starts_hidden %} or coalesce({{ starts_hidden }}, false){% endif %} as hidden,
         -- "The smallest" cell: fewest pupils, ties by the cell key. A cell's n never changes, so one order serves
         -- every round, and each step picks its smallest child by a min() over the group's one window.
-        row_number() over (order by n, {{ cell_key | join(', ') }}) as cell_order
+        row_number() over (order by n, {{ cell_key | join(', ') }}) as cell_order,
+        coalesce(n < min_n, true){% if starts_hidden %} or coalesce({{ starts_hidden }}, false){% endif %} as hidden
     from {{ relation }}
 ),
-{%- for round in range(rounds) %}
-{%- for name in dimensions %}
-{%- set d = all_dimensions[name] %}
-{%- set group_key = cell_key | reject('in', d['columns']) | list %}
-{%- set step = 'round_' ~ round ~ '_' ~ name %}
-{{ step }}_window as (
+-- The rounds as one recursive query: its plan is one round's (written out six times, planning the query cost
+-- DuckDB more than running it), and it stops at the first round that hides nothing more (the same cells as
+-- any later round would give), after `rounds` at most. Every round's cells are kept; the last round's count.
+last_round as (
+    with recursive control_rounds as (
+        select *, 0 as control_round, true as control_changed from primary_cells
+        union all
+        select
+            * exclude (control_round, hidden_before, hidden),
+            hidden,
+            control_round,
+            bool_or(hidden <> hidden_before) over () as control_changed
+        from (
+            {{ ns.round }}
+        )
+    )
+    select * exclude (control_round, control_changed)
+    from control_rounds
+    qualify control_round = max(control_round) over ()
+),
+controlled_cells as (
+    select
+        * exclude (cell_n, cell_order, hidden, {{ values | join(', ') }}, n, status),
+        {%- for v in values %}
+        case when hidden then null else {{ v }} end as {{ v }},
+        {%- endfor %}
+        case when hidden then null else n end as n,
+        case when hidden then '..' else status end as status
+    from last_round
+)
+{% endmacro %}
+
+
+{#- One step of a round along dimension `d`: the cells of `input` (SQL), each with `hidden` decided again. The
+    group of a cell is the cells that share its key but `d`'s columns: the parent and its children. -#}
+{% macro _control_step(input, d, cell_key, bounded, at) -%}
+{%- set group_key = cell_key | reject('in', d['columns']) | list -%}
+select
+    * exclude (parent_shown, hidden_children, shown_children, outside_children, smallest_shown, hidden
+    {%- if bounded %}, hidden_n
+    {%- for v, b in bounded %}, parent_value_{{ loop.index }}, hidden_sum_{{ loop.index }},
+        smallest_inside_{{ loop.index }}
+    {%- endfor %}{% endif %}),
+    hidden or coalesce(parent_shown and (
+        (hidden_children = 1 and cell_order = smallest_shown)
+        or (hidden_children = 1 and shown_children = 0 and ({{ d['parent'] }}))
+        or (hidden_children = 0 and outside_children between 1 and min_n - 1 and cell_order = smallest_shown)
+    ), false)
+    {%- if bounded %}
+    -- Rule 6 for the first value whose hidden children are together at a bound the parent is not at: the
+    -- smallest shown child inside the bounds, or the parent when there is none.
+    or coalesce(case
+        {%- for v, b in bounded %}
+        when parent_shown and hidden_children >= 2 and hidden_n > 0
+            and {{ _inside('parent_value_' ~ loop.index, b, at) }}
+            and (abs(hidden_sum_{{ loop.index }} / hidden_n - ({{ b[0] }})) <= {{ at }}
+                or abs(hidden_sum_{{ loop.index }} / hidden_n - ({{ b[1] }})) <= {{ at }})
+        then cell_order = smallest_inside_{{ loop.index }}
+            or (smallest_inside_{{ loop.index }} is null and ({{ d['parent'] }}))
+        {%- endfor %}
+    end, false)
+    {%- endif %} as hidden
+from (
     select
         *,
         bool_or(({{ d['parent'] }}) and not hidden) over parent_group as parent_shown,
@@ -87,51 +151,12 @@ primary_cells as (
             over parent_group as smallest_inside_{{ loop.index }}
         {%- endfor %}
         {%- endif %}
-    from {{ ns.previous }}
+    from (
+        {{ input }}
+    )
     window parent_group as (partition by {{ group_key | join(', ') }})
-),
-{{ step }} as (
-    select
-        * exclude (parent_shown, hidden_children, shown_children, outside_children, smallest_shown, hidden
-        {%- if bounded %}, hidden_n
-        {%- for v, b in bounded %}, parent_value_{{ loop.index }}, hidden_sum_{{ loop.index }},
-            smallest_inside_{{ loop.index }}
-        {%- endfor %}{% endif %}),
-        hidden or coalesce(parent_shown and (
-            (hidden_children = 1 and cell_order = smallest_shown)
-            or (hidden_children = 1 and shown_children = 0 and ({{ d['parent'] }}))
-            or (hidden_children = 0 and outside_children between 1 and min_n - 1 and cell_order = smallest_shown)
-        ), false)
-        {%- if bounded %}
-        -- Rule 6 for the first value whose hidden children are together at a bound the parent is not at: the
-        -- smallest shown child inside the bounds, or the parent when there is none.
-        or coalesce(case
-            {%- for v, b in bounded %}
-            when parent_shown and hidden_children >= 2 and hidden_n > 0
-                and {{ _inside('parent_value_' ~ loop.index, b, at) }}
-                and (abs(hidden_sum_{{ loop.index }} / hidden_n - ({{ b[0] }})) <= {{ at }}
-                    or abs(hidden_sum_{{ loop.index }} / hidden_n - ({{ b[1] }})) <= {{ at }})
-            then cell_order = smallest_inside_{{ loop.index }}
-                or (smallest_inside_{{ loop.index }} is null and ({{ d['parent'] }}))
-            {%- endfor %}
-        end, false)
-        {%- endif %} as hidden
-    from {{ step }}_window
-),
-{%- set ns.previous = step %}
-{%- endfor %}
-{%- endfor %}
-controlled_cells as (
-    select
-        * exclude (cell_n, cell_order, hidden, {{ values | join(', ') }}, n, status),
-        {%- for v in values %}
-        case when hidden then null else {{ v }} end as {{ v }},
-        {%- endfor %}
-        case when hidden then null else n end as n,
-        case when hidden then '..' else status end as status
-    from {{ ns.previous }}
 )
-{% endmacro %}
+{%- endmacro %}
 
 
 {#- How close to a bound a mean counts as at it: an attacker computes it from values served to 6 decimals. The
