@@ -1,48 +1,13 @@
 -- Indikatorvärden: every indicator value the warehouse serves, disclosure-controlled, one row per
 -- indicator, level (skolenhet / kommun / riket), unit, year and gender.
 --
--- Each domain computes its values in an intermediate model with the columns indicator_id, level,
--- unit_code, year, school_year, gender, value, n, min_n (its disclosure threshold): add it to the list.
-{%- set local_models = [
-    'int_indicator_values_grades',
-    'int_indicator_values_national_tests',
-    'int_indicator_values_surveys',
-    'int_indicator_values_attendance',
-    'int_indicator_values_term_grades',
-] %}
+-- The own values come disclosure-controlled from int_indicator_values_controlled and, apart,
+-- int_indicator_values_attendance_controlled (macro controlled_indicator_values).
 
-with local_values as (
-    {%- for model in local_models %}
-    select
-        indicator_id, level, unit_code, year, school_year, gender, value,
-        cast(n as integer) as n, cast(min_n as integer) as min_n, '' as status, 'local' as source
-    from {{ ref(model) }}
-    {%- if not loop.last %}
+with controlled as (
+    select * from {{ ref('int_indicator_values_controlled') }}
     union all
-    {%- endif %}
-    {%- endfor %}
-),
-
--- Each value's range by its indicator's unit (var value_bounds; none for var unbounded_values): the control
--- hides a cell more where hidden cells together would be at a bound.
-local_cells as (
-    select
-        v.*,
-        case when v.indicator_id not in ('{{ var("unbounded_values") | join("', '") }}') then c.unit end as value_unit
-    from local_values as v
-    left join {{ ref('indicator_catalogue') }} as c using (indicator_id)
-),
-
-{{ disclosure_control(
-    'local_cells',
-    cell_key=['indicator_id', 'level', 'unit_code', 'year', 'gender'],
-    values=['value'],
-    dimensions=['gender', 'units'],
-    bounds={'value': [unit_bound('value_unit', 0), unit_bound('value_unit', 1)]},
-) }},
-
-controlled as (
-    select * exclude (value_unit) from controlled_cells
+    select * from {{ ref('int_indicator_values_attendance_controlled') }}
 ),
 
 -- Official figures as published (their own statuses kept): the municipality, its liknande kommuner (each

@@ -36,7 +36,7 @@ cells as (
 
 published_cells as (
     select indicator_id, level, unit_code, year, gender as published_gender, status as published_status
-    from {{ ref('indicator_values') }}
+    from {{ ref('int_indicator_values_controlled') }}
     where source = 'local'
 ),
 

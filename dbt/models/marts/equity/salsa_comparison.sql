@@ -20,7 +20,7 @@ definitions as (
 
 published_cells as (
     select indicator_id, unit_code, year, status as cell_status
-    from {{ ref('indicator_values') }}
+    from {{ ref('int_indicator_values_controlled') }}
     where source = 'local' and level = 'skolenhet' and gender = 'T'
 ),
 

@@ -13,7 +13,7 @@ with own as (
 
 published_cells as (
     select unit_code, year, status as cell_status
-    from {{ ref('indicator_values') }}
+    from {{ ref('int_indicator_values_controlled') }}
     where source = 'local' and level = 'skolenhet' and gender = 'T' and indicator_id = 'N15419'
 ),
 

@@ -47,7 +47,7 @@ own_published as (
 
 own_local as (
     select iv.unit_code, iv.year, d.outcome, iv.value as own_value, 'local' as own_source, iv.n as own_n
-    from {{ ref('indicator_values') }} as iv
+    from {{ ref('int_indicator_values_controlled') }} as iv
     inner join definitions as d using (indicator_id)
     where iv.source = 'local' and iv.level = 'skolenhet' and iv.gender = 'T' and iv.status = ''
 )
