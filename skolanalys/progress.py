@@ -25,6 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from pipelines.metadata import UNCHANGED
+
 LOG_FOLDER = "logs"
 KEPT_LOGS = 20
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -347,7 +349,7 @@ class RunProgress:
                 self.checks[step.phase][1] += not event.event_specific_data.passed
             elif kind == "ASSET_MATERIALIZATION" and step.phase == "dbt":
                 metadata = event.event_specific_data.materialization.metadata
-                self.models += "oförändrad" not in metadata
+                self.models += UNCHANGED not in metadata
 
     def finish(self) -> None:
         """After the run: a line for each phase that did not end (a step before it failed, an interrupt)."""

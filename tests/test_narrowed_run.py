@@ -17,8 +17,10 @@ import pytest
 
 from pipelines import build_state
 from pipelines.assets.dbt import _project_fingerprint, _source_tables, dbt_project
+from pipelines.assets.serving import SERVED_TABLES, publish
 from tests.conftest import run_skolanalys, skolanalys_env
 from tests.test_attendance_incremental import ACTUAL, EXPECTED, add_next_day
+from tests.test_end_to_end import _served_results
 
 pytestmark = pytest.mark.slow
 
@@ -69,3 +71,21 @@ def test_the_new_day_is_added_and_nothing_is_left_for_a_later_run(narrowed):
     assert {(r[0], r[2], r[3]) for r in differ} == {liten_next.marked}
     assert build_state.plan(current, published) == ("none", [])
     assert "Inget nytt sedan förra körningen" in again
+
+
+def test_the_nights_snapshot_is_the_one_a_whole_publication_would_give(narrowed, tmp_path):
+    """The night wrote only the served tables of the marts it rebuilt and took the others over from the
+    published snapshot (pipelines/assets/serving.py): the same tables, row for row, as every served table
+    written again from the warehouse's marts."""
+    data, *_ = narrowed
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(data / "warehouse.duckdb", warehouse)
+    conn = duckdb.connect(str(warehouse))
+    try:
+        publish(conn, tmp_path / "serving.duckdb", {"published_at": "whole"})
+    finally:
+        conn.close()
+    night, whole = _served_results(data / "serving.duckdb"), _served_results(tmp_path / "serving.duckdb")
+    assert set(night) == set(whole) == set(SERVED_TABLES)
+    for table in whole:
+        assert night[table] == whole[table], table

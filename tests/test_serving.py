@@ -54,3 +54,31 @@ def test_pupil_level_columns_are_rejected(tmp_path, monkeypatch):
     with pytest.raises(SnapshotRejected, match="pupil_key"):
         publish(con, tmp_path / "serving.duckdb", {"published_at": "x"})
     assert not (tmp_path / "serving.duckdb").exists()
+
+
+def test_the_tables_of_unchanged_marts_are_taken_over_from_the_published_snapshot(tmp_path):
+    """A night rewrites the served tables whose marts it rebuilt and copies the others from the snapshot as
+    published: here the mart of `indicators` changed after the first publication but is said unchanged, so the
+    served table keeps the published row; indicator_values is written from its mart."""
+    serving = tmp_path / "serving.duckdb"
+    con = _warehouse(tmp_path / "warehouse.duckdb", n=25, value=231.5)
+    publish(con, serving, {"published_at": "first"})
+    con.execute("update marts.indicators set title_sv = 'Ändrad'")
+    con.execute("update marts.indicator_values set value = 240.0")
+    counts = publish(con, serving, {"published_at": "second"}, unchanged=frozenset({"marts.indicators"}))
+    served = duckdb.connect(str(serving), read_only=True)
+    try:
+        assert served.execute("select title_sv from indicators").fetchall() == [("Meritvärde",)]
+        assert served.execute("select value from indicator_values").fetchall() == [(240.0,)]
+        assert served.execute("select published_at from snapshot_info").fetchall() == [("second",)]
+    finally:
+        served.close()
+    assert set(counts) == {*SERVED_TABLES, "snapshot_info"}
+    # Without a published snapshot, or with nothing said unchanged, every table is written from its mart.
+    serving.unlink()
+    publish(con, serving, {"published_at": "third"}, unchanged=frozenset({"marts.indicators"}))
+    served = duckdb.connect(str(serving), read_only=True)
+    try:
+        assert served.execute("select title_sv from indicators").fetchall() == [("Ändrad",)]
+    finally:
+        served.close()

@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import build_state
 from pipelines.dbt_command import PARTIAL_PARSE, PROJECT_TARGET, RUN_FLAGS, dbt_executable, seed_parse
+from pipelines.metadata import UNCHANGED
 from skolanalys.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(
@@ -151,7 +152,9 @@ def _unchanged_outputs(context: dg.AssetExecutionContext, manifest: dict, names:
     for uid in order:
         key = selected[manifest["nodes"][uid]["name"]]
         yield dg.Output(
-            None, output_name=context.assets_def.get_output_name_for_asset_key(key), metadata={"oförändrad": True}
+            None,
+            output_name=context.assets_def.get_output_name_for_asset_key(key),
+            metadata={UNCHANGED: True},
         )
 
 

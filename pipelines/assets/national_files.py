@@ -11,6 +11,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from pipelines import folder_loads
+from pipelines.metadata import UNCHANGED
 from pipelines.resources import LandingConfig
 from pipelines.warehouse import replace_quarantine, replace_table
 from sources.landing.outcomes import FileStatus, attention_markdown, replace_folder
@@ -104,7 +105,7 @@ def siris_unit_statistics(
     folder = landing.folder("siris")
     state = folder_loads.fingerprint(folder, siris)
     if folder_loads.unchanged(context, warehouse, "siris", state, "siris.unit_statistics"):
-        return dg.MaterializeResult(metadata={"oförändrad": True})
+        return dg.MaterializeResult(metadata={UNCHANGED: True})
     outcomes = _read_all(siris.siris_files(folder), siris.read_siris, (siris.SirisFormatError,), context)
     loaded, quarantine, metadata = _loaded(outcomes)
     frames = [r.rows.with_columns(pl.lit(r.source_file.name).alias("source_file")) for r in loaded if r.rows.height]
@@ -139,7 +140,7 @@ def skolenkaten_results(
     folder = landing.folder("skolenkaten")
     state = folder_loads.fingerprint(folder, skolenkaten)
     if folder_loads.unchanged(context, warehouse, "skolenkaten", state, "skolenkaten.results"):
-        return dg.MaterializeResult(metadata={"oförändrad": True})
+        return dg.MaterializeResult(metadata={UNCHANGED: True})
     paths = skolenkaten.skolenkaten_files(folder)
     outcomes = _read_all(paths, skolenkaten.read_skolenkaten, (skolenkaten.SkolenkatenFormatError,), context)
     loaded, quarantine, metadata = _loaded(outcomes)

@@ -12,6 +12,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import folder_loads
+from pipelines.metadata import UNCHANGED
 from pipelines.warehouse import replace_quarantine, replace_table
 from sources.national import national_units as units_reader
 
@@ -45,7 +46,7 @@ def national_units(context: dg.AssetExecutionContext, warehouse: DuckDBResource)
     label = "Medföljande skolenhetsfiler (sources/reference)"
     if folder_loads.unchanged(context, warehouse, STATE_KEY, state, "national_units.unit_values", label=label):
         for key in (UNITS_KEY, VALUES_KEY):
-            yield dg.MaterializeResult(asset_key=key, metadata={"oförändrad": True})
+            yield dg.MaterializeResult(asset_key=key, metadata={UNCHANGED: True})
         return
     loaded = units_reader.read_national_units()
     for result in loaded.results:

@@ -5,6 +5,7 @@ os.replace, so a failed run leaves the last good snapshot in place and readers n
 """
 
 import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipelines import build_state
+from pipelines.metadata import UNCHANGED
 from pipelines.resources import LandingConfig
 from pipelines.serving_tables import CONTROLLED_CELLS, FORBIDDEN_COLUMNS, SERVED_TABLES  # Dagster-free, for exports
 from skolanalys.disclosure import thresholds
@@ -87,15 +89,28 @@ def verify_snapshot(path: Path) -> dict[str, int]:
         con.close()
 
 
-def publish(conn: duckdb.DuckDBPyConnection, serving_path: Path, info: dict[str, str]) -> dict[str, int]:
+def publish(
+    conn: duckdb.DuckDBPyConnection, serving_path: Path, info: dict[str, str], unchanged: frozenset[str] = frozenset()
+) -> dict[str, int]:
+    """Write the served tables beside the snapshot, verify them and swap them in. The served tables whose marts
+    are in `unchanged` (current as the published snapshot has them) are taken over from it as they are: the
+    published file is copied and only the other tables written again — a night's attendance rewrites a few
+    tables, not all."""
     tmp = serving_path.with_name(serving_path.name + ".new")
     tmp.unlink(missing_ok=True)
+    kept = _tables_to_keep(serving_path, unchanged)
+    if kept:
+        shutil.copyfile(serving_path, tmp)
     conn.execute(f"attach '{tmp}' as serving_new")
     try:
         for name, mart in SERVED_TABLES.items():
+            if name in kept:
+                continue
+            conn.execute(f"drop table if exists serving_new.{name}")
             # In a fixed order: the same data give the same query results, row for row.
             served = _served_columns(conn, mart)
             conn.execute(f"create table serving_new.{name} as select {served} from {mart} order by all")
+        conn.execute("drop table if exists serving_new.snapshot_info")
         columns = ", ".join(f"cast(? as varchar) as {k}" for k in info)
         conn.execute(f"create table serving_new.snapshot_info as select {columns}", list(info.values()))
     finally:
@@ -107,6 +122,37 @@ def publish(conn: duckdb.DuckDBPyConnection, serving_path: Path, info: dict[str,
         raise
     os.replace(tmp, serving_path)
     return counts
+
+
+def _tables_to_keep(serving_path: Path, unchanged: frozenset[str]) -> set[str]:
+    """The served tables of unchanged marts that the published snapshot holds (none without a snapshot)."""
+    names = {name for name, mart in SERVED_TABLES.items() if mart in unchanged}
+    if not names or not serving_path.exists():
+        return set()
+    try:
+        con = duckdb.connect(str(serving_path), read_only=True)
+    except duckdb.Error:  # not a snapshot DuckDB can read: written whole
+        return set()
+    try:
+        held = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    finally:
+        con.close()
+    return names & held
+
+
+def _marts_unchanged(context: dg.AssetExecutionContext) -> frozenset[str]:
+    """The served marts this run did not rebuild: not materialised in it, or said unchanged by the dbt step
+    (pipelines/assets/dbt.py). dbt rebuilds every model whose inputs changed since the published snapshot
+    (pipelines/build_state.py), so these are as the snapshot has them."""
+    unchanged, reported = set(), False
+    for mart in SERVED_TABLES.values():
+        event = context.instance.get_latest_materialization_event(dg.AssetKey(mart.split(".")))
+        in_this_run = event is not None and event.run_id == context.run_id
+        reported |= in_this_run
+        if not in_this_run or event.asset_materialization.metadata.get(UNCHANGED) is not None:
+            unchanged.add(mart)
+    # A run without the dbt step (the snapshot alone, from Dagster's UI) writes every table again.
+    return frozenset(unchanged) if reported else frozenset()
 
 
 @dg.asset(
@@ -125,7 +171,8 @@ def serving_snapshot(
         "kommunkod": landing.kommunkod,
         "run_id": context.run_id,
     }
+    unchanged = _marts_unchanged(context)
     with warehouse.get_connection() as conn:
-        counts = publish(conn, serving_path, info)
+        counts = publish(conn, serving_path, info, unchanged)
         build_state.mark_published(conn)
     return dg.MaterializeResult(metadata={"path": str(serving_path), **{f"rows_{t}": n for t, n in counts.items()}})

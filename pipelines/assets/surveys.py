@@ -13,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import folder_loads
 from pipelines.assets.landing import outcome_metadata
+from pipelines.metadata import UNCHANGED
 from pipelines.resources import LandingConfig
 from pipelines.warehouse import replace_quarantine, replace_table
 from sources.landing import contract, surveys
@@ -47,7 +48,7 @@ def survey_assets(context: dg.AssetExecutionContext, landing: LandingConfig, war
     state = folder_loads.fingerprint(folder, surveys, contract)
     if folder_loads.unchanged(context, warehouse, FOLDER, state, f"raw.{QUESTIONS.table}"):
         for key in (QUESTIONS_KEY, ANSWERS_KEY):
-            yield dg.MaterializeResult(asset_key=key, metadata={"oförändrad": True})
+            yield dg.MaterializeResult(asset_key=key, metadata={UNCHANGED: True})
         return
     load = read_survey_folder(folder, other_kinds=KIND_SIGNATURES)
     with warehouse.get_connection() as conn:

@@ -14,6 +14,7 @@ import pytest
 from dagster_duckdb import DuckDBResource
 
 from pipelines.assets.national_files import skolenkaten_results
+from pipelines.metadata import UNCHANGED
 from pipelines.resources import LandingConfig
 from sources.national.skolenkaten import SkolenkatenFormatError, read_skolenkaten
 from tests.conftest import TEST_KEY
@@ -296,8 +297,8 @@ def test_the_asset_reads_skolenkaten_again_only_when_a_file_changes(tmp_path):
         finally:
             con.close()
 
-    assert "oförändrad" not in materialize() and years() == [2023]
-    assert materialize()["oförändrad"].value is True and years() == [2023]
+    assert UNCHANGED not in materialize() and years() == [2023]
+    assert materialize()[UNCHANGED].value is True and years() == [2023]
     workbook["Resultat elever åk 5 2023"] = _small_sheet("Skolenkäten 2024 - Elever årskurs 5")
     _write_xlsx(folder / "enkat.xlsx", workbook)
-    assert "oförändrad" not in materialize() and years() == [2024]
+    assert UNCHANGED not in materialize() and years() == [2024]

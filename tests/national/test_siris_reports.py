@@ -24,6 +24,7 @@ import xlsxwriter
 from dagster_duckdb import DuckDBResource
 
 from pipelines.assets.national_files import siris_unit_statistics
+from pipelines.metadata import UNCHANGED
 from pipelines.resources import LandingConfig
 from sources.national.siris import SirisFormatError, read_siris
 from tests.conftest import TEST_KEY
@@ -551,11 +552,11 @@ def test_the_asset_records_each_siris_file_and_never_stops_at_an_unknown_one(tmp
 
     # The next run with the same files does not read the folder again; a file removed, it does.
     again = dg.materialize([siris_unit_statistics], resources=resources)
-    assert again.asset_materializations_for_node("siris__unit_statistics")[0].metadata["oförändrad"].value is True
+    assert again.asset_materializations_for_node("siris__unit_statistics")[0].metadata[UNCHANGED].value is True
     (folder / "personal.csv").unlink()
     third = dg.materialize([siris_unit_statistics], resources=resources)
     meta = third.asset_materializations_for_node("siris__unit_statistics")[0].metadata
-    assert "oförändrad" not in meta and meta["files"].value == 1 and meta["files_rejected"].value == 1
+    assert UNCHANGED not in meta and meta["files"].value == 1 and meta["files_rejected"].value == 1
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         names = {r[0] for r in con.execute("select file_name from raw.landing_files where folder = 'siris'").fetchall()}
