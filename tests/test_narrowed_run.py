@@ -89,3 +89,44 @@ def test_the_nights_snapshot_is_the_one_a_whole_publication_would_give(narrowed,
     assert set(night) == set(whole) == set(SERVED_TABLES)
     for table in whole:
         assert night[table] == whole[table], table
+
+
+# The per-pupil summary worked out from raw.attendance itself (not from the per-pupil sums it is built on): each
+# unit and period, each unit's whole school year, the municipality's periods and whole school year.
+SUMMARY_FROM_RAW = """
+    select pupil_key, school_year,
+        case when grouping(school_unit_code) = 0 then 'skolenhet' else 'kommun' end as level,
+        coalesce(school_unit_code, ?) as unit_code, coalesce(period, 0) as period,
+        count(*) as lessons, sum(scheduled_min) as scheduled_min, sum(absent_min) as absent_min
+    from (
+        select *, case when month(lesson_date) >= 7 then 1 when month(lesson_date) <= 3 then 2 else 3 end as period
+        from raw.attendance
+    )
+    group by grouping sets (
+        (pupil_key, school_year, school_unit_code, period), (pupil_key, school_year, school_unit_code),
+        (pupil_key, school_year, period), (pupil_key, school_year)
+    )
+"""
+SUMMARY = """
+    select pupil_key, school_year, level, unit_code, period, lessons, scheduled_min, absent_min
+    from intermediate.int_attendance_pupils_summarised
+"""
+
+
+def test_the_per_pupil_summary_after_the_night_is_the_one_raw_attendance_gives(narrowed):
+    """The night wrote the summary's school year again (incremental by school year; liten has one, the unit
+    test attendance_summary_rewrites_only_the_school_years_its_rows_no_longer_match keeps another): every row
+    agrees with raw.attendance, but the pupil whose sums liten_next changed by hand."""
+    data, liten_next, *_ = narrowed
+    conn = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    try:
+        kommun = conn.execute(
+            "select any_value(unit_code) from intermediate.int_attendance_pupils_summarised where level = 'kommun'"
+        ).fetchall()[0][0]
+        differ = conn.execute(
+            f"({SUMMARY_FROM_RAW} except all {SUMMARY}) union all ({SUMMARY} except all {SUMMARY_FROM_RAW})",
+            [kommun, kommun],
+        ).fetchall()
+    finally:
+        conn.close()
+    assert differ and {r[0] for r in differ} == {liten_next.marked[0]}

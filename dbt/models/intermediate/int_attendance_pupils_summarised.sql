@@ -3,13 +3,53 @@
 -- and absent minutes (giltig / ogiltig), the absence shares of scheduled time, and the reporting rate
 -- (share of the pupil's scheduled lessons where attendance was registered). Gender from the enrolment of
 -- the same school year, else from the personnummer. Pupil level: stays in the warehouse, never served.
+--
+-- Incremental by school year: a build writes again the school years whose rows no longer agree with their
+-- inputs — a school year with lessons the rows do not count (a night's new day), or a pupil whose gender the
+-- enrolments now give otherwise — and leaves the others, which a whole build would give as they are. A
+-- correction of earlier lessons rebuilds the model whole (--full-refresh, as the per-pupil sums).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['school_year'],
+    )
+}}
 
-with per_unit_and_period as (
+with all_periods as (
     select * from {{ ref('int_attendance_pupil_unit_periods') }}
 ),
 
 enrolments as (
     select * from {{ ref('stg_raw__enrolments') }}
+),
+
+{% if is_incremental() %}
+stale_years as (
+    -- lessons: the sums' total against the rows' (the municipality's whole school year counts each lesson once)
+    select school_year
+    from (select school_year, sum(lessons) as lessons from all_periods group by all) as summed
+    full join (
+        select school_year, sum(lessons) as lessons from {{ this }} where level = 'kommun' and period = 0 group by all
+    ) as built using (school_year)
+    where summed.lessons is distinct from built.lessons
+    union
+    -- gender: the rows' against the enrolments' (else the personnummer's)
+    select b.school_year
+    from {{ this }} as b
+    inner join (
+        select pupil_key, school_year, any_value(pupil_gender) as pupil_gender from all_periods group by all
+    ) as p using (pupil_key, school_year)
+    left join enrolments as e using (pupil_key, school_year)
+    where b.level = 'kommun' and b.period = 0 and b.gender is distinct from coalesce(e.gender, p.pupil_gender)
+),
+{% endif %}
+
+per_unit_and_period as (
+    select * from all_periods
+    {% if is_incremental() %}
+    where school_year in (select school_year from stale_years)
+    {% endif %}
 ),
 
 -- The whole school year (period 0) and the municipality (all the pupil's school units) add up the same
