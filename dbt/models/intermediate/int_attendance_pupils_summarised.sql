@@ -7,12 +7,14 @@
 -- Incremental by school year: a build writes again the school years whose rows no longer agree with their
 -- inputs — a school year with lessons the rows do not count (a night's new day), or a pupil whose gender the
 -- enrolments now give otherwise — and leaves the others, which a whole build would give as they are. A
--- correction of earlier lessons rebuilds the model whole (--full-refresh, as the per-pupil sums).
+-- correction of earlier lessons rebuilds the model whole (--full-refresh, as the per-pupil sums). The key is a
+-- string, not a list: dbt-duckdb then deletes the school years by `in`, not by a join on them (a join of every
+-- row of a school year with every new row of it).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key=['school_year'],
+        unique_key='school_year',
     )
 }}
 
