@@ -114,6 +114,14 @@ INDICATOR_CELLS = [
 ]
 
 
+def _insert_cell(conn: duckdb.DuckDBPyConnection, table: str, cell: dict) -> None:
+    """One served cell; without a status it is a hidden one ('..', no value, no n)."""
+    cell = {"status": "..", **cell}
+    conn.execute(
+        f"insert into {table} ({', '.join(cell)}) values ({', '.join('?' for _ in cell)})", list(cell.values())
+    )
+
+
 def test_the_gate_stops_hidden_cells_that_follow_from_a_bound(empty_project):
     """The blocking dbt test finds the two hidden schools worked out together at 0 % — and nothing where the
     hidden mean is inside the range, where the kommun is at the bound itself, for the exempt reporting rate or
@@ -124,18 +132,10 @@ def test_the_gate_stops_hidden_cells_that_follow_from_a_bound(empty_project):
     try:
         conn.execute("delete from marts.attendance_by_period")
         for level, unit, year, n, column, value in ATTENDANCE_CELLS:
-            conn.execute(
-                f"insert into marts.attendance_by_period (level, unit_code, year, period, gender, n, {column}, "
-                "status, min_n) values (?, ?, ?, 0, 'T', ?, ?, '', 10)",
-                [level, unit, year, n, value],
-            )
-            if level == "kommun":
-                for school in ("A", "B"):
-                    conn.execute(
-                        "insert into marts.attendance_by_period (level, unit_code, year, period, gender, status, "
-                        "min_n) values ('skolenhet', ?, ?, 0, 'T', '..', 10)",
-                        [school, year],
-                    )
+            cell = {"level": level, "unit_code": unit, "year": year, "period": 0, "gender": "T", "min_n": 10}
+            _insert_cell(conn, "marts.attendance_by_period", {**cell, "n": n, column: value, "status": ""})
+            for school in ("A", "B") if level == "kommun" else ():
+                _insert_cell(conn, "marts.attendance_by_period", {**cell, "level": "skolenhet", "unit_code": school})
         conn.execute("delete from marts.indicator_values")
         for indicator, unit_name, level, unit, n, value in INDICATOR_CELLS:
             conn.execute(
@@ -143,18 +143,11 @@ def test_the_gate_stops_hidden_cells_that_follow_from_a_bound(empty_project):
                 "where not exists (select 1 from reference.indicator_catalogue where indicator_id = ?)",
                 [indicator, unit_name, indicator],
             )
-            conn.execute(
-                "insert into marts.indicator_values (indicator_id, level, unit_code, year, gender, value, n, status, "
-                "source, min_n) values (?, ?, ?, 2025, 'T', ?, ?, '', 'local', 10)",
-                [indicator, level, unit, value, n],
-            )
-            if level == "kommun":
-                for school in ("A", "B"):
-                    conn.execute(
-                        "insert into marts.indicator_values (indicator_id, level, unit_code, year, gender, status, "
-                        "source, min_n) values (?, 'skolenhet', ?, 2025, 'T', '..', 'local', 10)",
-                        [indicator, school],
-                    )
+            cell = {"indicator_id": indicator, "level": level, "unit_code": unit, "year": 2025, "gender": "T"}
+            cell |= {"source": "local", "min_n": 10}
+            _insert_cell(conn, "marts.indicator_values", {**cell, "value": value, "n": n, "status": ""})
+            for school in ("A", "B") if level == "kommun" else ():
+                _insert_cell(conn, "marts.indicator_values", {**cell, "level": "skolenhet", "unit_code": school})
     finally:
         conn.close()
 
