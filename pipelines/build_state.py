@@ -36,33 +36,37 @@ VOLATILE_COLUMNS = {
 DISTINCT_ROWS = {"national.fetch_log"}
 
 
-def _columns(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    schema, name = table.split(".")
+def _catalog(conn: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Every table and view of the connection's own database with its columns in order, read at once (a query
+    per source table cost ~0.1 s of a night's dbt step)."""
     rows = conn.execute(
-        "select column_name from information_schema.columns where table_catalog = current_database() "
-        "and table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, name],
+        "select table_schema || '.' || table_name, column_name from information_schema.columns "
+        "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
     ).fetchall()
-    return [r[0] for r in rows]
+    catalog: dict[str, list[str]] = {}
+    for table, column in rows:
+        catalog.setdefault(table, []).append(column)
+    return catalog
 
 
-def source_fingerprint(conn: duckdb.DuckDBPyConnection, table: str) -> str:
-    if not table_exists(conn, table):
+def source_fingerprint(conn: duckdb.DuckDBPyConnection, table: str, catalog: dict[str, list[str]]) -> str:
+    if table not in catalog:
         return "missing"
     if table in LEDGER_TABLES:
-        if not table_exists(conn, "raw.loaded_files"):
+        if "raw.loaded_files" not in catalog:
             return "empty"
         kind = LEDGER_TABLES[table].replace("'", "''")
         ledger = "(select file_hash, state, rows_loaded, rows_superseded from raw.loaded_files "
         return "ledger:" + rows_fingerprint(conn, f"{ledger}where kind = '{kind}')")
-    columns = [c for c in _columns(conn, table) if c not in VOLATILE_COLUMNS.get(table, ())]
+    columns = [c for c in catalog[table] if c not in VOLATILE_COLUMNS.get(table, ())]
     quoted = ", ".join(f'"{c}"' for c in columns)
     distinct = "distinct " if table in DISTINCT_ROWS else ""
     return "rows:" + rows_fingerprint(conn, f"(select {distinct}{quoted} from {table})")
 
 
 def current_fingerprints(conn: duckdb.DuckDBPyConnection, sources: list[str], project: str) -> dict[str, str]:
-    found = {table: source_fingerprint(conn, table) for table in sources}
+    catalog = _catalog(conn)
+    found = {table: source_fingerprint(conn, table, catalog) for table in sources}
     found[PROJECT] = project
     return found
 
