@@ -19,11 +19,7 @@ with local_values as (
 -- Each value's range by its indicator's unit (var value_bounds; none for var unbounded_values): the control
 -- hides a cell more where hidden cells together would be at a bound.
 local_cells as (
-    select
-        v.*,
-        case when v.indicator_id not in ('{{ var("unbounded_values") | join("', '") }}') then c.unit end as value_unit
-    from local_values as v
-    left join {{ ref('indicator_catalogue') }} as c using (indicator_id)
+    {{ with_value_unit('local_values') }}
 ),
 
 {{ disclosure_control(

@@ -178,6 +178,18 @@ from (
 {%- endmacro %}
 
 
+{#- The cells of `relation` (with an indicator_id) and `value_unit`: their indicator's unit in the catalogue, whose
+    range (var value_bounds) bounds the value — none for the indicators of var unbounded_values. Read by the
+    models that control indicator values and by the test no_derivable_cells. -#}
+{% macro with_value_unit(relation) -%}
+select
+    v.*,
+    case when v.indicator_id not in ('{{ var("unbounded_values") | join("', '") }}') then c.unit end as value_unit
+from {{ relation }} as v
+left join {{ ref('indicator_catalogue') }} as c on c.indicator_id = v.indicator_id
+{%- endmacro %}
+
+
 {#- bounds for disclosure_control: each of `columns` in the range of `unit` (a unit of var value_bounds). -#}
 {% macro bounds_of(columns, unit) -%}
     {%- set found = {} %}

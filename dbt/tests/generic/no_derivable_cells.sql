@@ -15,29 +15,25 @@
 {%- set bounded = [] %}
 {%- for column, unit in bounds.items() if column not in var('unbounded_values') %}
     {%- if unit == 'indicator_catalogue' %}
-        {%- do bounded.append([column, unit_bound('bound_unit', 0), unit_bound('bound_unit', 1)]) %}
+        {%- do bounded.append([column, unit_bound('value_unit', 0), unit_bound('value_unit', 1)]) %}
     {%- else %}
         {%- do bounded.append([column, var('value_bounds')[unit][0], var('value_bounds')[unit][1]]) %}
     {%- endif %}
 {%- endfor %}
 with model_cells as (
-    -- dbt's own `where` config wraps the model in a subquery: no alias on it
+    -- dbt's own `where` config wraps the model in a subquery of its own
     select * from {{ model }} where {{ where }}
 ),
 
 cells as (
-    select
-        m.*,
-        coalesce(m.status, '') <> '..' as shown
-        {%- if by_catalogue %},
-        c.unit as bound_unit
+    select *, coalesce(status, '') <> '..' as shown
+    from (
+        {%- if by_catalogue %}
+        {{ with_value_unit('model_cells') }}
+        {%- else %}
+        select * from model_cells
         {%- endif %}
-    from model_cells as m
-    {%- if by_catalogue %}
-    left join {{ ref('indicator_catalogue') }} as c
-        on c.indicator_id = m.indicator_id
-        and c.indicator_id not in ('{{ var("unbounded_values") | join("', '") }}')
-    {%- endif %}
+    )
 )
 {%- for name in dimensions %}
 {%- set d = all_dimensions[name] %}

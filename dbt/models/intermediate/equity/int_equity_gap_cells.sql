@@ -56,9 +56,7 @@ starting_cells as (
 -- Each mean's range by its indicator's unit (var value_bounds: a share 0–100 %): the control hides a cell more
 -- where a school's hidden groups would together be at a bound (none of them eligible, say).
 bounded_cells as (
-    select s.*, c.unit as value_unit
-    from starting_cells as s
-    left join {{ ref('indicator_catalogue') }} as c using (indicator_id)
+    {{ with_value_unit('starting_cells') }}
 ),
 
 {{ disclosure_control(
