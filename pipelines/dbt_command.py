@@ -19,6 +19,7 @@ import signal
 import sys
 from pathlib import Path
 
+from pipelines import dbt_logging
 from skolanalys import quick_exit
 from skolanalys.settings import DBT_PROJECT_DIR, WAREHOUSE_PATH_ENV, load_settings
 
@@ -81,6 +82,7 @@ def main() -> None:
         if status is not None:
             quick.at(status)
             sys.exit(status)
+    dbt_logging.write_only_what_the_level_lets_through()  # dbt runs here (not in the hand-over above)
     from dbt.cli.main import cli
 
     try:

@@ -193,10 +193,12 @@ def serve(listening: str, target: str, *options: str) -> None:
     PYTHON_MODELS_FLAG among `options` import the Python models' libraries, then run the one command handed over
     (hand_over) on the socket `listening` (a file descriptor from `started`) and exit. Called by
     pipelines/dbt_command.py in the warm process."""
+    from pipelines import dbt_logging
     from pipelines.dbt_command import DBT_PROJECT_DIR, RUN_FLAGS, seed_parse
 
     listener = socket.socket(fileno=int(listening))
     seed_parse(Path(target))
+    dbt_logging.write_only_what_the_level_lets_through()
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.exceptions import ExitCodes
     from dbt.cli.main import dbtRunner

@@ -24,6 +24,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SqliteEventLogStorage,
     create_engine,
 )
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
@@ -34,6 +35,14 @@ OPEN_RUN_FILES = 4
 # "planned" events of a run's start, one for each of the job's assets and checks, are then one batch, stored
 # in one transaction a file (1.4–1.7 s → 0.53–0.64 s for a kavlinge run's 277, docs/benchmarks.md).
 BATCH_SIZE_ENV, BATCH_SIZE = "DAGSTER_EVENT_BATCH_SIZE", "1000"
+
+
+def _sync_normally(dbapi_connection, _record) -> None:
+    """SQLite's `synchronous = NORMAL`, as its documentation advises with WAL (the mode Dagster gives these
+    files): a commit no longer waits for the disk, and the file stays whole whatever happens; only a power cut
+    or an operating system crash may lose the last events. Dagster's default (FULL) waits for the disk at
+    every commit: ~1,300 commits in a night's run (0.3 s), ~1,800 in a kavlinge build (0.8 s → 0.2 s)."""
+    dbapi_connection.execute("pragma synchronous = normal")
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
@@ -57,6 +66,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 poolclass=StaticPool,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             )
+            event.listen(engine, "connect", _sync_normally)
             self._engines[shard] = engine
             runs = [name for name in self._engines if name != INDEX_SHARD_NAME]
             for old in runs[:-OPEN_RUN_FILES]:

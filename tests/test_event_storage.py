@@ -81,6 +81,19 @@ def test_no_more_run_files_open_than_declared(home):
     instance.dispose()
 
 
+def test_the_files_are_in_wal_mode_and_sync_normally(home):
+    """SQLite's advice for WAL: synchronous NORMAL (1), not Dagster's default FULL (2), on every open file."""
+    instance = dg.DagsterInstance.get()
+    run_id = _run(instance)
+    storage = instance.event_log_storage
+    assert {"index", run_id} <= storage._engines.keys()
+    for engine in storage._engines.values():
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("pragma synchronous").scalar() == 1
+    instance.dispose()
+
+
 def test_the_index_is_asked_for_the_checks_table_once_until_wiped(home, monkeypatch):
     """Dagster asks for every check event whether the index has the checks' table (over a new connection each
     time); the answer is kept, and forgotten when the history is wiped."""
