@@ -66,6 +66,9 @@ class Part:
     def evaluate(self, conn: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[list[Finding], int]:
         raise NotImplementedError
 
+    def prepare(self) -> None:
+        """New rows for it are being loaded: the part may get ready, ahead of its check (suites.prepare_checks)."""
+
 
 # The reader's rules on loaded rows -------------------------------------------------------------------------
 

@@ -8,6 +8,9 @@ the pipeline), then corrupted directly in DuckDB: a check must fail on rows that
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
+import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -426,3 +429,32 @@ def _whole():
     from expectations.runner import Scope
 
     return Scope(whole=True)
+
+
+def test_gx_is_imported_ahead_for_the_question_catalogues_alone():
+    """`prepare_checks` as the surveys' load calls it: GX imported in a background thread for the suite with a GX
+    part (the question catalogues), nothing for the others, one import however often asked. A fresh interpreter,
+    where GX is not yet imported."""
+    script = textwrap.dedent(
+        """
+        import sys, threading
+        from expectations.suites import prepare_checks
+
+        def importing():
+            return [t for t in threading.enumerate() if t.name == "gx-import"]
+
+        prepare_checks("grades")
+        prepare_checks("attendance")
+        assert "great_expectations" not in sys.modules and not importing()
+        prepare_checks("survey_questions")
+        started = importing()
+        prepare_checks("survey_questions")
+        assert len(started) == 1 and len(importing()) <= 1
+        started[0].join(120)
+        assert "great_expectations" in sys.modules
+        print("imported ahead")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "imported ahead"

@@ -1,5 +1,4 @@
 """Raw survey tables from enkater/: the question catalogues and the answers, keyed [raw, <table>].
-
 One multi-asset writes both tables, because answers are validated against the catalogues of the same load
 and because they share one quarantine kind (`enkater`), which a load replaces as a whole. Unlike the other
 kinds, enkater/ is read whole rather than file by file through the ledger: a corrected catalogue changes
@@ -11,6 +10,7 @@ load is not read again (pipelines/folder_loads.py): a nightly run costs what is 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from expectations.suites import prepare_checks
 from pipelines import folder_loads
 from pipelines.assets.landing import outcome_metadata
 from pipelines.metadata import UNCHANGED
@@ -50,6 +50,7 @@ def survey_assets(context: dg.AssetExecutionContext, landing: LandingConfig, war
         for key in (QUESTIONS_KEY, ANSWERS_KEY):
             yield dg.MaterializeResult(asset_key=key, metadata={UNCHANGED: True})
         return
+    prepare_checks(QUESTIONS.table)  # the question catalogues' GX check follows: GX imported meanwhile
     load = read_survey_folder(folder, other_kinds=KIND_SIGNATURES)
     with warehouse.get_connection() as conn:
         conn.begin()  # the tables, their quarantine, the outcomes and the folder state together or not at all
