@@ -145,8 +145,10 @@ def _marts_unchanged(context: dg.AssetExecutionContext) -> frozenset[str]:
     (pipelines/assets/dbt.py). dbt rebuilds every model whose inputs changed since the published snapshot
     (pipelines/build_state.py), so these are as the snapshot has them."""
     unchanged, reported = set(), False
-    for mart in SERVED_TABLES.values():
-        event = context.instance.get_latest_materialization_event(dg.AssetKey(mart.split(".")))
+    keys = {mart: dg.AssetKey(mart.split(".")) for mart in SERVED_TABLES.values()}
+    latest = context.instance.get_latest_materialization_events(keys.values())  # one query, not one a mart
+    for mart, key in keys.items():
+        event = latest.get(key)
         in_this_run = event is not None and event.run_id == context.run_id
         reported |= in_this_run
         if not in_this_run or event.asset_materialization.metadata.get(UNCHANGED) is not None:
