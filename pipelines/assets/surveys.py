@@ -1,4 +1,5 @@
 """Raw survey tables from enkater/: the question catalogues and the answers, keyed [raw, <table>].
+
 One multi-asset writes both tables, because answers are validated against the catalogues of the same load
 and because they share one quarantine kind (`enkater`), which a load replaces as a whole. Unlike the other
 kinds, enkater/ is read whole rather than file by file through the ledger: a corrected catalogue changes
