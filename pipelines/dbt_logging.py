@@ -15,15 +15,13 @@ MARK = "_skolanalys_level_first"
 
 
 def write_only_what_the_level_lets_through() -> None:
-    """Ask each logger's level before its line is made (idempotent; dbt's own behaviour if dbt-common's logger
-    is not as pinned: tests/test_dbt_logging.py fails then)."""
-    try:
-        from dbt_common.events import logger
-        from dbt_common.events.base_types import EventLevel
-    except ImportError:
-        return
-    original = getattr(logger._Logger, "write_line", None)
-    if original is None or getattr(original, MARK, False):
+    """Ask each logger's level before its line is made (idempotent). It reads dbt-common's private logger, as
+    pinned in uv.lock: tests/test_dbt_logging.py compares it with dbt-common's own on every upgrade."""
+    from dbt_common.events import logger
+    from dbt_common.events.base_types import EventLevel
+
+    original = logger._Logger.write_line
+    if getattr(original, MARK, False):
         return
 
     @wraps(original)
