@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from pipelines import dbt_logging
-from skolanalys import quick_exit
+from skolanalys import quick_exit, start_gc
 from skolanalys.settings import DBT_PROJECT_DIR, WAREHOUSE_PATH_ENV, load_settings
 
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
@@ -74,6 +74,7 @@ def main() -> None:
     from pipelines import dbt_warm
 
     if sys.argv[1:2] == [dbt_warm.WARM_FLAG]:  # started by `skolanalys run` ahead of its dbt step
+        start_gc.pause()  # until the project is parsed (skolanalys/start_gc.py)
         dbt_warm.serve(*sys.argv[2:])
         quick.at(0)
         sys.exit(0)

@@ -195,6 +195,7 @@ def serve(listening: str, target: str, *options: str) -> None:
     pipelines/dbt_command.py in the warm process."""
     from pipelines import dbt_logging
     from pipelines.dbt_command import DBT_PROJECT_DIR, RUN_FLAGS, seed_parse
+    from skolanalys import start_gc
 
     listener = socket.socket(fileno=int(listening))
     seed_parse(Path(target))
@@ -208,6 +209,7 @@ def serve(listening: str, target: str, *options: str) -> None:
     parsed = dbtRunner().invoke(["parse", "--quiet", *RUN_FLAGS, *folders, *project])
     if parsed.success and PYTHON_MODELS_FLAG in options:
         _import_quietly(python_model_imports(parsed.result))
+    start_gc.settle()  # dbt's modules and the parsed project live as long as the process
     conn, _ = listener.accept()
     listener.close()
     if not parsed.success:  # closing without READY: the command runs dbt itself and reports the error

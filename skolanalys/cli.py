@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from skolanalys import quick_exit
+from skolanalys import quick_exit, start_gc
 from skolanalys.auth_settings import ENV_SERVE_ADDRESS, SECRET_VARIABLES, load_oidc_settings, write_secrets_file
 from skolanalys.dagster_home import prepare_dagster_home
 from skolanalys.settings import REPO_ROOT, Settings, SettingsError, load_settings, require_pseudonym_key
@@ -277,11 +277,14 @@ def console() -> None:
     """The `skolanalys` command (pyproject.toml [project.scripts]). A command whose files are all closed when
     it returns (`run`) ends the process without the interpreter's teardown (skolanalys/quick_exit.py)."""
     quick_exit.arm()  # first, so that its exit handler runs after every other one
+    start_gc.pause()  # until the run's definitions are built (skolanalys/start_gc.py)
     sys.exit(main())
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.func is not cmd_run:  # only a run settles the collector itself, once its definitions are built
+        start_gc.settle()
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     try:
         settings = load_settings()

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from skolanalys import preflight, progress
+from skolanalys import preflight, progress, start_gc
 from skolanalys.settings import PSEUDONYM_KEY_ENV, Settings, offline
 from sources import key_check
 
@@ -226,14 +226,17 @@ def _prepare(settings: Settings, folders: list[str] | None):
     from pipelines.definitions import build_definitions
     from pipelines.sensors import folders_subset
 
-    defs = build_definitions(settings)
-    job = defs.resolve_job_def("everything_job")
-    if folders:
-        assets, checks = folders_subset(folders, defs.resolve_asset_graph())
-        job = job.get_subset(asset_selection=assets, asset_check_selection=checks)
-    steps = progress.describe_steps(
-        defs, job, dbt_step=dbt_models.node_def.name, landing_dir=settings.landing_dir, folders=_landing_folders()
-    )
+    try:
+        defs = build_definitions(settings)
+        job = defs.resolve_job_def("everything_job")
+        if folders:
+            assets, checks = folders_subset(folders, defs.resolve_asset_graph())
+            job = job.get_subset(asset_selection=assets, asset_check_selection=checks)
+        steps = progress.describe_steps(
+            defs, job, dbt_step=dbt_models.node_def.name, landing_dir=settings.landing_dir, folders=_landing_folders()
+        )
+    finally:
+        start_gc.settle()  # what the start built lives as long as the process
     return job, steps
 
 
