@@ -15,8 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from skolanalys import start_gc
 from skolanalys.auth_settings import ENV_COOKIE_SECRET, LOGIN_VARIABLES
 from sources.personnummer import luhn_check_digit, normalise, pseudonym
+
+# Collecting imports the project (Dagster, dbt's adapters, polars, GX, Streamlit) into each worker: without the
+# collector's full passes over it while it is built (~2 s a worker), frozen once collected (skolanalys/start_gc.py).
+start_gc.pause()
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_KEY = "testnyckel-inte-hemlig"
@@ -155,6 +160,7 @@ def pytest_configure(config):
     imports it, while the other waits (pipelines/assets/dbt.py `ensure_manifest` takes a lock), not here before
     the workers start."""
     if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+        start_gc.settle()  # xdist's controller collects nothing
         handle, path = tempfile.mkstemp(prefix="skolanalys-test-groups-", suffix=".json")
         os.close(handle)
         os.environ[GROUPS_ENV] = path  # the workers inherit it
@@ -163,6 +169,10 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     if not hasattr(config, "workerinput") and os.environ.get(GROUPS_ENV):
         Path(os.environ.pop(GROUPS_ENV)).unlink(missing_ok=True)
+
+
+def pytest_collection_finish(session):
+    start_gc.settle()
 
 
 def pytest_collection_modifyitems(config, items):
