@@ -39,6 +39,12 @@ from sources.landing.attendance.text_path import literal
 
 STAGE_DB = "attendance_stage"  # attached in-memory database, seen by every cursor of the connection
 BLOCK = 1 << 20
+# The parser's read buffer: a monthly export of a municipality of kavlinge's size (12–26 MB unpacked) fits in one,
+# where DuckDB's default holds less. The parser then hands the file over as one batch, so the staged rows, and the
+# rows inserted from them, fill whole row groups but the last: the checkpoint has one partly filled row group a file
+# to merge instead of several (kavlinge's 34 files: the close 2.2 → 0.7 s, 1.7 → 0.7 GiB peak; docs/benchmarks.md,
+# "The close counted"). storstad's ~400 MB months are read in buffers of this size.
+READ_BUFFER = 64 << 20
 
 
 @dataclass
@@ -139,7 +145,8 @@ def _stage_sql(source: Path, compression: str, fmt: FileFormat, table: str) -> s
                 select {fields}
                 from read_csv({literal(str(source))}, columns = {{{spec}}}, header = true,
                               delim = {literal(fmt.separator)}, quote = '', escape = '', auto_detect = false,
-                              null_padding = false, strict_mode = true, compression = '{compression}')
+                              null_padding = false, strict_mode = true, compression = '{compression}',
+                              buffer_size = {READ_BUFFER})
             )
         )
     """
