@@ -60,8 +60,8 @@ folder, db = Path(sys.argv[1]), sys.argv[2]
 con = duckdb.connect(db)
 start, cpu_start = time.perf_counter(), cpu()
 sync = sync_folder(con, folder, AttendanceLoader(b"bench-key"))
-# The close's checkpoint merges the partial row groups each file's transaction leaves (~2 s at kavlinge): it is
-# the load's work, measured as the run's attendance step pays it, as the floor's time includes its close.
+# The close writes the load's checkpoint, which merges the partial row groups the files' transactions leave: the
+# load's work, measured as the run's attendance step pays it, as the floor's time includes its close.
 con.close()
 seconds, cpu_measured = time.perf_counter() - start, cpu() - cpu_start
 con = duckdb.connect(db)
