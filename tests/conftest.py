@@ -186,6 +186,10 @@ def pytest_collection_modifyitems(config, items):
         if shared:
             item.add_marker(pytest.mark.slow)
         units[item.nodeid] = shared or item.nodeid.split("::")[0]
+    # The units with a slow test first (stable: the demo's browser tests still lead), the quick ones last: they
+    # fill in whichever worker is free, so that neither waits alone on a long unit at the end.
+    slow = {units[item.nodeid] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: units[item.nodeid] not in slow)
     if hasattr(config, "workerinput") and os.environ.get(GROUPS_ENV):  # every worker writes the same units
         target = Path(os.environ[GROUPS_ENV])
         partial = target.with_name(f"{target.name}.{config.workerinput['workerid']}")
@@ -195,8 +199,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """xdist's scope scheduling with our work units, in the order of collection (the demo's browser tests,
-    the longest unit, start first)."""
+    """xdist's scope scheduling with our work units, in the order of collection as sorted above (the demo's
+    browser tests, the longest unit, start first)."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
