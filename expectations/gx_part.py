@@ -2,22 +2,21 @@
 
 GX's SQL route does not work with DuckDB here (empty metrics) and its pandas route copies the whole table,
 so GX validates only small tables — the survey question catalogues — handed over as a pandas frame. GX
-costs ~2.5 s of one core to import: it is imported when such a part first runs, or ahead of it, in a
-background thread, when its table's new rows are being loaded (`prepare`): the run's steps in between
-(other loads, SQL checks) leave a core idle part of the time.
+costs ~2.5–3 s of one core to import. When the table's new rows are being loaded (`prepare`), a worker
+process imports it (expectations/gx_worker.py) on the core the run's steps in between leave idle, and
+validates the frame when the part runs; without a worker, or if it failed, GX runs in this process.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
 
+from expectations import gx_worker
 from expectations.rules import Part, _examples, _fingerprint
 from expectations.runner import PERSONAL_COLUMNS, Finding, Scope
 
@@ -29,17 +28,8 @@ EXPECTATION_SV = {
 }
 
 
-# The background import, if one was started: a part's evaluation waits for it rather than import beside it.
-_IMPORTING: list[threading.Thread] = []
-
-
 def _gx_environment() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-
-def _import_gx() -> None:
-    with contextlib.suppress(Exception):  # a failing import is reported by the evaluation's own
-        import great_expectations  # noqa: F401
 
 
 def _columns(kwargs: dict) -> list[str]:
@@ -72,45 +62,58 @@ class GxSuite(Part):
         return _fingerprint(self.name, self.sql, self.expectations.__qualname__, *map(repr, self.declarations))
 
     def prepare(self) -> None:
-        if "great_expectations" in sys.modules or _IMPORTING:
-            return
-        _gx_environment()
-        thread = threading.Thread(target=_import_gx, name="gx-import", daemon=True)
-        _IMPORTING.append(thread)
-        thread.start()
+        if "great_expectations" not in sys.modules:
+            gx_worker.start(self.name)
 
     def evaluate(self, conn: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[list[Finding], int]:
-        for thread in _IMPORTING:
-            thread.join()
-        _gx_environment()
-        import great_expectations as gx
-
         frame = conn.sql(self.sql).df()
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = {"globally": False}
-        batch = (
-            context.data_sources.add_pandas(f"{self.name}_source")
-            .add_dataframe_asset(f"{self.name}_asset")
-            .add_batch_definition_whole_dataframe(f"{self.name}_batch")
-            .get_batch(batch_parameters={"dataframe": frame})
-        )
-        pairs = self.expectations()
-        suite = gx.ExpectationSuite(name=self.name)
-        # GX returns results in its own order: the index in `meta` leads each back to its note.
-        for index, (expectation, _) in enumerate(pairs):
-            expectation.meta = {**(expectation.meta or {}), "index": index}
-            suite.add_expectation(expectation)
-        result = batch.validate(suite, result_format="SUMMARY")
+        results = gx_worker.ask(self.name, frame, self.expectations)
+        if results is None:  # no worker, or it failed: GX here (its errors then surface as they are)
+            results = gx_results(frame, self.expectations)
         findings = []
-        for r in result.results:
-            cfg = r.expectation_config
-            columns = _columns(cfg.kwargs)
-            note = pairs[cfg.meta["index"]][1]
-            raised = _exception_message(r.exception_info)
-            if raised:  # e.g. a column the table lacks: say so instead of reporting 0 rows
-                note = f"{note} (kunde inte prövas: {raised.splitlines()[0][:200]})"
-            count = 0 if r.success else int(r.result.get("unexpected_count", 0) or 1)
-            examples = [] if PERSONAL_COLUMNS & set(columns) else _examples(r.result.get("partial_unexpected_list"))
-            what = EXPECTATION_SV.get(cfg.type, cfg.type)
-            findings.append(Finding(what, ", ".join(columns) or None, count, examples, note))
+        for r in results:
+            note = r["note"]
+            if r["raised"]:  # e.g. a column the table lacks: say so instead of reporting 0 rows
+                note = f"{note} (kunde inte prövas: {r['raised'].splitlines()[0][:200]})"
+            columns = r["columns"]
+            examples = [] if PERSONAL_COLUMNS & set(columns) else _examples(r["partial"])
+            what = EXPECTATION_SV.get(r["type"], r["type"])
+            findings.append(Finding(what, ", ".join(columns) or None, r["unexpected"], examples, note))
         return findings, len(frame)
+
+
+def gx_results(frame, expectations: Callable[[], list[tuple[object, str]]]) -> list[dict]:
+    """GX's validation of `frame` against the expectations, as plain values (they may cross a process): each
+    result's type, columns, unexpected count, partial list, error and note, in GX's order."""
+    _gx_environment()
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    batch = (
+        context.data_sources.add_pandas("source")
+        .add_dataframe_asset("asset")
+        .add_batch_definition_whole_dataframe("batch")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    pairs = expectations()
+    suite = gx.ExpectationSuite(name="suite")
+    # GX returns results in its own order: the index in `meta` leads each back to its note.
+    for index, (expectation, _) in enumerate(pairs):
+        expectation.meta = {**(expectation.meta or {}), "index": index}
+        suite.add_expectation(expectation)
+    result = batch.validate(suite, result_format="SUMMARY")
+    results = []
+    for r in result.results:
+        cfg = r.expectation_config
+        results.append(
+            {
+                "type": cfg.type,
+                "columns": _columns(cfg.kwargs),
+                "unexpected": 0 if r.success else int(r.result.get("unexpected_count", 0) or 1),
+                "partial": list(r.result.get("partial_unexpected_list") or []),
+                "raised": _exception_message(r.exception_info),
+                "note": pairs[cfg.meta["index"]][1],
+            }
+        )
+    return results

@@ -11,6 +11,7 @@ import dataclasses
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import polars as pl
 import pytest
 from dagster_duckdb import DuckDBResource
 
+from expectations import gx_part, gx_worker
 from expectations import suites as suite_module
 from expectations.runner import PERSONAL_COLUMNS, run_suite
 from expectations.suites import KIND_TEXT, SUITES
@@ -356,11 +358,19 @@ def test_survey_answers_must_fit_their_question(wh):
     assert "'r1'" not in outcome.summary() and "'r3'" not in outcome.summary()
 
 
-def test_survey_questions_and_respondents(wh):
+@pytest.mark.parametrize("where", ["in the run's process", "in a worker", "after a failed worker"])
+def test_survey_questions_and_respondents(wh, where, monkeypatch):
     questions = QUESTIONS + [("e_2024", "E01", "Trygg?", "trygghet", 7, None)]
     moved = ANSWERS + [("e_2024", "2024/25", "22220002", "5", "K", "r1", "E03", 4)]  # r1 at another school
     _survey_tables(wh.conn, questions, moved)
+    if where != "in the run's process":
+        gx_worker.start("survey_questions")
+    if where == "in a worker":  # the answer must come from the worker: GX here would fail the test
+        monkeypatch.setattr(gx_part, "gx_results", lambda *_: pytest.fail("validated in the run's process"))
+    if where == "after a failed worker":
+        gx_worker._STARTED["survey_questions"].kill()
     outcome = wh.check("survey_questions")
+    assert not gx_worker._STARTED
     # The reader's rules on the text, and the Great Expectations suite on the loaded catalogue.
     assert failed(outcome) == {
         ("skala_max", "inläsningens regel"): 1,
@@ -431,30 +441,40 @@ def _whole():
     return Scope(whole=True)
 
 
-def test_gx_is_imported_ahead_for_the_question_catalogues_alone():
-    """`prepare_checks` as the surveys' load calls it: GX imported in a background thread for the suite with a GX
-    part (the question catalogues), nothing for the others, one import however often asked. A fresh interpreter,
-    where GX is not yet imported."""
+def test_gx_is_imported_ahead_in_a_worker_for_the_question_catalogues_alone():
+    """`prepare_checks` as the run calls it: a worker process importing GX (expectations/gx_worker.py) for the
+    suite with a GX part (the question catalogues), none for the others, one however often asked, without the
+    pseudonym key in its environment; GX is not imported in the run's own process. Never asked, the worker ends
+    with the process that started it. A fresh interpreter, where GX is not yet imported."""
     script = textwrap.dedent(
         """
-        import sys, threading
+        import os, sys
+        from expectations import gx_worker
         from expectations.suites import prepare_checks
+        from skolanalys.settings import PSEUDONYM_KEY_ENV
 
-        def importing():
-            return [t for t in threading.enumerate() if t.name == "gx-import"]
+        os.environ[PSEUDONYM_KEY_ENV] = "the-run's-key"
 
         prepare_checks("grades")
         prepare_checks("attendance")
-        assert "great_expectations" not in sys.modules and not importing()
+        assert not gx_worker._STARTED
         prepare_checks("survey_questions")
-        started = importing()
+        worker = gx_worker._STARTED["survey_questions"]
         prepare_checks("survey_questions")
-        assert len(started) == 1 and len(importing()) <= 1
-        started[0].join(120)
-        assert "great_expectations" in sys.modules
-        print("imported ahead")
+        assert list(gx_worker._STARTED.values()) == [worker] and worker.poll() is None
+        assert "great_expectations" not in sys.modules
+        # The worker has the run's environment but not the pseudonym key.
+        environment = open(f"/proc/{worker.pid}/environ", "rb").read().split(bytes(1))
+        assert any(v.startswith(b"PATH=") for v in environment)
+        assert not any(v.startswith(PSEUDONYM_KEY_ENV.encode()) for v in environment)
+        print(worker.pid)
         """
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "imported ahead"
+    stat = Path(f"/proc/{int(done.stdout.strip())}/stat")
+    deadline = time.monotonic() + 60
+    # Gone, or a zombie its new parent has not reaped: it read the end of its input and returned.
+    while stat.exists() and stat.read_text().split(") ")[-1][0] != "Z" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not stat.exists() or stat.read_text().split(") ")[-1][0] == "Z"
