@@ -13,7 +13,7 @@ from skolanalys.settings import WAREHOUSE_PATH_ENV
 
 SCRIPT = textwrap.dedent(
     """
-    import io, json
+    import datetime, io, json
     from dbt_common.events import logger
     from dbt_common.events.base_types import EventLevel, msg_from_base_event
     from dbt_common.events.types import GetMetaKeyWarning, Note, PrintEvent, RecordRetryException, SystemExecutingCmd
@@ -27,6 +27,14 @@ SCRIPT = textwrap.dedent(
         msg_from_base_event(PrintEvent(msg="printed")),
         msg_from_base_event(Note(msg="a note at debug"), level=EventLevel.DEBUG),
     ]
+    # A plain text line starts with the clock's second when it is written: one second for both loggers' lines, or
+    # a second that turns between them would fail the comparison.
+    class Clock(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime(2026, 1, 1, 12, 0, 0, tzinfo=tz)
+
+    logger.datetime = Clock
     formats = {
         "json": logger.LineFormat.Json, "text": logger.LineFormat.PlainText, "debug": logger.LineFormat.DebugText
     }
