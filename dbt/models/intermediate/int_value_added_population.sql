@@ -17,7 +17,7 @@ enrolments as (
         pupil_key,
         year,
         school_unit_code,
-        case when grade_level = 'F' then 0 else cast(grade_level as integer) end as grade,
+        {{ grade_number('grade_level') }} as grade,
         gender
     from {{ ref('stg_raw__enrolments') }}
 ),

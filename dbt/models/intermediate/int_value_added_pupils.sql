@@ -18,7 +18,7 @@ enrolments as (
         pupil_key,
         year,
         school_unit_code,
-        case when grade_level = 'F' then 0 else cast(grade_level as integer) end as grade,
+        {{ grade_number('grade_level') }} as grade,
         mother_tongue,
         arrival_date,
         parent_education
