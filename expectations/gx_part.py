@@ -28,7 +28,8 @@ EXPECTATION_SV = {
 }
 
 
-def _gx_environment() -> None:
+def gx_environment() -> None:
+    """Before GX is imported: no usage reports to GX's servers."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
@@ -85,7 +86,7 @@ class GxSuite(Part):
 def gx_results(frame, expectations: Callable[[], list[tuple[object, str]]]) -> list[dict]:
     """GX's validation of `frame` against the expectations, as plain values (they may cross a process): each
     result's type, columns, unexpected count, partial list, error and note, in GX's order."""
-    _gx_environment()
+    gx_environment()
     import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")

@@ -33,7 +33,7 @@ def start(name: str) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         # The run's environment without the pseudonym key: the worker sees no pupil and needs no secret.
-        env={**{k: v for k, v in os.environ.items() if k != PSEUDONYM_KEY_ENV}, "GX_ANALYTICS_ENABLED": "false"},
+        env={k: v for k, v in os.environ.items() if k != PSEUDONYM_KEY_ENV},
     )
 
 
@@ -48,9 +48,8 @@ def ask(name: str, frame, expectations: Callable) -> list[dict] | None:
         worker.kill()
         worker.wait()
         return None
-    except OSError:  # the worker ended before reading (a failed import): its pipe is closed
-        worker.wait()
-        return None
+    # A worker that ended before reading (a failed import) closed its pipe: communicate ignores that, and its
+    # status says it failed.
     if worker.returncode != 0 or not out:
         return None
     return pickle.loads(out)
@@ -60,10 +59,11 @@ def main() -> None:
     reply = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever GX prints goes with its errors, not into the reply
     # The point of the worker: GX, and the suites whose expectations it will be handed, imported while the run works.
-    import great_expectations  # noqa: F401
-
     import expectations.suites  # noqa: F401
-    from expectations.gx_part import gx_results
+    from expectations.gx_part import gx_environment, gx_results
+
+    gx_environment()
+    import great_expectations  # noqa: F401
 
     try:
         frame, expectations = pickle.load(sys.stdin.buffer)
