@@ -448,7 +448,7 @@ def test_gx_is_imported_ahead_in_a_worker_for_the_question_catalogues_alone():
     with the process that started it. A fresh interpreter, where GX is not yet imported."""
     script = textwrap.dedent(
         """
-        import os, sys
+        import os, sys, time
         from expectations import gx_worker
         from expectations.suites import prepare_checks
         from skolanalys.settings import PSEUDONYM_KEY_ENV
@@ -463,7 +463,12 @@ def test_gx_is_imported_ahead_in_a_worker_for_the_question_catalogues_alone():
         prepare_checks("survey_questions")
         assert list(gx_worker._STARTED.values()) == [worker] and worker.poll() is None
         assert "great_expectations" not in sys.modules
-        # The worker has the run's environment but not the pseudonym key.
+        # The worker has the run's environment but not the pseudonym key. Read once it runs the worker's
+        # module: until its exec is done, /proc shows the forked copy's environment or none at all.
+        deadline = time.monotonic() + 60
+        while b"expectations.gx_worker" not in open(f"/proc/{worker.pid}/cmdline", "rb").read():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
         environment = open(f"/proc/{worker.pid}/environ", "rb").read().split(bytes(1))
         assert any(v.startswith(b"PATH=") for v in environment)
         assert not any(v.startswith(PSEUDONYM_KEY_ENV.encode()) for v in environment)
