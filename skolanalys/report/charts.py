@@ -45,7 +45,8 @@ def line_spec(
     )
     if chart is None:
         return None
-    return chart.properties(width=WIDTH).to_dict(validate=False)  # the dashboard's chart, validated there
+    chart.width = WIDTH  # set on the chart made here, not on a copy of it
+    return chart.to_dict(validate=False)  # the dashboard's chart, validated there
 
 
 def png(spec: dict) -> bytes:
