@@ -197,6 +197,50 @@ def test_a_file_without_a_required_column_is_not_loaded_and_says_which(tmp_path)
     assert load(path.parent, conn)[1].unreadable == ["a.csv"]
 
 
+@pytest.mark.parametrize("form", ["header", "header and blank lines", "quoted header", "gzip"])
+def test_a_file_with_its_header_alone_is_set_aside_and_the_others_load(tmp_path, form):
+    """A month's export without a lesson: rejected with the reason every kind gives (never the whole step
+    failing, as a NULL list of personnummer once made it), the next file loaded."""
+    folder = tmp_path / "franvaro"
+    header = ";".join(f'"{h}"' if form == "quoted header" else h for h in HEADER)
+    text = header + ("\r\n;;;\r\n\r\n" if form == "header and blank lines" else "\r\n")
+    folder.mkdir()
+    if form == "gzip":
+        (folder / "a_tom.csv.gz").write_bytes(gzip.compress(text.encode("utf-8")))
+    else:
+        (folder / "a_tom.csv").write_text(text, encoding="utf-8")
+    write_landing_csv(folder / "b.csv", HEADER, [lesson(pnr(1), "2024-09-02"), lesson(pnr(2), "2024-09-02")])
+    conn, sync = load(folder)
+    empty = "a_tom.csv.gz" if form == "gzip" else "a_tom.csv"
+    assert sync.unreadable == [empty] and [name for name, _ in sync.loaded] == ["b.csv"]
+    assert sync.warnings == [f"{empty}: filen har en rubrikrad men inga rader"]
+    assert conn.execute("select count(*) from raw.attendance").fetchall() == [(2,)]
+
+
+def test_an_error_of_our_own_in_one_file_sets_that_file_aside_and_the_others_load(tmp_path, monkeypatch):
+    """No file stops the others, even one that trips a bug: it is named with where the error happened, never
+    the error's message (it may quote a value), and tried again next run."""
+    folder = tmp_path / "franvaro"
+    write_landing_csv(folder / "a.csv", HEADER, [lesson(pnr(1), "2024-09-02")])
+    write_landing_csv(folder / "b.csv", HEADER, [lesson(pnr(2), "2024-09-03")])
+    read = AttendanceLoader.read
+
+    def failing(self, conn, path, digest, name):
+        if name == "a.csv":
+            {}["Anna Andersson"]  # a KeyError quoting a value
+        return read(self, conn, path, digest, name)
+
+    monkeypatch.setattr(AttendanceLoader, "read", failing)
+    conn, sync = load(folder)
+    assert sync.unreadable == ["a.csv"] and [name for name, _ in sync.loaded] == ["b.csv"]
+    (warning,) = sync.warnings
+    assert warning.startswith("a.csv: filen kunde inte läsas in: ett fel i Skolanalys (KeyError i test_attendance.py:")
+    assert "Anna" not in warning
+    assert conn.execute("select count(*) from raw.attendance").fetchall() == [(1,)]
+    monkeypatch.setattr(AttendanceLoader, "read", read)
+    assert [name for name, _ in load(folder, conn)[1].loaded] == ["a.csv"]
+
+
 def test_broken_gzip_is_a_clear_message(tmp_path):
     folder = tmp_path / "franvaro"
     folder.mkdir()

@@ -19,6 +19,7 @@ import polars as pl
 from sources.landing.door import (
     BOM,
     BOM_CP1252,
+    NO_ROWS,
     LandingFileError,
     content_problem,
     guess_encoding,
@@ -118,7 +119,7 @@ def read_landing_csv(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> CsvText:
     blank = pl.col("text").str.strip_chars(f' \t\r\x0b\x0c"{separator}') == ""
     body = body.filter(~blank)
     if not body.height:
-        raise LandingFileError("filen har en rubrikrad men inga rader")
+        raise LandingFileError(NO_ROWS)
     good, malformed = _split(body, separator, len(names))
     frame = good.select(
         LINE_COLUMN, *(pl.col("fields").list.get(i, null_on_oob=True).alias(name) for i, name in enumerate(names))

@@ -26,6 +26,10 @@ MIB = 1 << 20
 REJECTED, IGNORED = "rejected", "ignored"
 
 
+# A file with its header and no data row: every kind rejects it so (a month without lessons is no file to load).
+NO_ROWS = "filen har en rubrikrad men inga rader"
+
+
 class LandingFileError(Exception):
     """A whole file cannot be read. `reason` is Swedish and never holds a personnummer or a path; `name`,
     when known, is the file's display name. `outcome` is 'rejected', or 'retry' for a file that changed."""

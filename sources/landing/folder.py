@@ -17,6 +17,7 @@ settle wait here: a manual run right after a file is written loads it (the senso
 from __future__ import annotations
 
 import contextlib
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,11 +169,26 @@ def _mark_removed_and_restored(ledger: Ledger, known: dict, present: dict, loade
             sync.notes.append(f"{present[digest]}: finns i {loader.folder}/ igen (raderna låg kvar)")
 
 
+def internal_error(exc: Exception) -> LandingFileError:
+    """An error of Skolanalys's own while it read one file: that file is set aside (tried again next run) with
+    where the error happened, and the other files load. Never the error's message: it may quote a value."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" i {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return LandingFileError(
+        f"filen kunde inte läsas in: ett fel i Skolanalys ({type(exc).__name__}{where}), inte i filen; "
+        "den prövas igen nästa körning"
+    )
+
+
 def _read(loader: FileLoader, conn: duckdb.DuckDBPyConnection, entry: Entry, digest: str) -> object:
     try:
         return loader.read(conn, entry.path, digest, entry.name)
     except READ_ERRORS as exc:
         raise read_error(exc) from None
+    except LandingFileError:
+        raise
+    except Exception as exc:  # no file stops the others: a file that trips a bug is named, not the whole step
+        raise internal_error(exc) from None
 
 
 def _load_new_files(

@@ -39,6 +39,8 @@ class Pseudonyms:
         if new.height:
             computed = self._compute(conn, new)
             self._known = computed if known is None else pl.concat([known, computed])
+        if self._known is None:  # no value asked for yet
+            return pl.DataFrame(schema=SCHEMA)
         return distinct.join(self._known, on="pnr", how="left", nulls_equal=True)
 
     def pseudonymise(self, conn: duckdb.DuckDBPyConnection, frame: pl.DataFrame, column: str) -> pl.DataFrame:

@@ -177,7 +177,7 @@ def stage(
     if not exact or broken or named < rows or not trimmed:
         drop(conn, table)
         return None
-    return FastStage(table, rows, first, last, pnrs)
+    return FastStage(table, rows, first, last, pnrs or [])  # list() over no rows is NULL
 
 
 def keys_may_repeat(conn: duckdb.DuckDBPyConnection, staged: FastStage | None) -> bool:

@@ -21,7 +21,7 @@ import polars as pl
 from sources.landing.attendance import corrections, fast_path, text_path
 from sources.landing.attendance.fileformat import FileFormat, sniff, transcode_to_utf8
 from sources.landing.attendance.schema import FOLDER, SCHEMA, TABLE, school_year_sql
-from sources.landing.door import LandingFileError, Signature
+from sources.landing.door import NO_ROWS, LandingFileError, Signature
 from sources.landing.kinds import MAX_BYTES
 from sources.landing.ledger import FileOutcome, Ledger, ensure_raw_table
 from sources.landing.pseudonyms import Pseudonyms
@@ -141,6 +141,9 @@ class AttendanceLoader:
                 source.unlink(missing_ok=True)
         if staged is None:
             return None
+        if not staged.rows:  # the header alone
+            fast_path.drop(conn, table)
+            raise LandingFileError(NO_ROWS)
         keys = self._pseudonyms.lookup(conn, staged.pnrs)
         if keys["pnr_error"].is_not_null().any():  # the text path, with its reasons
             fast_path.drop(conn, table)
@@ -169,6 +172,8 @@ class AttendanceLoader:
         else:
             source, compression = transcode_to_utf8(path, fmt.gzip, workdir), "none"
         pupils = conn.execute(text_path.profile_sql(source, compression, fmt)).fetchall()
+        if not pupils:  # no line after the header but blank ones
+            raise LandingFileError(NO_ROWS)
         dates = [d for _, _, first, last in pupils for d in (first, last) if d is not None]
         return Staged(
             name=name,
