@@ -15,7 +15,7 @@ from datetime import date
 import polars as pl
 
 # 12 digits (YYYYMMDDNNNC) or 10 digits (YYMMDDNNNC), optionally with '-' or '+' before the last four.
-_PNR = re.compile(r"^(\d{2})?(\d{6})([-+]?)(\d{4})$")
+_PNR = re.compile(r"^([0-9]{2})?([0-9]{6})([-+]?)([0-9]{4})$")  # ASCII digits: \d takes any script's
 
 
 class InvalidPersonnummer(ValueError):

@@ -64,6 +64,32 @@ def test_empty_kon_is_derived_from_the_personnummer(tmp_path):
     assert read_kind_file(path, ENROLMENTS, KEY).rows["gender"].to_list() == ["K", "M", "K"]
 
 
+def _wide(text: str) -> str:
+    """The text with its digits full-width (U+FF10–FF19), as pasted from a PDF or a web page."""
+    return "".join(chr(0xFF10 + int(c)) if c.isascii() and c.isdigit() else c for c in text)
+
+
+def test_digits_of_another_script_quarantine_their_row_and_the_rest_loads(tmp_path):
+    """A personnummer or a skolenhetskod in full-width digits breaks the contract's format: its row goes to
+    quarantine with the reason (it once made the whole file unreadable), the other rows load."""
+    path = write_landing_csv(
+        tmp_path / "e.csv",
+        ["personnummer", "lasar", "skolenhetskod", "arskurs"],
+        [
+            [pnr(30), "2023/24", "12345678", "7"],  # line 2: fine
+            [_wide(pnr(31)), "2023/24", "12345678", "7"],  # 3: the personnummer
+            [pnr(32), "2023/24", _wide("12345678"), "7"],  # 4: the skolenhetskod
+            [pnr(33), "2023/24", "12345678", "7"],  # 5: fine
+        ],
+    )
+    result = read_kind_file(path, ENROLMENTS, KEY)
+    assert result.rows.height == 2 and result.balanced
+    q = {r["line"]: r for r in result.quarantine.iter_rows(named=True)}
+    assert set(q) == {3, 4}
+    assert q[3]["column"] == "personnummer" and "format" in q[3]["reason"]
+    assert q[4]["column"] == "skolenhetskod" and "8 siffror" in q[4]["reason"]
+
+
 def test_bad_rows_are_quarantined_with_line_and_reason_and_the_rest_loads(tmp_path):
     good = pnr(7)
     rows = [

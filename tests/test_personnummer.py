@@ -46,6 +46,9 @@ def test_samordningsnummer_day_plus_sixty_is_valid():
         ("19811218", "format"),
         ("abc", "format"),
         ("19810230-1234", "datum"),
+        # Digits of another script (full-width, as pasted from a PDF): the format, never a crash in the hash.
+        ("\uff11\uff19\uff18\uff11\uff11\uff12\uff11\uff18-\uff19\uff18\uff17\uff16", "format"),
+        ("\u0661\u0669\u0668\u0661\u0661\u0662\u0661\u0668\u0669\u0668\u0667\u0666", "format"),
     ],
 )
 def test_invalid_numbers_give_a_reason_without_the_number(bad, reason):

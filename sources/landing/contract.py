@@ -55,6 +55,7 @@ class Kind:
 
 
 def matches(column: str, pattern: str) -> pl.Expr:
+    """Digits in `pattern` as [0-9]: polars' \\d takes the digits of any script (full-width ones too)."""
     return pl.col(column).str.contains(pattern)
 
 
@@ -72,14 +73,15 @@ def school_year_valid(column: str = "lasar") -> pl.Expr:
     """'2023/24': the second year follows the first."""
     first = pl.col(column).str.slice(2, 2).cast(pl.Int32, strict=False)
     second = pl.col(column).str.slice(5, 2).cast(pl.Int32, strict=False)
-    return matches(column, r"^\d{4}/\d{2}$") & (((first + 1) % 100) == second)
+    return matches(column, r"^[0-9]{4}/[0-9]{2}$") & (((first + 1) % 100) == second)
 
 
 def iso_date_valid(column: str) -> pl.Expr:
-    return pl.col(column).str.to_date("%Y-%m-%d", strict=False).is_not_null() & matches(column, r"^\d{4}-\d{2}-\d{2}$")
+    iso = matches(column, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    return pl.col(column).str.to_date("%Y-%m-%d", strict=False).is_not_null() & iso
 
 
-SCHOOL_UNIT_RULE = Rule("skolenhetskod", matches("skolenhetskod", r"^\d{8}$"), "skolenhetskod ska vara 8 siffror")
+SCHOOL_UNIT_RULE = Rule("skolenhetskod", matches("skolenhetskod", r"^[0-9]{8}$"), "skolenhetskod ska vara 8 siffror")
 SCHOOL_YEAR_RULE = Rule("lasar", school_year_valid(), "läsår ska skrivas som 2023/24")
 
 

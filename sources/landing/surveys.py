@@ -155,11 +155,11 @@ def answers_kind(questions: pl.DataFrame) -> Kind:
         Rule("respondent_id", _present("respondent_id"), "respondent_id saknas"),
         # An unknown survey is reported once, above, not again for each of its questions.
         Rule("fraga_id", ~known_survey.fill_null(False) | scale.is_not_null(), "okänd fråga: saknas i frågekatalogen"),
-        Rule("svar", empty_or("svar", matches("svar", r"^\d+$")), "svar ska vara ett heltal eller tomt"),
+        Rule("svar", empty_or("svar", matches("svar", r"^[0-9]+$")), "svar ska vara ett heltal eller tomt"),
     ]
     # One rule per scale, so the reason names the range that applies to the row's question.
     for m in sorted(set(scales.values())):
-        within = answer.is_between(1, m) | ~matches("svar", r"^\d+$")
+        within = answer.is_between(1, m) | ~matches("svar", r"^[0-9]+$")
         rules.append(Rule("svar", empty_or("svar", (scale != m).fill_null(True) | within), f"svar ska vara 1–{m}"))
     return dataclasses.replace(ANSWERS, rules=tuple(rules))
 
