@@ -241,6 +241,27 @@ def test_an_error_of_our_own_in_one_file_sets_that_file_aside_and_the_others_loa
     assert [name for name, _ in load(folder, conn)[1].loaded] == ["a.csv"]
 
 
+def test_quotes_are_read_as_the_other_kinds_read_them_and_a_broken_one_quarantines_its_row(tmp_path):
+    """Python's csv (strict), as every other kind's reader: a quoted field may hold the separator and "" for a
+    quote, a quote inside an unquoted field is text; a quoted field without its end, or with text after it, is
+    a bad row. The split once skipped past such a field: a subject `Lind"s` was stored as `S`, silently."""
+    subjects = ["MA", 'Lind"s', '"MA', '"x"y', '"M;A"', '"x""y"', 'Sv"']  # lines 2–8
+    lines = [";".join(HEADER)]
+    for i, subject in enumerate(subjects):
+        row = lesson(pnr(40 + i), "2024-09-02")
+        row[HEADER.index("amne")] = subject
+        lines.append(";".join(str(v) for v in row))
+    folder = tmp_path / "franvaro"
+    folder.mkdir()
+    (folder / "a.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    conn, sync = load(folder)
+    assert sync.warnings == ["a.csv: 2 av 7 rader i karantän"]
+    loaded = dict(conn.execute("select source_line, subject from raw.attendance").fetchall())
+    assert loaded == {2: "MA", 3: 'LIND"S', 6: "M;A", 7: 'X"Y', 8: 'SV"'}
+    reason = 'ett citattecken (") saknar sin avslutning på raden'
+    assert quarantine(conn) == {4: ("rad", reason, None), 5: ("rad", reason, None)}
+
+
 def test_broken_gzip_is_a_clear_message(tmp_path):
     folder = tmp_path / "franvaro"
     folder.mkdir()

@@ -20,6 +20,7 @@ from sources.landing.door import (
     BOM,
     BOM_CP1252,
     NO_ROWS,
+    UNBALANCED_QUOTE,
     LandingFileError,
     content_problem,
     guess_encoding,
@@ -89,7 +90,7 @@ def _split(lines: pl.DataFrame, separator: str, n_fields: int) -> tuple[pl.DataF
     n = pl.col("fields").list.len()
     reason = (
         pl.when(pl.col("fields").is_null())
-        .then(pl.lit('ett citattecken (") saknar sin avslutning på raden'))
+        .then(pl.lit(UNBALANCED_QUOTE))
         .when(pl.col("text").str.contains("\x00", literal=True))
         .then(pl.lit("raden innehåller ett NUL-tecken (binärt skräp)"))
         .when(n != n_fields)

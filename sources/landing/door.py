@@ -227,6 +227,11 @@ def guess_encoding(data: bytes, *, complete: bool) -> tuple[str, str | None]:
     return "cp1252", None
 
 
+# A line whose quotes do not make whole fields (a quoted field without its end, or text after one): the row goes
+# to quarantine. A quote inside an unquoted field is text (Python's csv, strict).
+UNBALANCED_QUOTE = 'ett citattecken (") saknar sin avslutning på raden'
+
+
 def split_fields(line: str, separator: str) -> list[str] | None:
     """The fields of one physical line; None when its quotes do not balance."""
     if '"' not in line:

@@ -16,6 +16,7 @@ from pathlib import Path
 from sources.landing.attendance import rules
 from sources.landing.attendance.fileformat import FileFormat
 from sources.landing.attendance.schema import COLUMNS, TABLE
+from sources.landing.door import UNBALANCED_QUOTE
 from sources.landing.quarantine import MASK
 
 LINE_DELIMITER = "\x01"  # a byte no export contains: DuckDB then hands over each line whole
@@ -45,12 +46,23 @@ def _needs_care(line: str = "line") -> str:
     return f"(contains({line}, '\"') or contains({line}, ' ') or contains({line}, '\t'))"
 
 
+def _field_pattern(sep: str) -> str:
+    """One field and its separator, as Python's csv reads them (strict; sources/landing/door.py `split_fields`):
+    a quoted field ("" a quote inside it), or text not starting with a quote (a quote inside it is text)."""
+    return f'("(?:[^"]|"")*"|[^{sep}"][^{sep}]*|){sep}'
+
+
+def _quotes_unbalanced(sep: str) -> str:
+    """A line with a quote that is not made of whole fields: the pattern would skip past it, so it is a bad row."""
+    return f"(contains(line, '\"') and not regexp_full_match(line || '{sep}', '(?:{_field_pattern(sep)})*'))"
+
+
 def _fields_list(sep: str) -> str:
     """The fields of `line`: plain lines split on the separator; a line with quotes goes through a
     quote-aware pattern, and only a line with blanks pays for trimming its fields."""
     return f"""case
         when contains(line, '"') then list_transform(
-            regexp_extract_all(line || '{sep}', '("(?:[^"]|"")*"|[^{sep}"]*){sep}', 1),
+            regexp_extract_all(line || '{sep}', '{_field_pattern(sep)}', 1),
             lambda f: trim(case when f[1] = '"' then replace(f[2:-2], '""', '"') else f end))
         when {_needs_care()} then list_transform(string_split(line, '{sep}'), lambda f: trim(f, ' \t'))
         else string_split(line, '{sep}')
@@ -77,11 +89,11 @@ def checked_rows_sql(source: Path, compression: str, fmt: FileFormat) -> str:
     return f"""
 with lines as ({lines_sql(source, compression, fmt)}),
 split as (
-    select line_no, {_fields_list(fmt.separator)} as p
+    select line_no, {_fields_list(fmt.separator)} as p, {_quotes_unbalanced(fmt.separator)} as bad_quotes
     from lines
 ),
 fields as (
-    select line_no, len(p) as n_fields,
+    select line_no, len(p) as n_fields, bad_quotes,
         {fields}
     from split
 ),
@@ -92,7 +104,7 @@ typed as (
 ),
 flagged as (
     select *,
-        n_fields <> {fmt.n_fields} as bad_fields,
+        bad_quotes or n_fields <> {fmt.n_fields} as bad_fields,
         {rules.flags_sql()}
     from typed
 )
@@ -101,7 +113,8 @@ select
     lesson_date, lesson_start, {rules.SUBJECT} as subject, scheduled_min, absent_min, absence_type,
     {rules.REPORTED} as reported, bad_fields,
     case when bad_fields then 'rad' {rules.first_broken_sql()} end as bad_column,
-    case when bad_fields then 'raden har ' || n_fields || ' fält men rubrikraden {fmt.n_fields}'
+    case when bad_quotes then {literal(UNBALANCED_QUOTE)}
+         when bad_fields then 'raden har ' || n_fields || ' fält men rubrikraden {fmt.n_fields}'
          when {rules.any_flag_sql()} then concat_ws('; ', {rules.reasons_sql()}) end as reason
 from flagged
 """
