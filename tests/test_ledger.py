@@ -252,6 +252,46 @@ def test_a_corrected_attendance_export_replaces_exactly_its_lessons_and_supersed
     assert ledger["sep.csv"] == ("active", 0, None, 0)
 
 
+def test_a_new_version_under_the_same_name_is_told_as_one_not_as_a_file_gone(landing):
+    """A corrected export saved over the old file: its rows replace the earlier version's of the same key, and the
+    run says so — with the earlier version's rows left (keys the new one lacks), counted after the load — never
+    that a file still in the folder is gone."""
+    conn = duckdb.connect()
+    sync_all(conn, landing)
+    old_grades = conn.execute("select pupil_key, subject from raw.grades").fetchall()
+    old_lessons = conn.execute("select pupil_key from raw.attendance where lesson_date >= '2024-10-01'").fetchall()
+    new_grades, new_lessons = [grade(0, "MA", "A"), grade(0, "EN", "B")], [lesson(0, "2024-10-01", 30)]
+    write(landing / "betyg" / "vt24.csv", GRADE_HEADER, new_grades, age=100)
+    write(landing / "franvaro" / "okt.csv", ATTENDANCE_HEADER, new_lessons, age=100)
+    # Worked out from the rows themselves: the earlier version's rows whose key the new version lacks.
+    kept_grades = [r for r in old_grades if r not in {(pupil_key(PUPILS[0]), "MA"), (pupil_key(PUPILS[0]), "EN")}]
+    kept_lessons = [r for r in old_lessons if r != (pupil_key(PUPILS[0]),)]
+    assert kept_grades and kept_lessons
+
+    synced = sync_all(conn, landing)
+    for folder, name, table, kept in (
+        ("betyg", "vt24.csv", "raw.grades", kept_grades),
+        ("franvaro", "okt.csv", "raw.attendance", kept_lessons),
+    ):
+        warnings = synced[folder].warnings
+        assert not any("finns inte längre" in w for w in warnings), warnings
+        assert f"{name}: en ny version av filen ersatte den tidigare versionens rader med samma nyckel; " in warnings[0]
+        assert (
+            f"; {len(kept)} rader ur den tidigare, med nycklar som den nya saknar, ligger kvar i {table}" in warnings[0]
+        )
+        outcomes = conn.execute(
+            "select outcome, reason from raw.landing_files where folder = ? and file_name = ? order by outcome",
+            [folder, name],
+        ).fetchall()
+        assert outcomes == [
+            ("loaded", None),
+            ("removed", f"en tidigare version av filen (samma namn); {len(kept)} av dess rader ligger kvar"),
+        ]
+    assert conn.execute("select count(*) from raw.grades").fetchall() == [(len(kept_grades) + 2,)]
+    again = sync_all(conn, landing)
+    assert not again["betyg"].warnings and not again["franvaro"].warnings  # told once
+
+
 def test_a_removed_file_keeps_its_rows_and_is_flagged_once(landing):
     conn = duckdb.connect()
     sync_all(conn, landing)

@@ -107,14 +107,36 @@ def sync_folder(conn: duckdb.DuckDBPyConnection, folder: Path, loader: FileLoade
     hashes = FileHashes(conn, loader.folder)
     present, new = _survey(folder, known, loader, sync, hashes)
     hashes.save()
-    _mark_removed_and_restored(ledger, known, present, loader, sync)
+    gone = _mark_removed_and_restored(ledger, known, present, loader, sync)
     _load_new_files(conn, ledger, loader, new, sync)
+    # After the loads: their rows may have replaced some of a removed file's (a new version's always do).
+    names = set(present.values())
     for entry in ledger.entries().values():
-        if entry.state == REMOVED:
-            reason = f"finns inte längre i mappen; dess {entry.rows_current} rader ligger kvar"
-            sync.statuses.append(
-                FileStatus(loader.folder, entry.file_name, "removed", reason, entry.file_hash, None, *entry.rows)
+        if entry.state != REMOVED:
+            continue
+        newer = entry.file_name in names  # the name is there with other content: this is an earlier version
+        left = entry.rows_current
+        if newer:
+            reason = f"en tidigare version av filen (samma namn); {left} av dess rader ligger kvar"
+        else:
+            reason = f"finns inte längre i mappen; dess {left} rader ligger kvar"
+        sync.statuses.append(
+            FileStatus(loader.folder, entry.file_name, "removed", reason, entry.file_hash, None, *entry.rows)
+        )
+        if entry.file_hash not in gone:
+            continue
+        if not newer:
+            sync.warnings.append(
+                f"{entry.file_name} finns inte längre i {loader.folder}/: dess {left} rader ligger kvar i "
+                f"{loader.table} (se raw.loaded_files)"
             )
+        elif left:
+            sync.warnings.append(
+                f"{entry.file_name}: en ny version av filen ersatte den tidigare versionens rader med samma nyckel; "
+                f"{left} rader ur den tidigare, med nycklar som den nya saknar, ligger kvar i {loader.table}"
+            )
+        else:
+            sync.notes.append(f"{entry.file_name}: en ny version av filen ersatte alla den tidigare versionens rader")
     replace_folder(conn, loader.folder, sync.statuses)
     return sync
 
@@ -154,19 +176,22 @@ def _survey(
     return present, new
 
 
-def _mark_removed_and_restored(ledger: Ledger, known: dict, present: dict, loader: FileLoader, sync: FolderSync):
+def _mark_removed_and_restored(
+    ledger: Ledger, known: dict, present: dict, loader: FileLoader, sync: FolderSync
+) -> set[str]:
+    """The ledger's states for the files gone from the folder and back in it; the hashes marked gone now (their
+    warnings follow the loads, which may replace their rows)."""
+    gone = set()
     for digest, entry in known.items():
         if digest not in present and entry.state != REMOVED:
             ledger.set_state(digest, REMOVED)
             sync.removed.append(entry.file_name)
-            sync.warnings.append(
-                f"{entry.file_name} finns inte längre i {loader.folder}/: dess {entry.rows_current} rader ligger "
-                f"kvar i {loader.table} (se raw.loaded_files)"
-            )
+            gone.add(digest)
         elif digest in present and entry.state == REMOVED:
             ledger.set_state(digest, entry.present_state())
             sync.restored.append(entry.file_name)
             sync.notes.append(f"{present[digest]}: finns i {loader.folder}/ igen (raderna låg kvar)")
+    return gone
 
 
 def internal_error(exc: Exception) -> LandingFileError:
