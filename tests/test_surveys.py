@@ -250,6 +250,40 @@ def test_bad_catalogue_rows_are_quarantined_and_their_answers_follow(tmp_path):
     assert load.answers.select("survey", "question_id").rows() == [("elevenkat_2024", "E01")]
 
 
+def test_answers_to_a_catalogue_without_one_good_question_point_at_the_catalogue_not_at_a_missing_file(tmp_path):
+    """Every row of a catalogue in quarantine: its survey's answers say the catalogue is there but none of its
+    questions loaded — not that it is missing (it was once so, sending the user to add a file already there)."""
+    folder = tmp_path / "enkater"
+    write_landing_csv(
+        folder / "vhenkat_2024_fragor.csv",
+        CATALOGUE_HEADER,
+        [["V01", "Trivs?", "Trygghet", "5,0", "nej"], ["V02", "Nöjd?", "trygghet", "6", "nej"]],
+    )
+    write_landing_csv(
+        folder / "svar.csv",
+        ANSWER_HEADER,
+        [
+            ["vhenkat_2024", SURVEY_SCHOOL_YEAR, "11110001", "5", "K", "r1", "V01", "2"],  # line 2
+            ["okand_2024", SURVEY_SCHOOL_YEAR, "11110001", "5", "K", "r1", "V01", "2"],  # 3: no catalogue at all
+        ],
+    )
+    load = read_survey_folder(folder)
+    assert load.questions.height == 0 and load.answers.height == 0
+    reasons = {(r["file"], r["line"]): (r["column"], r["reason"]) for r in load.quarantine.iter_rows(named=True)}
+    assert set(reasons) == {
+        ("vhenkat_2024_fragor.csv", 2),
+        ("vhenkat_2024_fragor.csv", 3),
+        ("svar.csv", 2),
+        ("svar.csv", 3),
+    }
+    column, reason = reasons[("svar.csv", 2)]
+    assert column == "enkat" and reason.startswith(
+        "enkätens frågekatalog finns men ingen av dess frågor kunde läsas in"
+    )
+    assert "lägg den i" not in reason
+    assert reasons[("svar.csv", 3)][1].startswith("ingen frågekatalog för enkäten: lägg den i enkater/")
+
+
 def test_catalogues_with_identical_questions_are_separate_surveys_and_corrections_replace(tmp_path):
     folder = tmp_path / "enkater"
     a = _catalogue(folder, "elevenkat_2023")

@@ -10,6 +10,7 @@ personnummer: respondents are random ids, unique within a survey.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,12 +132,15 @@ ANSWERS = Kind(
 )
 
 
-def answers_kind(questions: pl.DataFrame) -> Kind:
-    """The answer kind checked against the loaded catalogues: known survey, known question, answer in scale."""
+def answers_kind(questions: pl.DataFrame, catalogued: Iterable[str] = ()) -> Kind:
+    """The answer kind checked against the loaded catalogues: known survey, known question, answer in scale.
+    `catalogued`: the surveys whose catalogue file is in the folder, loaded or not (its rows all quarantined)."""
     scales = {f"{s}{_SEP}{q}": int(m) for s, q, m in questions.select("survey", "question_id", "scale_max").rows()}
     surveys = sorted({key.split(_SEP)[0] for key in scales})
     survey = pl.col("enkat").str.to_lowercase()
     known_survey = survey.is_in(surveys)
+    # A catalogue that is there but has no question loaded: the answers say so, not that it is missing.
+    unusable = survey.is_in(sorted(set(catalogued) - set(surveys)))
     scale = pl.concat_str([survey, pl.col("fraga_id").str.to_uppercase()], separator=_SEP).replace_strict(
         scales, default=None, return_dtype=pl.Int64
     )
@@ -145,8 +149,13 @@ def answers_kind(questions: pl.DataFrame) -> Kind:
         Rule("enkat", _present("enkat"), "enkät-id saknas"),
         Rule(
             "enkat",
-            pl.col("enkat").is_null() | known_survey,
+            pl.col("enkat").is_null() | known_survey | unusable,
             "ingen frågekatalog för enkäten: lägg den i enkater/<enkät>_fragor.csv",
+        ),
+        Rule(
+            "enkat",
+            pl.col("enkat").is_null() | ~unusable,
+            "enkätens frågekatalog finns men ingen av dess frågor kunde läsas in: rätta den (se dess rader i karantän)",
         ),
         SCHOOL_YEAR_RULE,
         SCHOOL_UNIT_RULE,
@@ -253,7 +262,7 @@ def read_survey_folder(folder: Path, other_kinds: list[Signature] = ()) -> Surve
     classified = [(e, survey_of_catalogue(e.path)) for e in entries if e.outcome is None]
     question_frames = [f for e, s in classified if s is not None and (f := read(e, questions_kind(s), s)) is not None]
     load.questions, superseded = _latest_per_key(question_frames, QUESTIONS, load.questions)
-    kind = answers_kind(load.questions)
+    kind = answers_kind(load.questions, {s for _, s in classified if s is not None})
     answer_frames = [f for e, s in classified if s is None and (f := read(e, kind, None)) is not None]
     load.answers, superseded_answers = _latest_per_key(answer_frames, ANSWERS, load.answers)
     load.superseded_rows = superseded + superseded_answers
