@@ -202,6 +202,13 @@ def _print_warnings(warnings: list, shown_already: str) -> None:
             print(f"  ! {where}… och {len(messages) - WARNINGS_PER_STEP} varningar till (i loggen)")
 
 
+def _failed_line(settings: Settings) -> str:
+    """What a failed run leaves the users: the last good snapshot, or — before the first — none yet."""
+    if settings.serving_path.is_file():
+        return "Körningen misslyckades; den senaste godkända serveringsfilen ligger kvar."
+    return "Körningen misslyckades; någon serveringsfil finns inte ännu (den första publiceras när en körning lyckas)."
+
+
 def _print_failed_checks(result) -> None:
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
@@ -320,7 +327,7 @@ def _execute(
         print(message, file=sys.stderr)
     if result is None:  # interrupted before Dagster could report
         print(f"Loggen (Dagster och dbt): {log_path}")
-        print("Körningen misslyckades; den senaste godkända serveringsfilen ligger kvar.", file=sys.stderr)
+        print(_failed_line(settings), file=sys.stderr)
         return False
     landing = _print_landing_summary(settings, folders)
     _print_warnings(warnings, landing)
@@ -339,7 +346,7 @@ def _execute(
             )
         return True
     failed = [e for e in result.all_events if e.is_step_failure]
-    print("Körningen misslyckades; den senaste godkända serveringsfilen ligger kvar.", file=sys.stderr)
+    print(_failed_line(settings), file=sys.stderr)
     for event in failed:
         error = event.step_failure_data.error
         while error is not None and error.cause is not None:  # the user's error, not Dagster's wrapper

@@ -83,3 +83,14 @@ def test_a_deadline_whose_interrupt_a_duckdb_query_swallowed_still_stops_the_run
     assert serving.read_bytes() == b"the last good snapshot"
     err = capsys.readouterr().err
     assert "Körningen avbröts efter" in err and "senaste godkända serveringsfilen ligger kvar" in err
+
+
+def test_a_failed_run_says_whether_a_last_good_snapshot_is_there(tmp_path):
+    """Before the first published snapshot a failed run says none is there yet, not that the last one stays."""
+    from skolanalys.runner import _failed_line
+
+    settings = Settings(tmp_path / "landing", tmp_path / "data", "1261")
+    assert _failed_line(settings).startswith("Körningen misslyckades; någon serveringsfil finns inte ännu")
+    settings.serving_path.parent.mkdir(parents=True)
+    settings.serving_path.write_bytes(b"the last good snapshot")
+    assert _failed_line(settings) == "Körningen misslyckades; den senaste godkända serveringsfilen ligger kvar."
