@@ -262,6 +262,20 @@ def test_quotes_are_read_as_the_other_kinds_read_them_and_a_broken_one_quarantin
     assert quarantine(conn) == {4: ("rad", reason, None), 5: ("rad", reason, None)}
 
 
+def test_a_bom_before_windows_1252_is_read_and_told_as_every_kind_tells_it(tmp_path):
+    folder = tmp_path / "franvaro"
+    folder.mkdir()
+    rows = [lesson(pnr(1), "2024-09-02", name="Åsa"), lesson(pnr(2), "2024-09-02", name="Örjan")]
+    text = "\r\n".join(";".join(str(v) for v in r) for r in [HEADER, *rows]) + "\r\n"
+    (folder / "a.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("cp1252"))
+    conn, sync = load(folder)
+    assert [name for name, _ in sync.loaded] == ["a.csv"]
+    assert conn.execute("select count(*) from raw.attendance").fetchall() == [(2,)]
+    assert sync.warnings == [
+        "a.csv: filen börjar med en UTF-8-BOM men är skriven i Windows-1252; den lästes som Windows-1252"
+    ]
+
+
 def test_broken_gzip_is_a_clear_message(tmp_path):
     folder = tmp_path / "franvaro"
     folder.mkdir()

@@ -22,6 +22,7 @@ class FileFormat:
     header_line: int  # 1-based line of the header row
     positions: dict[str, int]  # contract column → 1-based field position (absent optional columns left out)
     n_fields: int
+    note: str | None = None  # what the reader tells of the file's bytes (a BOM before Windows-1252), as every kind
 
 
 def sniff(path: Path, other_kinds: list[Signature] = ()) -> FileFormat:
@@ -36,7 +37,8 @@ def sniff(path: Path, other_kinds: list[Signature] = ()) -> FileFormat:
     if missing:
         raise LandingFileError(f"kolumn saknas: {', '.join(missing)}; filen läses inte in")
     positions = {c: names.index(c) + 1 for c in COLUMNS if c in names}
-    return FileFormat(first.gzip, first.encoding, first.separator, first.header_index + 1, positions, len(names))
+    header_line = first.header_index + 1
+    return FileFormat(first.gzip, first.encoding, first.separator, header_line, positions, len(names), first.note)
 
 
 def transcode_to_utf8(path: Path, is_gzip: bool, folder: Path) -> Path:

@@ -218,6 +218,8 @@ class AttendanceLoader:
         outcome = FileOutcome(staged.rows_in, inserted - duplicates, quarantined, replaced)
         if not outcome.balanced:  # a bug, never the data: stop before the ledger records it
             raise RuntimeError(f"{staged.name}: {staged.rows_in} rader in men {outcome.rows_loaded} + {quarantined} ut")
+        if staged.fmt.note:
+            outcome.messages.append(f"{staged.name}: {staged.fmt.note}")
         if quarantined:
             outcome.messages.append(f"{staged.name}: {quarantined} av {staged.rows_in} rader i karantän")
         return outcome
