@@ -148,6 +148,8 @@ def test_value_formats(town) -> None:
     assert set(catalogues["omvand"]) == {"ja", "nej"} and set(scale.values()) == {4, 5}
     per_survey = answers.group_by("enkat").agg(pl.col("respondent_id").n_unique(), n=pl.len())
     assert per_survey.height == 6
+    # No respondent id is ten or twelve bare digits: the door would take it for a personnummer and drop its answers.
+    assert not answers["respondent_id"].str.contains(r"^[0-9]{10}([0-9]{2})?$").any()
 
 
 def test_personnummer_valid_consistent_and_fit_the_cohort(town) -> None:

@@ -96,7 +96,9 @@ def make_survey(pop: Population, schools: Schools, seed: int, year: int, guardia
     arskurs = np.where(grade[r] == 0, "F", grade[r].astype(str)).astype(object)
     if guardians:
         arskurs[rng.random(n) < 0.15] = None
-    respondent = np.array([f"{x:010x}" for x in rng.choice(16**10, n, replace=False).tolist()], dtype=object)
+    # Random ids as survey tools export them, never all digits: ten decimal digits look like a personnummer, which the
+    # door keeps out of every column (about 1 % of bare hex ids did, and their answers went to quarantine).
+    respondent = np.array([f"r{x:010x}" for x in rng.choice(16**10, n, replace=False).tolist()], dtype=object)
 
     label = f"{'vardnadshavarenkat' if guardians else 'elevenkat'}_{pop.years[year]}"
     respondents = pl.DataFrame(
