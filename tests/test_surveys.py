@@ -228,16 +228,19 @@ def test_missing_column_and_empty_file_are_clear_and_nothing_is_lost(tmp_path):
     assert "tom.csv: filen är tom" in load.messages
 
 
-def test_bad_catalogue_rows_are_quarantined_and_their_answers_follow(tmp_path):
+def _catalogue_and_answers(tmp_path, survey: str, questions: list[list], answers: list[list]):
+    """enkater/ with one survey's catalogue (<survey>_fragor.csv) and one answer file (svar.csv)."""
     folder = tmp_path / "enkater"
-    write_landing_csv(
-        folder / "elevenkat_2024_fragor.csv",
-        CATALOGUE_HEADER,
+    write_landing_csv(folder / f"{survey}_fragor.csv", CATALOGUE_HEADER, questions)
+    write_landing_csv(folder / "svar.csv", ANSWER_HEADER, answers)
+    return folder
+
+
+def test_bad_catalogue_rows_are_quarantined_and_their_answers_follow(tmp_path):
+    folder = _catalogue_and_answers(
+        tmp_path,
+        "elevenkat_2024",
         [["E01", "Trygg?", "Trygghet", "4", "nej"], ["E02", "Rädd?", "trygghet", "7", "kanske"]],
-    )
-    write_landing_csv(
-        folder / "svar.csv",
-        ANSWER_HEADER,
         [["ElevEnkat_2024", SURVEY_SCHOOL_YEAR, "11110001", "5", "K", "r1", q, "2"] for q in ("e01", "E02")],
     )
     load = read_survey_folder(folder)
@@ -253,15 +256,10 @@ def test_bad_catalogue_rows_are_quarantined_and_their_answers_follow(tmp_path):
 def test_answers_to_a_catalogue_without_one_good_question_point_at_the_catalogue_not_at_a_missing_file(tmp_path):
     """Every row of a catalogue in quarantine: its survey's answers say the catalogue is there but none of its
     questions loaded — not that it is missing (it was once so, sending the user to add a file already there)."""
-    folder = tmp_path / "enkater"
-    write_landing_csv(
-        folder / "vhenkat_2024_fragor.csv",
-        CATALOGUE_HEADER,
+    folder = _catalogue_and_answers(
+        tmp_path,
+        "vhenkat_2024",
         [["V01", "Trivs?", "Trygghet", "5,0", "nej"], ["V02", "Nöjd?", "trygghet", "6", "nej"]],
-    )
-    write_landing_csv(
-        folder / "svar.csv",
-        ANSWER_HEADER,
         [
             ["vhenkat_2024", SURVEY_SCHOOL_YEAR, "11110001", "5", "K", "r1", "V01", "2"],  # line 2
             ["okand_2024", SURVEY_SCHOOL_YEAR, "11110001", "5", "K", "r1", "V01", "2"],  # 3: no catalogue at all
