@@ -1,6 +1,6 @@
 """The fast path: a clean file staged by one read of DuckDB's CSV parser, on every core.
 
-A monthly export is almost always clean: every line a row of the header's fields, no quotes, no blank line.
+A monthly export is almost always clean: every line a row of the header's fields, no blank line (quoted or not).
 Such a file is read once by DuckDB's CSV parser into a staging table (an in-memory database every cursor of
 the loader's connection sees) in the file's order. A gzip file is first unpacked to a temporary plain file
 (`unpack`, ISA-L's inflate beside DuckDB's threads), so that the parser runs on every core instead of the one
@@ -15,8 +15,12 @@ line after the header became one row, in order, which is proved for the whole fi
   read (→ the text path);
 - Python counts the file's physical lines while unpacking it (or reading it, when it is not packed), and the
   rows must be exactly as many: a skipped blank line, or a line read as two, changes the count;
-- no quote anywhere and no carriage return except in every line end (\\r\\n throughout): the only row
-  boundary is then the line end, and the text path's quote-aware splitting never applies;
+- line ends of one kind (\\n, or \\r\\n throughout). Quotes are read by the parser as the text path reads them
+  (Python's csv, strict): a quoted field may hold the separator and "" for a quote, a quote inside an unquoted
+  field is text, and text after a closing quote or a quote without its end stops the strict read. A quoted field
+  over two lines makes one row of two lines: the count above. Only a blank or a tab beside a quote is read
+  otherwise (the parser drops it, the text path keeps it): such a file takes the text path. A file without any
+  quote is read with no quote character at all;
 - where the file has blanks or tabs (the text path then trims every field of their line), no subject starts
   or ends with one (the other fields' rules admit none, and a personnummer is read alike either way).
 Any row breaking a contract rule, or any invalid personnummer, sends the file to the text path, which
@@ -57,6 +61,7 @@ class Scan:
     pairs: int = 0  # \r\n
     quotes: bool = False
     blanks: bool = False  # a blank or a tab anywhere
+    blank_by_quote: bool = False  # a blank or a tab beside a quote: DuckDB's parser drops it, the text path keeps it
     last: bytes = b""
 
     def add(self, block: bytes) -> None:
@@ -70,6 +75,9 @@ class Scan:
             self.pairs += block.count(b"\r\n")
         self.quotes = self.quotes or b'"' in block
         self.blanks = self.blanks or b" " in block or b"\t" in block
+        if self.quotes and self.blanks and not self.blank_by_quote:
+            edge = self.last + block  # a pair may straddle two blocks
+            self.blank_by_quote = any(pair in edge for pair in (b' "', b'" ', b'\t"', b'"\t'))
         self.size += len(block)
         self.last = block[-1:]
 
@@ -80,8 +88,8 @@ class Scan:
 
     @property
     def plain(self) -> bool:
-        """No quote, and line ends of one kind: \\n, or \\r\\n throughout."""
-        return not self.quotes and (self.returns == 0 or self.returns == self.pairs == self.newlines)
+        """No blank beside a quote, and line ends of one kind: \\n, or \\r\\n throughout."""
+        return not self.blank_by_quote and (self.returns == 0 or self.returns == self.pairs == self.newlines)
 
 
 def unpack(path: Path, target: Path) -> Scan | None:
@@ -127,12 +135,13 @@ class FastStage:
         self.distinct_pnrs = len(self.pnrs)
 
 
-def _stage_sql(source: Path, compression: str, fmt: FileFormat, table: str) -> str:
+def _stage_sql(source: Path, compression: str, fmt: FileFormat, table: str, quoted: bool) -> str:
     names = [f"c{i}" for i in range(1, fmt.n_fields + 1)]
     spec = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
     fields = ", ".join(
         f"{names[fmt.positions[c] - 1]} as {c}" if c in fmt.positions else f"null::varchar as {c}" for c in COLUMNS
     )
+    quote = literal('"') if quoted else "''"  # a file without quotes is read without a quote character, as before
     return f"""
         create or replace table {STAGE_DB}.{table} as
         select personnummer as pnr, skolenhetskod as school, lesson_date, lesson_start,
@@ -144,7 +153,7 @@ def _stage_sql(source: Path, compression: str, fmt: FileFormat, table: str) -> s
             from (
                 select {fields}
                 from read_csv({literal(str(source))}, columns = {{{spec}}}, header = true,
-                              delim = {literal(fmt.separator)}, quote = '', escape = '', auto_detect = false,
+                              delim = {literal(fmt.separator)}, quote = {quote}, escape = {quote}, auto_detect = false,
                               null_padding = false, strict_mode = true, compression = '{compression}',
                               buffer_size = {READ_BUFFER})
             )
@@ -161,7 +170,7 @@ def stage(
     if not scan.plain:
         return None
     try:
-        conn.execute(_stage_sql(source, compression, fmt, table))
+        conn.execute(_stage_sql(source, compression, fmt, table, scan.quotes))
     except duckdb.Error:
         drop(conn, table)
         return None
