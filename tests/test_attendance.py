@@ -438,29 +438,45 @@ def _quoted(row: list) -> str:
     return ";".join('"' + str(v).replace('"', '""') + '"' for v in row)
 
 
-def test_a_quoted_export_is_read_once_by_the_fast_path_as_the_text_path_reads_it(tmp_path, monkeypatch):
-    """An export that quotes every field (a separator or a quote inside a value, an empty field as "") is staged by
-    one read of the parser, and holds exactly the rows the exact-line text path gives the same file."""
+@pytest.mark.parametrize("form", ["quoted", "Windows-1252", "Windows-1252, gzip, a lesson twice"])
+def test_a_quoted_or_windows_1252_export_is_read_once_by_the_fast_path_as_the_text_path_reads_it(
+    tmp_path, monkeypatch, form
+):
+    """An export that quotes every field (a separator or a quote inside a value, an empty field as "") or is saved in
+    Windows-1252 (as Excel saves a CSV) is staged by one read of the parser, and holds exactly the rows — and the
+    quarantine — that the exact-line text path gives the same file."""
+    quoted = form == "quoted"
     rows = []
     for i in range(600):
-        row = lesson(
-            pnr(i % 12), str(date(2024, 9, 2) + timedelta(days=i // 60)), f"{8 + i % 60 // 6:02d}:{i % 6 * 9:02d}"
-        )
-        row[HEADER.index("fornamn")] = "Åsa Ek"
-        row[HEADER.index("amne")] = ["MA", "M;A", 'Lind"s', "SV"][i % 4]
-        rows.append(_quoted(row))
-    rows[7] = rows[7].replace('"MA"', "MA")  # an unquoted field among quoted ones
-    path = _write_lines(tmp_path, [_quoted(HEADER), *rows], "\r\n")
+        start = f"{8 + i % 60 // 6:02d}:{i % 6 * 9:02d}"
+        row = lesson(pnr(i % 12), str(date(2024, 9, 2) + timedelta(days=i // 60)), start, name="Åsa Ek")
+        row[HEADER.index("amne")] = ["MA", "M;A" if quoted else "MA", 'Lind"s', "SV"][i % 4]
+        rows.append(_quoted(row) if quoted else ";".join(str(v) for v in row))
+    if quoted:
+        rows[7] = rows[7].replace('"MA"', "MA")  # an unquoted field among quoted ones
+    if form.endswith("twice"):
+        rows.insert(300, rows[299])  # line 302 repeats line 301: quarantined as a duplicate
+    text = "\r\n".join([_quoted(HEADER) if quoted else ";".join(HEADER), *rows]) + "\r\n"
+    data = text.encode("utf-8" if quoted else "cp1252")
+    folder = tmp_path / "franvaro"
+    folder.mkdir()
+    path = folder / ("a.csv.gz" if "gzip" in form else "a.csv")
+    path.write_bytes(gzip.compress(data) if "gzip" in form else data)
     with _staged(path) as (_, staged):
-        assert staged.fast is not None and staged.rows_in == 600
-    fast, _ = load(path.parent)
+        assert staged.fast is not None and staged.rows_in == len(rows)
+    fast, _ = load(folder)
     monkeypatch.setattr(AttendanceLoader, "_read_fast", lambda *args: None)
-    text, _ = load(path.parent)
-    query = "select * exclude (source_file_hash) from raw.attendance order by source_line"
-    assert fast.execute(query).fetchall() == text.execute(query).fetchall()
-    assert len(fast.execute(query).fetchall()) == 600
+    text_path, _ = load(folder)
+    for query in (
+        "select * exclude (source_file_hash) from raw.attendance order by source_line",
+        "select * exclude (loaded_at) from raw.quarantine order by all",
+    ):
+        assert fast.execute(query).fetchall() == text_path.execute(query).fetchall()
+    assert fast.execute("select count(*) from raw.attendance").fetchall() == [(600,)]
+    lines = [line for (line,) in fast.execute("select line from raw.quarantine").fetchall()]
+    assert lines == ([302] if form.endswith("twice") else [])
     subjects = {v for (v,) in fast.execute("select distinct subject from raw.attendance").fetchall()}
-    assert subjects == {"MA", "M;A", 'LIND"S', "SV"}
+    assert subjects == ({"MA", "M;A", 'LIND"S', "SV"} if quoted else {"MA", 'LIND"S', "SV"})
 
 
 @pytest.mark.parametrize("line", ['"M\r\nA"', '"MA"x'])

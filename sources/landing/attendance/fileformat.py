@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,16 +43,20 @@ def sniff(path: Path, other_kinds: list[Signature] = ()) -> FileFormat:
     return FileFormat(first.gzip, first.encoding, first.separator, header_line, positions, len(names), first.note)
 
 
-def transcode_to_utf8(path: Path, is_gzip: bool, folder: Path) -> Path:
+def transcode_to_utf8(path: Path, is_gzip: bool, folder: Path, seen: Callable[[bytes], None] | None = None) -> Path:
     """Stream a cp1252 file into a plain UTF-8 copy, 1 MiB at a time (cp1252 is one byte a character). A
-    UTF-8 BOM in front of cp1252 bytes is dropped. The copy's name never repeats the file's."""
+    UTF-8 BOM in front of cp1252 bytes is dropped. The copy's name never repeats the file's. `seen` gets each
+    block written (the fast path counts the copy's lines so)."""
     target = folder / "utf8.csv"
     decoder = codecs.getincrementaldecoder("cp1252")()
     try:
         with gzip.open(path, "rb") if is_gzip else path.open("rb") as src, target.open("wb") as dst:
-            dst.write(decoder.decode(src.read(len(BOM)).removeprefix(BOM)).encode("utf-8"))
-            for block in iter(lambda: src.read(1 << 20), b""):
-                dst.write(decoder.decode(block).encode("utf-8"))
+            head = src.read(len(BOM)).removeprefix(BOM)
+            for block in itertools.chain([head], iter(lambda: src.read(1 << 20), b"")):
+                encoded = decoder.decode(block).encode("utf-8")
+                dst.write(encoded)
+                if seen is not None:
+                    seen(encoded)
     except UnicodeDecodeError as exc:
         raise LandingFileError("okänd teckenkodning (varken UTF-8 eller Windows-1252)") from exc
     except (OSError, EOFError) as exc:

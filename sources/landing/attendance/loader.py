@@ -113,7 +113,7 @@ class AttendanceLoader:
 
     def _read_fast(self, conn, path: Path, digest: str, name: str, fmt: FileFormat) -> Staged | None:
         """The whole file staged by one read (fast_path.py), or None: the text path reads it."""
-        if fmt.encoding != "utf-8" or fmt.header_line != 1:
+        if fmt.header_line != 1:
             return None
         workdir = Path(tempfile.mkdtemp(prefix="skolanalys-franvaro-"))
         table = f"f_{digest[:16]}"
@@ -128,8 +128,11 @@ class AttendanceLoader:
         return staged
 
     def _stage(self, conn, path: Path, name: str, fmt: FileFormat, table: str, workdir: Path) -> Staged | None:
-        source = path
-        if fmt.gzip:
+        source, copy = path, None
+        if fmt.encoding != "utf-8":  # Windows-1252 (as Excel saves a CSV): DuckDB reads a UTF-8 copy of it,
+            scan = fast_path.Scan()  # kept in the workdir for the quarantine's pass, as the text path keeps it
+            source = copy = transcode_to_utf8(path, fmt.gzip, workdir, scan.add)
+        elif fmt.gzip:
             source = workdir / "plain.csv"
             scan = fast_path.unpack(path, source)  # None: a broken gzip, which the text path names
         else:
@@ -137,7 +140,7 @@ class AttendanceLoader:
         try:
             staged = fast_path.stage(conn, source, "none", fmt, scan, table) if scan is not None else None
         finally:
-            if source != path:
+            if source not in (path, copy):
                 source.unlink(missing_ok=True)
         if staged is None:
             return None
@@ -154,8 +157,8 @@ class AttendanceLoader:
         return Staged(
             name=name,
             fmt=fmt,
-            source=path,
-            compression="gzip" if fmt.gzip else "none",
+            source=copy or path,
+            compression="gzip" if fmt.gzip and copy is None else "none",
             rows_in=staged.rows,
             first_date=staged.first_date,
             last_date=staged.last_date,
