@@ -1,5 +1,6 @@
 """The exact-line text path: every file the fast path does not take (a rejected, blank or ragged line, a rule
-broken, an invalid personnummer, a blank beside a quote, cp1252, a header not on line 1).
+broken, an invalid personnummer, a blank beside a quote, a header not on line 1; a cp1252 file, from its UTF-8
+copy).
 
 DuckDB reads each line as one text value (so every physical line keeps its number and a ragged, blank or
 half-quoted line cannot derail it), splits the fields and validates them in SQL with the contract's rules
