@@ -130,13 +130,13 @@ class AttendanceLoader:
     def _stage(self, conn, path: Path, name: str, fmt: FileFormat, table: str, workdir: Path) -> Staged | None:
         source, copy = path, None
         if fmt.encoding != "utf-8":  # Windows-1252 (as Excel saves a CSV): DuckDB reads a UTF-8 copy of it,
-            scan = fast_path.Scan()  # kept in the workdir for the quarantine's pass, as the text path keeps it
+            scan = fast_path.Scan(fmt.separator.encode())  # kept in the workdir for the quarantine's pass
             source = copy = transcode_to_utf8(path, fmt.gzip, workdir, scan.add)
         elif fmt.gzip:
             source = workdir / "plain.csv"
-            scan = fast_path.unpack(path, source)  # None: a broken gzip, which the text path names
+            scan = fast_path.unpack(path, source, fmt.separator)  # None: a broken gzip, which the text path names
         else:
-            scan = fast_path.scan_plain(path)
+            scan = fast_path.scan_plain(path, fmt.separator)
         try:
             staged = fast_path.stage(conn, source, "none", fmt, scan, table) if scan is not None else None
         finally:
