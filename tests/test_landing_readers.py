@@ -6,10 +6,13 @@ from __future__ import annotations
 import gzip
 from datetime import date
 
+import duckdb
 import pytest
 
 from sources.landing.contract import read_kind_file
 from sources.landing.csvfile import LandingFileError, read_landing_csv
+from sources.landing.folder import sync_folder
+from sources.landing.kind_loader import KindLoader
 from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, POLARS_KINDS
 from tests.conftest import CONTRACT_COLUMNS, TEST_KEY, make_pnr, write_landing_csv
 
@@ -88,6 +91,18 @@ def test_digits_of_another_script_quarantine_their_row_and_the_rest_loads(tmp_pa
     assert set(q) == {3, 4}
     assert q[3]["column"] == "personnummer" and "format" in q[3]["reason"]
     assert q[4]["column"] == "skolenhetskod" and "8 siffror" in q[4]["reason"]
+
+
+def test_a_first_file_whose_every_line_is_malformed_is_quarantined_whole_and_stops_nothing(tmp_path):
+    """No personnummer to look up in a pass's first file: its lines go to quarantine (the lookup of no values once
+    failed the whole step)."""
+    folder = tmp_path / "betyg"
+    write_landing_csv(folder / "a.csv", GRADE_HEADER, [["x;y"], ["1;2"]])
+    conn = duckdb.connect()
+    sync = sync_folder(conn, folder, KindLoader(GRADE_RECORDS, KEY, POLARS_KINDS))
+    assert sync.warnings == ["a.csv: 2 av 2 rader i karantän"] and not sync.unreadable
+    quarantined = conn.execute('select line, "column" from raw.quarantine order by line').fetchall()
+    assert quarantined == [(2, "rad"), (3, "rad")]
 
 
 def test_bad_rows_are_quarantined_with_line_and_reason_and_the_rest_loads(tmp_path):
