@@ -109,13 +109,19 @@ def sync_folder(conn: duckdb.DuckDBPyConnection, folder: Path, loader: FileLoade
     hashes.save()
     gone = _mark_removed_and_restored(ledger, known, present, loader, sync)
     _load_new_files(conn, ledger, loader, new, sync)
-    # After the loads: their rows may have replaced some of a removed file's (a new version's always do).
-    names = set(present.values())
+    _tell_removed(ledger, set(present.values()), gone, loader, sync)
+    replace_folder(conn, loader.folder, sync.statuses)
+    return sync
+
+
+def _tell_removed(ledger: Ledger, names: set[str], gone: set[str], loader: FileLoader, sync: FolderSync) -> None:
+    """Each removed file's outcome, and a warning for those removed in this pass (`gone`), after the loads: their
+    rows may have replaced some of a removed file's (a new version's always do). A removed file whose name is
+    among the present `names` is an earlier version of that file."""
     for entry in ledger.entries().values():
         if entry.state != REMOVED:
             continue
-        newer = entry.file_name in names  # the name is there with other content: this is an earlier version
-        left = entry.rows_current
+        newer, left = entry.file_name in names, entry.rows_current
         if newer:
             reason = f"en tidigare version av filen (samma namn); {left} av dess rader ligger kvar"
         else:
@@ -137,8 +143,6 @@ def sync_folder(conn: duckdb.DuckDBPyConnection, folder: Path, loader: FileLoade
             )
         else:
             sync.notes.append(f"{entry.file_name}: en ny version av filen ersatte alla den tidigare versionens rader")
-    replace_folder(conn, loader.folder, sync.statuses)
-    return sync
 
 
 def _survey(
