@@ -29,6 +29,7 @@ from sources.landing.ledger import LEDGER_TABLE, ensure_ledger
 from sources.row_hash import rows_fingerprint
 
 STATE_TABLE = "checks.validated_files"
+TABLES_STATE = "checks.validated_tables"
 # Columns whose values never appear as examples in a check's description (pseudonyms, respondent ids).
 PERSONAL_COLUMNS = {"pupil_key", "respondent_id", "personnummer"}
 MAX_EXAMPLES = 5
@@ -111,6 +112,7 @@ def in_files(column: str, hashes: list[str]) -> str:
 def ensure_state(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("create schema if not exists checks")
     conn.execute(_DDL)
+    conn.execute(f"create table if not exists {TABLES_STATE} (check_name varchar, fingerprint varchar)")
 
 
 def new_files(
@@ -153,9 +155,6 @@ def record_validated(
         )
 
 
-TABLES_STATE = "checks.validated_tables"
-
-
 def tables_fingerprint(conn: duckdb.DuckDBPyConnection, tables: tuple[str, ...], version: str) -> str:
     """The contents of whole-table suites' tables (small: surveys), as one order-free hash."""
     parts = [version]
@@ -164,7 +163,7 @@ def tables_fingerprint(conn: duckdb.DuckDBPyConnection, tables: tuple[str, ...],
 
 
 def passed_before(conn: duckdb.DuckDBPyConnection, check_name: str, fingerprint: str) -> bool:
-    conn.execute(f"create table if not exists {TABLES_STATE} (check_name varchar, fingerprint varchar)")
+    ensure_state(conn)
     rows = conn.execute(f"select fingerprint from {TABLES_STATE} where check_name = ?", [check_name]).fetchall()
     return bool(rows) and rows[0][0] == fingerprint
 

@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from expectations.runner import run_suite
 from expectations.suites import SUITES, Suite
+from pipelines.executor import CHECKS_EARLY
 
 
 def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
@@ -20,6 +21,7 @@ def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         description=suite.description_sv,
         blocking=suite.blocking,
         additional_deps=[dg.AssetKey(["raw", t]) for t in suite.uses],
+        op_tags=CHECKS_EARLY,  # dbt's models wait for them (pipelines/executor.py)
     )
     def _check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as conn:

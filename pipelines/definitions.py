@@ -14,6 +14,7 @@ from pipelines.assets.serving import serving_snapshot
 from pipelines.assets.side_tables import SIDE_TABLES
 from pipelines.assets.surveys import survey_assets
 from pipelines.checks import raw_table_checks
+from pipelines.executor import side_by_side_executor
 from pipelines.resources import build_resources
 from pipelines.run_monitor import dead_run_monitor
 from pipelines.schedules import (
@@ -46,8 +47,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         jobs=[everything_job, local_job, national_job, *landing_jobs.values()],
         schedules=[nightly_schedule, weekly_national_schedule],
         resources=build_resources(settings),
-        # One process: DuckDB allows one writer per file; steps in parallel processes fight for its lock.
-        executor=dg.in_process_executor,
+        # One process: DuckDB allows one writer per file; steps in parallel processes fight for its lock. Its
+        # independent steps run side by side in threads (pipelines/executor.py).
+        executor=side_by_side_executor,
     )
 
 

@@ -116,17 +116,17 @@ def unchanged(context, warehouse: DuckDBResource, folder: str, state: str, table
 def is_current(conn: duckdb.DuckDBPyConnection, folder: str, state: str, table: str) -> bool:
     """Whether `folder` (a landing folder or a set of shipped files) was last loaded in `state` and its table
     is still there."""
-    _ensure(conn)
+    ensure_folder_state(conn)
     rows = conn.execute(f"select fingerprint from {STATE_TABLE} where folder = ?", [folder]).fetchall()
     return bool(rows) and rows[0][0] == state and table_exists(conn, table)
 
 
 def record_loaded(conn: duckdb.DuckDBPyConnection, folder: str, state: str) -> None:
-    _ensure(conn)
+    ensure_folder_state(conn)
     conn.execute(f"delete from {STATE_TABLE} where folder = ?", [folder])
     conn.execute(f"insert into {STATE_TABLE} values (?, ?)", [folder, state])
 
 
-def _ensure(conn: duckdb.DuckDBPyConnection) -> None:
+def ensure_folder_state(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("create schema if not exists meta")
     conn.execute(f"create table if not exists {STATE_TABLE} (folder varchar, fingerprint varchar)")

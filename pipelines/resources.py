@@ -34,6 +34,17 @@ class SkolanalysDbtCli(DbtCliResource):
         return None
 
 
+class Warehouse(DuckDBResource):
+    """The warehouse file. At a run's start, before its steps run side by side, the schemas and tables several
+    of them write are created (pipelines/shared_tables.py)."""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        from pipelines.shared_tables import ensure_shared
+
+        with self.get_connection() as conn:
+            ensure_shared(conn)
+
+
 class LandingConfig(dg.ConfigurableResource):
     """Where the landing files are and the key that pseudonymises personnummer at the door.
 
@@ -106,7 +117,7 @@ def build_resources(settings: Settings) -> dict:
         ),
         "national": NationalSources.from_environment(),
         # Bounded memory on a 2-core machine with a few GiB: DuckDB spills to disk beyond the limit.
-        "warehouse": DuckDBResource(database=str(settings.warehouse_path), connection_config=DUCKDB_LIMITS),
+        "warehouse": Warehouse(database=str(settings.warehouse_path), connection_config=DUCKDB_LIMITS),
         "dbt": SkolanalysDbtCli(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),

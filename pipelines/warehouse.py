@@ -53,13 +53,16 @@ def append_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
         conn.unregister("incoming_rows")
 
 
+FETCH_LOG = "national.fetch_log"
+
+
 def record_fetch(
     conn: duckdb.DuckDBPyConnection, source: str, *, ok: bool, rows: int, changed: int, message: str, data_as_of=None
 ) -> None:
-    """national.fetch_log: every attempt to reach a national source, for freshness and for the data engineer."""
+    """FETCH_LOG: every attempt to reach a national source, for freshness and for the data engineer."""
     conn.execute("create schema if not exists national")
-    conn.execute(create_sql("national.fetch_log"))
+    conn.execute(create_sql(FETCH_LOG))
     conn.execute(
-        "insert into national.fetch_log values (?, current_timestamp::timestamp, ?, ?, ?, ?, ?)",
+        f"insert into {FETCH_LOG} values (?, current_timestamp::timestamp, ?, ?, ?, ?, ?)",
         [source, ok, rows, changed, message, data_as_of],
     )

@@ -260,8 +260,10 @@ class RunProgress:
         live: bool,
         offline: bool = False,
         folders: list[str] | None = None,
+        at_once: int = 1,
     ) -> None:
         self.steps = steps
+        self.at_once = at_once  # steps run side by side (pipelines/executor.py): a phase's time is its steps' sum
         self.folders = folders  # a run of what news in these landing folders ask for; None: everything
         self.console = console
         self.live = live
@@ -278,13 +280,14 @@ class RunProgress:
 
     def __enter__(self) -> RunProgress:
         steps = plural(len(self.steps), "steg", "steg")
+        steps += f", upp till {self.at_once} åt gången" if self.at_once > 1 else ""
         if self.folders:
             news = ", ".join(f"{folder}/" for folder in self.folders)
             self.line(
-                f"Nytt bara i {news}: kör {steps} (inläsningen och allt nedströms) i Dagster, i den här processen."
+                f"Nytt bara i {news}: kör {steps} (inläsningen och allt nedströms) i Dagster i den här processen."
             )
         else:
-            self.line(f"Kör allt: {steps} i Dagster, i den här processen.")
+            self.line(f"Kör allt: {steps} i Dagster i den här processen.")
         if self.live:
             from rich.console import Console
             from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

@@ -252,6 +252,7 @@ def _execute(
 ) -> bool:
     import dagster as dg
 
+    from pipelines.executor import STEPS_AT_ONCE, execute_in_process
     from pipelines.run_monitor import RUN_HOST_TAG, RUN_PID_TAG, fail_dead_runs, fail_runs_of_this_process
     from pipelines.sensors import LANDING_FOLDER_TAG
 
@@ -279,7 +280,9 @@ def _execute(
             tools.write_line(traceback.format_exc())
             failure = exc
         else:
-            shown = progress.RunProgress(steps, tools.console, live=live, offline=offline(), folders=folders)
+            shown = progress.RunProgress(
+                steps, tools.console, live=live, offline=offline(), folders=folders, at_once=STEPS_AT_ONCE
+            )
             tools.on_line = shown.tool_line
             run_id = str(uuid.uuid4())
 
@@ -292,9 +295,10 @@ def _execute(
                     shown.event(entry)
                 except Exception:  # showing progress must never break the run
                     pass
-                # Past the deadline no further step starts. The deadline's Ctrl+C stops the run only where it
-                # lands in Python: inside a DuckDB query it becomes DuckDB's InterruptException, which fails
-                # that one step while the run goes on (and could publish).
+                # Past the deadline no further step starts. The deadline's Ctrl+C normally reaches the run's
+                # main thread, which then starts no further step (pipelines/executor.py); should it land inside
+                # a DuckDB query there, it becomes DuckDB's InterruptException and is gone: this stops the run
+                # at the next step's start all the same (raised in the step's thread, passed on by the executor).
                 event = entry.dagster_event
                 if expired[0] and event is not None and event.event_type == dg.DagsterEventType.STEP_START:
                     raise KeyboardInterrupt
@@ -302,9 +306,9 @@ def _execute(
             instance.add_event_listener(run_id, listen)
             with shown:
                 with _deadline(deadline) as expired:
-                    result = job.execute_in_process(
+                    result = execute_in_process(
+                        job,
                         instance=instance,
-                        raise_on_error=False,
                         run_id=run_id,
                         # Dagster's console log would repeat every event: the log file has them, the summary
                         # says what matters once, in plain words.

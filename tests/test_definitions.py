@@ -38,8 +38,15 @@ def test_nightly_local_run_at_two_and_weekly_national_refresh_in_stockholm():
     assert dg.AssetKey(["kolada", "values"]) in graph.get_all_asset_keys()
 
 
-def test_runs_in_one_process():
-    assert defs.executor is dg.in_process_executor
+def test_runs_in_one_process_with_steps_side_by_side():
+    from dagster._core.executor.in_process import InProcessExecutor
+
+    from pipelines.executor import SideBySideExecutor, side_by_side_executor
+
+    assert defs.executor is side_by_side_executor
+    job = defs.resolve_job_def("everything_job")
+    assert job.executor_def is side_by_side_executor
+    assert issubclass(SideBySideExecutor, InProcessExecutor)
 
 
 def test_dbt_models_are_in_named_groups_by_folder_with_their_keys_unchanged():

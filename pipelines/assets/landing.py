@@ -12,6 +12,7 @@ DuckDB by sources/landing/attendance/. Every entry of the folder gets an outcome
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.executor import LONGEST_FIRST, landing_folder
 from pipelines.resources import LandingConfig
 from sources.landing.attendance import AttendanceLoader
 from sources.landing.contract import Kind
@@ -69,6 +70,7 @@ def landing_asset(kind: Kind) -> dg.AssetsDefinition:
         description=f"{kind.description}. Nya filer i landningsmappen {kind.folder}/ läses in (se raw.loaded_files "
         "och raw.landing_files).",
         kinds={"polars", "duckdb"},
+        op_tags=landing_folder(kind.folder),
     )
     def _asset(context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource):
         return _sync(context, landing, warehouse, KindLoader(kind, landing.key, other_kinds=KIND_SIGNATURES))
@@ -82,6 +84,8 @@ def landing_asset(kind: Kind) -> dg.AssetsDefinition:
     description="Frånvaro per elev och schemalagd lektion. Nya filer i landningsmappen franvaro/ strömmas in "
     "genom DuckDB (se raw.loaded_files och raw.landing_files).",
     kinds={"duckdb"},
+    # The run's longest step, started first: the others run beside it (pipelines/executor.py).
+    op_tags={**LONGEST_FIRST, **landing_folder(AttendanceLoader.folder)},
 )
 def attendance_asset(context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource):
     return _sync(context, landing, warehouse, AttendanceLoader(landing.key, other_kinds=KIND_SIGNATURES))

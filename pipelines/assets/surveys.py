@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 from expectations.suites import prepare_checks
 from pipelines import folder_loads
 from pipelines.assets.landing import outcome_metadata
+from pipelines.executor import landing_folder
 from pipelines.metadata import UNCHANGED
 from pipelines.resources import LandingConfig
 from pipelines.warehouse import replace_quarantine, replace_table
@@ -43,6 +44,7 @@ ANSWERS_KEY = dg.AssetKey(["raw", ANSWERS.table])
         ),
     ],
     name="raw_surveys",
+    op_tags=landing_folder(FOLDER),
 )
 def survey_assets(context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource):
     folder = landing.folder(FOLDER)

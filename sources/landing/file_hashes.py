@@ -37,6 +37,11 @@ create table if not exists {TABLE} (
 StatKey = tuple[int, int, int, int, int]
 
 
+def ensure_file_hashes(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("create schema if not exists meta")
+    conn.execute(_DDL)
+
+
 def content_hash(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -52,8 +57,7 @@ class FileHashes:
     def __init__(self, conn: duckdb.DuckDBPyConnection, kind: str):
         self.conn = conn
         self.kind = kind
-        conn.execute("create schema if not exists meta")
-        conn.execute(_DDL)
+        ensure_file_hashes(conn)
         rows = conn.execute(
             f"select device, inode, size, mtime_ns, ctime_ns, file_hash from {TABLE} where kind = ?", [kind]
         ).fetchall()
