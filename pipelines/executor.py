@@ -44,6 +44,7 @@ STEPS_AT_ONCE = max(1, min(2, os.cpu_count() or 1))
 PRIORITY_TAG = "dagster/priority"
 LONGEST_FIRST = {PRIORITY_TAG: "2"}
 CHECKS_EARLY = {PRIORITY_TAG: "1"}
+INTERRUPTED = "Avbryter: inga fler steg startar; de som körs avslutas först (Ctrl+C igen avbryter direkt)."
 POLL_SECONDS = 0.25  # how often the main thread looks for an interrupt while steps run
 # Memory: a load of a large landing folder (storstad's franvaro/, betyg/, enkater/, bedomningar/) holds up to
 # ~2–3 GiB while it runs, so two of them never run at once — storstad's peak stays within 4 GiB (3.0 GiB one at
@@ -112,7 +113,7 @@ def side_by_side_iterator(job_context, execution_plan) -> Iterator[DagsterEvent]
                 active.mark_interrupted()
                 yield DagsterEvent.engine_event(
                     job_context,
-                    "Avbruten: inga fler steg startar; de som körs avslutas först (Ctrl+C igen avbryter direkt)",
+                    INTERRUPTED,
                     EngineEventData.interrupted(list(running)),
                 )
             if not stopping:

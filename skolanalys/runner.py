@@ -112,6 +112,17 @@ def run_everything(
         return succeeded
 
 
+INTERRUPT_ERRORS = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
+
+
+def _interrupted(result) -> bool:
+    """Whether the run ended on an interrupt (Ctrl+C, the deadline) rather than on a failed step or check."""
+    return any(
+        e.is_run_failure and getattr(e.event_specific_data.error, "cls_name", None) in INTERRUPT_ERRORS
+        for e in result.all_events
+    )
+
+
 @contextlib.contextmanager
 def _deadline(seconds: int) -> Iterator[list[bool]]:
     """Interrupt the run after `seconds` as Ctrl+C would. Dagster turns the interrupt into a clean stop at
@@ -252,7 +263,7 @@ def _execute(
 ) -> bool:
     import dagster as dg
 
-    from pipelines.executor import STEPS_AT_ONCE, execute_in_process
+    from pipelines.executor import INTERRUPTED, STEPS_AT_ONCE, execute_in_process
     from pipelines.run_monitor import RUN_HOST_TAG, RUN_PID_TAG, fail_dead_runs, fail_runs_of_this_process
     from pipelines.sensors import LANDING_FOLDER_TAG
 
@@ -300,6 +311,8 @@ def _execute(
                 # a DuckDB query there, it becomes DuckDB's InterruptException and is gone: this stops the run
                 # at the next step's start all the same (raised in the step's thread, passed on by the executor).
                 event = entry.dagster_event
+                if event is not None and event.message == INTERRUPTED:  # said at once, not after the running steps
+                    shown.line(f"  {INTERRUPTED}")
                 if expired[0] and event is not None and event.event_type == dg.DagsterEventType.STEP_START:
                     raise KeyboardInterrupt
 
@@ -357,6 +370,8 @@ def _execute(
             error = error.cause
         message = error.message.strip().splitlines()[-1] if error else "okänt fel"
         print(f"  steg {event.step_key}: {message}", file=sys.stderr)
-    if not failed:
+    if not failed and _interrupted(result):
+        print("  körningen avbröts; filer som hann läsas in ligger kvar och läses inte om", file=sys.stderr)
+    elif not failed:
         print("  en blockerande kontroll stoppade körningen (se ovan)", file=sys.stderr)
     return False
