@@ -54,20 +54,31 @@ LANDING_FOLDER_TAG = "skolanalys/landing_folder"
 LARGE_FOLDER_BYTES = 128 << 20
 
 
+# A step whose work runs in another process that opens the warehouse file itself (dbt): DuckDB lets one process at a
+# time write the file, so no other step — none of its connections — runs beside it, and none starts while it waits.
+ALONE_TAG = "skolanalys/alone"
+ALONE = {ALONE_TAG: "true"}
+
+
 def landing_folder(folder: str) -> dict[str, str]:
     """The op tag of a step that loads landing folder `folder`."""
     return {LANDING_FOLDER_TAG: folder}
 
 
-def _is_large(step_context) -> bool:
-    folder = step_context.step.tags.get(LANDING_FOLDER_TAG)
+def _kind(step_context) -> str:
+    """ "alone", "large" (a load of a large landing folder) or "" (any other step)."""
+    tags = step_context.step.tags
+    if tags.get(ALONE_TAG) == "true":
+        return "alone"
+    folder = tags.get(LANDING_FOLDER_TAG)
     if folder is None:
-        return False
+        return ""
     path = step_context.resources.landing.folder(folder)
     try:
-        return sum(entry.stat().st_size for entry in path.iterdir() if entry.is_file()) >= LARGE_FOLDER_BYTES
+        size = sum(entry.stat().st_size for entry in path.iterdir() if entry.is_file())
     except OSError:  # no folder: nothing to load
-        return False
+        return ""
+    return "large" if size >= LARGE_FOLDER_BYTES else ""
 
 
 def _run_step(step_context, events: queue.SimpleQueue) -> None:
@@ -102,8 +113,8 @@ def side_by_side_iterator(job_context, execution_plan) -> Iterator[DagsterEvent]
 
         events: queue.SimpleQueue = queue.SimpleQueue()
         running: dict[str, tuple] = {}  # step key → (its context, its events so far)
-        deferred: list = []  # large loads taken from the plan while another one ran: started first when it ends
-        large: dict[str, bool] = {}  # step key → whether it is a large load
+        held: list = []  # steps taken from the plan that may not start yet (_next_steps)
+        kinds: dict[str, str] = {}  # step key → its kind (_kind)
         stopping, error = False, None
         while running or not (stopping or active.is_complete):
             if active.check_for_interrupts():
@@ -117,7 +128,7 @@ def side_by_side_iterator(job_context, execution_plan) -> Iterator[DagsterEvent]
                     EngineEventData.interrupted(list(running)),
                 )
             if not stopping:
-                for step_context in _next_steps(job_context, active, running, deferred, large):
+                for step_context in _next_steps(job_context, active, running, held, kinds):
                     key = step_context.step.key
                     running[key] = (step_context, [])
                     thread = threading.Thread(target=_run_step, args=(step_context, events), name=key)
@@ -149,24 +160,41 @@ def side_by_side_iterator(job_context, execution_plan) -> Iterator[DagsterEvent]
             raise DagsterExecutionInterruptedError()
 
 
-def _next_steps(job_context, active, running: dict, deferred: list, large: dict[str, bool]) -> list:
-    """The contexts of the ready steps to start now, in Dagster's order, as many as there are free places; a
-    large load only while no other large load runs (it waits in `deferred`, ahead of the steps after it)."""
-    chosen = []
-    while len(running) + len(chosen) < STEPS_AT_ONCE:
-        busy = any(large[key] for key in running) or any(large[c.step.key] for c in chosen)
-        if deferred and not busy:
-            chosen.append(job_context.for_step(deferred.pop(0), active.get_known_state()))
+def _next_steps(job_context, active, running: dict, held: list, kinds: dict[str, str]) -> list:
+    """The contexts of the ready steps to start now, in Dagster's order, as many as there are free places.
+    A step to run alone waits (in `held`) until nothing runs, and nothing else starts meanwhile; a large load
+    waits until no other large load runs, while other steps start beside it. A held step starts before any
+    step taken from the plan after it."""
+
+    def start(step):
+        chosen.append(job_context.for_step(step, active.get_known_state()))
+
+    def busy(kind: str) -> bool:
+        return any(kinds[key] == kind for key in [*running, *(c.step.key for c in chosen)])
+
+    chosen: list = []
+    while len(running) + len(chosen) < STEPS_AT_ONCE and not busy("alone"):
+        occupied = bool(running or chosen)
+        alone = next((step for step in held if kinds[step.key] == "alone"), None)
+        if alone is not None:
+            if not occupied:
+                held.remove(alone)
+                start(alone)
+            break
+        large = next((step for step in held if not busy("large")), None)  # only large loads are held here
+        if large is not None:
+            held.remove(large)
+            start(large)
             continue
         picked = active.get_steps_to_execute(limit=1)
         if not picked:
             break
-        step_context = job_context.for_step(picked[0], active.get_known_state())
-        large[picked[0].key] = _is_large(step_context)
-        if large[picked[0].key] and busy:
-            deferred.append(picked[0])
+        step = picked[0]
+        kinds[step.key] = _kind(job_context.for_step(step, active.get_known_state()))
+        if (kinds[step.key] == "alone" and occupied) or (kinds[step.key] == "large" and busy("large")):
+            held.append(step)
         else:
-            chosen.append(step_context)
+            start(step)
     return chosen
 
 

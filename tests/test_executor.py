@@ -128,3 +128,27 @@ def test_no_more_steps_at_once_than_allowed(tmp_path, monkeypatch, steps_at_once
     result = _run([counted(f"a{i}") for i in range(5)], tmp_path)
     assert result.success
     assert most[0] == steps_at_once
+
+
+def test_a_step_to_run_alone_waits_for_the_running_ones_and_nothing_starts_beside_it(tmp_path):
+    """dbt's step (a process of its own writes the warehouse file): no other step's connection may be open."""
+    spans: dict[str, tuple[float, float]] = {}
+
+    def timed(name: str, seconds: float, deps=(), tags=None):
+        @dg.asset(name=name, deps=list(deps), op_tags=tags or {})
+        def _asset():
+            start = time.monotonic()
+            time.sleep(seconds)
+            spans[name] = (start, time.monotonic())
+
+        return _asset
+
+    first = timed("first", 0.2)
+    slow = timed("slow_warning_check", 0.8)  # nothing depends on it: it may still run when dbt is ready
+    alone = timed("dbt", 0.4, deps=[first], tags=executor.ALONE)
+    later = [timed(f"later{i}", 0.2) for i in range(3)]
+    result = _run([first, slow, alone, *later], tmp_path)
+    assert result.success
+    start, end = spans["dbt"]
+    others = [name for name in spans if name != "dbt"]
+    assert all(spans[o][1] <= start or spans[o][0] >= end for o in others), spans

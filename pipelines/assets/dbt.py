@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import build_state
 from pipelines.dbt_command import PARTIAL_PARSE, PROJECT_TARGET, RUN_FLAGS, dbt_executable, seed_parse
+from pipelines.executor import ALONE
 from pipelines.metadata import UNCHANGED
 from skolanalys.settings import DBT_PROJECT_DIR
 
@@ -228,7 +229,10 @@ def _left_for_later(context: dg.AssetExecutionContext, manifest: dict, mode: str
     }
 
 
-@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=SkolanalysDbtTranslator())
+# dbt writes the warehouse from a process of its own: the step runs with no other beside it (pipelines/executor.py).
+@dbt_assets(
+    manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=SkolanalysDbtTranslator(), op_tags=ALONE
+)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     """Builds what changed since the published snapshot (pipelines/build_state.py), or nothing."""
     manifest = json.loads(dbt_project.manifest_path.read_text())
