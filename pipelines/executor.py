@@ -5,7 +5,7 @@ Dagster's in-process executor runs one step at a time, and its multiprocess exec
 (its own imports, ~2 s each) while DuckDB lets one process at a time write the warehouse file. Threads of one
 process share the warehouse (DuckDB serves every connection of a process from one database, one transaction
 each) and the imports. The attendance load keeps DuckDB's threads busy while the polars kinds, the national
-steps and the checks mostly run Python: side by side, kavlinge's full build goes from ~34 s to ~29 s
+steps and the checks mostly run Python: side by side, kavlinge's full build goes from ~33 s to ~29–32 s
 (docs/benchmarks.md, "Steps side by side").
 
 Everything but where a step runs is Dagster's: its plan, the order of the ready steps (`dagster/priority`

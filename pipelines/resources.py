@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -34,9 +36,28 @@ class SkolanalysDbtCli(DbtCliResource):
         return None
 
 
+# Opening and closing a connection to the warehouse, one thread at a time. Steps side by side (pipelines/executor.py)
+# share the process's one DuckDB database of the file; the first connection creates it and the last one's close
+# ends it (with a checkpoint). A connection opened meanwhile by another thread could find the database half made —
+# DuckDB's Python functions not registered yet: "Table Function with name python_arrow_scan does not exist", seen
+# in CI — or half ended.
+_OPEN_CLOSE = threading.Lock()
+
+
 class Warehouse(DuckDBResource):
-    """The warehouse file. At a run's start, before its steps run side by side, the schemas and tables several
-    of them write are created (pipelines/shared_tables.py)."""
+    """The warehouse file, its connections opened and closed one at a time. At a run's start, before its steps
+    run side by side, the schemas and tables several of them write are created (pipelines/shared_tables.py)."""
+
+    @contextmanager
+    def get_connection(self):
+        opened = super().get_connection()
+        with _OPEN_CLOSE:
+            conn = opened.__enter__()
+        try:
+            yield conn
+        finally:
+            with _OPEN_CLOSE:
+                conn.close()
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         from pipelines.shared_tables import ensure_shared
