@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from expectations.runner import run_suite
 from expectations.suites import SUITES, Suite
-from pipelines.executor import CHECKS_EARLY
+from pipelines.executor import CHECKS_EARLY, NOTHING_WAITS
 
 
 def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
@@ -21,7 +21,7 @@ def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         description=suite.description_sv,
         blocking=suite.blocking,
         additional_deps=[dg.AssetKey(["raw", t]) for t in suite.uses],
-        op_tags=CHECKS_EARLY,  # dbt's models wait for them (pipelines/executor.py)
+        op_tags=CHECKS_EARLY if suite.blocking else NOTHING_WAITS,  # dbt waits for blocking ones (executor.py)
     )
     def _check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as conn:
