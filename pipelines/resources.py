@@ -62,6 +62,7 @@ class Warehouse(DuckDBResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         from pipelines.shared_tables import ensure_shared
 
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)  # a run from the UI into a new data folder
         with self.get_connection() as conn:
             ensure_shared(conn)
 
