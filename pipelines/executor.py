@@ -54,8 +54,6 @@ POLL_SECONDS = 0.25  # how often the main thread looks for an interrupt while st
 # The folder's files on disk decide (a cheap upper bound of what a run may read: kavlinge's largest is 58 MB).
 LANDING_FOLDER_TAG = "skolanalys/landing_folder"
 LARGE_FOLDER_BYTES = 128 << 20
-
-
 # A step whose work runs in another process that opens the warehouse file itself (dbt): DuckDB lets one process at a
 # time write the file, so no other step — none of its connections — runs beside it, and none starts while it waits.
 ALONE_TAG = "skolanalys/alone"
@@ -68,7 +66,7 @@ def landing_folder(folder: str) -> dict[str, str]:
 
 
 def _kind(step_context) -> str:
-    """ "alone", "large" (a load of a large landing folder) or "" (any other step)."""
+    """The step's kind: "alone", "large" (a load of a large landing folder) or "" (any other step)."""
     tags = step_context.step.tags
     if tags.get(ALONE_TAG) == "true":
         return "alone"

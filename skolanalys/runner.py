@@ -125,8 +125,8 @@ def _interrupted(result) -> bool:
 
 @contextlib.contextmanager
 def _deadline(seconds: int) -> Iterator[list[bool]]:
-    """Interrupt the run after `seconds` as Ctrl+C would. Dagster turns the interrupt into a clean stop at
-    the next safe point (never inside a transaction it guards) and marks the run failed."""
+    """Interrupt the run after `seconds` as Ctrl+C would: no further step starts, the running ones end (a
+    file's load commits whole or not at all) and the run is marked failed (pipelines/executor.py)."""
     expired = [False]
 
     def interrupt() -> None:
