@@ -9,7 +9,8 @@ from dagster_duckdb import DuckDBResource
 
 from expectations.runner import run_suite
 from expectations.suites import SUITES, Suite
-from pipelines.executor import CHECKS_EARLY, NOTHING_WAITS
+from pipelines.executor import LONGEST_CHAIN
+from sources.landing.attendance.schema import TABLE as ATTENDANCE_TABLE
 
 
 def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
@@ -21,7 +22,7 @@ def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         description=suite.description_sv,
         blocking=suite.blocking,
         additional_deps=[dg.AssetKey(["raw", t]) for t in suite.uses],
-        op_tags=CHECKS_EARLY if suite.blocking else NOTHING_WAITS,  # dbt waits for blocking ones (executor.py)
+        op_tags=LONGEST_CHAIN if f"raw.{suite.table}" == ATTENDANCE_TABLE else {},  # pipelines/executor.py
     )
     def _check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as conn:

@@ -39,13 +39,11 @@ from dagster._core.executor.in_process import InProcessExecutor
 
 # Two cores: more steps at once would only take turns at the interpreter's lock and DuckDB's threads.
 STEPS_AT_ONCE = max(1, min(2, os.cpu_count() or 1))
-# The order of the ready steps (Dagster's own sort reads this tag; higher first): the longest step is started
-# first, so that the others run beside it; the blocking checks before further loads, since dbt waits for them; the
-# warning checks last, since nothing waits for them (they run beside the serving snapshot after dbt).
+# The order of the ready steps (Dagster's own sort reads this tag; higher first, then Dagster's order): the run's
+# longest chain — the attendance load, then its check, which dbt waits for — before anything else, so that the
+# other steps run beside it.
 PRIORITY_TAG = "dagster/priority"
-LONGEST_FIRST = {PRIORITY_TAG: "2"}
-CHECKS_EARLY = {PRIORITY_TAG: "1"}
-NOTHING_WAITS = {PRIORITY_TAG: "-1"}
+LONGEST_CHAIN = {PRIORITY_TAG: "1"}
 INTERRUPTED = "Avbryter: inga fler steg startar; de som körs avslutas först (Ctrl+C igen avbryter direkt)."
 POLL_SECONDS = 0.25  # how often the main thread looks for an interrupt while steps run
 # Memory: a load of a large landing folder (storstad's franvaro/, betyg/, enkater/, bedomningar/) holds up to

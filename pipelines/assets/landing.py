@@ -12,7 +12,7 @@ DuckDB by sources/landing/attendance/. Every entry of the folder gets an outcome
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.executor import LONGEST_FIRST, landing_folder
+from pipelines.executor import LONGEST_CHAIN, landing_folder
 from pipelines.resources import LandingConfig
 from sources.landing.attendance import AttendanceLoader
 from sources.landing.contract import Kind
@@ -85,7 +85,7 @@ def landing_asset(kind: Kind) -> dg.AssetsDefinition:
     "genom DuckDB (se raw.loaded_files och raw.landing_files).",
     kinds={"duckdb"},
     # The run's longest step, started first: the others run beside it (pipelines/executor.py).
-    op_tags={**LONGEST_FIRST, **landing_folder(AttendanceLoader.folder)},
+    op_tags={**LONGEST_CHAIN, **landing_folder(AttendanceLoader.folder)},
 )
 def attendance_asset(context: dg.AssetExecutionContext, landing: LandingConfig, warehouse: DuckDBResource):
     return _sync(context, landing, warehouse, AttendanceLoader(landing.key, other_kinds=KIND_SIGNATURES))
