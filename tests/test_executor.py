@@ -1,5 +1,6 @@
 """Steps side by side (pipelines/executor.py): independent steps run at the same time, a step waits for what it
-depends on, two large landing loads never overlap, and a failed step stops only what depends on it."""
+depends on, two large landing loads never overlap, dbt's step runs alone, and a failed step stops only what
+depends on it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pipelines.resources import LandingConfig
 BARRIER_SECONDS = 10
 
 
-def _run(assets, tmp_path, resources=None):
+def _run(assets, resources=None):
     job = dg.Definitions(
         assets=assets, resources=resources or {}, executor=executor.side_by_side_executor
     ).resolve_implicit_global_asset_job_def()
@@ -29,7 +30,7 @@ def _step_events(result, kind: str) -> list[str]:
     return [e.step_key for e in result.all_events if e.event_type_value == kind]
 
 
-def test_independent_steps_run_at_the_same_time_and_a_dependent_one_after_them(tmp_path):
+def test_independent_steps_run_at_the_same_time_and_a_dependent_one_after_them():
     # Each of the two waits until the other has started: in one thread at a time the barrier would time out.
     both = threading.Barrier(2, timeout=BARRIER_SECONDS)
     finished = {}
@@ -49,7 +50,7 @@ def test_independent_steps_run_at_the_same_time_and_a_dependent_one_after_them(t
         assert set(finished) == {"left", "right"}  # started only when both had ended
         finished["after"] = time.monotonic()
 
-    result = _run([left, right, after], tmp_path)
+    result = _run([left, right, after])
     assert result.success
     assert set(finished) == {"left", "right", "after"}
     assert _step_events(result, "STEP_SUCCESS")[-1] == "after"
@@ -75,7 +76,7 @@ def test_two_large_landing_loads_never_overlap_and_a_small_one_runs_beside_them(
 
     assets = [load("attendance", "franvaro", "2"), load("grades", "betyg", "1"), load("enrolments", "elever", "0")]
     landing = LandingConfig(landing_dir=str(tmp_path), pseudonym_key="test-key", kommunkod="1261")
-    result = _run(assets, tmp_path, {"landing": landing})
+    result = _run(assets, {"landing": landing})
     assert result.success
 
     def overlap(a: str, b: str) -> bool:
@@ -85,7 +86,7 @@ def test_two_large_landing_loads_never_overlap_and_a_small_one_runs_beside_them(
     assert overlap("enrolments", "attendance")
 
 
-def test_a_failed_step_skips_what_depends_on_it_and_the_others_still_run(tmp_path):
+def test_a_failed_step_skips_what_depends_on_it_and_the_others_still_run():
     ran = []
 
     @dg.asset
@@ -101,7 +102,7 @@ def test_a_failed_step_skips_what_depends_on_it_and_the_others_still_run(tmp_pat
         time.sleep(0.3)
         ran.append("independent")
 
-    result = _run([broken, downstream, independent], tmp_path)
+    result = _run([broken, downstream, independent])
     assert not result.success
     assert ran == ["independent"]
     assert _step_events(result, "STEP_FAILURE") == ["broken"]
@@ -109,7 +110,7 @@ def test_a_failed_step_skips_what_depends_on_it_and_the_others_still_run(tmp_pat
 
 
 @pytest.mark.parametrize("steps_at_once", [1, 2])
-def test_no_more_steps_at_once_than_allowed(tmp_path, monkeypatch, steps_at_once):
+def test_no_more_steps_at_once_than_allowed(monkeypatch, steps_at_once):
     monkeypatch.setattr(executor, "STEPS_AT_ONCE", steps_at_once)
     lock = threading.Lock()
     now, most = [0], [0]
@@ -126,12 +127,12 @@ def test_no_more_steps_at_once_than_allowed(tmp_path, monkeypatch, steps_at_once
 
         return _asset
 
-    result = _run([counted(f"a{i}") for i in range(5)], tmp_path)
+    result = _run([counted(f"a{i}") for i in range(5)])
     assert result.success
     assert most[0] == steps_at_once
 
 
-def test_a_step_to_run_alone_waits_for_the_running_ones_and_nothing_starts_beside_it(tmp_path):
+def test_a_step_to_run_alone_waits_for_the_running_ones_and_nothing_starts_beside_it():
     """dbt's step (a process of its own writes the warehouse file): no other step's connection may be open."""
     spans: dict[str, tuple[float, float]] = {}
 
@@ -148,7 +149,7 @@ def test_a_step_to_run_alone_waits_for_the_running_ones_and_nothing_starts_besid
     slow = timed("slow_warning_check", 0.8)  # nothing depends on it: it may still run when dbt is ready
     alone = timed("dbt", 0.4, deps=[first], tags=executor.ALONE)
     later = [timed(f"later{i}", 0.2) for i in range(3)]
-    result = _run([first, slow, alone, *later], tmp_path)
+    result = _run([first, slow, alone, *later])
     assert result.success
     start, end = spans["dbt"]
     others = [name for name in spans if name != "dbt"]
