@@ -50,14 +50,14 @@ class Warehouse(DuckDBResource):
 
     @contextmanager
     def get_connection(self):
-        opened = super().get_connection()
+        connection = super().get_connection()  # dagster-duckdb's: its config, its retries while the file is locked
         with _OPEN_CLOSE:
-            conn = opened.__enter__()
+            conn = connection.__enter__()
         try:
             yield conn
         finally:
             with _OPEN_CLOSE:
-                conn.close()
+                connection.__exit__(None, None, None)  # its close, also after an error (which it would leave open)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         from pipelines.shared_tables import ensure_shared
