@@ -141,6 +141,7 @@ def answers_kind(questions: pl.DataFrame, catalogued: Iterable[str] = ()) -> Kin
     known_survey = survey.is_in(surveys)
     # A catalogue that is there but has no question loaded: the answers say so, not that it is missing.
     unusable = survey.is_in(sorted(set(catalogued) - set(surveys)))
+    integer = matches("svar", r"^[0-9]+$")
     scale = pl.concat_str([survey, pl.col("fraga_id").str.to_uppercase()], separator=_SEP).replace_strict(
         scales, default=None, return_dtype=pl.Int64
     )
@@ -164,11 +165,11 @@ def answers_kind(questions: pl.DataFrame, catalogued: Iterable[str] = ()) -> Kin
         Rule("respondent_id", _present("respondent_id"), "respondent_id saknas"),
         # An unknown survey is reported once, above, not again for each of its questions.
         Rule("fraga_id", ~known_survey.fill_null(False) | scale.is_not_null(), "okänd fråga: saknas i frågekatalogen"),
-        Rule("svar", empty_or("svar", matches("svar", r"^[0-9]+$")), "svar ska vara ett heltal eller tomt"),
+        Rule("svar", empty_or("svar", integer), "svar ska vara ett heltal eller tomt"),
     ]
     # One rule per scale, so the reason names the range that applies to the row's question.
     for m in sorted(set(scales.values())):
-        within = answer.is_between(1, m) | ~matches("svar", r"^[0-9]+$")
+        within = answer.is_between(1, m) | ~integer
         rules.append(Rule("svar", empty_or("svar", (scale != m).fill_null(True) | within), f"svar ska vara 1–{m}"))
     return dataclasses.replace(ANSWERS, rules=tuple(rules))
 
