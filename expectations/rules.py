@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 import duckdb
 import polars as pl
@@ -360,30 +359,6 @@ class AttendanceDoor(Part):
                 )
             )
         return findings, int(total)
-
-
-_YEARS = (date(2000, 1, 1), date(2001, 12, 31))  # any range: the fingerprint follows the SQL's shape
-
-
-@dataclass(frozen=True)
-class AttendanceSchoolYear(Part):
-    """school_year is the läsår (July–June) of lesson_date, as the loader derives it (school_year_sql)."""
-
-    explanation: str
-
-    def version(self) -> str:
-        return _fingerprint("AttendanceSchoolYear", franvaro.school_year_sql(*_YEARS))
-
-    def evaluate(self, conn, scope):
-        rows_sql = scope.rows("attendance", franvaro.FOLDER)
-        first, last = conn.execute(f"select min(lesson_date), max(lesson_date) from {rows_sql}").fetchall()[0]
-        expected = franvaro.school_year_sql(first, last)
-        n, sample = conn.execute(f"""
-            select count(*), min(c.school_year, {MAX_EXAMPLES})
-            from {rows_sql} c
-            where c.school_year is distinct from ({expected})
-        """).fetchall()[0]
-        return [Finding("läsår enligt datum", "school_year", int(n), _examples(sample), self.explanation)], 0
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ import polars as pl
 from expectations.gx_part import GxSuite
 from expectations.rules import (
     AttendanceDoor,
-    AttendanceSchoolYear,
     AttendanceUniqueKey,
     LedgerBalance,
     NotNull,
@@ -353,10 +352,6 @@ def attendance() -> tuple[Part, ...]:
             franvaro.FOLDER,
             franvaro.KEY,
             "Lektioner utan elevnyckel, datum eller starttid: kontrollera inläsningen av franvaro/.",
-        ),
-        AttendanceSchoolYear(
-            "Läsåret ska vara det läsår (1 juli–30 juni) som lektionsdatumet ligger i: raden har skrivits förbi "
-            "inläsningen. Sök raderna i raw.attendance."
         ),
         AttendanceUniqueKey(
             "Samma elev har samma lektion (datum och starttid) flera gånger: låt en rättad fil ersätta den gamla."

@@ -225,6 +225,7 @@ def serve(listening: str, target: str, *options: str) -> None:
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])  # the warehouse's folder, where the command's profile finds the file by its name
+    start_gc.off_for_the_command()  # the process ends after it (skolanalys/start_gc.py)
     try:
         result = dbtRunner(manifest=parsed.result).invoke(request["argv"])
         status = ExitCodes.Success if result.success else ExitCodes.ModelError

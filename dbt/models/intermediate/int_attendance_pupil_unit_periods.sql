@@ -23,10 +23,10 @@ with lessons as (
     {% endif %}
 ),
 
+-- Grouped by the integer year, the läsår's label added once a group (not once a lesson).
 new_sums as (
     select
         pupil_key,
-        school_year,
         year,
         school_unit_code,
         period,
@@ -39,6 +39,11 @@ new_sums as (
         sum(absent_invalid_min) as absent_invalid_min
     from lessons
     group by all
+),
+
+labelled as (
+    select pupil_key, {{ school_year_label('year') }} as school_year, * exclude (pupil_key)
+    from new_sums
 )
 
 {% if is_incremental() %}
@@ -56,12 +61,12 @@ select
     n.absent_min + coalesce(t.absent_min, 0) as absent_min,
     n.absent_valid_min + coalesce(t.absent_valid_min, 0) as absent_valid_min,
     n.absent_invalid_min + coalesce(t.absent_invalid_min, 0) as absent_invalid_min
-from new_sums as n
+from labelled as n
 left join {{ this }} as t
     on t.pupil_key = n.pupil_key
-    and t.school_year = n.school_year
+    and t.year = n.year
     and t.school_unit_code = n.school_unit_code
     and t.period = n.period
 {% else %}
-select * from new_sums
+select * from labelled
 {% endif %}

@@ -7,7 +7,6 @@ raw.attendance — one row per pupil and scheduled lesson (key: pupil_key, lesso
 | pupil_key | varchar | keyed hash (HMAC-SHA256) of the personnummer, as in every raw table |
 | pupil_gender | varchar | K / M from the personnummer: the fallback when a pupil has no enrolment row |
 | school_unit_code | varchar | 8 digits (skolenhetskod) |
-| school_year | varchar | `2023/24`: the läsår (1 July – 30 June) of lesson_date |
 | lesson_date | date | datum |
 | lesson_start | time | lektion_start (`08:15`) |
 | subject | varchar | amne, upper case; null when the file has none |
@@ -65,7 +64,6 @@ from sources.landing.attendance.schema import (
     SCHEMA,
     SIGNATURE,
     TABLE,
-    school_year_sql,
 )
 from sources.landing.attendance.text_path import checked_rows_sql, lines_sql, raw_row_sql
 
@@ -87,7 +85,6 @@ __all__ = [
     "checked_rows_sql",
     "lines_sql",
     "raw_row_sql",
-    "school_year_sql",
     "sniff",
     "transcode_to_utf8",
 ]

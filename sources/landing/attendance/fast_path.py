@@ -220,12 +220,12 @@ def keys_may_repeat(conn: duckdb.DuckDBPyConnection, staged: FastStage | None) -
     return keys.fetchall()[0][0] < staged.rows
 
 
-def insert_sql(table: str, school_year: str, header_line: int) -> str:
+def insert_sql(table: str, header_line: int) -> str:
     """The staged rows with their keys (`attendance_keys`), as raw.attendance's columns; one parameter:
     the file's hash."""
     return f"""
         insert into {TABLE}
-        select k.pupil_key, k.pupil_gender, c.school, {school_year}, c.lesson_date, c.lesson_start, c.subject,
+        select k.pupil_key, k.pupil_gender, c.school, c.lesson_date, c.lesson_start, c.subject,
                c.scheduled_min, c.absent_min, c.absence_type, c.reported, ?, c.rowid + {header_line + 1}
         from {STAGE_DB}.{table} c
         join attendance_keys k on c.pnr = k.pnr

@@ -20,7 +20,7 @@ import polars as pl
 
 from sources.landing.attendance import corrections, fast_path, text_path
 from sources.landing.attendance.fileformat import FileFormat, sniff, transcode_to_utf8
-from sources.landing.attendance.schema import FOLDER, SCHEMA, TABLE, school_year_sql
+from sources.landing.attendance.schema import FOLDER, SCHEMA, TABLE
 from sources.landing.door import NO_ROWS, LandingFileError, Signature
 from sources.landing.kinds import MAX_BYTES
 from sources.landing.ledger import FileOutcome, Ledger, ensure_raw_table
@@ -204,13 +204,12 @@ class AttendanceLoader:
             conn.execute("create or replace temp table attendance_keys as select * from attendance_keys_frame")
         finally:
             conn.unregister("attendance_keys_frame")
-        school_year = school_year_sql(staged.first_date, staged.last_date)
         first, last = staged.first_date, staged.last_date
         earlier = corrections.earlier_rows(conn, first, last)  # before this file's rows are in
         if staged.fast is not None:
-            insert = fast_path.insert_sql(staged.fast.table, school_year, staged.fmt.header_line)
+            insert = fast_path.insert_sql(staged.fast.table, staged.fmt.header_line)
         else:
-            insert = text_path.insert_sql(staged.checked_sql, school_year)
+            insert = text_path.insert_sql(staged.checked_sql)
         # Keys can meet only among the file's dates: earlier rows there, or a key repeated within the file.
         needed = earlier or staged.repeated_keys or fast_path.keys_may_repeat(conn, staged.fast)
         inserted = conn.execute(insert, [digest]).fetchall()[0][0]

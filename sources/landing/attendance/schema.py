@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sources.landing.declared import landing_key
 from sources.landing.door import HeaderSignature
 
@@ -27,7 +25,6 @@ SCHEMA = {
     "pupil_key": "varchar",
     "pupil_gender": "varchar",
     "school_unit_code": "varchar",
-    "school_year": "varchar",
     "lesson_date": "date",
     "lesson_start": "time",
     "subject": "varchar",
@@ -40,15 +37,3 @@ SCHEMA = {
 }
 KEY = landing_key("attendance")  # a later file's row replaces an earlier one's (dbt_project.yml)
 KEY_HASH = f"hash({', '.join(KEY)})"
-
-
-def school_year_sql(first: date | None, last: date | None) -> str:
-    """The läsår (July–June) of c.lesson_date as constants for the file's date range: cheaper than string
-    arithmetic on every row."""
-    if first is None or last is None:
-        return "null::varchar"
-    start, end = first.year - (first.month < 7), last.year - (last.month < 7)
-    whens = " ".join(
-        f"when c.lesson_date < date '{y + 1}-07-01' then '{y}/{(y + 1) % 100:02d}'" for y in range(start, end + 1)
-    )
-    return f"case {whens} end"

@@ -145,12 +145,12 @@ def profile_sql(source: Path, compression: str, fmt: FileFormat) -> str:
     """
 
 
-def insert_sql(checked_sql: str, school_year: str) -> str:
+def insert_sql(checked_sql: str) -> str:
     """Pass 2: every line split and checked, the valid rows with their keys (`attendance_keys`) inserted; one
     parameter: the file's hash."""
     return f"""
         insert into {TABLE}
-        select k.pupil_key, k.pupil_gender, c.skolenhetskod, {school_year}, c.lesson_date, c.lesson_start,
+        select k.pupil_key, k.pupil_gender, c.skolenhetskod, c.lesson_date, c.lesson_start,
                c.subject, c.scheduled_min, c.absent_min, c.absence_type, c.reported, ?, c.line_no
         from ({checked_sql}) c
         join attendance_keys k on c.personnummer = k.pnr

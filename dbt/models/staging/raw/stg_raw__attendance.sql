@@ -1,9 +1,15 @@
--- Frånvaro per elev och schemalagd lektion, with the period of the annual wheel (årshjul) the lesson
--- falls in — 1 = July–December, 2 = January–March, 3 = April–June — and the absent minutes split into
--- giltig (valid) and ogiltig (invalid).
+-- Frånvaro per elev och schemalagd lektion, with the läsår and the period of the annual wheel (årshjul) the
+-- lesson falls in — 1 = July–December, 2 = January–March, 3 = April–June — and the absent minutes split into
+-- giltig (valid) and ogiltig (invalid). The läsår is derived here from the date, not stored with each of the
+-- ~100 M rows (writing it cost the load a tenth of its time, docs/benchmarks.md); `year` is an integer, so
+-- that the sums group by it and label the school year once a group.
 
 with source as (
-    select * from {{ source('raw', 'attendance') }}
+    select
+        *,
+        -- The läsår runs 1 July–30 June; it is named by the calendar year of its spring term.
+        (year(lesson_date) + (month(lesson_date) >= 7)::integer)::integer as year
+    from {{ source('raw', 'attendance') }}
 ),
 
 renamed as (
@@ -11,8 +17,8 @@ renamed as (
         pupil_key,
         pupil_gender,
         school_unit_code,
-        school_year,
-        {{ school_year_end('school_year') }} as year,
+        {{ school_year_label('year') }} as school_year,
+        year,
         lesson_date,
         lesson_start,
         case
