@@ -14,15 +14,14 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
+from tests.school_years import LESSON_SCHOOL_YEAR
+
 pytestmark = pytest.mark.slow
 
 SUMS = "intermediate.int_attendance_pupil_unit_periods"
 # The test's own aggregation of the lessons, straight from the raw table (the läsår from the autumn's year).
-EXPECTED = """
-    select pupil_key,
-        printf('%d/%02d', year(lesson_date) - (month(lesson_date) < 7)::int,
-               (year(lesson_date) + 1 - (month(lesson_date) < 7)::int) % 100) as school_year,
-        school_unit_code,
+EXPECTED = f"""
+    select pupil_key, {LESSON_SCHOOL_YEAR} as school_year, school_unit_code,
         case when month(lesson_date) >= 7 then 1 when month(lesson_date) <= 3 then 2 else 3 end as period,
         count(*) as lessons, count(*) filter (where reported) as reported_lessons,
         sum(scheduled_min) as scheduled_min, sum(absent_min) as absent_min,

@@ -19,6 +19,7 @@ from pipelines import build_state
 from pipelines.assets.dbt import _project_fingerprint, _source_tables, dbt_project
 from pipelines.assets.serving import SERVED_TABLES, publish
 from tests.conftest import run_skolanalys, skolanalys_env
+from tests.school_years import LESSON_SCHOOL_YEAR
 from tests.test_attendance_incremental import ACTUAL, EXPECTED, add_next_day
 from tests.test_end_to_end import _served_results
 
@@ -93,13 +94,14 @@ def test_the_nights_snapshot_is_the_one_a_whole_publication_would_give(narrowed,
 
 # The per-pupil summary worked out from raw.attendance itself (not from the per-pupil sums it is built on): each
 # unit and period, each unit's whole school year, the municipality's periods and whole school year.
-SUMMARY_FROM_RAW = """
+SUMMARY_FROM_RAW = f"""
     select pupil_key, school_year,
         case when grouping(school_unit_code) = 0 then 'skolenhet' else 'kommun' end as level,
         coalesce(school_unit_code, ?) as unit_code, coalesce(period, 0) as period,
         count(*) as lessons, sum(scheduled_min) as scheduled_min, sum(absent_min) as absent_min
     from (
-        select *, case when month(lesson_date) >= 7 then 1 when month(lesson_date) <= 3 then 2 else 3 end as period
+        select *, case when month(lesson_date) >= 7 then 1 when month(lesson_date) <= 3 then 2 else 3 end as period,
+            {LESSON_SCHOOL_YEAR} as school_year
         from raw.attendance
     )
     group by grouping sets (
