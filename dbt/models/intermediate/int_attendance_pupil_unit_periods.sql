@@ -30,7 +30,6 @@ new_sums as (
         year,
         school_unit_code,
         period,
-        any_value(pupil_gender) as pupil_gender,
         count(*) as lessons,
         count(*) filter (where reported) as reported_lessons,
         sum(scheduled_min) as scheduled_min,
@@ -41,9 +40,22 @@ new_sums as (
     group by all
 ),
 
+pupils as (
+    select * from {{ ref('stg_raw__attendance_pupils') }}
+),
+
+-- The gender joined once a group, not once a lesson.
 labelled as (
-    select pupil_key, {{ school_year_label('year') }} as school_year, * exclude (pupil_key)
-    from new_sums
+    select
+        n.pupil_key,
+        {{ school_year_label('n.year') }} as school_year,
+        n.year,
+        n.school_unit_code,
+        n.period,
+        p.pupil_gender,
+        n.* exclude (pupil_key, year, school_unit_code, period)
+    from new_sums as n
+    left join pupils as p using (pupil_key)
 )
 
 {% if is_incremental() %}

@@ -5,7 +5,6 @@ raw.attendance — one row per pupil and scheduled lesson (key: pupil_key, lesso
 | column | type | meaning |
 |---|---|---|
 | pupil_key | varchar | keyed hash (HMAC-SHA256) of the personnummer, as in every raw table |
-| pupil_gender | varchar | K / M from the personnummer: the fallback when a pupil has no enrolment row |
 | school_unit_code | varchar | 8 digits (skolenhetskod) |
 | lesson_date | date | datum |
 | lesson_start | time | lektion_start (`08:15`) |
@@ -16,6 +15,9 @@ raw.attendance — one row per pupil and scheduled lesson (key: pupil_key, lesso
 | reported | boolean | rapporterad: attendance was registered for the lesson |
 | source_file_hash | varchar | SHA-256 of the landing file (raw.loaded_files names it) |
 | source_line | bigint | line in that file, as a text editor counts (header included) |
+
+raw.attendance_pupils — one row per pupil key of the files loaded, with its gender from the personnummer (K / M:
+the fallback when a pupil has no enrolment row), written with each file: once a pupil, not on every lesson.
 
 Every row satisfies the contract (docs/contracts.md); rows that do not are in raw.quarantine (kind
 `franvaro`) with file, line, first failing column, every reason and the row (personnummer masked). A GX
@@ -61,6 +63,7 @@ from sources.landing.attendance.schema import (
     KEY,
     KEY_HASH,
     OPTIONAL,
+    PUPILS_TABLE,
     SCHEMA,
     SIGNATURE,
     TABLE,
@@ -73,6 +76,7 @@ __all__ = [
     "KEY",
     "KEY_HASH",
     "OPTIONAL",
+    "PUPILS_TABLE",
     "PNR_IN_COLUMN",
     "SAMPLE_BYTES",
     "SCHEMA",

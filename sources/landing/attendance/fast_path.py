@@ -225,7 +225,7 @@ def insert_sql(table: str, header_line: int) -> str:
     the file's hash."""
     return f"""
         insert into {TABLE}
-        select k.pupil_key, k.pupil_gender, c.school, c.lesson_date, c.lesson_start, c.subject,
+        select k.pupil_key, c.school, c.lesson_date, c.lesson_start, c.subject,
                c.scheduled_min, c.absent_min, c.absence_type, c.reported, ?, c.rowid + {header_line + 1}
         from {STAGE_DB}.{table} c
         join attendance_keys k on c.pnr = k.pnr

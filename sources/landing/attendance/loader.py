@@ -18,9 +18,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from skolanalys.dbt_sources import create_sql
 from sources.landing.attendance import corrections, fast_path, text_path
 from sources.landing.attendance.fileformat import FileFormat, sniff, transcode_to_utf8
-from sources.landing.attendance.schema import FOLDER, SCHEMA, TABLE
+from sources.landing.attendance.schema import FOLDER, PUPILS_TABLE, SCHEMA, TABLE, new_pupils_sql
 from sources.landing.door import NO_ROWS, LandingFileError, Signature
 from sources.landing.kinds import MAX_BYTES
 from sources.landing.ledger import FileOutcome, Ledger, ensure_raw_table
@@ -85,7 +86,11 @@ class AttendanceLoader:
         fast_path.attach(conn)
         ensure_quarantine(conn)
         columns = ", ".join(f"null::{t} as {c}" for c, t in SCHEMA.items())
-        return ensure_raw_table(conn, TABLE, f"select {columns} limit 0", ledger)
+        messages = ensure_raw_table(conn, TABLE, f"select {columns} limit 0", ledger)
+        conn.execute(create_sql(PUPILS_TABLE))
+        if not ledger.entries():  # raw.attendance new or rebuilt empty: its pupils go with its rows
+            conn.execute(f"delete from {PUPILS_TABLE}")
+        return messages
 
     # Outside the transaction ---------------------------------------------------------------------------
 
@@ -216,6 +221,8 @@ class AttendanceLoader:
         corrections.start(conn)
         replaced = corrections.find(conn, first, last, digest) if inserted and needed else {}
         duplicates = corrections.duplicates(conn)
+        text_path_file = staged.fast is None
+        conn.execute(new_pupils_sql(inserted_only=text_path_file), [digest] if text_path_file else [])
         quarantined = self._quarantine(conn, staged) if inserted - duplicates < staged.rows_in else 0
         outcome = FileOutcome(staged.rows_in, inserted - duplicates, quarantined, replaced)
         if not outcome.balanced:  # a bug, never the data: stop before the ledger records it

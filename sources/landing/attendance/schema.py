@@ -23,7 +23,6 @@ OPTIONAL = ("amne",)
 SIGNATURE = HeaderSignature(FOLDER, tuple(c for c in COLUMNS if c not in OPTIONAL))
 SCHEMA = {
     "pupil_key": "varchar",
-    "pupil_gender": "varchar",
     "school_unit_code": "varchar",
     "lesson_date": "date",
     "lesson_start": "time",
@@ -35,5 +34,20 @@ SCHEMA = {
     "source_file_hash": "varchar",
     "source_line": "bigint",
 }
+# Each pupil's gender from the personnummer, once a pupil rather than on every lesson (columns: its dbt source).
+PUPILS_TABLE = "raw.attendance_pupils"
 KEY = landing_key("attendance")  # a later file's row replaces an earlier one's (dbt_project.yml)
 KEY_HASH = f"hash({', '.join(KEY)})"
+
+
+def new_pupils_sql(inserted_only: bool) -> str:
+    """The file's pupils (`attendance_keys`) not in PUPILS_TABLE yet, added inside its transaction. `inserted_only`:
+    only those with a row loaded (the text path may quarantine every row of a pupil); one parameter then, the
+    file's hash."""
+    loaded = f" and pupil_key in (select pupil_key from {TABLE} where source_file_hash = ?)" if inserted_only else ""
+    return f"""
+        insert into {PUPILS_TABLE}
+        select pupil_key, any_value(pupil_gender) from attendance_keys
+        where pupil_key is not null and pupil_key not in (select pupil_key from {PUPILS_TABLE}){loaded}
+        group by pupil_key
+    """

@@ -150,7 +150,7 @@ def insert_sql(checked_sql: str) -> str:
     parameter: the file's hash."""
     return f"""
         insert into {TABLE}
-        select k.pupil_key, k.pupil_gender, c.skolenhetskod, c.lesson_date, c.lesson_start,
+        select k.pupil_key, c.skolenhetskod, c.lesson_date, c.lesson_start,
                c.subject, c.scheduled_min, c.absent_min, c.absence_type, c.reported, ?, c.line_no
         from ({checked_sql}) c
         join attendance_keys k on c.personnummer = k.pnr

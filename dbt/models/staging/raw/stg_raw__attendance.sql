@@ -15,7 +15,6 @@ with source as (
 renamed as (
     select
         pupil_key,
-        pupil_gender,
         school_unit_code,
         {{ school_year_label('year') }} as school_year,
         year,
