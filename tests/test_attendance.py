@@ -55,7 +55,7 @@ def quarantine(conn) -> dict[int, tuple[str, str, str]]:
 
 
 def test_every_contract_rule_quarantines_its_row_with_line_and_reason(tmp_path):
-    good, other, luhn_bad = pnr(1), pnr(2, female=False), "20120101-1235"
+    good, other, luhn_bad, only_broken = pnr(1), pnr(2, female=False), "20120101-1235", pnr(3)
     rows = [
         lesson(good, "2024-09-02"),  # line 2
         None,  # line 3: a blank line is not a row, but it is a line
@@ -74,6 +74,7 @@ def test_every_contract_rule_quarantines_its_row_with_line_and_reason(tmp_path):
         lesson("", "2024-09-13"),  # 16 no personnummer
         lesson(luhn_bad, "2024-02-30"),  # 17 two faults
         [other, "Anna", SCHOOL, "2024-09-03", " 8:15 ", "ma", "45", "45", "Giltig", "JA"],  # 18 fine
+        lesson(only_broken, "2024-09-31"),  # 19 date: a pupil with no row loaded
     ]
     path = tmp_path / "franvaro" / "sept.csv"
     path.parent.mkdir()
@@ -83,9 +84,9 @@ def test_every_contract_rule_quarantines_its_row_with_line_and_reason(tmp_path):
     conn, sync = load(path.parent)
 
     ((name, outcome),) = sync.loaded
-    assert (outcome.rows_in, outcome.rows_loaded, outcome.rows_quarantined) == (16, 3, 13)
+    assert (outcome.rows_in, outcome.rows_loaded, outcome.rows_quarantined) == (17, 3, 14)
     q = quarantine(conn)
-    assert set(q) == {5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}
+    assert set(q) == {5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19}
     expected_column = {
         5: "personnummer",
         6: "skolenhetskod",
@@ -100,6 +101,7 @@ def test_every_contract_rule_quarantines_its_row_with_line_and_reason(tmp_path):
         15: "nyckel",
         16: "personnummer",
         17: "personnummer",
+        19: "datum",
     }
     assert {line: q[line][0] for line in q} == expected_column
     assert "Luhn" in q[5][1] and "'1234'" in q[6][1] and "'2024-13-01'" in q[7][1] and "'25:00'" in q[8][1]
@@ -117,8 +119,11 @@ def test_every_contract_rule_quarantines_its_row_with_line_and_reason(tmp_path):
         (4, "08:15:00", "MA", 60, "giltig", True),
         (18, "08:15:00", "MA", 45, "giltig", True),
     ]
+    # The pupils of the rows loaded, each with the gender of its personnummer; not the pupil of line 19 alone.
+    pupils = conn.execute("select * from raw.attendance_pupils order by pupil_gender").fetchall()
+    assert pupils == [(pupil_key(good), "K"), (pupil_key(other), "M")]
     ledger = conn.execute("select file_name, state, rows_in, rows_loaded, rows_quarantined from raw.loaded_files")
-    assert ledger.fetchall() == [("sept.csv", "active", 16, 3, 13)]
+    assert ledger.fetchall() == [("sept.csv", "active", 17, 3, 14)]
     everything = str(conn.execute("select * from raw.quarantine").fetchall()) + str(sync.warnings)
     assert all(p not in everything and p.replace("-", "") not in everything for p in (good, other, luhn_bad))
 

@@ -44,10 +44,11 @@ def new_pupils_sql(inserted_only: bool) -> str:
     """The file's pupils (`attendance_keys`) not in PUPILS_TABLE yet, added inside its transaction. `inserted_only`:
     only those with a row loaded (the text path may quarantine every row of a pupil); one parameter then, the
     file's hash."""
-    loaded = f" and pupil_key in (select pupil_key from {TABLE} where source_file_hash = ?)" if inserted_only else ""
+    loaded = f" and k.pupil_key in (select pupil_key from {TABLE} where source_file_hash = ?)" if inserted_only else ""
     return f"""
         insert into {PUPILS_TABLE}
-        select pupil_key, any_value(pupil_gender) from attendance_keys
-        where pupil_key is not null and pupil_key not in (select pupil_key from {PUPILS_TABLE}){loaded}
-        group by pupil_key
+        select k.pupil_key, any_value(k.pupil_gender) from attendance_keys k
+        where k.pupil_key is not null{loaded}
+          and not exists (select 1 from {PUPILS_TABLE} p where p.pupil_key = k.pupil_key)
+        group by k.pupil_key
     """
