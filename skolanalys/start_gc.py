@@ -10,8 +10,8 @@ settles: a command run in-process (the tests) keeps the collector as it is.
 
 The warm dbt process runs one command and exits: `off_for_the_command()` keeps the collector off for it. dbt
 allocates briskly for every node (each node's macro namespace); a kavlinge build's 1,250 passes cost 0.76 s of
-its 9.5 s, all on the GIL's one core, for garbage the process's exit frees anyway (+70 MiB at most;
-docs/benchmarks.md).
+its 9.5 s, all on the GIL's one core, for garbage the process's exit frees anyway (+70 MiB at kavlinge;
+storstad's peak unchanged; docs/benchmarks.md).
 """
 
 from __future__ import annotations
