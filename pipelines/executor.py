@@ -164,8 +164,8 @@ def _next_steps(job_context, active, running: dict, held: list, kinds: dict[str,
     waits until no other large load runs, while other steps start beside it. A held step starts before any
     step taken from the plan after it."""
 
-    def start(step):
-        chosen.append(job_context.for_step(step, active.get_known_state()))
+    def context(step):
+        return job_context.for_step(step, active.get_known_state())
 
     def busy(kind: str) -> bool:
         return any(kinds[key] == kind for key in [*running, *(c.step.key for c in chosen)])
@@ -177,22 +177,23 @@ def _next_steps(job_context, active, running: dict, held: list, kinds: dict[str,
         if alone is not None:
             if not occupied:
                 held.remove(alone)
-                start(alone)
+                chosen.append(context(alone))
             break
         large = next((step for step in held if not busy("large")), None)  # only large loads are held here
         if large is not None:
             held.remove(large)
-            start(large)
+            chosen.append(context(large))
             continue
         picked = active.get_steps_to_execute(limit=1)
         if not picked:
             break
         step = picked[0]
-        kinds[step.key] = _kind(job_context.for_step(step, active.get_known_state()))
+        step_context = context(step)
+        kinds[step.key] = _kind(step_context)
         if (kinds[step.key] == "alone" and occupied) or (kinds[step.key] == "large" and busy("large")):
-            held.append(step)
+            held.append(step)  # its context is made again when it starts, with the plan's state then
         else:
-            start(step)
+            chosen.append(step_context)
     return chosen
 
 

@@ -14,7 +14,7 @@ import hmac
 
 import duckdb
 
-from sources.landing.registry import LEDGER_TABLES, SIDE_TABLES
+from sources.landing.registry import LEDGER_TABLES, PUPIL_SIDE_TABLES
 
 KEY_CHECK_TABLE = "raw.pseudonym_key_check"
 _CHECK_TEXT = b"skolanalys:nyckelkontroll:v1"
@@ -43,7 +43,7 @@ def _store(conn: duckdb.DuckDBPyConnection, key: bytes) -> None:
 
 def _forget_pupil_rows(conn: duckdb.DuckDBPyConnection) -> None:
     """Drop the pupil tables and their ledger and quarantine rows: the next load reads every file again."""
-    for table in SIDE_TABLES:
+    for table in PUPIL_SIDE_TABLES:
         conn.execute(f"drop table if exists {table}")
     existing = {
         f"{schema}.{name}"

@@ -51,6 +51,7 @@ def test_the_fingerprint_recognises_the_key_and_rotation_empties_the_pupil_table
     assert key_check.check_key(con, first) == key_check.NEW
     assert key_check.check_key(con, first) == key_check.SAME
     con.execute("create table raw.grades as select 'a' as pupil_key")
+    con.execute("create table raw.attendance_pupils as select 'a' as pupil_key, 'K' as pupil_gender")
     con.execute("create table raw.loaded_files as select 'betyg' as kind, 'h' as file_hash")
     con.execute("insert into raw.loaded_files values ('enkater', 'h2')")
     with pytest.raises(key_check.KeyChanged):
@@ -58,7 +59,7 @@ def test_the_fingerprint_recognises_the_key_and_rotation_empties_the_pupil_table
     assert con.execute("select count(*) from raw.grades").fetchall()[0][0] == 1  # untouched
     assert key_check.check_key(con, second, rotate=True) == key_check.ROTATED
     tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    assert "grades" not in tables
+    assert "grades" not in tables and "attendance_pupils" not in tables
     assert con.execute("select kind from raw.loaded_files").fetchall() == [("enkater",)]  # surveys have no key
     assert key_check.check_key(con, second) == key_check.SAME
     stored = con.execute(f"select fingerprint from {key_check.KEY_CHECK_TABLE}").fetchall()[0][0]

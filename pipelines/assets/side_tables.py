@@ -3,7 +3,10 @@ that the UI shows them in their groups, with a description, rather than in `defa
 
 import dagster as dg
 
-SIDE_TABLES = [
+from sources.landing.attendance import PUPILS_TABLE
+
+# The landing assets' shared tables: every folder's run writes them, and the data-quality models read them.
+_SHARED = [
     dg.AssetSpec(key, group_name=group, description=description)
     for key, group, description in (
         (
@@ -28,5 +31,14 @@ SIDE_TABLES = [
         ),
     )
 ]
-# The landing assets' shared tables: every folder's run writes them, and the data-quality models read them.
-LANDING_SIDE_KEYS = tuple(spec.key for spec in SIDE_TABLES if spec.group_name == "landing")
+LANDING_SIDE_KEYS = tuple(spec.key for spec in _SHARED if spec.group_name == "landing")
+# Written by one folder's load beside its raw table (franvaro/: each pupil's gender once).
+_OF_ONE_FOLDER = [
+    dg.AssetSpec(
+        PUPILS_TABLE.split("."),
+        group_name="landing",
+        description="Frånvarons elever: varje elev i franvaro/ en gång, med kön ur personnumret (när inskrivning "
+        "saknas).",
+    )
+]
+SIDE_TABLES = [*_SHARED, *_OF_ONE_FOLDER]

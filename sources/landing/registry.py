@@ -26,7 +26,7 @@ LOCAL_FOLDERS = (*KIND_FOLDERS, goals.FOLDER)
 # The kinds loaded file by file through the ledger, whose rows carry pupil keys: raw table → landing folder.
 LEDGER_TABLES = {**{f"raw.{k.table}": k.folder for k in POLARS_KINDS}, attendance.TABLE: attendance.FOLDER}
 # Pupil-level tables a kind's loads write beside its raw table, which go with it (a new pseudonym key).
-SIDE_TABLES = (attendance.PUPILS_TABLE,)
+PUPIL_SIDE_TABLES = (attendance.PUPILS_TABLE,)
 
 
 def root_statuses(root: Path) -> list[FileStatus]:
