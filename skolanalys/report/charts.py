@@ -1,12 +1,14 @@
 """Charts: the dashboard's own Altair line chart (dashboards/presentation.py::line_chart: axes from zero, decimal
 comma, a break wherever a value is hidden or missing, riket and liknande kommuner dashed) as a Vega-Lite spec at a
-fixed width, so that it fits the page; each renderer has vl-convert draw it: PNG for the DOCX (what Word shows
-everywhere), SVG for the PDF (vector graphics: sharp at any zoom, and a 1,200-page report's hundreds of charts
-are not held as decoded pictures — storstad's PDF took 3.8 GiB with PNG charts)."""
+fixed width, so that it fits the page; vl-convert draws it as SVG: the PDF takes the SVG (vector graphics: sharp at
+any zoom, and a 1,200-page report's hundreds of charts are not held as decoded pictures — storstad's PDF took 3.8
+GiB with PNG charts), the DOCX a PNG rasterised from the same SVG (what Word shows everywhere)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from functools import lru_cache
 
 import pandas as pd
 import vl_convert
@@ -50,8 +52,14 @@ def line_spec(
 
 
 def png(spec: dict) -> bytes:
-    return vl_convert.vegalite_to_png(spec, scale=SCALE)
+    # The same bytes as vegalite_to_png, which draws the SVG and rasterises it: drawn once, the SVG serves both.
+    return vl_convert.svg_to_png(svg(spec), scale=SCALE)
 
 
 def svg(spec: dict) -> str:
+    return _svg(json.dumps(spec))
+
+
+@lru_cache(maxsize=512)  # a report written as DOCX and PDF draws each chart once (~15 kB of SVG a chart)
+def _svg(spec: str) -> str:
     return vl_convert.vegalite_to_svg(spec)
