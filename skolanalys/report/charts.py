@@ -60,6 +60,8 @@ def svg(spec: dict) -> str:
     return _svg(json.dumps(spec))
 
 
-@lru_cache(maxsize=512)  # a report written as DOCX and PDF draws each chart once (~15 kB of SVG a chart)
+# A report written as DOCX and PDF draws each chart once: storstad's huvudman report has 518 charts, ~15 kB of SVG
+# each (a cache smaller than a report would miss on every chart, its oldest evicted before the second format).
+@lru_cache(maxsize=2048)
 def _svg(spec: str) -> str:
     return vl_convert.vegalite_to_svg(spec)
