@@ -95,6 +95,11 @@ def test_tiny_model_renders_as_docx_and_pdf_with_the_same_content(tmp_path):
     # Rasterised from the SVG the PDF takes: what vl-convert draws from the spec itself.
     assert charts.png(chart) == vl_convert.vegalite_to_png(chart, scale=charts.SCALE)
     assert charts.png(chart).startswith(b"\x89PNG")
+    # A NaN in a spec is drawn as vl-convert draws it from the spec itself (JSON text cannot hold it).
+    gap = {**chart, "data": {"values": [{"year": 2024, "value": float("nan")}, {"year": 2025, "value": 80.0}]}}
+    gap.pop("datasets", None)
+    assert charts.svg(gap) == vl_convert.vegalite_to_svg(gap)
+    assert charts.png(gap) == vl_convert.vegalite_to_png(gap, scale=charts.SCALE)
     source = pdf_renderer.markup(report, {5: "figur-5.svg"})
     assert '#set text(lang: "sv"' in source and source.count("#table(") == 1
     docx_path = docx_renderer.render(report, tmp_path / "r.docx")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from functools import lru_cache
 
 import pandas as pd
 import vl_convert
@@ -57,11 +56,18 @@ def png(spec: dict) -> bytes:
 
 
 def svg(spec: dict) -> str:
-    return _svg(json.dumps(spec))
+    # Keyed by the spec's text, drawn from the spec itself: vl-convert reads a NaN in a dict, not in JSON text.
+    key = json.dumps(spec, default=repr)
+    drawn = _DRAWN.get(key)
+    if drawn is None:
+        drawn = vl_convert.vegalite_to_svg(spec)
+        if len(_DRAWN) >= DRAWN_KEPT:
+            del _DRAWN[next(iter(_DRAWN))]  # the oldest
+        _DRAWN[key] = drawn
+    return drawn
 
 
 # A report written as DOCX and PDF draws each chart once: storstad's huvudman report has 518 charts, ~15 kB of SVG
 # each (a cache smaller than a report would miss on every chart, its oldest evicted before the second format).
-@lru_cache(maxsize=2048)
-def _svg(spec: str) -> str:
-    return vl_convert.vegalite_to_svg(spec)
+DRAWN_KEPT = 2048
+_DRAWN: dict[str, str] = {}
