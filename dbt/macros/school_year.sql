@@ -6,6 +6,12 @@
 {%- endmacro %}
 
 
+{% macro school_year_end_of(day) -%}
+    {#- The läsår a date falls in (1 July–30 June), as school_year_end names it: 2023-07-01 → 2024. -#}
+    (year({{ day }}) + (month({{ day }}) >= 7)::integer)::integer
+{%- endmacro %}
+
+
 {% macro school_year_label(year) -%}
     {#- 2024 → '2023/24': the school year whose spring term is in `year` (domain.md). -#}
     (({{ year }}) - 1)::varchar || '/' || right(({{ year }})::varchar, 2)

@@ -7,8 +7,7 @@
 with source as (
     select
         *,
-        -- The läsår runs 1 July–30 June; it is named by the calendar year of its spring term.
-        (year(lesson_date) + (month(lesson_date) >= 7)::integer)::integer as year
+        {{ school_year_end_of('lesson_date') }} as year
     from {{ source('raw', 'attendance') }}
 ),
 
