@@ -171,6 +171,7 @@ _MAGIC = (
     (b"%PDF", "filen är en PDF, inte en CSV-fil"),
     (b"\x1f\x8b", "filen är packad två gånger (gzip i gzip)"),
 )
+CONTROL_BYTES = bytes([*range(9), *range(14, 32)])  # not text: below tab, or between CR and space
 UTF16 = "filen är kodad som UTF-16: spara den som UTF-8 eller Windows-1252 (CSV)"
 BOM_CP1252 = "filen börjar med en UTF-8-BOM men är skriven i Windows-1252; den lästes som Windows-1252"
 
@@ -189,7 +190,7 @@ def content_problem(sample: bytes) -> str | None:
         return "filen är en HTML-sida (t.ex. en felsida sparad som .csv), inte en CSV-fil"
     if text.startswith(b"<"):
         return "filen är XML, inte en CSV-fil"
-    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    control = len(sample) - len(sample.translate(None, CONTROL_BYTES))  # in C: a Python loop took ~40 ms a MiB
     if control > len(sample) // 100:
         return "filen är binär, inte text"
     return None
