@@ -9,6 +9,7 @@ import io
 import itertools
 import zipfile
 from collections.abc import Iterator
+from copy import deepcopy
 from pathlib import Path
 
 import docx
@@ -40,6 +41,7 @@ from skolanalys.report.model import (
 TEXT_WIDTH_CM = 16.6  # A4 less the margins
 NOTE_COLOUR = RGBColor(0x46, 0x46, 0x46)
 HEADER_FILL = "E4E4E4"
+TEXT_PATH = f"{qn('w:p')}/{qn('w:r')}/{qn('w:t')}"  # a table cell's one text element
 PLACEHOLDER_FILL = "F2F6FB"
 TOC_HINT = "Högerklicka här och välj Uppdatera fält för att visa innehållsförteckningen."
 
@@ -213,9 +215,20 @@ def _table(document, table: Table, label: str | None) -> None:
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     row_properties.append(repeat)
-    # Each row's cells looked up once: python-docx finds a row and its cells by XPath on every access.
+    # A cell's XML depends only on its column, whether it is the header, its fill and its text. The first cell of
+    # each such look is built through python-docx; the others of plain text are copies of it with their own text
+    # (python-docx's proxies for every cell were most of a storstad report's tables). Each row's cells are looked
+    # up once: python-docx finds a row and its cells by XPath on every access.
+    looks: dict[tuple, object] = {}
     for r, (row, texts) in enumerate(zip(grid.rows, (table.header, *table.rows), strict=True)):
         for c, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
+            fill = HEADER_FILL if r == 0 else (table.fills[r - 1][c] if table.fills else None) or None
+            look, plain = (c, r == 0, fill), _plain(text)
+            if plain and look in looks:
+                copy = deepcopy(looks[look])
+                copy.find(TEXT_PATH).text = text
+                cell._tc.getparent().replace(cell._tc, copy)
+                continue
             cell.width = widths[c]
             paragraph = cell.paragraphs[0]
             paragraph.paragraph_format.space_after = Pt(0)
@@ -224,10 +237,17 @@ def _table(document, table: Table, label: str | None) -> None:
             run.font.size = Pt(8)
             if r == 0:
                 run.bold = True
-                _shade(cell, HEADER_FILL)
-            elif table.fills and table.fills[r - 1][c]:
-                _shade(cell, table.fills[r - 1][c])
+            if fill:
+                _shade(cell, fill)
+            if plain:
+                looks[look] = cell._tc  # left as it is from here on: the model for the look's later cells
     _source(document, table.source, table.notes)
+
+
+def _plain(text: str) -> bool:
+    """Text that python-docx writes as one <w:t> without xml:space: no tab or line break (their own elements),
+    no white space at either end (xml:space="preserve"), not empty (no <w:t> at all)."""
+    return bool(text) and text.strip() == text and not any(ch in text for ch in "\t\r\n")
 
 
 def _narrow_margins(grid) -> None:
