@@ -25,7 +25,7 @@ _STARTED: dict[str, subprocess.Popen] = {}
 
 def start(name: str) -> None:
     """A worker for the GX part `name`, unless one waits already."""
-    # Here, not at the top: the worker's own process starts its collector-free import before pydantic's.
+    # Imported here, not at the top: the worker's process (`main`) turns its collector off before pydantic is imported.
     from skolanalys.settings import PSEUDONYM_KEY_ENV
 
     if name in _STARTED and _STARTED[name].poll() is None:
@@ -59,7 +59,7 @@ def ask(name: str, frame, expectations: Callable) -> list[dict] | None:
 
 
 def main() -> None:
-    # The worker answers once and exits: the collector's passes over GX's import (~0.7 s of its ~3.5 s of CPU, on
+    # The worker answers once and exits: the collector's passes over GX's import (~0.6 s of its ~3.6 s of CPU, on
     # a core the run's steps want) would free nothing it keeps.
     start_gc.off_for_the_command()
     reply = os.fdopen(os.dup(1), "wb")

@@ -74,7 +74,7 @@ class Scan:
             return
         # NumPy counts ~3× as fast as bytes.count and lets go of the interpreter's lock while it compares, so the
         # run's other steps go on meanwhile (this method: 0.55 → 0.19 s for kavlinge's 650 MB; storstad has 5.5 GB).
-        import numpy as np  # here: a run without a new file never pays for NumPy's import (~50 ms)
+        import numpy as np  # here: a run without a new file never pays for NumPy's import (~40 ms)
 
         view = np.frombuffer(block, np.uint8)
         self.newlines += int(np.count_nonzero(view == NEWLINE))
