@@ -44,9 +44,12 @@ LIBRARIES = {
 @dataclass
 class Process:
     name: str = "?"
-    samples: int = 0
     by_library: collections.Counter = field(default_factory=collections.Counter)
     by_symbol: collections.Counter = field(default_factory=collections.Counter)
+
+    @property
+    def samples(self) -> int:
+        return self.by_library.total()
 
 
 def library(dso: str, chain: list[tuple[str, str]]) -> str:
@@ -90,10 +93,10 @@ def profile(perf_data: Path) -> dict[int, Process]:
         process = processes[pid]
         if tid == pid:
             process.name = comm  # the process's main thread: DuckDB's and polars' threads have names of their own
-        process.samples += 1
         symbol, dso = chain[0] if chain else ("?", "?")
-        process.by_library[library(dso, chain)] += 1
-        process.by_symbol[f"{symbol} ({library(dso, chain)})"] += 1
+        where = library(dso, chain)
+        process.by_library[where] += 1
+        process.by_symbol[f"{symbol} ({where})"] += 1
     return processes
 
 

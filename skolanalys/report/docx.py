@@ -222,7 +222,7 @@ def _table(document, table: Table, label: str | None) -> None:
     looks: dict[tuple, object] = {}
     for r, (row, texts) in enumerate(zip(grid.rows, (table.header, *table.rows), strict=True)):
         for c, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
-            fill = HEADER_FILL if r == 0 else (table.fills[r - 1][c] if table.fills else None) or None
+            fill = HEADER_FILL if r == 0 else (table.fills[r - 1][c] if table.fills else None)
             look, plain = (c, r == 0, fill), _plain(text)
             if plain and look in looks:
                 copy = deepcopy(looks[look])
