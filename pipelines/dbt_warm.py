@@ -28,17 +28,15 @@ import json
 import os
 import shutil
 import socket
-import stat
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
-from skolanalys.processes import pid_alive
+from skolanalys.processes import remove_left_behind, scratch_folder
 
 WARM_ENV = "SKOLANALYS_DBT_WARM"  # the warm process's socket; set only in the run's own process
 FOLDER_PREFIX = "skolanalys-dbt-warm-"  # + the run's process id + mkdtemp's letters
@@ -64,8 +62,8 @@ def started(executable: str, *, python_models: bool = False) -> Iterator[subproc
     attendance selects no Python model). Yields the process, or None when dbt will start cold."""
     # The socket and the parse's dbt target in a folder of the run's own (mkdtemp: this user only), named by the
     # run's process: one that a run killed with kill -9 left behind is removed by the next run.
-    remove_left_behind()
-    folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
+    remove_left_behind(FOLDER_PREFIX)
+    folder = scratch_folder(FOLDER_PREFIX)
     address, target = folder / "dbt.sock", folder / "target"
     process = _start(executable, address, target, python_models)
     if process is None:  # dbt starts cold, as before
@@ -105,23 +103,6 @@ def _start(executable: str, address: Path, target: Path, python_models: bool) ->
             )
     except OSError:
         return None
-
-
-def remove_left_behind(root: Path | None = None) -> list[Path]:
-    """This user's warm folders (in `root`, the temporary folder by default) whose run's process is gone: left by
-    a run killed with kill -9 (its warm process died with it). A live run's folder is never touched."""
-    removed = []
-    for folder in Path(root or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
-        pid = folder.name.removeprefix(FOLDER_PREFIX).split("-", 1)[0]
-        try:
-            found = folder.lstat()  # a symbolic link is never followed, nor removed
-        except OSError:  # removed meanwhile
-            continue
-        mine = stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid()
-        if mine and pid.isdigit() and not pid_alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-    return removed
 
 
 # The `skolanalys-dbt` that dagster-dbt starts -------------------------------------------------------------------

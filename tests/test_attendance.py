@@ -9,6 +9,9 @@ hand in this file from the same lessons, not by the code under test.
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -18,7 +21,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from skolanalys.processes import scratch_folder
 from sources.landing.attendance import AttendanceLoader, Staged, fast_path, sniff
+from sources.landing.attendance import loader as loader_module
 from sources.landing.attendance.schema import COLUMNS
 from sources.landing.csvfile import LandingFileError
 from sources.landing.folder import sync_folder
@@ -289,6 +294,36 @@ def test_broken_gzip_is_a_clear_message(tmp_path):
     with pytest.raises(LandingFileError, match="gzip"):
         sniff(folder / "trasig.csv.gz")
     assert "trasig.csv.gz" in load(folder)[1].warnings[0]
+
+
+def test_a_files_scratch_copy_goes_with_it_and_one_a_killed_load_left_goes_with_the_next_load(tmp_path, monkeypatch):
+    """The unpacked copy of a packed file holds every personnummer: it lives in a scratch folder named by the
+    loading process, removed after the file, and one left by a process killed with kill -9 is removed by the next
+    load; a live process's folder is never touched."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # a loading process that is gone, as after kill -9
+    dead = scratch / f"{loader_module.WORKDIR_PREFIX}{ended.pid}-abc123"
+    live = scratch / f"{loader_module.WORKDIR_PREFIX}{os.getppid()}-def456"  # a live process's (pytest's parent)
+    other = scratch / "skolanalys-something-else-1-x"
+    for folder in (dead, live, other):
+        folder.mkdir()
+        (folder / "plain.csv").write_text(f"{pnr(1)};{SCHOOL}\n", encoding="utf-8")
+    made = []
+    monkeypatch.setattr(loader_module, "scratch_folder", lambda prefix: made.append(scratch_folder(prefix)) or made[-1])
+    folder = tmp_path / "franvaro"
+    write_landing_csv(folder / "ren.csv", HEADER, [lesson(pnr(2), "2024-09-02")])
+    with gzip.open(folder / "packad.csv.gz", "wt", encoding="utf-8") as packed:  # unpacked into its scratch folder
+        packed.write(";".join(HEADER) + "\n" + ";".join(map(str, lesson(pnr(3), "2024-09-03"))) + "\n")
+    broken = [lesson(pnr(4), "2024-09-04"), lesson(pnr(4), "2024-09-05", scheduled="x")]  # the exact-line path
+    write_landing_csv(folder / "trasig_rad.csv", HEADER, broken)
+    conn, sync = load(folder)
+    assert sync.total("rows_in") == 4 and sync.total("rows_quarantined") == 1
+    assert len(made) >= 2 and all(m.name.startswith(f"{loader_module.WORKDIR_PREFIX}{os.getpid()}-") for m in made)
+    assert sorted(p.name for p in scratch.iterdir()) == sorted([live.name, other.name])
+    assert (live / "plain.csv").exists()
 
 
 def test_keys_gender_and_no_personnummer_or_name_in_the_warehouse(tmp_path):

@@ -21,6 +21,7 @@ import pytest
 
 from pipelines import dbt_warm
 from skolanalys.synth import generate
+from sources.landing.attendance import loader as attendance_loader
 from tests.conftest import REPO, run_skolanalys, skolanalys_env
 
 
@@ -89,8 +90,11 @@ def test_kill_9_during_runs_then_the_next_run_is_right(liten_next):
     assert dg.DagsterRunStatus.FAILURE in statuses  # the killed runs, marked by the next run
     assert statuses[0] == dg.DagsterRunStatus.SUCCESS  # newest first
     assert served_indicator_rows(run.data) > 0
-    # The warm dbt folders the killed runs left in the temporary folder were removed by the run after them.
-    left = [p for pid in run.killed for p in Path(tempfile.gettempdir()).glob(f"{dbt_warm.FOLDER_PREFIX}{pid}-*")]
+    # The scratch folders the killed runs left in the temporary folder (the warm dbt process's, the attendance
+    # files' unpacked copies) were removed by the run after them.
+    prefixes = (dbt_warm.FOLDER_PREFIX, attendance_loader.WORKDIR_PREFIX)
+    scratch = Path(tempfile.gettempdir())
+    left = [p for pid in run.killed for prefix in prefixes for p in scratch.glob(f"{prefix}{pid}-*")]
     assert not left, left
 
 

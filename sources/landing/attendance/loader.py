@@ -10,7 +10,6 @@ duplicates and corrections (corrections.py) and quarantines what was rejected.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -19,6 +18,7 @@ import duckdb
 import polars as pl
 
 from skolanalys.dbt_sources import create_sql
+from skolanalys.processes import remove_dead_spill, remove_left_behind, scratch_folder
 from sources.landing.attendance import corrections, fast_path, text_path
 from sources.landing.attendance.fileformat import FileFormat, sniff, transcode_to_utf8
 from sources.landing.attendance.schema import FOLDER, PUPILS_TABLE, SCHEMA, TABLE, new_pupils_sql
@@ -27,6 +27,10 @@ from sources.landing.kinds import MAX_BYTES
 from sources.landing.ledger import FileOutcome, Ledger, ensure_raw_table
 from sources.landing.pseudonyms import Pseudonyms
 from sources.landing.quarantine import append_quarantine_sql, ensure_quarantine
+
+# A file's scratch folder: its unpacked or UTF-8 copy, personnummer and all, while the file is read. One that a
+# process killed with kill -9 left behind is removed by the next load (`prepare`).
+WORKDIR_PREFIX = "skolanalys-franvaro-"
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class AttendanceLoader:
         self._pseudonyms = Pseudonyms(key, date.today().year)
 
     def prepare(self, conn: duckdb.DuckDBPyConnection, ledger: Ledger) -> list[str]:
+        _remove_what_a_killed_load_left(conn)
         conn.execute(f"set memory_limit = '{self._limits.memory_limit}'")
         conn.execute(f"set threads = {int(self._limits.threads)}")
         conn.execute(f"set checkpoint_threshold = '{self._limits.checkpoint_threshold}'")
@@ -100,7 +105,7 @@ class AttendanceLoader:
         return staged if staged is not None else self._read_text(conn, path, name, fmt)
 
     def _read_text(self, conn, path: Path, name: str, fmt: FileFormat) -> Staged:
-        workdir = Path(tempfile.mkdtemp(prefix="skolanalys-franvaro-"))
+        workdir = scratch_folder(WORKDIR_PREFIX)
         try:
             try:
                 return self._profile(conn, path, name, fmt, workdir)
@@ -120,7 +125,7 @@ class AttendanceLoader:
         """The whole file staged by one read (fast_path.py), or None: the text path reads it."""
         if fmt.header_line != 1:
             return None
-        workdir = Path(tempfile.mkdtemp(prefix="skolanalys-franvaro-"))
+        workdir = scratch_folder(WORKDIR_PREFIX)
         table = f"f_{digest[:16]}"
         try:
             staged = self._stage(conn, path, name, fmt, table, workdir)
@@ -243,6 +248,15 @@ class AttendanceLoader:
         if staged.fast is not None:
             fast_path.drop(conn, staged.fast.table)
         shutil.rmtree(staged.workdir, ignore_errors=True)
+
+
+def _remove_what_a_killed_load_left(conn: duckdb.DuckDBPyConnection) -> None:
+    """A load killed with kill -9 (or the power gone) may leave personnummer in a file's scratch folder and in
+    the spill files of the staged rows beside the warehouse: the next load removes them."""
+    remove_left_behind(WORKDIR_PREFIX)
+    folder = conn.execute("select current_setting('temp_directory')").fetchall()[0][0]
+    if folder:  # empty: spilling is off
+        remove_dead_spill(Path(folder))
 
 
 def _file_error(exc: duckdb.Error) -> LandingFileError:
