@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pipelines import dbt_logging
 from skolanalys import quick_exit, start_gc
-from skolanalys.settings import DBT_PROJECT_DIR, WAREHOUSE_PATH_ENV, load_settings
+from skolanalys.dbt_vars import DBT_PROJECT_DIR, WAREHOUSE_PATH_ENV
 
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 PROJECT_TARGET = DBT_PROJECT_DIR / "target"  # dagster-dbt's manifest and the project's latest parse
@@ -67,6 +67,8 @@ def main() -> None:
     if os.environ.get(WAREHOUSE_PATH_ENV):
         path = Path(os.environ[WAREHOUSE_PATH_ENV]).resolve()
     else:  # `skolanalys` exports it; otherwise the settings' own (SKOLANALYS_DATA_DIR or its default)
+        from skolanalys.settings import load_settings
+
         path = load_settings().warehouse_path
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chdir(path.parent)

@@ -11,6 +11,9 @@ import yaml
 
 # Light on purpose (no settings, no pydantic): the door's readers import it for the rules they share with dbt.
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+# The warehouse file for dbt (dbt/profiles.yml reads it; pipelines/dbt_command.py runs dbt beside it): here, not
+# in the settings, so that the `skolanalys-dbt` a run's dbt step starts imports no pydantic before handing over.
+WAREHOUSE_PATH_ENV = "SKOLANALYS_WAREHOUSE_PATH"
 
 
 def project_file() -> Path:

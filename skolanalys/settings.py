@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from skolanalys.dbt_vars import DBT_PROJECT_DIR  # noqa: F401 (public here too)
+from skolanalys.dbt_vars import DBT_PROJECT_DIR, WAREHOUSE_PATH_ENV  # noqa: F401 (public here too)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,8 +21,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # (Dagster gets it as dg.EnvVar, which stores the variable's name, never its value) and is never written
 # anywhere: not in Dagster's run history, not in the warehouse, not in a log.
 PSEUDONYM_KEY_ENV = "SKOLANALYS_PSEUDONYM_KEY"
-# The warehouse file for dbt (dbt/profiles.yml reads it; pipelines/dbt_command.py runs dbt beside it).
-WAREHOUSE_PATH_ENV = "SKOLANALYS_WAREHOUSE_PATH"
 MIN_KEY_LENGTH = 16
 # Only for the synthetic demo, and public: a real installation sets its own secret key.
 DEMO_PSEUDONYM_KEY = "skolanalys-demo-nyckel-byt-mig"
