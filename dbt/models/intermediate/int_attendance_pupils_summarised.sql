@@ -55,8 +55,26 @@ per_unit_and_period as (
 ),
 
 -- The whole school year (period 0) and the municipality (all the pupil's school units) add up the same
--- minutes: a pupil who changed school counts at each unit with its own lessons, once in the municipality.
+-- minutes: a pupil who changed school counts at each unit with its own lessons, once in the municipality. Each
+-- unit's periods are the per-pupil sums' own rows (one per pupil, school year, unit and period: their test
+-- unique_combination), taken as they are rather than grouped again.
 rolled_up as (
+    select
+        pupil_key,
+        school_year,
+        year,
+        'skolenhet' as level,
+        school_unit_code as unit_code,
+        period,
+        pupil_gender,
+        lessons,
+        reported_lessons,
+        scheduled_min,
+        absent_min,
+        absent_valid_min,
+        absent_invalid_min
+    from per_unit_and_period
+    union all
     select
         pupil_key,
         school_year,
@@ -73,7 +91,6 @@ rolled_up as (
         sum(absent_invalid_min) as absent_invalid_min
     from per_unit_and_period
     group by grouping sets (
-        (pupil_key, school_year, year, school_unit_code, period),
         (pupil_key, school_year, year, school_unit_code),
         (pupil_key, school_year, year, period),
         (pupil_key, school_year, year)
