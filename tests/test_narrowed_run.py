@@ -116,9 +116,11 @@ SUMMARY = """
 
 
 def test_the_per_pupil_summary_after_the_night_is_the_one_raw_attendance_gives(narrowed):
-    """The night wrote the summary's school year again (incremental by school year; liten has one, the unit
-    test attendance_summary_rewrites_only_the_school_years_its_rows_no_longer_match keeps another): every row
-    agrees with raw.attendance, but the pupil whose sums liten_next changed by hand."""
+    """The night wrote the summary's periods whose sums changed, and their school year's whole, again
+    (incremental by school year and period; the unit test
+    attendance_summary_rewrites_only_the_periods_its_rows_no_longer_match keeps the others): every row agrees
+    with raw.attendance, the periods written again and those kept, but the pupil whose sums liten_next changed
+    by hand."""
     data, liten_next, *_ = narrowed
     conn = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     try:

@@ -4,17 +4,17 @@
 -- (share of the pupil's scheduled lessons where attendance was registered). Gender from the enrolment of
 -- the same school year, else from the personnummer. Pupil level: stays in the warehouse, never served.
 --
--- Incremental by school year: a build writes again the school years whose rows no longer agree with their
--- inputs — a school year with lessons the rows do not count (a night's new day), or a pupil whose gender the
--- enrolments now give otherwise — and leaves the others, which a whole build would give as they are. A
--- correction of earlier lessons rebuilds the model whole (--full-refresh, as the per-pupil sums). The key is a
--- string, not a list: dbt-duckdb then deletes the school years by `in`, not by a join on them (a join of every
--- row of a school year with every new row of it).
+-- Incremental by school year and period: a build writes again the periods whose rows no longer agree with
+-- their inputs — a period with lessons the rows do not count (a night's new day) — with their school year's
+-- whole (period 0), and every period of a school year where a pupil's gender is now given otherwise by the
+-- enrolments; it leaves the others, which a whole build would give as they are. A correction of earlier
+-- lessons rebuilds the model whole (--full-refresh, as the per-pupil sums). The key is one string, not a list:
+-- dbt-duckdb then deletes the periods by `in`, not by a join of every row of them with every new row.
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='school_year',
+        unique_key="school_year || '/' || period",
     )
 }}
 
@@ -27,30 +27,35 @@ enrolments as (
 ),
 
 {% if is_incremental() %}
-stale_years as (
-    -- lessons: the sums' total against the rows' (the municipality's whole school year counts each lesson once)
-    select school_year
-    from (select school_year, sum(lessons) as lessons from all_periods group by all) as summed
+stale_periods as (
+    -- lessons: each period's sums against its built rows (the municipality's counts each lesson once)
+    select school_year, period
+    from (select school_year, period, sum(lessons) as lessons from all_periods group by all) as summed
     full join (
-        select school_year, sum(lessons) as lessons from {{ this }} where level = 'kommun' and period = 0 group by all
-    ) as built using (school_year)
+        select school_year, period, sum(lessons) as lessons
+        from {{ this }} where level = 'kommun' and period > 0 group by all
+    ) as built using (school_year, period)
     where summed.lessons is distinct from built.lessons
     union
-    -- gender: the rows' against the enrolments' (else the personnummer's)
-    select b.school_year
-    from {{ this }} as b
-    inner join (
-        select pupil_key, school_year, any_value(pupil_gender) as pupil_gender from all_periods group by all
-    ) as p using (pupil_key, school_year)
-    left join enrolments as e using (pupil_key, school_year)
-    where b.level = 'kommun' and b.period = 0 and b.gender is distinct from coalesce(e.gender, p.pupil_gender)
+    -- gender: the rows' against the enrolments' (else the personnummer's), every period of the school year
+    select a.school_year, a.period
+    from all_periods as a
+    where a.school_year in (
+        select b.school_year
+        from {{ this }} as b
+        inner join (
+            select pupil_key, school_year, any_value(pupil_gender) as pupil_gender from all_periods group by all
+        ) as p using (pupil_key, school_year)
+        left join enrolments as e using (pupil_key, school_year)
+        where b.level = 'kommun' and b.period = 0 and b.gender is distinct from coalesce(e.gender, p.pupil_gender)
+    )
 ),
 {% endif %}
 
 per_unit_and_period as (
     select * from all_periods
     {% if is_incremental() %}
-    where school_year in (select school_year from stale_years)
+    where school_year in (select school_year from stale_periods)  -- every period: the year's whole sums them
     {% endif %}
 ),
 
@@ -122,3 +127,7 @@ select
 from rolled_up as r
 left join enrolments as e
     on e.pupil_key = r.pupil_key and e.school_year = r.school_year
+{% if is_incremental() %}
+where r.period = 0  -- the whole of a school year with a stale period (every year here has one)
+    or exists (select 1 from stale_periods as s where s.school_year = r.school_year and s.period = r.period)
+{% endif %}
