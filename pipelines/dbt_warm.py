@@ -36,6 +36,7 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
+from skolanalys import ast_parse
 from skolanalys.processes import remove_left_behind, scratch_folder
 
 WARM_ENV = "SKOLANALYS_DBT_WARM"  # the warm process's socket; set only in the run's own process
@@ -155,7 +156,7 @@ def python_model_imports(manifest) -> list[str]:
     for node in manifest.nodes.values():
         if getattr(node, "language", "sql") != "python":
             continue
-        for statement in ast.walk(ast.parse(node.raw_code)):
+        for statement in ast.walk(ast_parse.parse(node.raw_code)):
             if isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
                 modules.append(statement.module)
             elif isinstance(statement, ast.Import):

@@ -21,6 +21,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipelines.warehouse import table_exists
+from skolanalys import ast_parse
 
 STATE_TABLE = "meta.folder_state"
 
@@ -75,7 +76,7 @@ def _imported(path: Path) -> set[str]:
     parts = path.relative_to(PROJECT).with_suffix("").parts
     package = parts[:-1]  # a/b/c.py and a/b/__init__.py both live in package a.b
     names = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast_parse.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
