@@ -312,7 +312,12 @@ def test_a_files_scratch_copy_goes_with_it_and_one_a_killed_load_left_goes_with_
         folder.mkdir()
         (folder / "plain.csv").write_text(f"{pnr(1)};{SCHOOL}\n", encoding="utf-8")
     made = []
-    monkeypatch.setattr(loader_module, "scratch_folder", lambda prefix: made.append(scratch_folder(prefix)) or made[-1])
+
+    def recorded(prefix: str):
+        made.append(scratch_folder(prefix))
+        return made[-1]
+
+    monkeypatch.setattr(loader_module, "scratch_folder", recorded)
     folder = tmp_path / "franvaro"
     write_landing_csv(folder / "ren.csv", HEADER, [lesson(pnr(2), "2024-09-02")])
     with gzip.open(folder / "packad.csv.gz", "wt", encoding="utf-8") as packed:  # unpacked into its scratch folder
