@@ -8,36 +8,34 @@
     under the temporary name and swapped in (dbt requires the statement to be called from here). -#}
 {% materialization table, adapter="duckdb", supported_languages=["sql", "python"] %}
   {%- set language = model["language"] -%}
+  {%- set in_place = language == "sql" -%}
   {%- set existing_relation = load_cached_relation(this) -%}
   {%- set target_relation = this.incorporate(type="table") -%}
-  {%- set built_relation = target_relation if language == "sql" else make_intermediate_relation(target_relation) -%}
-  {%- if language != "sql" %}
+  {%- set built_relation = target_relation if in_place else make_intermediate_relation(target_relation) -%}
+  {%- set backup_relation = none if in_place or existing_relation is none
+        else make_backup_relation(target_relation, existing_relation.type) -%}
+  {%- if not in_place %}
     {{ drop_relation_if_exists(load_cached_relation(built_relation)) }}
   {%- endif %}
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
-  {%- if existing_relation is not none and language == "sql" %}
-    {% call statement("drop_existing") -%}
-      drop {{ existing_relation.type }} if exists {{ existing_relation }}
-    {%- endcall %}
+  {%- if in_place %}
+    {{ drop_in_transaction(existing_relation) }}
   {%- endif %}
   {% call statement("main", language=language) -%}
     {{ create_table_as(False, built_relation, compiled_code, language) }}
   {%- endcall %}
-  {%- if language != "sql" %}
-    {%- if existing_relation is not none %}
-      {%- set backup_relation = make_backup_relation(target_relation, existing_relation.type) -%}
-      {{ drop_relation_if_exists(load_cached_relation(backup_relation)) }}
-      {{ adapter.rename_relation(existing_relation, backup_relation) }}
-    {%- endif %}
+  {%- if backup_relation is not none %}
+    {{ drop_relation_if_exists(load_cached_relation(backup_relation)) }}
+    {{ adapter.rename_relation(existing_relation, backup_relation) }}
+  {%- endif %}
+  {%- if not in_place %}
     {{ adapter.rename_relation(built_relation, target_relation) }}
   {%- endif %}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {% do persist_docs(target_relation, model) %}
   {{ adapter.commit() }}
-  {%- if existing_relation is not none and language != "sql" %}
-    {{ drop_relation_if_exists(backup_relation) }}
-  {%- endif %}
+  {{ drop_relation_if_exists(backup_relation) }}
   {{ run_hooks(post_hooks, inside_transaction=False) }}
   {{ return({"relations": [target_relation]}) }}
 {% endmaterialization %}

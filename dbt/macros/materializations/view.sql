@@ -5,11 +5,7 @@
   {%- set target_relation = this.incorporate(type="view") -%}
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
-  {%- if existing_relation is not none %}
-    {% call statement("drop_existing") -%}
-      drop {{ existing_relation.type }} if exists {{ existing_relation }}
-    {%- endcall %}
-  {%- endif %}
+  {{ drop_in_transaction(existing_relation) }}
   {% call statement("main") -%}
     {{ get_create_view_as_sql(target_relation, sql) }}
   {%- endcall %}
