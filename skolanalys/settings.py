@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from skolanalys.dbt_vars import DBT_PROJECT_DIR, WAREHOUSE_PATH_ENV  # noqa: F401 (public here too)
+from skolanalys.dbt_vars import DBT_PROJECT_DIR, WAREHOUSE_PATH_ENV  # noqa: F401 (DBT_PROJECT_DIR public here too)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipelines.assets.dbt import dbt_project, ensure_manifest
 from pipelines.dbt_command import dbt_executable, seed_parse
-from skolanalys.settings import WAREHOUSE_PATH_ENV
+from skolanalys.dbt_vars import WAREHOUSE_PATH_ENV
 
 DBT_DIR = dbt_project.project_dir
 

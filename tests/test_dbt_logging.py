@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 
-from skolanalys.settings import WAREHOUSE_PATH_ENV
+from skolanalys.dbt_vars import WAREHOUSE_PATH_ENV
 
 SCRIPT = textwrap.dedent(
     """

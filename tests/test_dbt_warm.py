@@ -25,7 +25,7 @@ import pytest
 from pipelines import dbt_warm
 from pipelines.assets.dbt import ensure_manifest
 from pipelines.dbt_command import DBT_PROJECT_DIR, dbt_executable, seed_parse
-from skolanalys.settings import WAREHOUSE_PATH_ENV
+from skolanalys.dbt_vars import WAREHOUSE_PATH_ENV
 
 pytestmark = pytest.mark.slow  # dbt processes, ~20 s
 

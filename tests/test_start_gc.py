@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from skolanalys.settings import WAREHOUSE_PATH_ENV
+from skolanalys.dbt_vars import WAREHOUSE_PATH_ENV
 
 # Prints whether the collector is on and how many objects are frozen, at the point the case's script says.
 STATE = "import gc; print(gc.isenabled(), gc.get_freeze_count())"
