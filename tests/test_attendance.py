@@ -9,6 +9,7 @@ hand in this file from the same lessons, not by the code under test.
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import subprocess
 import tempfile
@@ -580,6 +581,49 @@ def test_distinct_keys_in_any_order_need_no_search_for_duplicates(tmp_path, orde
     with _staged(path) as (conn, staged):
         assert staged.fast is not None and not staged.repeated_keys
         assert not fast_path.keys_may_repeat(conn, staged.fast)
+
+
+class _PlanRecorder:
+    """The loader's connection, recording the plan of each statement that joins the file's CSV read with keys."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection):
+        self._conn, self.plans = conn, []
+
+    def __getattr__(self, name: str):
+        return getattr(self._conn, name)
+
+    def execute(self, sql: str, params=None):
+        if "read_csv(" in sql and "attendance_keys" in sql:
+            self.plans.append(json.loads(self._conn.execute(f"explain (format json) {sql}", params).fetchall()[0][1]))
+        return self._conn.execute(sql, params)
+
+
+def _build_sides(node: dict) -> Iterator[dict]:
+    """The build side (second child) of every hash join in a plan."""
+    if node["name"].strip() == "HASH_JOIN":
+        yield node["children"][1]
+    for child in node.get("children", []):
+        yield from _build_sides(child)
+
+
+def _reads_csv(node: dict) -> bool:
+    return node["name"].startswith("READ_CSV") or any(_reads_csv(child) for child in node.get("children", []))
+
+
+def test_the_exact_line_path_builds_its_joins_on_the_keys_not_on_the_files_lines(tmp_path):
+    """DuckDB guesses a CSV read at a few rows: left to itself it builds the hash table of passes 2 and 3 on every
+    line of the file (a storstad month: 2.1 GB) instead of its keys and duplicates."""
+    lines = [";".join(HEADER), *_clean_lines(300)]
+    lines[4] = lines[4].replace("2024-09-02", "2024-13-02")  # a rule broken: the text path, and a quarantine
+    lines.append(lines[9])  # a duplicate key: pass 3 joins the duplicates too
+    path = _write_lines(tmp_path, lines)
+    conn = _PlanRecorder(duckdb.connect())
+    _, sync = load(path.parent, conn)
+    ((_, outcome),) = sync.loaded
+    assert (outcome.rows_loaded, outcome.rows_quarantined) == (299, 2)
+    assert len(conn.plans) == 2  # pass 2's insert and pass 3's quarantine
+    joins = [side for plan in conn.plans for root in plan for side in _build_sides(root)]
+    assert len(joins) == 3 and not any(_reads_csv(side) for side in joins)
 
 
 # Through `skolanalys run`: the indicators -------------------------------------------------------------------

@@ -216,13 +216,14 @@ class AttendanceLoader:
             conn.unregister("attendance_keys_frame")
         first, last = staged.first_date, staged.last_date
         earlier = corrections.earlier_rows(conn, first, last)  # before this file's rows are in
-        if staged.fast is not None:
-            insert = fast_path.insert_sql(staged.fast.table, staged.fmt.header_line)
-        else:
-            insert = text_path.insert_sql(staged.checked_sql)
         # Keys can meet only among the file's dates: earlier rows there, or a key repeated within the file.
         needed = earlier or staged.repeated_keys or fast_path.keys_may_repeat(conn, staged.fast)
-        inserted = conn.execute(insert, [digest]).fetchall()[0][0]
+        if staged.fast is not None:
+            insert = fast_path.insert_sql(staged.fast.table, staged.fmt.header_line)
+            inserted = conn.execute(insert, [digest]).fetchall()[0][0]
+        else:
+            with text_path.joins_as_written(conn):
+                inserted = conn.execute(text_path.insert_sql(staged.checked_sql), [digest]).fetchall()[0][0]
         corrections.start(conn)
         replaced = corrections.find(conn, first, last, digest) if inserted and needed else {}
         duplicates = corrections.duplicates(conn)
@@ -240,7 +241,8 @@ class AttendanceLoader:
 
     def _quarantine(self, conn: duckdb.DuckDBPyConnection, staged: Staged) -> int:
         """Pass 3, only for a file with rejected rows (on the fast path: only duplicate keys)."""
-        return append_quarantine_sql(conn, FOLDER, text_path.quarantine_sql(staged.checked_sql, staged.name))
+        with text_path.joins_as_written(conn):
+            return append_quarantine_sql(conn, FOLDER, text_path.quarantine_sql(staged.checked_sql, staged.name))
 
     def cleanup(self, conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:
         conn.execute("drop table if exists attendance_keys")

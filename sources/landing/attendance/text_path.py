@@ -12,7 +12,11 @@ duplicate key), to write the quarantine with exact lines and reasons.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import duckdb
 
 from sources.landing.attendance import rules
 from sources.landing.attendance.fileformat import FileFormat
@@ -143,6 +147,20 @@ def profile_sql(source: Path, compression: str, fmt: FileFormat) -> str:
         )
         group by all
     """
+
+
+@contextmanager
+def joins_as_written(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Passes 2 and 3 join the file's lines, read straight from the CSV, with the keys and the duplicates. DuckDB
+    guesses a CSV read at a few rows, so it would build each join's hash table on all the file's rows instead of
+    the few thousand keys (a storstad month: 2.1 GB peak instead of 1.5 GB, and slower). While the statement runs,
+    its joins are planned as written: the right side, the keys, is built. The setting is the database's, so the
+    reader's statements planned meanwhile (none with a join) are planned so too; it is put back after."""
+    conn.execute("set disabled_optimizers = 'join_order,build_side_probe_side'")
+    try:
+        yield
+    finally:
+        conn.execute("reset disabled_optimizers")
 
 
 def insert_sql(checked_sql: str) -> str:
