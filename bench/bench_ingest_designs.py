@@ -1,0 +1,242 @@
+"""What each part of an attendance load costs against DuckDB's floor, and what other shapes of the load would give.
+
+bench_attendance.py measures the loader as it is against `read_csv` of the same files (the floor). This bench
+takes the load apart on the same files, each variant in its own child process and a fresh database, its close
+(the checkpoint) included, as bench_attendance.py measures:
+
+- floor: `create table as select * from read_csv(<the gzip files>)`, types detected (bench_attendance.py's floor);
+- text: the unpacked files in one statement, the contract's columns as text (fast_path.py's read);
+- typed: the same typed and judged by the contract's expressions and rules (rules.py), broken rows left out;
+- joined as guessed / as written: the same with each personnummer's key joined in, raw.attendance's eleven
+  columns, in DuckDB's own plan and in the plan as written (text_path.py `joins_as_written`);
+- stage and insert per file: the loader's shape (fast_path.py) one file after another, without its pipeline:
+  each file staged in memory, then inserted with its keys in a transaction of its own;
+- direct per file: each file's distinct personnummer read first (a second, lighter read), then the rows inserted
+  straight from the CSV with their keys and lines (`row_number`), a transaction a file, one file after another;
+- direct, two lanes: the same, two files at a time on two connections (concurrent transactions).
+
+Keys are md5 of the personnummer, a stand-in for the keyed hash (its cost is the loader's, in
+bench_attendance.py); where a variant has no first read, they are made for all files before the measured part.
+The files are unpacked once, before any variant (the loader's unpacking is in bench_attendance.py's figures).
+
+    .venv/bin/python bench/bench_ingest_designs.py /tmp/b/kavlinge/landing/franvaro --out /tmp/designs --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import shutil
+import statistics
+import threading
+import time
+from pathlib import Path
+
+from bench_attendance import child, machine  # bench/ is the script directory
+
+BENCH = Path(__file__).resolve().parent
+VARIANTS = {
+    "floor": "DuckDB read_csv of the gzip files, types detected (the floor)",
+    "text": "the unpacked files as text, one statement",
+    "typed": "… typed and judged by the contract's rules",
+    "joined_as_guessed": "… keys joined, 11 columns, DuckDB's plan",
+    "joined_as_written": "… keys joined, 11 columns, plan as written",
+    "stage_insert": "stage and insert, a transaction a file (the loader's shape)",
+    "direct": "first read, then insert straight from the CSV, a transaction a file",
+    "direct_two_lanes": "the same, two files at a time",
+}
+FILE_BUFFER = 64 << 20  # fast_path.READ_BUFFER: a file handed over in one batch, whole row groups
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Load:
+    """One variant in this process: the database, the contract's SQL and the unpacked files."""
+
+    def __init__(self, plain: list[str], db: str):
+        import duckdb
+
+        from sources.landing.attendance import rules
+        from sources.landing.attendance.schema import COLUMNS, SCHEMA
+
+        self.plain, self.duckdb = plain, duckdb
+        self.conn = duckdb.connect(db)
+        # The loader's own limits (loader.py Limits) and the order its lines rely on.
+        self.conn.execute("set memory_limit = '2GB'; set threads = 2; set checkpoint_threshold = '4GB'")
+        self.conn.execute("set preserve_insertion_order = true; set enable_progress_bar = false")
+        self.conn.execute("attach ':memory:' as mem")
+        self.spec = ", ".join(f"'{c}': 'VARCHAR'" for c in COLUMNS)
+        self.table = "create table attendance (" + ", ".join(f"{c} {t}" for c, t in SCHEMA.items()) + ")"
+        self.typed = f"""
+            select KEEP personnummer as pnr, skolenhetskod as school, lesson_date, lesson_start,
+                   {rules.SUBJECT} as subject, scheduled_min, absent_min, absence_type, {rules.REPORTED} as reported,
+                   {rules.broken_sql()} as broken
+            from (select *, {rules.typed_sql()} from SOURCE)"""
+
+    def typed_from(self, source: str, keep: str = "") -> str:
+        """The typed rows of `source`, with its columns `keep` ("line, ") in front."""
+        return self.typed.replace("SOURCE", source).replace("KEEP", keep)
+
+    def csv(self, files: str | list[str], buffer: int | None = None) -> str:
+        size = f", buffer_size = {buffer}" if buffer else ""
+        return (
+            f"read_csv({files!r}, columns = {{{self.spec}}}, header = true, delim = ';', quote = '', escape = '',"
+            f" auto_detect = false, strict_mode = true{size})"
+        )
+
+    def all_keys(self) -> None:
+        self.conn.execute(f"""
+            create table mem.keys as select pnr, md5(pnr) as pupil_key
+            from (select distinct personnummer as pnr from {self.csv(self.plain)})""")
+
+    def joined(self, source: str, keys: str, line: str = "null::bigint", keep: str = "") -> str:
+        """raw.attendance's columns: the typed rows without the broken ones, their keys, a file hash, a line."""
+        return f"""
+            select k.pupil_key, s.school, s.lesson_date, s.lesson_start, s.subject, s.scheduled_min, s.absent_min,
+                   s.absence_type, s.reported, $hash, {line}
+            from ({self.typed_from(source, keep)}) s join {keys} k on s.pnr = k.pnr
+            where not s.broken"""
+
+    def direct(self, conn, path: str, as_written: bool) -> int:
+        """One file: its distinct personnummer and their keys, then its rows in one transaction."""
+        conn.execute(f"""
+            create or replace temp table keys as select pnr, md5(pnr) as pupil_key
+            from (select distinct personnummer as pnr from {self.csv(path)})""")
+        source = f"(select row_number() over () as line, * from {self.csv(path, max(FILE_BUFFER, _size(path)))})"
+        conn.begin()
+        if as_written:
+            conn.execute("set disabled_optimizers = 'join_order,build_side_probe_side'")
+        inserted = conn.execute(
+            f"insert into attendance {self.joined(source, 'keys', 's.line + 1', 'line, ')}", {"hash": Path(path).name}
+        ).fetchall()[0][0]
+        conn.commit()
+        return inserted
+
+
+def _size(path: str) -> int:
+    return os.path.getsize(path) + 1
+
+
+def run_variant(variant: str, gz: list[str], plain: list[str], db: str) -> dict:
+    load = Load(plain, db)
+    conn = load.conn
+    if variant in ("joined_as_guessed", "joined_as_written", "stage_insert"):
+        load.all_keys()
+    if variant != "floor":
+        conn.execute(load.table)
+    start, cpu_start = time.perf_counter(), _cpu()
+    if variant == "floor":
+        conn.execute(f"create table attendance as select * from read_csv({gz!r})")
+    elif variant == "text":
+        conn.execute(f"create table text_rows as select * from {load.csv(plain)}")
+    elif variant == "typed":
+        typed = load.typed_from(load.csv(plain))
+        conn.execute(f"create table typed_rows as select * exclude (broken) from ({typed}) where not broken")
+    elif variant in ("joined_as_guessed", "joined_as_written"):
+        if variant == "joined_as_written":
+            conn.execute("set disabled_optimizers = 'join_order,build_side_probe_side'")
+        conn.execute(f"insert into attendance {load.joined(load.csv(plain), 'mem.keys')}", {"hash": "all"})
+    elif variant == "stage_insert":
+        for path in plain:
+            conn.execute(f"create or replace table mem.stage as {load.typed_from(load.csv(path, FILE_BUFFER))}")
+            conn.begin()
+            conn.execute(
+                """insert into attendance
+                   select k.pupil_key, s.school, s.lesson_date, s.lesson_start, s.subject, s.scheduled_min,
+                          s.absent_min, s.absence_type, s.reported, $hash, s.rowid + 2
+                   from mem.stage s join mem.keys k on s.pnr = k.pnr""",
+                {"hash": Path(path).name},
+            )
+            conn.commit()
+    elif variant == "direct":
+        for path in plain:
+            load.direct(conn, path, as_written=True)
+    elif variant == "direct_two_lanes":
+        queue, lock, failures = list(plain), threading.Lock(), []
+
+        def lane() -> None:
+            cursor = conn.cursor()
+            try:
+                while True:
+                    with lock:
+                        if not queue:
+                            return
+                        path = queue.pop(0)
+                    load.direct(cursor, path, as_written=True)
+            except Exception as exc:  # told, not swallowed: the measurement would be wrong
+                failures.append(repr(exc))
+            finally:
+                cursor.close()
+
+        lanes = [threading.Thread(target=lane) for _ in range(2)]
+        for t in lanes:
+            t.start()
+        for t in lanes:
+            t.join()
+        if failures:
+            raise SystemExit(failures[0])
+    table = {"text": "text_rows", "typed": "typed_rows"}.get(variant, "attendance")
+    rows = conn.execute(f"select count(*) from {table}").fetchall()[0][0]
+    conn.close()
+    return {"rows": rows, "seconds": time.perf_counter() - start, "cpu_measured": _cpu() - cpu_start}
+
+
+def unpack(folder: Path, out: Path) -> tuple[list[str], list[str]]:
+    gz = sorted(str(p.resolve()) for p in folder.glob("*.csv.gz"))
+    target = out / "plain"
+    target.mkdir(parents=True, exist_ok=True)
+    plain = []
+    for path in gz:
+        name = target / Path(path).name.removesuffix(".gz")
+        if not name.exists():
+            with gzip.open(path, "rb") as src, name.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        plain.append(str(name))
+    return gz, plain
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("folder", type=Path, help="franvaro/ of a generated landing folder (gzip files)")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", nargs="*", default=list(VARIANTS))
+    args = parser.parse_args()
+    gz, plain = unpack(args.folder, args.out)
+    code = (
+        f"import json, sys; sys.path[:0] = [{str(BENCH)!r}, {str(BENCH.parent)!r}]; import bench_ingest_designs as b; "
+        "print(json.dumps(b.run_variant(sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4])))"
+    )
+    results: dict[str, list[dict]] = {v: [] for v in args.only}
+    for _ in range(args.rounds):
+        for variant in args.only:
+            db = args.out / "design.duckdb"
+            for p in args.out.glob("design.duckdb*"):
+                p.unlink()
+            measured = child(code, variant, json.dumps(gz), json.dumps(plain), str(db))
+            results[variant].append(measured)
+            print(json.dumps({"variant": variant, **{k: measured[k] for k in ("rows", "seconds", "cpu_measured")}}))
+    info = machine()
+    floor = statistics.median(r["seconds"] for r in results.get("floor", [])) if "floor" in results else None
+    print(
+        f"\n{info['nproc']} cores ({info['cpu']}), DuckDB {info['duckdb']}; {len(gz)} files; medians of {args.rounds}"
+    )
+    print("\n| variant | rows | wall | CPU | peak RSS | floor ÷ wall |\n|---|---:|---:|---:|---:|---:|")
+    for variant, runs in results.items():
+        wall = statistics.median(r["seconds"] for r in runs)
+        cpu = statistics.median(r["cpu_measured"] for r in runs)
+        rss = statistics.median(r["peak_rss_mib"] for r in runs)
+        ratio = f"{floor / wall:.2f}" if floor else "–"
+        print(f"| {VARIANTS[variant]} | {runs[0]['rows']:,} | {wall:.1f} s | {cpu:.1f} s | {rss:,.0f} MiB | {ratio} |")
+    loads = [r["load_avg_1min_before"] for runs in results.values() for r in runs]
+    print(f"\n1-minute load average before the runs: {min(loads):.2f}–{max(loads):.2f}")
+
+
+if __name__ == "__main__":
+    main()
