@@ -27,6 +27,7 @@ from sources.landing.attendance import AttendanceLoader, Staged, fast_path, snif
 from sources.landing.attendance import loader as loader_module
 from sources.landing.attendance.schema import COLUMNS
 from sources.landing.csvfile import LandingFileError
+from sources.landing.door import Entry
 from sources.landing.folder import sync_folder
 from sources.landing.kinds import POLARS_KINDS
 from sources.landing.ledger import Ledger
@@ -581,6 +582,18 @@ def test_distinct_keys_in_any_order_need_no_search_for_duplicates(tmp_path, orde
     with _staged(path) as (conn, staged):
         assert staged.fast is not None and not staged.repeated_keys
         assert not fast_path.keys_may_repeat(conn, staged.fast)
+
+
+def test_a_file_is_read_beside_another_when_it_unpacks_into_one_read_buffer(tmp_path, monkeypatch):
+    monkeypatch.setattr(fast_path, "READ_BUFFER", 1000)
+    content = "\n".join([";".join(HEADER), *_clean_lines(20)]).encode()  # ~1,300 bytes
+    packed, plain, small = tmp_path / "a.csv.gz", tmp_path / "b.csv", tmp_path / "c.csv.gz"
+    packed.write_bytes(gzip.compress(content))  # ~300 bytes on disk
+    plain.write_bytes(content)
+    small.write_bytes(gzip.compress(content[:900]))
+    assert [fast_path.unpacked_size(p) for p in (packed, plain, small)] == [len(content), len(content), 900]
+    loader = AttendanceLoader(KEY)
+    assert [loader.reads_beside(Entry(p, p.name)) for p in (packed, plain, small)] == [False, False, True]
 
 
 class _PlanRecorder:

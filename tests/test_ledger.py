@@ -252,6 +252,55 @@ def test_a_corrected_attendance_export_replaces_exactly_its_lessons_and_supersed
     assert ledger["sep.csv"] == ("active", 0, None, 0)
 
 
+def _read_spans(monkeypatch) -> list[tuple[str, float, float]]:
+    """(file, start, end) of each attendance read from now on; each read lasts 0.2 s at least."""
+    spans, real_read = [], AttendanceLoader.read
+
+    def timed_read(self, conn, path, digest, name):
+        start = time.monotonic()
+        time.sleep(0.2)
+        try:
+            return real_read(self, conn, path, digest, name)
+        finally:
+            spans.append((name, start, time.monotonic()))
+
+    monkeypatch.setattr(AttendanceLoader, "read", timed_read)
+    return spans
+
+
+def _overlapping(spans: list[tuple[str, float, float]]) -> set[tuple[str, str]]:
+    return {(a, b) for a, a0, a1 in spans for b, b0, b1 in spans if a < b and a0 < b1 and b0 < a1}
+
+
+def test_small_files_are_read_two_at_a_time_and_still_written_in_order(tmp_path, monkeypatch):
+    """Files that fit in one read buffer are read two at a time, each on a connection of its own
+    (sources/landing/folder.py); they are written one after another as they arrived, so a correction in the same
+    pass replaces the rows of the file it corrects, even when its read ran beside another's."""
+    folder = tmp_path / "franvaro"
+    write(folder / "sep.csv", ATTENDANCE_HEADER, [lesson(0, "2024-09-02", 10), lesson(1, "2024-09-02")], age=400)
+    write(folder / "okt.csv", ATTENDANCE_HEADER, [lesson(0, "2024-10-01"), lesson(1, "2024-10-01")], age=300)
+    write(folder / "sep_v2.csv", ATTENDANCE_HEADER, [lesson(0, "2024-09-02", 30)], age=200)
+    write(folder / "nov.csv", ATTENDANCE_HEADER, [lesson(0, "2024-11-04", 60)], age=100)
+    spans = _read_spans(monkeypatch)
+    conn = duckdb.connect()
+    sync = sync_folder(conn, folder, AttendanceLoader(KEY, POLARS_KINDS))
+    assert [name for name, _ in sync.loaded] == ["sep.csv", "okt.csv", "sep_v2.csv", "nov.csv"]
+    assert ("okt.csv", "sep.csv") in _overlapping(spans)  # the first two, read at once
+    absent = conn.execute(
+        "select lesson_date, absent_min from raw.attendance where pupil_key = ? order by all", [pupil_key(PUPILS[0])]
+    ).fetchall()
+    assert absent == [(date(2024, 9, 2), 30), (date(2024, 10, 1), 0), (date(2024, 11, 4), 60)]
+    ledger = "select file_name, (rows_replaced, corrects) from raw.loaded_files where kind = 'franvaro'"
+    ledger = dict(conn.execute(ledger).fetchall())
+    assert ledger["sep_v2.csv"] == (1, "sep.csv") and ledger["nov.csv"] == (0, None)
+
+    # Files the loader reads on both cores (a storstad month) are read one at a time, beside a write only.
+    monkeypatch.setattr(AttendanceLoader, "reads_beside", lambda self, entry: False)
+    spans.clear()
+    sync = sync_folder(duckdb.connect(), folder, AttendanceLoader(KEY, POLARS_KINDS))
+    assert len(sync.loaded) == 4 and len(spans) == 4 and not _overlapping(spans)
+
+
 def test_a_new_version_under_the_same_name_is_told_as_one_not_as_a_file_gone(landing):
     """A corrected export saved over the old file: its rows replace the earlier version's of the same key, and the
     run says so — with the earlier version's rows left (keys the new one lacks), counted after the load — never

@@ -6,7 +6,7 @@ modification time, so a corrected export dropped later replaces the rows of the 
 A file as it was when last hashed is not read again to know its content (file_hashes.py).
 A file that has left the folder is marked `removed` in the ledger and its rows stay. Running it twice on
 the same folder changes nothing. The next new file is read (the loader's first pass) while the current one
-is written, on a second connection.
+is written, on a second connection; small files the loader reads on one core are read two at a time.
 
 Every entry of the folder gets an outcome (`FolderSync.statuses`, written to raw.landing_files): a file the
 door turns away (sources/landing/door.py) or a reader rejects is named with its reason and tried again next
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -30,6 +30,9 @@ from sources.landing.door import IGNORED, REJECTED, Entry, LandingFileError, lis
 from sources.landing.file_hashes import FileHashes
 from sources.landing.ledger import REMOVED, FileOutcome, Ledger
 from sources.landing.outcomes import FileStatus, replace_folder
+
+# Files read at once at most: on two cores, two reads of one core each, or one read while a file is written.
+READS_AT_ONCE = 2
 
 # Errors a reader may raise on a user's bad bytes: turned into a rejection of that file, never a stack trace.
 # Their messages may quote the file's path or a line, so only their type is shown.
@@ -60,6 +63,10 @@ class FileLoader(Protocol):
     def prepare(self, conn: duckdb.DuckDBPyConnection, ledger: Ledger) -> list[str]: ...
 
     def read(self, conn: duckdb.DuckDBPyConnection, path: Path, digest: str, name: str) -> object: ...
+
+    def reads_beside(self, entry: Entry) -> bool:
+        """Whether this file's read may run beside another file's read (each on a connection of its own)."""
+        ...
 
     def write(self, conn: duckdb.DuckDBPyConnection, staged: object, digest: str) -> FileOutcome: ...
 
@@ -223,21 +230,32 @@ def _read(loader: FileLoader, conn: duckdb.DuckDBPyConnection, entry: Entry, dig
 def _load_new_files(
     conn: duckdb.DuckDBPyConnection, ledger: Ledger, loader: FileLoader, new: list[tuple[Entry, str]], sync: FolderSync
 ) -> None:
-    """Each new file in its own transaction, in order. The next file is read on a second connection while
-    the current one is written: reading a gzip file keeps one core busy, so the two overlap on two cores."""
+    """Each new file in its own transaction, in order. The next file is read on another connection while the
+    current one is written, so the two overlap on two cores; where the loader reads the next two files on one core
+    each (`reads_beside`: kavlinge's monthly exports), both are read at once (docs/benchmarks.md, "Fifteenth
+    session"). A file's read never waits for a write: the reads use connections of their own."""
     if not new:
         return
-    reader = conn.cursor()
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-read")
-    pending = pool.submit(_read, loader, reader, *new[0])
+    readers = [conn.cursor() for _ in range(READS_AT_ONCE)]
+    pool = ThreadPoolExecutor(max_workers=READS_AT_ONCE, thread_name_prefix="landing-read")
+    reading: dict[int, Future] = {}
+
+    def read_ahead(i: int) -> None:
+        """Keep file i + 1 reading, and i + 2 beside it where both are read on one core."""
+        for j in range(i + 1, min(i + 1 + READS_AT_ONCE, len(new))):
+            if j not in reading and (j == i + 1 or all(loader.reads_beside(e) for e, _ in new[i + 1 : j + 1])):
+                # Reads j - 2 and j share a connection: j - 2's ended before file j - 2 was written.
+                reading[j] = pool.submit(_read, loader, readers[j % READS_AT_ONCE], *new[j])
+
+    read_ahead(-1)
     try:
         for i, (entry, digest) in enumerate(new):
             try:
-                staged = pending.result()
+                staged = reading.pop(i).result()
             except LandingFileError as exc:
                 staged = None
                 sync.settle(entry, exc.outcome, exc.reason, digest)
-            pending = pool.submit(_read, loader, reader, *new[i + 1]) if i + 1 < len(new) else None
+            read_ahead(i)
             if staged is None:
                 continue
             # A file still being written is not loaded half: its size or time changed while it was read.
@@ -247,11 +265,12 @@ def _load_new_files(
                 continue
             _write(conn, ledger, loader, entry, digest, staged, sync)
     finally:
-        if pending is not None:  # a write failed: let the read ahead finish and clean up after it
+        for pending in reading.values():  # a write failed: let the reads ahead finish and clean up after them
             with contextlib.suppress(Exception):
                 loader.cleanup(conn, pending.result())
         pool.shutdown()
-        reader.close()
+        for reader in readers:
+            reader.close()
 
 
 def _write(conn, ledger: Ledger, loader: FileLoader, entry: Entry, digest: str, staged: object, sync: FolderSync):

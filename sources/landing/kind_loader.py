@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 
 from sources.landing.contract import Kind, empty_rows, read_kind_file
-from sources.landing.door import Signature
+from sources.landing.door import Entry, Signature
 from sources.landing.kinds import MAX_BYTES
 from sources.landing.ledger import FileOutcome, Ledger, ensure_raw_table
 from sources.landing.pseudonyms import Pseudonyms
@@ -52,6 +52,9 @@ class KindLoader:
             max_bytes=self.max_bytes,
             pseudonymise=lambda frame, column: self._pseudonyms.pseudonymise(conn, frame, column),
         )
+
+    def reads_beside(self, entry: Entry) -> bool:
+        return False  # polars reads a file on every core already
 
     def write(self, conn: duckdb.DuckDBPyConnection, result: LoadResult, digest: str) -> FileOutcome:
         rows = result.rows.with_columns(pl.lit(digest).alias("source_file_hash")) if result.rows.height else None

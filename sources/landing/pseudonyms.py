@@ -9,6 +9,8 @@ statement logging off, every value is hashed in Python: the key blocks never rea
 
 from __future__ import annotations
 
+import threading
+
 import duckdb
 import polars as pl
 
@@ -28,11 +30,15 @@ class Pseudonyms:
         self._key = key
         self._year = reference_year
         self._known: pl.DataFrame | None = None  # pnr → pupil_key, pupil_gender, pnr_error
+        self._lock = threading.Lock()  # two files' reads may ask at once (sources/landing/folder.py)
         self.computed_in_sql = 0  # how many values DuckDB hashed (the rest: Python)
 
     def lookup(self, conn: duckdb.DuckDBPyConnection, pnrs: list[str | None] | pl.Series) -> pl.DataFrame:
-        """(pnr, pupil_key, pupil_gender, pnr_error) of the distinct values of `pnrs`. Not thread-safe: only
-        the loader's `read` calls it, one file at a time."""
+        """(pnr, pupil_key, pupil_gender, pnr_error) of the distinct values of `pnrs`; one call at a time."""
+        with self._lock:
+            return self._lookup(conn, pnrs)
+
+    def _lookup(self, conn: duckdb.DuckDBPyConnection, pnrs: list[str | None] | pl.Series) -> pl.DataFrame:
         distinct = pl.DataFrame({"pnr": pnrs}, schema={"pnr": pl.Utf8}).unique()
         known = self._known
         new = distinct if known is None else distinct.join(known, on="pnr", how="anti", nulls_equal=True)

@@ -1,10 +1,11 @@
 """AttendanceLoader: the FileLoader (sources/landing/folder.py) of franvaro/. It chooses the path for each
 file, pairs the read with the write, and returns the outcome the ledger records.
 
-`read` runs outside the file's transaction, on sync_folder's second connection, while the previous file is
-written: it stages a clean file (fast_path.py) or profiles any other (text_path.py), and looks up the pupil
-keys (sources/landing/pseudonyms.py). `write` runs inside the transaction: it inserts the rows, deals with
-duplicates and corrections (corrections.py) and quarantines what was rejected.
+`read` runs outside the file's transaction, on a connection of sync_folder's own, while the previous file is
+written (and, for small files, beside the next file's read): it stages a clean file (fast_path.py) or profiles
+any other (text_path.py), and looks up the pupil keys (sources/landing/pseudonyms.py). `write` runs inside the
+transaction: it inserts the rows, deals with duplicates and corrections (corrections.py) and quarantines what
+was rejected.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from skolanalys.processes import remove_dead_spill, remove_left_behind, scratch_
 from sources.landing.attendance import corrections, fast_path, text_path
 from sources.landing.attendance.fileformat import FileFormat, sniff, transcode_to_utf8
 from sources.landing.attendance.schema import FOLDER, PUPILS_TABLE, SCHEMA, TABLE, new_pupils_sql
-from sources.landing.door import NO_ROWS, LandingFileError, Signature
+from sources.landing.door import NO_ROWS, Entry, LandingFileError, Signature
 from sources.landing.kinds import MAX_BYTES
 from sources.landing.ledger import FileOutcome, Ledger, ensure_raw_table
 from sources.landing.pseudonyms import Pseudonyms
@@ -98,6 +99,11 @@ class AttendanceLoader:
         return messages
 
     # Outside the transaction ---------------------------------------------------------------------------
+
+    def reads_beside(self, entry: Entry) -> bool:
+        """A file that fits in one read buffer is staged on one core (fast_path.py): two such files are read at
+        once, on both cores (kavlinge's months; a storstad month is staged on both cores alone)."""
+        return fast_path.unpacked_size(entry.path) <= fast_path.READ_BUFFER
 
     def read(self, conn: duckdb.DuckDBPyConnection, path: Path, digest: str, name: str) -> Staged:
         fmt = sniff(path, self._other_kinds)
