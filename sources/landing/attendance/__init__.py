@@ -32,8 +32,9 @@ How a file is loaded (loader.AttendanceLoader, driven by folder.sync_folder and 
 - The file is never read into Python (only its bytes counted). Two paths, chosen per file:
   - fast_path.py, for a clean UTF-8 file (every monthly export): one read by DuckDB's CSV parser into a
     staging table in memory, the line numbers proved, every rule checked in SQL; `write` inserts the staged
-    rows joined with their keys. Staging runs in `read`, on sync_folder's second connection, while the
-    previous file is written.
+    rows joined with their keys. Staging runs in `read`, on a connection of sync_folder's own, while the
+    previous file is written; a file that fits in one read buffer is staged on one core, so two such files
+    are staged at once (`reads_beside`).
   - text_path.py, for every other file: each line read as one text value, split and validated in SQL, with
     exact line numbers and reasons for the quarantine.
   Both judge a row by the same declarations of the contract's rules (rules.py).
