@@ -22,6 +22,7 @@ from sources.personnummer import mask_personnummer
 DATA_SUFFIXES = (".csv", ".csv.gz", ".txt")
 SAMPLE_BYTES = 1 << 16
 BOM = b"\xef\xbb\xbf"
+GZIP_MAGIC = b"\x1f\x8b"  # a gzip file's first two bytes
 MIB = 1 << 20
 REJECTED, IGNORED = "rejected", "ignored"
 
@@ -169,7 +170,7 @@ _MAGIC = (
     (b"PK\x03\x04", "filen är en Excel-fil (xlsx) eller ett zip-arkiv, inte en CSV-fil: spara den som CSV"),
     (b"\xd0\xcf\x11\xe0", "filen är en gammal Excel-fil (xls), inte en CSV-fil: spara den som CSV"),
     (b"%PDF", "filen är en PDF, inte en CSV-fil"),
-    (b"\x1f\x8b", "filen är packad två gånger (gzip i gzip)"),
+    (GZIP_MAGIC, "filen är packad två gånger (gzip i gzip)"),
 )
 CONTROL_BYTES = bytes([*range(9), *range(14, 32)])  # not text: below tab, or between CR and space
 UTF16 = "filen är kodad som UTF-16: spara den som UTF-8 eller Windows-1252 (CSV)"
@@ -198,7 +199,7 @@ def content_problem(sample: bytes) -> str | None:
 
 def open_maybe_gzip(path: Path):
     with path.open("rb") as f:
-        is_gzip = f.read(2) == b"\x1f\x8b"
+        is_gzip = f.read(2) == GZIP_MAGIC
     return (gzip.open(path, "rb") if is_gzip else path.open("rb")), is_gzip
 
 

@@ -44,6 +44,7 @@ from sources.landing.attendance import rules
 from sources.landing.attendance.fileformat import FileFormat
 from sources.landing.attendance.schema import COLUMNS, TABLE
 from sources.landing.attendance.text_path import literal
+from sources.landing.door import GZIP_MAGIC
 
 STAGE_DB = "attendance_stage"  # attached in-memory database, seen by every cursor of the connection
 BLOCK = 1 << 20
@@ -54,7 +55,6 @@ NEWLINE = ord("\n")
 # to merge instead of several (kavlinge's 34 files: the close 2.2 → 0.7 s, 1.7 → 0.7 GiB peak; docs/benchmarks.md,
 # "The close counted"). storstad's ~400 MB months are read in buffers of this size.
 READ_BUFFER = 64 << 20
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass
