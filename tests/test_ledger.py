@@ -3,6 +3,7 @@ their history, a second pass over the same folder changes nothing, and a failed 
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import time
@@ -299,6 +300,71 @@ def test_small_files_are_read_two_at_a_time_and_still_written_in_order(tmp_path,
     spans.clear()
     sync = sync_folder(duckdb.connect(), folder, AttendanceLoader(KEY, POLARS_KINDS))
     assert len(sync.loaded) == 4 and len(spans) == 4 and not _overlapping(spans)
+
+
+def _mixed_folder(folder: Path) -> None:
+    """Small files of every sort, in order of arrival: clean months, a bad row, a duplicate key, Windows-1252,
+    quoted fields, gzip, the header alone, an identical copy, and a correction of the first file."""
+    lines = [lesson(i % 4, f"2024-09-{2 + i // 4:02d}", 5 * (i % 3)) for i in range(24)]
+    files = [
+        ("sep.csv", lines, {}),
+        ("okt.csv", [lesson(i, "2024-10-01", 10 * i) for i in range(4)], {}),
+        ("nov_fel.csv", [lesson(0, "2024-11-04"), lesson(1, "2024-13-04"), lesson(2, "2024-11-04")], {}),
+        ("dec_dubblett.csv", [lesson(0, "2024-12-02"), lesson(1, "2024-12-02"), lesson(0, "2024-12-02", 30)], {}),
+        ("jan_ansi.csv", [[*lesson(0, "2025-01-08")[:4], "SVÅ", *lesson(0, "2025-01-08")[5:]]], {"encoding": "cp1252"}),
+        ("tom.csv", [], {}),
+        ("sep_rattelse.csv", [lesson(0, "2024-09-02", 60), lesson(3, "2024-09-30")], {}),
+    ]
+    for age, (name, rows, options) in enumerate(reversed(files)):
+        write_landing_csv(folder / name, ATTENDANCE_HEADER, rows, **options)
+        stamp = 1_700_000_000 - 100 * (age + 1)
+        os.utime(folder / name, (stamp, stamp))
+    quoted = folder / "feb_citat.csv"
+    quoted.write_text(
+        ";".join(ATTENDANCE_HEADER) + "\n" + ";".join(f'"{v}"' for v in lesson(1, "2025-02-03", 15)) + "\n",
+        encoding="utf-8",
+    )
+    packed = folder / "mar.csv.gz"
+    packed.write_bytes(gzip.compress((folder / "okt.csv").read_bytes().replace(b"2024-10-01", b"2025-03-03")))
+    shutil.copy(folder / "okt.csv", folder / "okt_kopia.csv")
+    for i, path in enumerate((quoted, packed, folder / "okt_kopia.csv")):
+        os.utime(path, (1_700_000_050 + i, 1_700_000_050 + i))
+
+
+def _tables(conn) -> dict[str, list]:
+    return {
+        "attendance": conn.execute("select * from raw.attendance order by all").fetchall(),
+        "pupils": conn.execute("select * from raw.attendance_pupils order by all").fetchall(),
+        "quarantine": conn.execute("select * exclude (loaded_at) from raw.quarantine order by all").fetchall(),
+        "ledger": conn.execute(
+            "select * exclude (loaded_at, state_changed_at) from raw.loaded_files order by all"
+        ).fetchall(),
+        "statuses": conn.execute("select * exclude (checked_at) from raw.landing_files order by all").fetchall(),
+    }
+
+
+def test_a_folder_loads_alike_whether_its_files_are_read_two_at_a_time_or_one(tmp_path, monkeypatch):
+    """The same small files of every sort give the same rows, quarantine, ledger and outcomes when the loader reads
+    two at once as when it reads one at a time: files are still written in the order they arrived."""
+    folder = tmp_path / "franvaro"
+    _mixed_folder(folder)
+    spans = _read_spans(monkeypatch)
+    two = duckdb.connect()
+    sync_folder(two, folder, AttendanceLoader(KEY, POLARS_KINDS))
+    assert _overlapping(spans)  # read two at a time
+    monkeypatch.setattr(AttendanceLoader, "reads_beside", lambda self, entry: False)
+    one = duckdb.connect()
+    sync_folder(one, folder, AttendanceLoader(KEY, POLARS_KINDS))
+    two_tables, one_tables = _tables(two), _tables(one)
+    assert two_tables == one_tables
+    outcomes = {row[1]: row[4] for row in one_tables["statuses"]}
+    assert outcomes == {
+        "sep.csv": "loaded", "okt.csv": "loaded", "nov_fel.csv": "partly_quarantined",
+        "dec_dubblett.csv": "partly_quarantined", "jan_ansi.csv": "loaded", "tom.csv": "rejected",
+        "sep_rattelse.csv": "loaded", "feb_citat.csv": "loaded", "mar.csv.gz": "loaded", "okt_kopia.csv": "identical",
+    }  # fmt: skip
+    ledger = {row[2]: (row[7], row[8]) for row in one_tables["ledger"]}  # rows_replaced, corrects
+    assert ledger["sep_rattelse.csv"] == (1, "sep.csv")
 
 
 def test_a_new_version_under_the_same_name_is_told_as_one_not_as_a_file_gone(landing):
