@@ -596,6 +596,34 @@ def test_a_file_is_read_beside_another_when_it_unpacks_into_one_read_buffer(tmp_
     assert [loader.reads_beside(Entry(p, p.name)) for p in (packed, plain, small)] == [False, False, True]
 
 
+def test_a_passs_first_keys_are_computed_beside_its_stage_and_a_failure_there_changes_nothing(tmp_path, monkeypatch):
+    """The first file of a pass has its keys computed by a light read beside its stage (a night's one file is read
+    sooner); the rows are the same when that read fails, as the stage and the lookup after it judge the file."""
+    lines = [";".join(HEADER), *_clean_lines(300)]
+    path = _write_lines(tmp_path, lines)
+    packed = path.parent / "b.csv.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes().replace(b"2024-09-", b"2024-10-")))
+    calls, real = [], fast_path.personnummer
+
+    def counted(conn, source, fmt):
+        calls.append(source.name)
+        return real(conn, source, fmt)
+
+    monkeypatch.setattr(fast_path, "personnummer", counted)
+    with_head_start, sync = load(path.parent)
+    assert "a.csv" in calls and len(sync.loaded) == 2
+
+    def failing(conn, source, fmt):
+        raise duckdb.IOException("the light read failed")
+
+    monkeypatch.setattr(fast_path, "personnummer", failing)
+    without, sync = load(path.parent)
+    assert len(sync.loaded) == 2
+    rows = "select * from raw.attendance order by all"
+    assert with_head_start.execute(rows).fetchall() == without.execute(rows).fetchall()
+    assert len(with_head_start.execute(rows).fetchall()) == 600
+
+
 class _PlanRecorder:
     """The loader's connection, recording the plan of each statement that joins the file's CSV read with keys."""
 

@@ -33,6 +33,11 @@ class Pseudonyms:
         self._lock = threading.Lock()  # two files' reads may ask at once (sources/landing/folder.py)
         self.computed_in_sql = 0  # how many values DuckDB hashed (the rest: Python)
 
+    @property
+    def empty(self) -> bool:
+        """No key computed yet in this pass."""
+        return self._known is None
+
     def lookup(self, conn: duckdb.DuckDBPyConnection, pnrs: list[str | None] | pl.Series) -> pl.DataFrame:
         """(pnr, pupil_key, pupil_gender, pnr_error) of the distinct values of `pnrs`; one call at a time."""
         with self._lock:
