@@ -10,6 +10,7 @@ was rejected.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from dataclasses import dataclass, replace
@@ -148,15 +149,15 @@ class AttendanceLoader:
         source, copy = path, None
         # The first file of a pass (no key known yet): its keys computed beside the unpacking and the stage.
         keys_beside = self._keys_beside(conn, path, fmt) if fmt.encoding == "utf-8" and self._pseudonyms.empty else None
-        if fmt.encoding != "utf-8":  # Windows-1252 (as Excel saves a CSV): DuckDB reads a UTF-8 copy of it,
-            scan = fast_path.Scan(fmt.separator.encode())  # kept in the workdir for the quarantine's pass
-            source = copy = transcode_to_utf8(path, fmt.gzip, workdir, scan.add)
-        elif fmt.gzip:
-            source = workdir / "plain.csv"
-            scan = fast_path.unpack(path, source, fmt.separator)  # None: a broken gzip, which the text path names
-        else:
-            scan = fast_path.scan_plain(path, fmt.separator)
         try:
+            if fmt.encoding != "utf-8":  # Windows-1252 (as Excel saves a CSV): DuckDB reads a UTF-8 copy of it,
+                scan = fast_path.Scan(fmt.separator.encode())  # kept in the workdir for the quarantine's pass
+                source = copy = transcode_to_utf8(path, fmt.gzip, workdir, scan.add)
+            elif fmt.gzip:
+                source = workdir / "plain.csv"
+                scan = fast_path.unpack(path, source, fmt.separator)  # None: a broken gzip, named by the text path
+            else:
+                scan = fast_path.scan_plain(path, fmt.separator)
             staged = fast_path.stage(conn, source, "none", fmt, scan, table) if scan is not None else None
         finally:
             if keys_beside is not None:
@@ -192,17 +193,14 @@ class AttendanceLoader:
     def _keys_beside(self, conn, path: Path, fmt: FileFormat) -> threading.Thread:
         """The file's personnummer read by a light pass of DuckDB's on a connection of its own, and their keys
         computed, while the file is unpacked and staged on one core, instead of after it: a night's one file is
-        read ~0.2 s sooner (docs/benchmarks.md, "Fifteenth session"). Only a head start: the stage judges the
+        read ~0.15 s sooner (docs/benchmarks.md, "Fifteenth session"). Only a head start: the stage judges the
         file, and its keys are looked up after it as ever (those computed here are found known)."""
         cursor = conn.cursor()
 
         def look_up() -> None:
-            try:
+            # A file the light pass cannot read is read, and judged, by the stage or the text path.
+            with cursor, contextlib.suppress(Exception):
                 self._pseudonyms.lookup(cursor, fast_path.personnummer(cursor, path, fmt))
-            except Exception:  # noqa: BLE001 — a file the light pass cannot read is read by the stage or the text path
-                pass
-            finally:
-                cursor.close()
 
         thread = threading.Thread(target=look_up, name="landing-keys")
         thread.start()
