@@ -15,7 +15,11 @@ takes the load apart on the same files, each variant in its own child process an
   straight from the CSV with their keys and lines (`row_number`), a transaction a file, one file after another;
 - direct, two lanes: the same, two files at a time on two connections (concurrent transactions);
 - direct, two lanes, keys known: the same without the first read, every key made before the measured part (the
-  best case of a pass's later files, whose pupils an earlier file of the pass already brought).
+  best case of a pass's later files, whose pupils an earlier file of the pass already brought);
+- … and the rest of a file's load: the same from the gzip files, each unpacked and counted by the loader's own
+  `fast_path.unpack`, its rows checked against its lines, its date range and the run check (fast_path.py
+  `keys_may_repeat`) read back from the rows it inserted, and a ledger row, all in its transaction. Still without
+  the keyed hash, the pupils' table, the corrections and a guard for two files of overlapping dates written at once.
 
 Keys are md5 of the personnummer, a stand-in for the keyed hash (its cost is the loader's, in
 bench_attendance.py); where a variant has no first read, they are made for all files before the measured part.
@@ -28,11 +32,13 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import resource
 import shutil
 import statistics
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -50,6 +56,7 @@ VARIANTS = {
     "direct": "first read, then insert straight from the CSV, a transaction a file",
     "direct_two_lanes": "the same, two files at a time",
     "direct_two_lanes_known": "the same, keys known before (no first read)",
+    "direct_two_lanes_known_whole": "… with the unpacking, the checks read back and a ledger row",
 }
 FILE_BUFFER = 64 << 20  # fast_path.READ_BUFFER: a file handed over in one batch, whole row groups
 
@@ -106,6 +113,40 @@ class Load:
             from ({self.typed_from(source, keep)}) s join {keys} k on s.pnr = k.pnr
             where not s.broken"""
 
+    def whole(self, conn, path: str, work: Path) -> int:
+        """One gzip file as `direct` without a first read, with the rest of a file's load (the module's docstring)."""
+        from sources.landing.attendance import fast_path
+
+        digest = hashlib.sha256(path.encode()).hexdigest()  # zone maps tell files apart by the hash's prefix
+        target = work / f"{digest}.csv"
+        scan = fast_path.unpack(Path(path), target, ";")
+        source = (
+            f"(select row_number() over () as line, * from {self.csv(str(target), max(FILE_BUFFER, scan.size + 1))})"
+        )
+        conn.begin()
+        conn.execute("set disabled_optimizers = 'join_order,build_side_probe_side'")
+        joined = self.joined(source, "mem.keys", "s.line + 1", "line, ")
+        inserted = conn.execute(f"insert into attendance {joined}", {"hash": digest}).fetchall()[0][0]
+        if inserted != scan.lines - 1:
+            raise RuntimeError(f"{path}: {inserted} rows of {scan.lines - 1} lines")
+        first, last = conn.execute(
+            "select min(lesson_date), max(lesson_date) from attendance where source_file_hash = ?", [digest]
+        ).fetchall()[0]
+        runs, distinct, unordered = conn.execute(
+            """select count(*) filter (where pupil_key is distinct from b), count(distinct pupil_key),
+                      count(*) filter (where pupil_key = b
+                                       and not (lesson_date > bd or (lesson_date = bd and lesson_start > bs)))
+               from (select pupil_key, lesson_date, lesson_start, lag(pupil_key) over () as b,
+                            lag(lesson_date) over () as bd, lag(lesson_start) over () as bs
+                     from attendance where source_file_hash = ?)""",
+            [digest],
+        ).fetchall()[0]
+        repeat = not (runs == distinct and unordered == 0)
+        conn.execute("insert into ledger values (?, ?, ?, ?, ?)", [digest, inserted, first, last, repeat])
+        conn.commit()
+        target.unlink()
+        return inserted
+
     def direct(self, conn, path: str, as_written: bool, first_read: bool = True) -> int:
         """One file: its distinct personnummer and their keys (or, without the first read, every file's keys made
         before), then its rows in one transaction."""
@@ -132,8 +173,11 @@ def _size(path: str) -> int:
 def run_variant(variant: str, gz: list[str], plain: list[str], db: str) -> dict:
     load = Load(plain, db)
     conn = load.conn
-    if variant in ("joined_as_guessed", "joined_as_written", "stage_insert", "direct_two_lanes_known"):
+    if variant in ("joined_as_guessed", "joined_as_written", "stage_insert") or variant.startswith("direct_two_lanes_"):
         load.all_keys()
+    if variant == "direct_two_lanes_known_whole":
+        conn.execute("create table ledger (hash varchar, rows bigint, first date, last date, repeat boolean)")
+        work = Path(tempfile.mkdtemp(prefix="bench-designs-"))
     if variant != "floor":
         conn.execute(load.table)
     start, cpu_start = time.perf_counter(), _cpu()
@@ -163,9 +207,10 @@ def run_variant(variant: str, gz: list[str], plain: list[str], db: str) -> dict:
     elif variant == "direct":
         for path in plain:
             load.direct(conn, path, as_written=True)
-    elif variant in ("direct_two_lanes", "direct_two_lanes_known"):
+    elif variant.startswith("direct_two_lanes"):
         first_read = variant == "direct_two_lanes"
-        queue, lock, failures = list(plain), threading.Lock(), []
+        whole = variant == "direct_two_lanes_known_whole"
+        queue, lock, failures = list(gz if whole else plain), threading.Lock(), []
 
         def lane() -> None:
             cursor = conn.cursor()
@@ -175,7 +220,10 @@ def run_variant(variant: str, gz: list[str], plain: list[str], db: str) -> dict:
                         if not queue:
                             return
                         path = queue.pop(0)
-                    load.direct(cursor, path, as_written=True, first_read=first_read)
+                    if whole:
+                        load.whole(cursor, path, work)
+                    else:
+                        load.direct(cursor, path, as_written=True, first_read=first_read)
             except Exception as exc:  # told, not swallowed: the measurement would be wrong
                 failures.append(repr(exc))
             finally:
@@ -186,6 +234,8 @@ def run_variant(variant: str, gz: list[str], plain: list[str], db: str) -> dict:
             t.start()
         for t in lanes:
             t.join()
+        if whole:
+            shutil.rmtree(work, ignore_errors=True)
         if failures:
             raise SystemExit(failures[0])
     table = {"text": "text_rows", "typed": "typed_rows"}.get(variant, "attendance")
