@@ -47,7 +47,7 @@ PYTHON_MODELS_FLAG = "--python-models"  # the warm process imports the Python mo
 PYTHON_MODEL_RUNTIME = ("pyarrow.dataset",)
 READY = b"R"
 # dagster-dbt sets it for the dbt commands of its steps: only those are handed over (not, say, the project's
-# parse that pipelines/assets/dbt.py `ensure_manifest` runs when the project changed).
+# parse that pipelines/dbt_manifest.py `ensure_manifest` runs when the project changed).
 DAGSTER_DBT_ENV = "DAGSTER_DBT_CLI"
 UNHANDLED_ERROR = 2  # dbt's own exit status for a failure it did not handle (dbt.cli.exceptions.ExitCodes),
 # written out here: this side of the hand-over does not import dbt

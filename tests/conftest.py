@@ -157,7 +157,7 @@ GROUPS_ENV = "SKOLANALYS_TEST_GROUPS"
 
 def pytest_configure(config):
     """Before the workers start: the file for the work units. The dbt project is parsed by the first worker that
-    imports it, while the other waits (pipelines/assets/dbt.py `ensure_manifest` takes a lock), not here before
+    imports it, while the other waits (pipelines/dbt_manifest.py `ensure_manifest` takes a lock), not here before
     the workers start."""
     if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
         start_gc.settle()  # xdist's controller collects nothing

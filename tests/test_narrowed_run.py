@@ -16,8 +16,9 @@ import duckdb
 import pytest
 
 from pipelines import build_state
-from pipelines.assets.dbt import _project_fingerprint, _source_tables, dbt_project
+from pipelines.assets.dbt import _source_tables, dbt_project
 from pipelines.assets.serving import SERVED_TABLES, publish
+from pipelines.dbt_manifest import project_fingerprint
 from tests.conftest import run_skolanalys, skolanalys_env
 from tests.school_years import LESSON_SCHOOL_YEAR
 from tests.test_attendance_incremental import ACTUAL, EXPECTED, add_next_day
@@ -63,7 +64,7 @@ def test_the_new_day_is_added_and_nothing_is_left_for_a_later_run(narrowed):
         differ = conn.sql(f"({EXPECTED} except all {ACTUAL}) union all ({ACTUAL} except all {EXPECTED})").fetchall()
         manifest = json.loads(dbt_project.manifest_path.read_text())
         current = build_state.current_fingerprints(
-            conn, _source_tables(manifest), _project_fingerprint(dbt_project.project_dir)
+            conn, _source_tables(manifest), project_fingerprint(dbt_project.project_dir)
         )
         published = build_state.published(conn)
     finally:

@@ -1,11 +1,8 @@
 """The dbt project as Dagster assets (dagster-dbt): staging → intermediate → marts, dbt tests as checks."""
 
-import fcntl
-import hashlib
 import json
 import os
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -13,8 +10,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_duckdb import DuckDBResource
 
-from pipelines import build_state
-from pipelines.dbt_command import PARTIAL_PARSE, PROJECT_TARGET, RUN_FLAGS, dbt_executable, seed_parse
+from pipelines import build_state, dbt_manifest
+from pipelines.dbt_command import PARTIAL_PARSE, PROJECT_TARGET, RUN_FLAGS, seed_parse
 from pipelines.executor import ALONE
 from pipelines.metadata import UNCHANGED
 from skolanalys.settings import DBT_PROJECT_DIR
@@ -47,61 +44,9 @@ class SkolanalysDbtTranslator(DagsterDbtTranslator):
         return folders[0] if folders and folders[0] in LAYER_GROUPS else None
 
 
-# Python packages and modules that the project's dbt Python models (dbt/models/**/*.py) import, relative to
-# the repository: their code is part of what those models compute, so a change in it counts as a change of
-# the project (a new parse, and a full build instead of none).
-PYTHON_MODEL_PACKAGES = ("skolanalys/value_added", "skolanalys/value_added_stages.py", "skolanalys/dbt_vars.py")
-
-
-def _project_fingerprint(project_dir: Path) -> str:
-    """A hash of every file dbt parses (and of the Python the models import): the manifest is current
-    exactly when it was parsed from these."""
-    digest = hashlib.sha256()
-    files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
-    for folder in ("models", "seeds", "macros", "tests"):
-        files.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
-    for path in sorted(files):
-        digest.update(str(path.relative_to(project_dir)).encode())
-        digest.update(path.read_bytes())
-    for package in PYTHON_MODEL_PACKAGES:
-        found = project_dir.parent / package
-        for path in [found] if found.is_file() else sorted(found.rglob("*.py")):
-            digest.update(str(path.relative_to(project_dir.parent)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """Parse the project when the manifest is missing or was parsed from other files than these.
-
-    `dagster dev` re-parses in every process; a plain run or test must not depend on a manual step either.
-    The fingerprint is taken before parsing, so a file changed during the parse triggers the next one.
-    """
-    manifest = project.manifest_path
-    stamp = manifest.with_name("skolanalys_fingerprint.txt")
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    # One parse at a time per checkout (two processes starting together, e.g. a run and the Dagster UI, or the
-    # test workers): the others wait for the lock and then find the manifest current.
-    with manifest.with_name(".parse.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        fingerprint = _project_fingerprint(project.project_dir)
-        if not manifest.exists() or not stamp.exists() or stamp.read_text() != fingerprint:
-            subprocess.run(
-                [
-                    dbt_executable(),
-                    "parse",
-                    "--quiet",
-                    "--no-partial-parse",
-                    "--project-dir",
-                    str(project.project_dir),
-                    "--profiles-dir",
-                    str(project.profiles_dir),
-                ],
-                check=True,
-                cwd=project.project_dir,
-            )
-            stamp.write_text(fingerprint)
-    return manifest
+    """The project's parse, current (pipelines/dbt_manifest.py), for dagster-dbt's project."""
+    return dbt_manifest.ensure_manifest(project.manifest_path, project.project_dir, project.profiles_dir)
 
 
 RUN_TARGET_PREFIX = "run-"
@@ -238,7 +183,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     manifest = json.loads(dbt_project.manifest_path.read_text())
     with warehouse.get_connection() as conn:
         current = build_state.current_fingerprints(
-            conn, _source_tables(manifest), _project_fingerprint(dbt_project.project_dir)
+            conn, _source_tables(manifest), dbt_manifest.project_fingerprint(dbt_project.project_dir)
         )
         mode, changed = build_state.plan(current, build_state.published(conn))
     if mode == "none":
