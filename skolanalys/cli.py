@@ -102,6 +102,10 @@ STREAMLIT_OPTIONS: dict[str, str | bool] = {
     "browser.gatherUsageStats": False,
     "runner.magicEnabled": False,
     "runner.postScriptGC": False,
+    # The console stays Swedish: Streamlit's English welcome and its web server's info lines are left out (its
+    # warnings and errors are still shown); `serve` says where the dashboard is.
+    "logger.hideWelcomeMessage": True,
+    "logger.level": "warning",
 }
 
 

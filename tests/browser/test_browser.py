@@ -170,6 +170,9 @@ def test_every_page_in_open_local_mode(browser, snapshot_dir, screenshots):
                 page.wait_for_function(CHARTS_DRAWN, timeout=TIMEOUT)
             page.screenshot(path=str(screenshots / f"oppet-{path or 'oversikt'}.png"), full_page=True)
         page.close()
+        # The console in Swedish too: `serve`'s own lines, not Streamlit's English welcome or server log.
+        console = server.output()
+        assert "You can now view" not in console and "Uvicorn" not in console and "URL:" not in console
     views = [json.loads(line) for line in (snapshot_dir / "access_log.jsonl").read_text().splitlines()]
     assert {v["page"] for v in views} >= {p[0] for p in PAGES}
     assert {v["role"] for v in views} == {"oppet_lage"}
