@@ -58,6 +58,8 @@ VARIANTS = {
     "direct_two_lanes_known": "the same, keys known before (no first read)",
     "direct_two_lanes_known_whole": "… with the unpacking, the checks read back and a ledger row",
 }
+# md5 of the personnummer, a stand-in for the keyed hash, stored as raw.attendance stores a key: a number
+KEY_NUMBER = "('0x' || md5(pnr))::uhugeint"
 FILE_BUFFER = 64 << 20  # fast_path.READ_BUFFER: a file handed over in one batch, whole row groups
 
 
@@ -73,7 +75,7 @@ class Load:
         import duckdb
 
         from sources.landing.attendance import rules
-        from sources.landing.attendance.schema import COLUMNS, SCHEMA
+        from sources.landing.attendance.schema import COLUMNS, SCHEMA, attendance_number
 
         self.plain, self.duckdb = plain, duckdb
         self.conn = duckdb.connect(db)
@@ -83,10 +85,13 @@ class Load:
         self.conn.execute("attach ':memory:' as mem")
         self.spec = ", ".join(f"'{c}': 'VARCHAR'" for c in COLUMNS)
         self.table = "create table attendance (" + ", ".join(f"{c} {t}" for c, t in SCHEMA.items()) + ")"
+        school = attendance_number("school_unit_number", "skolenhetskod")
+        self.file_number = attendance_number("source_file_number", "$hash")
         self.typed = f"""
-            select KEEP personnummer as pnr, skolenhetskod as school, lesson_date, lesson_start,
-                   {rules.SUBJECT} as subject, scheduled_min, absent_min, absence_type, {rules.REPORTED} as reported,
-                   {rules.broken_sql()} as broken
+            select KEEP personnummer as pnr, {school} as school, lesson_date, lesson_start,
+                   {rules.SUBJECT} as subject, scheduled_min, absent_min,
+                   try_cast(absence_type as {SCHEMA["absence_type"]}) as absence_type,
+                   {rules.REPORTED} as reported, {rules.broken_sql()} as broken
             from (select *, {rules.typed_sql()} from SOURCE)"""
 
     def typed_from(self, source: str, keep: str = "") -> str:
@@ -102,22 +107,24 @@ class Load:
 
     def all_keys(self) -> None:
         self.conn.execute(f"""
-            create table mem.keys as select pnr, md5(pnr) as pupil_key
+            create table mem.keys as select pnr, {KEY_NUMBER} as pupil_key
             from (select distinct personnummer as pnr from {self.csv(self.plain)})""")
 
     def joined(self, source: str, keys: str, line: str = "null::bigint", keep: str = "") -> str:
         """raw.attendance's columns: the typed rows without the broken ones, their keys, a file hash, a line."""
         return f"""
             select k.pupil_key, s.school, s.lesson_date, s.lesson_start, s.subject, s.scheduled_min, s.absent_min,
-                   s.absence_type, s.reported, $hash, {line}
+                   s.absence_type, s.reported, {self.file_number}, {line}
             from ({self.typed_from(source, keep)}) s join {keys} k on s.pnr = k.pnr
             where not s.broken"""
 
     def whole(self, conn, path: str, work: Path) -> int:
         """One gzip file as `direct` without a first read, with the rest of a file's load (the module's docstring)."""
         from sources.landing.attendance import fast_path
+        from sources.landing.attendance.schema import attendance_number
 
-        digest = hashlib.sha256(path.encode()).hexdigest()  # zone maps tell files apart by the hash's prefix
+        digest = _digest(path)
+        number = attendance_number("source_file_number", "?")
         target = work / f"{digest}.csv"
         scan = fast_path.unpack(Path(path), target, ";")
         source = (
@@ -130,15 +137,15 @@ class Load:
         if inserted != scan.lines - 1:
             raise RuntimeError(f"{path}: {inserted} rows of {scan.lines - 1} lines")
         first, last = conn.execute(
-            "select min(lesson_date), max(lesson_date) from attendance where source_file_hash = ?", [digest]
+            f"select min(lesson_date), max(lesson_date) from attendance where source_file_number = {number}", [digest]
         ).fetchall()[0]
         runs, distinct, unordered = conn.execute(
-            """select count(*) filter (where pupil_key is distinct from b), count(distinct pupil_key),
-                      count(*) filter (where pupil_key = b
+            f"""select count(*) filter (where pupil_number is distinct from b), count(distinct pupil_number),
+                      count(*) filter (where pupil_number = b
                                        and not (lesson_date > bd or (lesson_date = bd and lesson_start > bs)))
-               from (select pupil_key, lesson_date, lesson_start, lag(pupil_key) over () as b,
+               from (select pupil_number, lesson_date, lesson_start, lag(pupil_number) over () as b,
                             lag(lesson_date) over () as bd, lag(lesson_start) over () as bs
-                     from attendance where source_file_hash = ?)""",
+                     from attendance where source_file_number = {number})""",
             [digest],
         ).fetchall()[0]
         repeat = not (runs == distinct and unordered == 0)
@@ -153,17 +160,22 @@ class Load:
         keys = "keys" if first_read else "mem.keys"
         if first_read:
             conn.execute(f"""
-                create or replace temp table keys as select pnr, md5(pnr) as pupil_key
+                create or replace temp table keys as select pnr, {KEY_NUMBER} as pupil_key
                 from (select distinct personnummer as pnr from {self.csv(path)})""")
         source = f"(select row_number() over () as line, * from {self.csv(path, max(FILE_BUFFER, _size(path)))})"
         conn.begin()
         if as_written:
             conn.execute("set disabled_optimizers = 'join_order,build_side_probe_side'")
         inserted = conn.execute(
-            f"insert into attendance {self.joined(source, keys, 's.line + 1', 'line, ')}", {"hash": Path(path).name}
+            f"insert into attendance {self.joined(source, keys, 's.line + 1', 'line, ')}", {"hash": _digest(path)}
         ).fetchall()[0][0]
         conn.commit()
         return inserted
+
+
+def _digest(name: str) -> str:
+    """A file's stand-in hash (hex digits, as raw.attendance numbers a file by them)."""
+    return hashlib.sha256(str(name).encode()).hexdigest()
 
 
 def _size(path: str) -> int:
@@ -191,17 +203,17 @@ def run_variant(variant: str, gz: list[str], plain: list[str], db: str) -> dict:
     elif variant in ("joined_as_guessed", "joined_as_written"):
         if variant == "joined_as_written":
             conn.execute("set disabled_optimizers = 'join_order,build_side_probe_side'")
-        conn.execute(f"insert into attendance {load.joined(load.csv(plain), 'mem.keys')}", {"hash": "all"})
+        conn.execute(f"insert into attendance {load.joined(load.csv(plain), 'mem.keys')}", {"hash": _digest("all")})
     elif variant == "stage_insert":
         for path in plain:
             conn.execute(f"create or replace table mem.stage as {load.typed_from(load.csv(path, FILE_BUFFER))}")
             conn.begin()
             conn.execute(
-                """insert into attendance
+                f"""insert into attendance
                    select k.pupil_key, s.school, s.lesson_date, s.lesson_start, s.subject, s.scheduled_min,
-                          s.absent_min, s.absence_type, s.reported, $hash, s.rowid + 2
+                          s.absent_min, s.absence_type, s.reported, {load.file_number}, s.rowid + 2
                    from mem.stage s join mem.keys k on s.pnr = k.pnr""",
-                {"hash": Path(path).name},
+                {"hash": _digest(path)},
             )
             conn.commit()
     elif variant == "direct":

@@ -18,7 +18,17 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from expectations.runner import MAX_EXAMPLES, PERSONAL_COLUMNS, Finding, Scope, in_files, literal
+from expectations.runner import (
+    MAX_EXAMPLES,
+    PERSONAL_COLUMNS,
+    Finding,
+    Scope,
+    file_column,
+    file_in,
+    file_of,
+    in_files,
+    literal,
+)
 from sources.landing import attendance as franvaro
 from sources.landing.attendance import rules as attendance_rules
 from sources.landing.contract import PNR, Rule, personnummer_rules
@@ -217,8 +227,11 @@ class LedgerBalance(Part):
     def evaluate(self, conn, scope):
         unknown, off_rows, off_files = conn.execute(
             f"""
-            with t as (select source_file_hash as h, count(*) as n from raw.{self.table} group by all),
-            l as (select file_hash as h, rows_loaded - rows_superseded as n from {LEDGER_TABLE} where kind = ?)
+            with t as (select {file_column(self.table)} as h, count(*) as n from raw.{self.table} group by all),
+            l as (
+                select {file_of(self.table, "file_hash")} as h, rows_loaded - rows_superseded as n
+                from {LEDGER_TABLE} where kind = ?
+            )
             select
                 coalesce(sum(t.n) filter (where l.h is null), 0),
                 coalesce(sum(abs(coalesce(t.n, 0) - l.n)) filter (where l.h is not null), 0),
@@ -234,7 +247,7 @@ class LedgerBalance(Part):
         return [
             Finding(
                 "rad från en inläst fil",
-                "source_file_hash",
+                file_column(self.table),
                 int(unknown),
                 [],
                 f"Rader i raw.{self.table} som ingen fil i inläsningsloggen (raw.loaded_files) har läst in: de har "
@@ -242,7 +255,7 @@ class LedgerBalance(Part):
             ),
             Finding(
                 "rader enligt inläsningsloggen",
-                "source_file_hash",
+                file_column(self.table),
                 int(off_rows),
                 [],
                 f"Raderna per fil i raw.{self.table} stämmer inte med inläsningsloggen (rows_loaded − "
@@ -278,20 +291,22 @@ class SqlCount(Part):
 # The loaded columns as the contract's text fields; the personnummer is checked by its own key, not here.
 ATTENDANCE_TEXT = {
     "personnummer": "''",
-    "skolenhetskod": "school_unit_code",
+    # A number of more than 8 digits, or below 0, reads as itself (a school code of 8 digits cannot be it).
+    "skolenhetskod": "case when school_unit_number between 0 and 99999999 then "
+    f"{franvaro.attendance_text('school_unit_number', 'school_unit_number')} else school_unit_number::varchar end",
     "datum": "strftime(lesson_date, '%Y-%m-%d')",
     "lektion_start": "strftime(date '2000-01-01' + lesson_start, '%H:%M')",
     "amne": "subject",
     "schemalagd_tid_min": "cast(scheduled_min as varchar)",
     "franvaro_min": "cast(absent_min as varchar)",
-    "franvarotyp": "absence_type",
+    "franvarotyp": "absence_type::varchar",
     "rapporterad": "case when reported then 'ja' when not reported then 'nej' end",
 }
 
 
 # The stored columns ATTENDANCE_TEXT reads: the rules see only these.
 _DOOR_INPUTS = (
-    "school_unit_code",
+    "school_unit_number",
     "lesson_date",
     "lesson_start",
     "subject",
@@ -361,6 +376,11 @@ class AttendanceDoor(Part):
         return findings, int(total)
 
 
+def _numbers_in(numbers: list[int | None]) -> str:
+    listed = ", ".join(str(int(n)) for n in numbers if n is not None)
+    return f"source_file_number in ({listed})" if listed else "false"
+
+
 @dataclass(frozen=True)
 class AttendanceUniqueKey(Part):
     """The new rows' keys (pupil, date, lesson start) occur once, compared within each new file's dates.
@@ -381,16 +401,16 @@ class AttendanceUniqueKey(Part):
             ranges = conn.execute(f"select null, min(lesson_date), max(lesson_date) from {franvaro.TABLE}").fetchall()
         else:
             ranges = conn.execute(
-                f"select source_file_hash, min(lesson_date), max(lesson_date) from {franvaro.TABLE} "
-                f"where {in_files('source_file_hash', hashes)} group by all"
+                f"select source_file_number, min(lesson_date), max(lesson_date) from {franvaro.TABLE} "
+                f"where {file_in('attendance', hashes)} group by all"
             ).fetchall()
         total, done = 0, []
-        for digest, first, last in ranges:
+        for number, first, last in ranges:
             if first is None:
                 continue
-            mine = "true" if digest is None else f"source_file_hash = {literal(digest)}"
-            counted = f"not bool_or({in_files('source_file_hash', done)})"  # not already counted with a file
-            done.append(digest)
+            mine = "true" if number is None else f"source_file_number = {int(number)}"
+            counted = f"not bool_or({_numbers_in(done)})"  # not already counted with a file
+            done.append(number)
             # As many distinct key hashes as rows: no key repeats in these dates (equal keys hash alike), and
             # counting distinct hashes costs ~60 % of grouping them with their files.
             distinct = conn.execute(

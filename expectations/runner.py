@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from sources.landing.attendance import schema as franvaro
 from sources.landing.ledger import LEDGER_TABLE, ensure_ledger
 from sources.row_hash import rows_fingerprint
 
@@ -96,7 +97,7 @@ class Scope:
         skip the row groups of other files (a file's rows are appended together)."""
         if self.whole:
             return f"raw.{table}"
-        return f"(select * from raw.{table} where {in_files('source_file_hash', self.hashes(kind))})"
+        return f"(select * from raw.{table} where {file_in(table, self.hashes(kind))})"
 
 
 def literal(text: str) -> str:
@@ -107,6 +108,28 @@ def in_files(column: str, hashes: list[str]) -> str:
     if not hashes:
         return "false"
     return f"{column} in ({', '.join(literal(h) for h in hashes)})"
+
+
+def file_column(table: str) -> str:
+    """The column of raw.<table> naming a row's landing file: raw.attendance's file number, else the hash."""
+    return "source_file_number" if f"raw.{table}" == franvaro.TABLE else "source_file_hash"
+
+
+def file_of(table: str, hash_sql: str) -> str:
+    """SQL of a file's hash (`hash_sql`: a literal or a ledger column) as file_column holds it."""
+    return (
+        franvaro.attendance_number("source_file_number", hash_sql)
+        if file_column(table) != "source_file_hash"
+        else hash_sql
+    )
+
+
+def file_in(table: str, hashes: list[str]) -> str:
+    """A row of raw.<table> is from one of the files `hashes`. Constants (folded from the literals), so that
+    DuckDB's zone maps skip the row groups of other files."""
+    if not hashes:
+        return "false"
+    return f"{file_column(table)} in ({', '.join(file_of(table, literal(h)) for h in hashes)})"
 
 
 def ensure_state(conn: duckdb.DuckDBPyConnection) -> None:

@@ -85,6 +85,15 @@ def pupil_key(pnr: str) -> str:
     return pseudonym(normalise(pnr, 2026), TEST_KEY.encode())
 
 
+# raw.attendance as every other table holds its codes: its numbers (sources/landing/attendance/schema.py) read back
+# here by the test's own spelling of the rule (a pupil key is 32 lower-case hex digits, a skolenhetskod 8 digits).
+ATTENDANCE_AS_TEXT = (
+    "(select printf('%032x', pupil_number) as pupil_key, lpad(school_unit_number::varchar, 8, '0') as school_unit_code,"
+    " absence_type::varchar as absence_type, * exclude (pupil_number, school_unit_number, absence_type)"
+    " from raw.attendance)"
+)
+
+
 def write_landing_csv(
     path: Path, header: list[str], rows: list[list[object]], *, encoding: str = "utf-8-sig", sep: str = ";"
 ) -> Path:

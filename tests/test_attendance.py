@@ -32,7 +32,7 @@ from sources.landing.folder import sync_folder
 from sources.landing.kinds import POLARS_KINDS
 from sources.landing.ledger import Ledger
 from tests import derivability
-from tests.conftest import TEST_KEY, make_pnr, pupil_key, write_landing_csv
+from tests.conftest import ATTENDANCE_AS_TEXT, TEST_KEY, make_pnr, pupil_key, write_landing_csv
 
 KEY = TEST_KEY.encode()
 # The contract's columns with a name after the personnummer: exported by school systems, dropped at the door.
@@ -119,7 +119,7 @@ def test_every_contract_rule_quarantines_its_row_with_line_and_reason(tmp_path):
     assert all(raw.startswith("<maskerat>;") for line, (_, _, raw) in q.items() if line != 14)
     loaded = conn.execute(
         "select source_line, lesson_start::varchar, subject, absent_min, absence_type, reported "
-        "from raw.attendance order by source_line"
+        f"from {ATTENDANCE_AS_TEXT} order by source_line"
     ).fetchall()
     assert loaded == [
         (2, "08:15:00", "MA", 0, None, True),
@@ -139,7 +139,7 @@ def _rows(conn) -> list[tuple]:
     return conn.execute(
         "select pupil_key, pupil_gender, school_unit_code, lesson_date, lesson_start, subject, "
         "scheduled_min, absent_min, absence_type, reported, source_line "
-        "from raw.attendance left join raw.attendance_pupils using (pupil_key) order by all"
+        f"from {ATTENDANCE_AS_TEXT} left join raw.attendance_pupils using (pupil_key) order by all"
     ).fetchall()
 
 
@@ -340,8 +340,10 @@ def test_keys_gender_and_no_personnummer_or_name_in_the_warehouse(tmp_path):
     db = tmp_path / "w.duckdb"
     conn, _ = load(path.parent, duckdb.connect(str(db)))
     # The läsår is derived from the date in dbt (stg_raw__attendance's unit test pins 30 June / 1 July).
-    got = conn.execute("select pupil_key, lesson_date from raw.attendance order by lesson_date")
-    assert got.fetchall() == [(pupil_key(twelve), date(2024, 6, 30)), (pupil_key(twelve), date(2024, 7, 1))]
+    got = conn.execute("select pupil_number, lesson_date from raw.attendance order by lesson_date")
+    # Stored as the number of the key's 32 hex digits (sources/landing/attendance/schema.py).
+    number = int(pupil_key(twelve), 16)
+    assert got.fetchall() == [(number, date(2024, 6, 30)), (number, date(2024, 7, 1))]
     # Two spellings of one personnummer: one pupil, its gender once.
     assert conn.execute("select * from raw.attendance_pupils").fetchall() == [(pupil_key(twelve), "M")]
     conn.close()
@@ -523,7 +525,7 @@ def test_a_quoted_or_windows_1252_export_is_read_once_by_the_fast_path_as_the_te
     monkeypatch.setattr(AttendanceLoader, "_read_fast", lambda *args: None)
     text_path, _ = load(folder)
     for query in (
-        "select * exclude (source_file_hash) from raw.attendance order by source_line",
+        "select * exclude (source_file_number) from raw.attendance order by source_line",
         "select * exclude (loaded_at) from raw.quarantine order by all",
     ):
         assert fast.execute(query).fetchall() == text_path.execute(query).fetchall()

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
+from tests.conftest import ATTENDANCE_AS_TEXT
 from tests.school_years import LESSON_SCHOOL_YEAR
 
 pytestmark = pytest.mark.slow
@@ -26,7 +27,7 @@ EXPECTED = f"""
         count(*) as lessons, count(*) filter (where reported) as reported_lessons,
         sum(scheduled_min) as scheduled_min, sum(absent_min) as absent_min,
         coalesce(sum(absent_min) filter (where absence_type = 'giltig'), 0) as valid
-    from raw.attendance group by all
+    from {ATTENDANCE_AS_TEXT} group by all
 """
 ACTUAL = f"""
     select pupil_key, school_year, school_unit_code, period, lessons, reported_lessons, scheduled_min,

@@ -70,9 +70,10 @@ def test_dbt_unit_tests_pass(empty_project):
     assert not (tmp_path / "warehouse.duckdb.wal").exists()
     assert_source_tables_as_the_writers_make_them(tmp_path / "warehouse.duckdb")
     # The incremental attendance sums read which files they summed before from a table of their own, not a
-    # dbt input: the unit test "attendance_sums_add_only_the_new_files_lessons" has summed file f1 before.
+    # dbt input: the unit test "attendance_sums_add_only_the_new_files_lessons" has summed file a1 before
+    # (a hash: hex digits, which raw.attendance numbers).
     conn = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    conn.execute(f"insert into {ATTENDANCE_SUMMARISED} (kind, file_hash) values ('franvaro', 'f1')")
+    conn.execute(f"insert into {ATTENDANCE_SUMMARISED} (kind, file_hash) values ('franvaro', 'a1')")
     conn.close()
 
     tested = run_dbt(["test", "--select", "test_type:unit"], tmp_path / "warehouse.duckdb", tmp_path)

@@ -32,7 +32,7 @@ from sources.landing.outcomes import ROOT, replace_folder, summary_lines
 from sources.landing.registry import KIND_SIGNATURES, root_statuses
 from sources.landing.surveys import read_survey_folder
 from sources.personnummer import luhn_check_digit
-from tests.conftest import TEST_KEY, make_pnr
+from tests.conftest import ATTENDANCE_AS_TEXT, TEST_KEY, make_pnr
 
 KEY = TEST_KEY.encode()
 GB2 = 2 << 30
@@ -582,9 +582,9 @@ def test_skolanalys_run_survives_bad_files_and_names_them(handbuilt):
         assert any(name in line and reason in line for line in output.splitlines()), (name, output[-4000:])
     conn = duckdb.connect(str(handbuilt.data / "warehouse.duckdb"), read_only=True)
     try:
-        tables = ("enrolments", "grades", "attendance")
+        tables = ("raw.enrolments", "raw.grades", ATTENDANCE_AS_TEXT)
         loaded = [
-            conn.execute(f"select count(*) from raw.{t} where school_unit_code = ?", [DOOR_SCHOOL]).fetchall()[0][0]
+            conn.execute(f"select count(*) from {t} where school_unit_code = ?", [DOOR_SCHOOL]).fetchall()[0][0]
             for t in tables
         ]
     finally:

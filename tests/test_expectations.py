@@ -276,9 +276,10 @@ def test_attendance_runs_the_doors_own_rules_on_the_new_rows(wh):
     april = "lesson_date >= date '2024-04-01'"
     c.execute(f"update raw.attendance set absent_min = 70 where {april} and source_line = 2")  # > scheduled
     c.execute(f"update raw.attendance set scheduled_min = 0, absent_min = 0 where {april} and source_line = 3")
-    c.execute(f"update raw.attendance set absence_type = 'sjuk' where {april} and source_line = 4")
-    c.execute(f"update raw.attendance set absence_type = null where {april} and source_line = 5")  # absent, no type
-    c.execute(f"update raw.attendance set school_unit_code = '1234' where {april} and source_line = 6")
+    # A type without absence (the stored enum admits only giltig and ogiltig), an absence without a type
+    c.execute(f"update raw.attendance set absent_min = 0, absence_type = 'ogiltig' where {april} and source_line = 4")
+    c.execute(f"update raw.attendance set absence_type = null where {april} and source_line = 5")
+    c.execute(f"update raw.attendance set school_unit_number = 123456789 where {april} and source_line = 6")  # 9 digits
     c.execute(f"update raw.attendance set reported = null where {april} and source_line = 8")
     c.execute(  # p1's 08:15 lesson on 2 April twice (same file hash: one row more than the ledger says)
         f"insert into raw.attendance select * from raw.attendance where {april} and source_line = 2"
@@ -291,11 +292,11 @@ def test_attendance_runs_the_doors_own_rules_on_the_new_rows(wh):
         ("franvarotyp", "inläsningens regel"): 2,
         ("skolenhetskod", "inläsningens regel"): 1,
         ("rapporterad", "inläsningens regel"): 1,
-        ("pupil_key, lesson_date, lesson_start", "unik nyckel"): 2,
-        ("source_file_hash", "rader enligt inläsningsloggen"): 1,
+        ("pupil_number, lesson_date, lesson_start", "unik nyckel"): 2,
+        ("source_file_number", "rader enligt inläsningsloggen"): 1,
     }
     summary = outcome.summary()
-    assert "mellan 0 och den schemalagda tiden" in summary and "sjuk" in summary and "'1234'" in summary
+    assert "mellan 0 och den schemalagda tiden" in summary and "'ogiltig'" in summary and "'123456789'" in summary
 
 
 # Surveys: the whole (small) tables every run ---------------------------------------------------------------

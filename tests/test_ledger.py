@@ -23,7 +23,7 @@ from sources.landing.attendance import schema as attendance_schema
 from sources.landing.folder import sync_folder
 from sources.landing.kind_loader import KindLoader
 from sources.landing.kinds import GRADE_RECORDS, POLARS_KINDS
-from tests.conftest import CONTRACT_COLUMNS, TEST_KEY, make_pnr, pupil_key, write_landing_csv
+from tests.conftest import ATTENDANCE_AS_TEXT, CONTRACT_COLUMNS, TEST_KEY, make_pnr, pupil_key, write_landing_csv
 
 KEY = TEST_KEY.encode()
 GRADE_HEADER = CONTRACT_COLUMNS["betyg"]
@@ -220,7 +220,7 @@ def test_a_corrected_grade_export_replaces_exactly_its_keys(landing):
 def test_a_corrected_attendance_export_replaces_exactly_its_lessons_and_supersedes_a_file(landing):
     conn = duckdb.connect()
     sync_all(conn, landing)
-    query = "select pupil_key, lesson_date, absent_min, source_line from raw.attendance order by all"
+    query = f"select pupil_key, lesson_date, absent_min, source_line from {ATTENDANCE_AS_TEXT} order by all"
     before = conn.execute(query).fetchall()
     # October again, corrected: pupil 1 was present after all, pupil 2 had a lesson too. Both of okt.csv's
     # rows are replaced, so okt.csv is superseded; september is untouched.
@@ -288,7 +288,8 @@ def test_small_files_are_read_two_at_a_time_and_still_written_in_order(tmp_path,
     assert [name for name, _ in sync.loaded] == ["sep.csv", "okt.csv", "sep_v2.csv", "nov.csv"]
     assert ("okt.csv", "sep.csv") in _overlapping(spans)  # the first two, read at once
     absent = conn.execute(
-        "select lesson_date, absent_min from raw.attendance where pupil_key = ? order by all", [pupil_key(PUPILS[0])]
+        f"select lesson_date, absent_min from {ATTENDANCE_AS_TEXT} where pupil_key = ? order by all",
+        [pupil_key(PUPILS[0])],
     ).fetchall()
     assert absent == [(date(2024, 9, 2), 30), (date(2024, 10, 1), 0), (date(2024, 11, 4), 60)]
     ledger = "select file_name, (rows_replaced, corrects) from raw.loaded_files where kind = 'franvaro'"
@@ -374,7 +375,9 @@ def test_a_new_version_under_the_same_name_is_told_as_one_not_as_a_file_gone(lan
     conn = duckdb.connect()
     sync_all(conn, landing)
     old_grades = conn.execute("select pupil_key, subject from raw.grades").fetchall()
-    old_lessons = conn.execute("select pupil_key from raw.attendance where lesson_date >= '2024-10-01'").fetchall()
+    old_lessons = conn.execute(
+        f"select pupil_key from {ATTENDANCE_AS_TEXT} where lesson_date >= '2024-10-01'"
+    ).fetchall()
     new_grades, new_lessons = [grade(0, "MA", "A"), grade(0, "EN", "B")], [lesson(0, "2024-10-01", 30)]
     write(landing / "betyg" / "vt24.csv", GRADE_HEADER, new_grades, age=100)
     write(landing / "franvaro" / "okt.csv", ATTENDANCE_HEADER, new_lessons, age=100)
@@ -488,7 +491,7 @@ def test_files_arriving_together_load_in_order_of_modification_time(landing):
     sync = sync_all(conn, landing)["franvaro"]
     assert [name for name, _ in sync.loaded] == ["sep.csv", "okt.csv", "okt_v2.csv"]
     absent = conn.execute(
-        "select absent_min from raw.attendance where pupil_key = ? and lesson_date = '2024-10-01'",
+        f"select absent_min from {ATTENDANCE_AS_TEXT} where pupil_key = ? and lesson_date = '2024-10-01'",
         [pupil_key(PUPILS[1])],
     ).fetchall()
     assert absent == [(0,)]

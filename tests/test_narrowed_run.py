@@ -19,7 +19,7 @@ from pipelines import build_state
 from pipelines.assets.dbt import _source_tables, dbt_project
 from pipelines.assets.serving import SERVED_TABLES, publish
 from pipelines.dbt_manifest import project_fingerprint
-from tests.conftest import run_skolanalys, skolanalys_env
+from tests.conftest import ATTENDANCE_AS_TEXT, run_skolanalys, skolanalys_env
 from tests.school_years import LESSON_SCHOOL_YEAR
 from tests.test_attendance_incremental import ACTUAL, EXPECTED, add_next_day
 from tests.test_end_to_end import _served_results
@@ -103,7 +103,7 @@ SUMMARY_FROM_RAW = f"""
     from (
         select *, case when month(lesson_date) >= 7 then 1 when month(lesson_date) <= 3 then 2 else 3 end as period,
             {LESSON_SCHOOL_YEAR} as school_year
-        from raw.attendance
+        from {ATTENDANCE_AS_TEXT}
     )
     group by grouping sets (
         (pupil_key, school_year, school_unit_code, period), (pupil_key, school_year, school_unit_code),

@@ -107,7 +107,8 @@ def ensure_ledger(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def ensure_raw_table(conn: duckdb.DuckDBPyConnection, table: str, empty_select: str, ledger: Ledger) -> list[str]:
-    """Create `table` (as `empty_select`, which returns no rows) unless it exists with exactly those columns.
+    """Create `table` (as `empty_select`, which returns no rows) unless it exists with exactly those columns and
+    types.
 
     The raw table and the ledger must agree. A table of other columns (the code changed) or a table with
     rows but no ledger (a warehouse from before the ledger) is rebuilt empty, with the kind's ledger and
@@ -116,11 +117,11 @@ def ensure_raw_table(conn: duckdb.DuckDBPyConnection, table: str, empty_select: 
     """
     schema, name = table.split(".")
     conn.execute(f"create schema if not exists {schema}")
-    expected = [row[0] for row in conn.execute(f"describe {empty_select}").fetchall()]
+    expected = [(row[0], row[1]) for row in conn.execute(f"describe {empty_select}").fetchall()]
     existing = [
-        row[0]
+        (row[0], row[1])
         for row in conn.execute(
-            "select column_name from information_schema.columns "
+            "select column_name, data_type from information_schema.columns "
             "where table_catalog = current_database() and table_schema = ? and table_name = ? "
             "order by ordinal_position",
             [schema, name],

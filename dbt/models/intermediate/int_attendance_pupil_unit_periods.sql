@@ -16,19 +16,21 @@
 with lessons as (
     select * from {{ ref('stg_raw__attendance') }}
     {% if is_incremental() %}
-    where source_file_hash in (
-        select file_hash from {{ source('raw', 'loaded_files') }}
+    where source_file_number in (
+        select {{ attendance_number('source_file_number', 'number', 'file_hash') }}
+        from {{ source('raw', 'loaded_files') }}
         where file_hash not in (select file_hash from {{ attendance_summarised_files_table() }})
     )
     {% endif %}
 ),
 
--- Grouped by the integer year, the läsår's label added once a group (not once a lesson).
+-- Grouped by the integer year and the stored numbers, the läsår's label and the texts added once a group (not
+-- once a lesson).
 new_sums as (
     select
-        pupil_key,
+        pupil_number,
         year,
-        school_unit_code,
+        school_unit_number,
         period,
         count(*) as lessons,
         count(*) filter (where reported) as reported_lessons,
@@ -45,6 +47,14 @@ pupils as (
 ),
 
 -- The gender joined once a group, not once a lesson.
+keyed as (
+    select
+        {{ attendance_number('pupil_number', 'text', 'pupil_number') }} as pupil_key,
+        {{ attendance_number('school_unit_number', 'text', 'school_unit_number') }} as school_unit_code,
+        *
+    from new_sums
+),
+
 labelled as (
     select
         n.pupil_key,
@@ -53,8 +63,8 @@ labelled as (
         n.school_unit_code,
         n.period,
         p.pupil_gender,
-        n.* exclude (pupil_key, year, school_unit_code, period)
-    from new_sums as n
+        n.* exclude (pupil_key, pupil_number, year, school_unit_code, school_unit_number, period)
+    from keyed as n
     left join pupils as p using (pupil_key)
 )
 

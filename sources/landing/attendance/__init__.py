@@ -1,19 +1,21 @@
 """Attendance (franvaro/): lesson-level files of ~100 M rows a school year, streamed through DuckDB.
 
-raw.attendance — one row per pupil and scheduled lesson (key: pupil_key, lesson_date, lesson_start):
+raw.attendance — one row per pupil and scheduled lesson (key: pupil_number, lesson_date, lesson_start). Its
+codes are stored as numbers (schema.py, var attendance_numbers in dbt/dbt_project.yml, which dbt reads back to
+the texts every other table holds: stg_raw__attendance):
 
 | column | type | meaning |
 |---|---|---|
-| pupil_key | varchar | keyed hash (HMAC-SHA256) of the personnummer, as in every raw table |
-| school_unit_code | varchar | 8 digits (skolenhetskod) |
+| pupil_number | uhugeint | the pupil key (keyed hash, HMAC-SHA256, of the personnummer: 32 hex digits) as a number |
+| school_unit_number | integer | skolenhetskod (8 digits) as a number |
 | lesson_date | date | datum |
 | lesson_start | time | lektion_start (`08:15`) |
 | subject | varchar | amne, upper case; null when the file has none |
 | scheduled_min | integer | schemalagd_tid_min, > 0 |
 | absent_min | integer | franvaro_min, 0 ≤ absent_min ≤ scheduled_min |
-| absence_type | varchar | null when absent_min = 0, else `giltig` or `ogiltig` |
+| absence_type | enum | null when absent_min = 0, else `giltig` or `ogiltig` |
 | reported | boolean | rapporterad: attendance was registered for the lesson |
-| source_file_hash | varchar | SHA-256 of the landing file (raw.loaded_files names it) |
+| source_file_number | bigint | the landing file: the first 15 hex digits of its SHA-256 (raw.loaded_files) |
 | source_line | bigint | line in that file, as a text editor counts (header included) |
 
 raw.attendance_pupils — one row per pupil key of the files loaded, with its gender from the personnummer (K / M:
@@ -22,7 +24,7 @@ the fallback when a pupil has no enrolment row), written with each file: once a 
 Every row satisfies the contract (docs/contracts.md); rows that do not are in raw.quarantine (kind
 `franvaro`) with file, line, first failing column, every reason and the row (personnummer masked). A GX
 suite must not pull this table into pandas whole (100 M rows): validate aggregates computed in DuckDB, a
-sample, or the rows of the latest files (source_file_hash in raw.loaded_files).
+sample, or the rows of the latest files (source_file_number of a file in raw.loaded_files).
 
 How a file is loaded (loader.AttendanceLoader, driven by folder.sync_folder and the ledger raw.loaded_files):
 - Partitioning: only files whose content hash is not in the ledger are read, and each appends its own rows
@@ -59,6 +61,7 @@ from sources.landing.attendance.fileformat import SAMPLE_BYTES, FileFormat, snif
 from sources.landing.attendance.loader import AttendanceLoader, Limits, Staged
 from sources.landing.attendance.rules import PNR_IN_COLUMN
 from sources.landing.attendance.schema import (
+    ABSENCE_TYPES,
     COLUMNS,
     FOLDER,
     KEY,
@@ -68,10 +71,13 @@ from sources.landing.attendance.schema import (
     SCHEMA,
     SIGNATURE,
     TABLE,
+    attendance_number,
+    attendance_text,
 )
 from sources.landing.attendance.text_path import checked_rows_sql, lines_sql, raw_row_sql
 
 __all__ = [
+    "ABSENCE_TYPES",
     "COLUMNS",
     "FOLDER",
     "KEY",
@@ -87,6 +93,8 @@ __all__ = [
     "FileFormat",
     "Limits",
     "Staged",
+    "attendance_number",
+    "attendance_text",
     "checked_rows_sql",
     "lines_sql",
     "raw_row_sql",

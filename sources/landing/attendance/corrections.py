@@ -15,10 +15,12 @@ from datetime import date
 
 import duckdb
 
-from sources.landing.attendance.schema import KEY_HASH, TABLE
+from sources.landing.attendance.schema import FOLDER, KEY, KEY_HASH, TABLE, attendance_number
+from sources.landing.ledger import LEDGER_TABLE
 
 DUPLICATES = "attendance_duplicates"  # temp table: line, first_line of each duplicate in the new file
 CLASHES = "attendance_clashes"  # temp table: the keys met more than once among the new file's dates
+_NUMBER = attendance_number("source_file_number", "?")  # the new file's number, from its hash
 
 
 def earlier_rows(conn: duckdb.DuckDBPyConnection, first: date | None, last: date | None) -> bool:
@@ -35,8 +37,9 @@ def start(conn: duckdb.DuckDBPyConnection) -> None:
 
 def find(conn: duckdb.DuckDBPyConnection, first: date, last: date, digest: str) -> dict[str, int]:
     """Keys met more than once among the new file's dates: later lines of a key within the file (into
-    DUPLICATES, and deleted) and rows of earlier files (deleted; counted per earlier file). Zone maps limit the
-    scan to the row groups of the file's dates; hashing the key first keeps the grouping to 8 bytes a row."""
+    DUPLICATES, and deleted) and rows of earlier files (deleted; counted per earlier file, by its hash in the
+    ledger). Zone maps limit the scan to the row groups of the file's dates; hashing the key first keeps the
+    grouping to 8 bytes a row."""
     dates = [first, last]
     conn.execute(
         f"""
@@ -46,14 +49,14 @@ def find(conn: duckdb.DuckDBPyConnection, first: date, last: date, digest: str) 
             where lesson_date between ? and ?
             group by h having count(*) > 1
         )
-        select pupil_key, lesson_date, lesson_start,
-               list(source_line order by source_line) filter (where source_file_hash = ?) as new_lines,
-               list(source_file_hash) filter (where source_file_hash <> ?) as earlier_files
+        select {", ".join(KEY)},
+               list(source_line order by source_line) filter (where source_file_number = $file) as new_lines,
+               list(source_file_number) filter (where source_file_number <> $file) as earlier_files
         from {TABLE}
         where lesson_date between ? and ? and {KEY_HASH} in (select h from candidates)
         group by all
-        having count(*) > 1 and count(*) filter (where source_file_hash = ?) > 0
-    """,
+        having count(*) > 1 and count(*) filter (where source_file_number = $file) > 0
+    """.replace("$file", _NUMBER),
         [*dates, digest, digest, *dates, digest],
     )
     conn.execute(f"""
@@ -63,24 +66,28 @@ def find(conn: duckdb.DuckDBPyConnection, first: date, last: date, digest: str) 
     conn.execute(
         f"""
         delete from {TABLE}
-        where source_file_hash = ? and lesson_date between ? and ?
+        where source_file_number = {_NUMBER} and lesson_date between ? and ?
           and source_line in (select line from {DUPLICATES})
     """,
         [digest, *dates],
     )
     replaced = dict(
-        conn.execute(f"""
-        select earlier, count(*) from (select unnest(earlier_files) as earlier from {CLASHES})
+        conn.execute(
+            f"""
+        select l.file_hash, count(*)
+        from (select unnest(earlier_files) as earlier from {CLASHES}) e
+        join {LEDGER_TABLE} l on l.kind = ? and {attendance_number("source_file_number", "l.file_hash")} = e.earlier
         group by all
-    """).fetchall()
+    """,
+            [FOLDER],
+        ).fetchall()
     )
     if replaced:
+        on = " and ".join(f"t.{k} = c.{k}" for k in KEY)
         conn.execute(
             f"""
             delete from {TABLE} t using {CLASHES} c
-            where t.source_file_hash <> ? and t.lesson_date between ? and ?
-              and t.pupil_key = c.pupil_key and t.lesson_date = c.lesson_date
-              and t.lesson_start = c.lesson_start
+            where t.source_file_number <> {_NUMBER} and t.lesson_date between ? and ? and {on}
         """,
             [digest, *dates],
         )

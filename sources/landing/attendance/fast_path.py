@@ -42,7 +42,7 @@ from isal import isal_zlib  # zlib's interface, inflating ~3× faster (storstad'
 
 from sources.landing.attendance import rules
 from sources.landing.attendance.fileformat import FileFormat
-from sources.landing.attendance.schema import COLUMNS, TABLE
+from sources.landing.attendance.schema import COLUMNS, SCHEMA, TABLE, attendance_number
 from sources.landing.attendance.text_path import literal
 from sources.landing.door import GZIP_MAGIC
 
@@ -182,8 +182,9 @@ def _fields_sql(source: Path, compression: str, fmt: FileFormat, quoted: bool) -
 def _stage_sql(source: Path, compression: str, fmt: FileFormat, table: str, quoted: bool) -> str:
     return f"""
         create or replace table {STAGE_DB}.{table} as
-        select personnummer as pnr, skolenhetskod as school, lesson_date, lesson_start,
-               {rules.SUBJECT} as subject, scheduled_min, absent_min, absence_type, {rules.REPORTED} as reported,
+        select personnummer as pnr, {attendance_number("school_unit_number", "skolenhetskod")} as school,
+               lesson_date, lesson_start, {rules.SUBJECT} as subject, scheduled_min, absent_min,
+               try_cast(absence_type as {SCHEMA["absence_type"]}) as absence_type, {rules.REPORTED} as reported,
                {rules.broken_sql()} as broken
         from (
             select *,
@@ -259,8 +260,9 @@ def insert_sql(table: str, header_line: int) -> str:
     the file's hash."""
     return f"""
         insert into {TABLE}
-        select k.pupil_key, c.school, c.lesson_date, c.lesson_start, c.subject,
-               c.scheduled_min, c.absent_min, c.absence_type, c.reported, ?, c.rowid + {header_line + 1}
+        select k.pupil_number, c.school, c.lesson_date, c.lesson_start, c.subject,
+               c.scheduled_min, c.absent_min, c.absence_type, c.reported,
+               {attendance_number("source_file_number", "?")}, c.rowid + {header_line + 1}
         from {STAGE_DB}.{table} c
         join attendance_keys k on c.pnr = k.pnr
         where k.pupil_key is not null

@@ -24,10 +24,17 @@ from skolanalys.dbt_sources import create_sql
 from skolanalys.processes import remove_dead_spill, remove_left_behind, scratch_folder
 from sources.landing.attendance import corrections, fast_path, text_path
 from sources.landing.attendance.fileformat import FileFormat, sniff, transcode_to_utf8
-from sources.landing.attendance.schema import FOLDER, PUPILS_TABLE, SCHEMA, TABLE, new_pupils_sql
+from sources.landing.attendance.schema import (
+    FOLDER,
+    PUPILS_TABLE,
+    SCHEMA,
+    TABLE,
+    attendance_number,
+    new_pupils_sql,
+)
 from sources.landing.door import NO_ROWS, Entry, LandingFileError, Signature
 from sources.landing.kinds import MAX_BYTES
-from sources.landing.ledger import FileOutcome, Ledger, ensure_raw_table
+from sources.landing.ledger import LEDGER_TABLE, FileOutcome, Ledger, ensure_raw_table
 from sources.landing.pseudonyms import Pseudonyms
 from sources.landing.quarantine import append_quarantine_sql, ensure_quarantine
 
@@ -237,9 +244,14 @@ class AttendanceLoader:
             raise _file_error(exc) from None
 
     def _write(self, conn: duckdb.DuckDBPyConnection, staged: Staged, digest: str) -> FileOutcome:
+        _refuse_a_number_taken(conn, digest)
         conn.register("attendance_keys_frame", staged.keys.to_arrow())
         try:
-            conn.execute("create or replace temp table attendance_keys as select * from attendance_keys_frame")
+            number = attendance_number("pupil_number", "pupil_key")
+            conn.execute(
+                f"create or replace temp table attendance_keys as"
+                f" select *, {number} as pupil_number from attendance_keys_frame"
+            )
         finally:
             conn.unregister("attendance_keys_frame")
         first, last = staged.first_date, staged.last_date
@@ -278,6 +290,22 @@ class AttendanceLoader:
         if staged.fast is not None:
             fast_path.drop(conn, staged.fast.table)
         shutil.rmtree(staged.workdir, ignore_errors=True)
+
+
+def _refuse_a_number_taken(conn: duckdb.DuckDBPyConnection, digest: str) -> None:
+    """raw.attendance knows a file by the first 15 hex digits of its hash (schema.py): a file whose number an
+    earlier file has (one chance in ~10^18 a pair of files) is refused rather than mixed with it."""
+    number = attendance_number("source_file_number", "?")
+    taken = conn.execute(
+        f"select count(*) from {LEDGER_TABLE} where kind = ? and file_hash <> ?"
+        f" and {attendance_number('source_file_number', 'file_hash')} = {number}",
+        [FOLDER, digest, digest],
+    ).fetchall()[0][0]
+    if taken:
+        raise LandingFileError(
+            "filens kontrollsumma börjar som en tidigare inläst fils (de 15 första tecknen), så deras rader kan "
+            "inte hållas isär: gör en ny export av filen"
+        )
 
 
 def _remove_what_a_killed_load_left(conn: duckdb.DuckDBPyConnection) -> None:
