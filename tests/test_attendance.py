@@ -25,12 +25,12 @@ import pytest
 from skolanalys.processes import scratch_folder
 from sources.landing.attendance import AttendanceLoader, Staged, fast_path, sniff
 from sources.landing.attendance import loader as loader_module
-from sources.landing.attendance.schema import COLUMNS
+from sources.landing.attendance.schema import COLUMNS, SCHEMA
 from sources.landing.csvfile import LandingFileError
 from sources.landing.door import Entry
 from sources.landing.folder import sync_folder
 from sources.landing.kinds import POLARS_KINDS
-from sources.landing.ledger import Ledger
+from sources.landing.ledger import FileOutcome, Ledger
 from tests import derivability
 from tests.conftest import ATTENDANCE_AS_TEXT, TEST_KEY, make_pnr, pupil_key, write_landing_csv
 
@@ -393,6 +393,35 @@ def _staged(path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, Staged]]:
         yield conn, staged
     finally:
         loader.cleanup(conn, staged)
+
+
+def test_a_file_whose_number_an_earlier_file_has_is_refused_not_mixed_with_it(tmp_path):
+    """raw.attendance knows a file by the first 15 hex digits of its hash: a file whose 15 an earlier file has
+    (one chance in ~10^18 a pair) would have its rows mixed with that file's, so it is refused with a reason; a
+    file of other digits loads."""
+    path = write_landing_csv(tmp_path / "franvaro" / "a.csv", HEADER, [lesson(pnr(1), "2024-09-02")])
+    earlier, same_number, other = "abc" * 5 + "0" * 49, "abc" * 5 + "1" * 49, "abd" * 5 + "0" * 49
+    with _staged(path) as (conn, staged):
+        Ledger(conn, "franvaro").record(earlier, "tidigare.csv", FileOutcome(1, 1, 0))
+        with pytest.raises(LandingFileError, match="kontrollsumma"):
+            AttendanceLoader(KEY).write(conn, staged, same_number)
+        assert conn.execute("select count(*) from raw.attendance").fetchall() == [(0,)]
+        assert AttendanceLoader(KEY).write(conn, staged, other).rows_loaded == 1
+        stored = conn.execute("select source_file_number from raw.attendance").fetchall()
+        assert stored == [(int(other[:15], 16),)]
+
+
+def test_a_raw_table_of_other_types_is_rebuilt_from_the_files():
+    """A warehouse whose raw.attendance has the columns but not their types (an older version's) is rebuilt
+    empty, so that the folder's files load again, and the user is told."""
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    columns = ", ".join(f"{c} {'varchar' if c == 'pupil_number' else t}" for c, t in SCHEMA.items())
+    conn.execute(f"create table raw.attendance ({columns})")
+    messages = AttendanceLoader(KEY).prepare(conn, Ledger(conn, "franvaro"))
+    assert len(messages) == 1 and "kolumner har ändrats" in messages[0]
+    types = conn.execute("select data_type from information_schema.columns where column_name = 'pupil_number'")
+    assert types.fetchall() == [("UHUGEINT",)]
 
 
 @pytest.mark.parametrize("packed, eol", [("gzip", "\r\n"), ("gzip, two members", "\n"), ("", "\n"), ("", "\r\n")])
