@@ -19,7 +19,11 @@ takes the load apart on the same files, each variant in its own child process an
 - … and the rest of a file's load: the same from the gzip files, each unpacked and counted by the loader's own
   `fast_path.unpack`, its rows checked against its lines, its date range and the run check (fast_path.py
   `keys_may_repeat`) read back from the rows it inserted, and a ledger row, all in its transaction. Still without
-  the keyed hash, the pupils' table, the corrections and a guard for two files of overlapping dates written at once.
+  the keyed hash, the pupils' table, the corrections and a guard for two files of overlapping dates written at once;
+- … and no key known before: a pupil no earlier file brought is keyed in the insert itself, by a Python function
+  DuckDB calls only for the rows the join left without a key (the loader's own keyed hash and gender, once a value),
+  the file's new pupils added to the keys for the files after it. Still without the pupils' table, the corrections
+  and the guard.
 
 Keys are md5 of the personnummer, a stand-in for the keyed hash (its cost is the loader's, in
 bench_attendance.py); where a variant has no first read, they are made for all files before the measured part.
@@ -57,6 +61,7 @@ VARIANTS = {
     "direct_two_lanes": "the same, two files at a time",
     "direct_two_lanes_known": "the same, keys known before (no first read)",
     "direct_two_lanes_known_whole": "… with the unpacking, the checks read back and a ledger row",
+    "direct_two_lanes_udf_whole": "… no key known before: new pupils keyed in the insert (keyed hash, gender)",
 }
 # md5 of the personnummer, a stand-in for the keyed hash, stored as raw.attendance stores a key: a number
 KEY_NUMBER = "('0x' || md5(pnr))::uhugeint"
@@ -110,15 +115,47 @@ class Load:
             create table mem.keys as select pnr, {KEY_NUMBER} as pupil_key
             from (select distinct personnummer as pnr from {self.csv(self.plain)})""")
 
-    def joined(self, source: str, keys: str, line: str = "null::bigint", keep: str = "") -> str:
-        """raw.attendance's columns: the typed rows without the broken ones, their keys, a file hash, a line."""
+    def joined(self, source: str, keys: str, line: str = "null::bigint", keep: str = "", udf: bool = False) -> str:
+        """raw.attendance's columns: the typed rows without the broken ones, their keys, a file hash, a line.
+        `udf`: a pupil not in `keys` is keyed in the statement itself (`key_udf`)."""
+        key, join = "k.pupil_key", "join"
+        if udf:
+            key, join = "coalesce(k.pupil_key, ('0x' || pupil_key_of(s.pnr))::uhugeint)", "left join"
         return f"""
-            select k.pupil_key, s.school, s.lesson_date, s.lesson_start, s.subject, s.scheduled_min, s.absent_min,
+            select {key}, s.school, s.lesson_date, s.lesson_start, s.subject, s.scheduled_min, s.absent_min,
                    s.absence_type, s.reported, {self.file_number}, {line}
-            from ({self.typed_from(source, keep)}) s join {keys} k on s.pnr = k.pnr
+            from ({self.typed_from(source, keep)}) s {join} {keys} k on s.pnr = k.pnr
             where not s.broken"""
 
-    def whole(self, conn, path: str, work: Path) -> int:
+    def key_udf(self) -> None:
+        """`pupil_key_of(pnr)`: the keyed hash of a personnummer no earlier file brought (the loader's own HMAC, in
+        Python, once a value), its gender kept aside for the pupils' table; DuckDB calls it only for the rows the
+        join left without a key. Every file adds its new pupils to mem.keys for the files after it."""
+        import pyarrow as pa
+        from duckdb.sqltypes import VARCHAR
+
+        from sources.personnummer import InvalidPersonnummer, gender_from_personnummer, normalise, pseudonym
+
+        secret, made, self.genders = b"bench-key-not-secret", {}, {}
+
+        def keys(pnrs):  # no annotations: DuckDB reads them, and pyarrow is imported here only
+            out = []
+            for value in pnrs.to_pylist():
+                if value not in made:
+                    try:
+                        full = normalise(value, 2026)
+                        made[value] = pseudonym(full, secret)
+                        self.genders[made[value]] = gender_from_personnummer(full)
+                    except InvalidPersonnummer:
+                        made[value] = None
+                out.append(made[value])
+            return pa.array(out, pa.string())
+
+        self.conn.create_function("pupil_key_of", keys, [VARCHAR], VARCHAR, type="arrow")
+        self.made = made
+        self.conn.execute("create table mem.keys (pnr varchar, pupil_key uhugeint)")
+
+    def whole(self, conn, path: str, work: Path, udf: bool = False) -> int:
         """One gzip file as `direct` without a first read, with the rest of a file's load (the module's docstring)."""
         from sources.landing.attendance import fast_path
         from sources.landing.attendance.schema import attendance_number
@@ -132,7 +169,7 @@ class Load:
         )
         conn.begin()
         conn.execute("set disabled_optimizers = 'join_order,build_side_probe_side'")
-        joined = self.joined(source, "mem.keys", "s.line + 1", "line, ")
+        joined = self.joined(source, "mem.keys", "s.line + 1", "line, ", udf)
         inserted = conn.execute(f"insert into attendance {joined}", {"hash": digest}).fetchall()[0][0]
         if inserted != scan.lines - 1:
             raise RuntimeError(f"{path}: {inserted} rows of {scan.lines - 1} lines")
@@ -151,6 +188,17 @@ class Load:
         repeat = not (runs == distinct and unordered == 0)
         conn.execute("insert into ledger values (?, ?, ?, ?, ?)", [digest, inserted, first, last, repeat])
         conn.commit()
+        if udf:  # the file's new pupils known to the files after it (the pupils' table would take them here)
+            import pyarrow as pa
+
+            with self.lock:
+                new = [(p, k) for p, k in list(self.made.items()) if k is not None and p not in self.added]
+                self.added.update(p for p, _ in new)
+            if new:
+                frame = pa.table({"pnr": [p for p, _ in new], "pupil_key": [k for _, k in new]})
+                conn.register("new_keys", frame)
+                conn.execute("insert into mem.keys select pnr, ('0x' || pupil_key)::uhugeint from new_keys")
+                conn.unregister("new_keys")
         target.unlink()
         return inserted
 
@@ -185,9 +233,12 @@ def _size(path: str) -> int:
 def run_variant(variant: str, gz: list[str], plain: list[str], db: str) -> dict:
     load = Load(plain, db)
     conn = load.conn
-    if variant in ("joined_as_guessed", "joined_as_written", "stage_insert") or variant.startswith("direct_two_lanes_"):
+    if variant == "direct_two_lanes_udf_whole":
+        load.key_udf()
+        load.lock, load.added = threading.Lock(), set()
+    elif variant in ("joined_as_guessed", "joined_as_written", "stage_insert") or variant.startswith("direct_two_"):
         load.all_keys()
-    if variant == "direct_two_lanes_known_whole":
+    if variant.endswith("_whole"):
         conn.execute("create table ledger (hash varchar, rows bigint, first date, last date, repeat boolean)")
         work = Path(tempfile.mkdtemp(prefix="bench-designs-"))
     if variant != "floor":
@@ -221,7 +272,7 @@ def run_variant(variant: str, gz: list[str], plain: list[str], db: str) -> dict:
             load.direct(conn, path, as_written=True)
     elif variant.startswith("direct_two_lanes"):
         first_read = variant == "direct_two_lanes"
-        whole = variant == "direct_two_lanes_known_whole"
+        whole, udf = variant.endswith("_whole"), variant == "direct_two_lanes_udf_whole"
         queue, lock, failures = list(gz if whole else plain), threading.Lock(), []
 
         def lane() -> None:
@@ -233,7 +284,7 @@ def run_variant(variant: str, gz: list[str], plain: list[str], db: str) -> dict:
                             return
                         path = queue.pop(0)
                     if whole:
-                        load.whole(cursor, path, work)
+                        load.whole(cursor, path, work, udf)
                     else:
                         load.direct(cursor, path, as_written=True, first_read=first_read)
             except Exception as exc:  # told, not swallowed: the measurement would be wrong
