@@ -23,7 +23,10 @@ takes the load apart on the same files, each variant in its own child process an
 - … and no key known before: a pupil no earlier file brought is keyed in the insert itself, by a Python function
   DuckDB calls only for the rows the join left without a key (the loader's own keyed hash and gender, once a value),
   the file's new pupils added to the keys for the files after it. Still without the pupils' table, the corrections
-  and the guard.
+  and the guard;
+- … one file at a time instead (`direct_one_lane_udf_whole`), each in its own transaction as the door writes them,
+  the next file unpacked beside it, the parser on both cores (small read buffers), the lines from the order the rows
+  were appended in (an update of the file's rows in its transaction).
 
 Keys are md5 of the personnummer, a stand-in for the keyed hash (its cost is the loader's, in
 bench_attendance.py); where a variant has no first read, they are made for all files before the measured part.
@@ -62,10 +65,12 @@ VARIANTS = {
     "direct_two_lanes_known": "the same, keys known before (no first read)",
     "direct_two_lanes_known_whole": "… with the unpacking, the checks read back and a ledger row",
     "direct_two_lanes_udf_whole": "… no key known before: new pupils keyed in the insert (keyed hash, gender)",
+    "direct_one_lane_udf_whole": "… one file at a time, the next unpacked beside it, lines from the rows' order",
 }
 # md5 of the personnummer, a stand-in for the keyed hash, stored as raw.attendance stores a key: a number
 KEY_NUMBER = "('0x' || md5(pnr))::uhugeint"
 FILE_BUFFER = 64 << 20  # fast_path.READ_BUFFER: a file handed over in one batch, whole row groups
+ONE_LANE_BUFFER = 4 << 20  # several buffers a file: the parser on both cores
 
 
 def _cpu() -> float:
@@ -155,6 +160,74 @@ class Load:
         self.made = made
         self.conn.execute("create table mem.keys (pnr varchar, pupil_key uhugeint)")
 
+    def one_lane(self, conn, paths: list[str], work: Path) -> None:
+        """`whole` with new pupils keyed in the insert, one file at a time in one transaction each (as the door
+        writes them), the next file unpacked beside it; the parser on every core (DuckDB's own read buffer), so the
+        lines come from the order the rows are appended in (insertion order kept: rowid order is the file's),
+        written by an update of the file's rows in its transaction."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from sources.landing.attendance import fast_path
+
+        def unpack(path: str):
+            target = work / f"{_digest(path)}.csv"
+            return target, fast_path.unpack(Path(path), target, ";")
+
+        with ThreadPoolExecutor(1) as pool:
+            ahead = pool.submit(unpack, paths[0])
+            for i, path in enumerate(paths):
+                target, scan = ahead.result()
+                if i + 1 < len(paths):
+                    ahead = pool.submit(unpack, paths[i + 1])
+                self.write_one(conn, path, target, scan)
+                target.unlink()
+
+    def write_one(self, conn, path: str, target: Path, scan) -> None:
+        from sources.landing.attendance.schema import attendance_number
+
+        digest = _digest(path)
+        number = attendance_number("source_file_number", "?")
+        conn.begin()
+        conn.execute("set disabled_optimizers = 'join_order,build_side_probe_side'")
+        joined = self.joined(self.csv(str(target), ONE_LANE_BUFFER), "mem.keys", udf=True)
+        inserted = conn.execute(f"insert into attendance {joined}", {"hash": digest}).fetchall()[0][0]
+        if inserted != scan.lines - 1:
+            raise RuntimeError(f"{path}: {inserted} rows of {scan.lines - 1} lines")
+        mine = f"source_file_number = {number}"
+        conn.execute(
+            f"update attendance set source_line = rowid - (select min(rowid) from attendance where {mine}) + 2"
+            f" where {mine}",
+            [digest, digest],
+        )
+        first, last = conn.execute(
+            f"select min(lesson_date), max(lesson_date) from attendance where {mine}", [digest]
+        ).fetchall()[0]
+        runs, distinct, unordered = conn.execute(
+            f"""select count(*) filter (where pupil_number is distinct from b), count(distinct pupil_number),
+                      count(*) filter (where pupil_number = b
+                                       and not (lesson_date > bd or (lesson_date = bd and lesson_start > bs)))
+               from (select pupil_number, lesson_date, lesson_start, lag(pupil_number) over () as b,
+                            lag(lesson_date) over () as bd, lag(lesson_start) over () as bs
+                     from attendance where {mine})""",
+            [digest],
+        ).fetchall()[0]
+        repeat = not (runs == distinct and unordered == 0)
+        conn.execute("insert into ledger values (?, ?, ?, ?, ?)", [digest, inserted, first, last, repeat])
+        conn.commit()
+        self.add_new_keys(conn)
+
+    def add_new_keys(self, conn) -> None:
+        """The file's new pupils known to the files after it (the pupils' table would take them here)."""
+        import pyarrow as pa
+
+        with self.lock:
+            new = [(p, k) for p, k in list(self.made.items()) if k is not None and p not in self.added]
+            self.added.update(p for p, _ in new)
+        if new:
+            conn.register("new_keys", pa.table({"pnr": [p for p, _ in new], "pupil_key": [k for _, k in new]}))
+            conn.execute("insert into mem.keys select pnr, ('0x' || pupil_key)::uhugeint from new_keys")
+            conn.unregister("new_keys")
+
     def whole(self, conn, path: str, work: Path, udf: bool = False) -> int:
         """One gzip file as `direct` without a first read, with the rest of a file's load (the module's docstring)."""
         from sources.landing.attendance import fast_path
@@ -188,17 +261,8 @@ class Load:
         repeat = not (runs == distinct and unordered == 0)
         conn.execute("insert into ledger values (?, ?, ?, ?, ?)", [digest, inserted, first, last, repeat])
         conn.commit()
-        if udf:  # the file's new pupils known to the files after it (the pupils' table would take them here)
-            import pyarrow as pa
-
-            with self.lock:
-                new = [(p, k) for p, k in list(self.made.items()) if k is not None and p not in self.added]
-                self.added.update(p for p, _ in new)
-            if new:
-                frame = pa.table({"pnr": [p for p, _ in new], "pupil_key": [k for _, k in new]})
-                conn.register("new_keys", frame)
-                conn.execute("insert into mem.keys select pnr, ('0x' || pupil_key)::uhugeint from new_keys")
-                conn.unregister("new_keys")
+        if udf:
+            self.add_new_keys(conn)
         target.unlink()
         return inserted
 
@@ -233,7 +297,7 @@ def _size(path: str) -> int:
 def run_variant(variant: str, gz: list[str], plain: list[str], db: str) -> dict:
     load = Load(plain, db)
     conn = load.conn
-    if variant == "direct_two_lanes_udf_whole":
+    if variant.endswith("_udf_whole"):
         load.key_udf()
         load.lock, load.added = threading.Lock(), set()
     elif variant in ("joined_as_guessed", "joined_as_written", "stage_insert") or variant.startswith("direct_two_"):
@@ -270,6 +334,9 @@ def run_variant(variant: str, gz: list[str], plain: list[str], db: str) -> dict:
     elif variant == "direct":
         for path in plain:
             load.direct(conn, path, as_written=True)
+    elif variant == "direct_one_lane_udf_whole":
+        load.one_lane(conn, gz, work)
+        shutil.rmtree(work, ignore_errors=True)
     elif variant.startswith("direct_two_lanes"):
         first_read = variant == "direct_two_lanes"
         whole, udf = variant.endswith("_whole"), variant == "direct_two_lanes_udf_whole"
