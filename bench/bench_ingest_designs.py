@@ -199,20 +199,7 @@ class Load:
             f" where {mine}",
             [digest, digest],
         )
-        first, last = conn.execute(
-            f"select min(lesson_date), max(lesson_date) from attendance where {mine}", [digest]
-        ).fetchall()[0]
-        runs, distinct, unordered = conn.execute(
-            f"""select count(*) filter (where pupil_number is distinct from b), count(distinct pupil_number),
-                      count(*) filter (where pupil_number = b
-                                       and not (lesson_date > bd or (lesson_date = bd and lesson_start > bs)))
-               from (select pupil_number, lesson_date, lesson_start, lag(pupil_number) over () as b,
-                            lag(lesson_date) over () as bd, lag(lesson_start) over () as bs
-                     from attendance where {mine})""",
-            [digest],
-        ).fetchall()[0]
-        repeat = not (runs == distinct and unordered == 0)
-        conn.execute("insert into ledger values (?, ?, ?, ?, ?)", [digest, inserted, first, last, repeat])
+        _read_back_and_record(conn, digest, inserted)
         conn.commit()
         self.add_new_keys(conn)
 
@@ -231,10 +218,8 @@ class Load:
     def whole(self, conn, path: str, work: Path, udf: bool = False) -> int:
         """One gzip file as `direct` without a first read, with the rest of a file's load (the module's docstring)."""
         from sources.landing.attendance import fast_path
-        from sources.landing.attendance.schema import attendance_number
 
         digest = _digest(path)
-        number = attendance_number("source_file_number", "?")
         target = work / f"{digest}.csv"
         scan = fast_path.unpack(Path(path), target, ";")
         source = (
@@ -246,20 +231,7 @@ class Load:
         inserted = conn.execute(f"insert into attendance {joined}", {"hash": digest}).fetchall()[0][0]
         if inserted != scan.lines - 1:
             raise RuntimeError(f"{path}: {inserted} rows of {scan.lines - 1} lines")
-        first, last = conn.execute(
-            f"select min(lesson_date), max(lesson_date) from attendance where source_file_number = {number}", [digest]
-        ).fetchall()[0]
-        runs, distinct, unordered = conn.execute(
-            f"""select count(*) filter (where pupil_number is distinct from b), count(distinct pupil_number),
-                      count(*) filter (where pupil_number = b
-                                       and not (lesson_date > bd or (lesson_date = bd and lesson_start > bs)))
-               from (select pupil_number, lesson_date, lesson_start, lag(pupil_number) over () as b,
-                            lag(lesson_date) over () as bd, lag(lesson_start) over () as bs
-                     from attendance where source_file_number = {number})""",
-            [digest],
-        ).fetchall()[0]
-        repeat = not (runs == distinct and unordered == 0)
-        conn.execute("insert into ledger values (?, ?, ?, ?, ?)", [digest, inserted, first, last, repeat])
+        _read_back_and_record(conn, digest, inserted)
         conn.commit()
         if udf:
             self.add_new_keys(conn)
@@ -283,6 +255,28 @@ class Load:
         ).fetchall()[0][0]
         conn.commit()
         return inserted
+
+
+def _read_back_and_record(conn, digest: str, inserted: int) -> None:
+    """The file's date range and the run check (fast_path.py `keys_may_repeat`) read back from the rows it inserted,
+    and its ledger row, in its transaction."""
+    from sources.landing.attendance.schema import attendance_number
+
+    mine = f"source_file_number = {attendance_number('source_file_number', '?')}"
+    first, last = conn.execute(
+        f"select min(lesson_date), max(lesson_date) from attendance where {mine}", [digest]
+    ).fetchall()[0]
+    runs, distinct, unordered = conn.execute(
+        f"""select count(*) filter (where pupil_number is distinct from b), count(distinct pupil_number),
+                  count(*) filter (where pupil_number = b
+                                   and not (lesson_date > bd or (lesson_date = bd and lesson_start > bs)))
+           from (select pupil_number, lesson_date, lesson_start, lag(pupil_number) over () as b,
+                        lag(lesson_date) over () as bd, lag(lesson_start) over () as bs
+                 from attendance where {mine})""",
+        [digest],
+    ).fetchall()[0]
+    repeat = not (runs == distinct and unordered == 0)
+    conn.execute("insert into ledger values (?, ?, ?, ?, ?)", [digest, inserted, first, last, repeat])
 
 
 def _digest(name: str) -> str:
