@@ -183,17 +183,16 @@ class Load:
                 target.unlink()
 
     def write_one(self, conn, path: str, target: Path, scan) -> None:
-        from sources.landing.attendance.schema import attendance_number
+        from sources.landing.attendance.schema import FILE_NUMBER_PARAM
 
         digest = _digest(path)
-        number = attendance_number("source_file_number", "?")
         conn.begin()
         conn.execute("set disabled_optimizers = 'join_order,build_side_probe_side'")
         joined = self.joined(self.csv(str(target), ONE_LANE_BUFFER), "mem.keys", udf=True)
         inserted = conn.execute(f"insert into attendance {joined}", {"hash": digest}).fetchall()[0][0]
         if inserted != scan.lines - 1:
             raise RuntimeError(f"{path}: {inserted} rows of {scan.lines - 1} lines")
-        mine = f"source_file_number = {number}"
+        mine = f"source_file_number = {FILE_NUMBER_PARAM}"
         conn.execute(
             f"update attendance set source_line = rowid - (select min(rowid) from attendance where {mine}) + 2"
             f" where {mine}",
@@ -260,9 +259,9 @@ class Load:
 def _read_back_and_record(conn, digest: str, inserted: int) -> None:
     """The file's date range and the run check (fast_path.py `keys_may_repeat`) read back from the rows it inserted,
     and its ledger row, in its transaction."""
-    from sources.landing.attendance.schema import attendance_number
+    from sources.landing.attendance.schema import FILE_NUMBER_PARAM
 
-    mine = f"source_file_number = {attendance_number('source_file_number', '?')}"
+    mine = f"source_file_number = {FILE_NUMBER_PARAM}"
     first, last = conn.execute(
         f"select min(lesson_date), max(lesson_date) from attendance where {mine}", [digest]
     ).fetchall()[0]

@@ -15,12 +15,11 @@ from datetime import date
 
 import duckdb
 
-from sources.landing.attendance.schema import FOLDER, KEY, KEY_HASH, TABLE, attendance_number
+from sources.landing.attendance.schema import FILE_NUMBER_PARAM, FOLDER, KEY, KEY_HASH, TABLE, attendance_number
 from sources.landing.ledger import LEDGER_TABLE
 
 DUPLICATES = "attendance_duplicates"  # temp table: line, first_line of each duplicate in the new file
 CLASHES = "attendance_clashes"  # temp table: the keys met more than once among the new file's dates
-_NUMBER = attendance_number("source_file_number", "?")  # the new file's number, from its hash
 
 
 def earlier_rows(conn: duckdb.DuckDBPyConnection, first: date | None, last: date | None) -> bool:
@@ -56,7 +55,7 @@ def find(conn: duckdb.DuckDBPyConnection, first: date, last: date, digest: str) 
         where lesson_date between ? and ? and {KEY_HASH} in (select h from candidates)
         group by all
         having count(*) > 1 and count(*) filter (where source_file_number = $file) > 0
-    """.replace("$file", _NUMBER),
+    """.replace("$file", FILE_NUMBER_PARAM),
         [*dates, digest, digest, *dates, digest],
     )
     conn.execute(f"""
@@ -66,7 +65,7 @@ def find(conn: duckdb.DuckDBPyConnection, first: date, last: date, digest: str) 
     conn.execute(
         f"""
         delete from {TABLE}
-        where source_file_number = {_NUMBER} and lesson_date between ? and ?
+        where source_file_number = {FILE_NUMBER_PARAM} and lesson_date between ? and ?
           and source_line in (select line from {DUPLICATES})
     """,
         [digest, *dates],
@@ -87,7 +86,7 @@ def find(conn: duckdb.DuckDBPyConnection, first: date, last: date, digest: str) 
         conn.execute(
             f"""
             delete from {TABLE} t using {CLASHES} c
-            where t.source_file_number <> {_NUMBER} and t.lesson_date between ? and ? and {on}
+            where t.source_file_number <> {FILE_NUMBER_PARAM} and t.lesson_date between ? and ? and {on}
         """,
             [digest, *dates],
         )

@@ -42,7 +42,7 @@ from isal import isal_zlib  # zlib's interface, inflating ~3× faster (storstad'
 
 from sources.landing.attendance import rules
 from sources.landing.attendance.fileformat import FileFormat
-from sources.landing.attendance.schema import COLUMNS, SCHEMA, TABLE, attendance_number
+from sources.landing.attendance.schema import COLUMNS, FILE_NUMBER_PARAM, SCHEMA, TABLE, attendance_number
 from sources.landing.attendance.text_path import literal
 from sources.landing.door import GZIP_MAGIC
 
@@ -262,7 +262,7 @@ def insert_sql(table: str, header_line: int) -> str:
         insert into {TABLE}
         select k.pupil_number, c.school, c.lesson_date, c.lesson_start, c.subject,
                c.scheduled_min, c.absent_min, c.absence_type, c.reported,
-               {attendance_number("source_file_number", "?")}, c.rowid + {header_line + 1}
+               {FILE_NUMBER_PARAM}, c.rowid + {header_line + 1}
         from {STAGE_DB}.{table} c
         join attendance_keys k on c.pnr = k.pnr
         where k.pupil_key is not null

@@ -25,6 +25,7 @@ from skolanalys.processes import remove_dead_spill, remove_left_behind, scratch_
 from sources.landing.attendance import corrections, fast_path, text_path
 from sources.landing.attendance.fileformat import FileFormat, sniff, transcode_to_utf8
 from sources.landing.attendance.schema import (
+    FILE_NUMBER_PARAM,
     FOLDER,
     PUPILS_TABLE,
     SCHEMA,
@@ -295,10 +296,9 @@ class AttendanceLoader:
 def _refuse_a_number_taken(conn: duckdb.DuckDBPyConnection, digest: str) -> None:
     """raw.attendance knows a file by the first 15 hex digits of its hash (schema.py): a file whose number an
     earlier file has (one chance in ~10^18 a pair of files) is refused rather than mixed with it."""
-    number = attendance_number("source_file_number", "?")
     taken = conn.execute(
         f"select count(*) from {LEDGER_TABLE} where kind = ? and file_hash <> ?"
-        f" and {attendance_number('source_file_number', 'file_hash')} = {number}",
+        f" and {attendance_number('source_file_number', 'file_hash')} = {FILE_NUMBER_PARAM}",
         [FOLDER, digest, digest],
     ).fetchall()[0][0]
     if taken:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sources.landing.attendance.schema import ABSENCE_TYPES
+from sources.landing.attendance.schema import ABSENCE_TYPES_SQL
 from sources.personnummer import contains_personnummer_sql
 
 PNR_IN_COLUMN = "kolumnen {column} innehåller något som liknar ett personnummer"
@@ -43,7 +43,6 @@ class Rule:
 
 
 _DIGITS_8 = "[0-9]" * 8
-_ABSENCE_TYPES = "(" + ", ".join(f"'{t}'" for t in ABSENCE_TYPES) + ")"
 RULES = (  # in contract order, a personnummer in the free text first
     # Subject codes are short: the pattern runs only on values long enough to hold a personnummer (CASE, not
     # AND: DuckDB then runs it on those rows only; a personnummer has 10 bytes at least).
@@ -77,8 +76,8 @@ RULES = (  # in contract order, a personnummer in the free text first
         "bad_type",
         "franvarotyp",
         "case when absent_min = 0 then absence_type is not null"
-        f" when absent_min > 0 then coalesce(absence_type not in {_ABSENCE_TYPES}, true)"
-        f" else coalesce(absence_type not in {_ABSENCE_TYPES}, false) end",
+        f" when absent_min > 0 then coalesce(absence_type not in {ABSENCE_TYPES_SQL}, true)"
+        f" else coalesce(absence_type not in {ABSENCE_TYPES_SQL}, false) end",
         "frånvarotyp ska vara tom utan frånvaro, annars giltig eller ogiltig",
     ),
     Rule(

@@ -23,6 +23,7 @@ COLUMNS = (
 OPTIONAL = ("amne",)
 SIGNATURE = HeaderSignature(FOLDER, tuple(c for c in COLUMNS if c not in OPTIONAL))
 ABSENCE_TYPES = ("giltig", "ogiltig")  # franvarotyp when absent_min > 0 (rules.py), stored as an enum
+ABSENCE_TYPES_SQL = "(" + ", ".join(f"'{t}'" for t in ABSENCE_TYPES) + ")"  # as a SQL list
 # The pupil key, the skolenhetskod and the file are stored as numbers (attendance_number): ~100 M rows write,
 # group and join faster, and take less room, than with the texts every other table holds.
 SCHEMA = {
@@ -33,7 +34,7 @@ SCHEMA = {
     "subject": "varchar",
     "scheduled_min": "integer",
     "absent_min": "integer",
-    "absence_type": f"enum({', '.join(repr(t) for t in ABSENCE_TYPES)})",
+    "absence_type": f"enum{ABSENCE_TYPES_SQL}",
     "reported": "boolean",
     "source_file_number": "bigint",
     "source_line": "bigint",
@@ -55,13 +56,16 @@ def attendance_text(name: str, x: str) -> str:
     return "(" + dbt_vars()["attendance_numbers"][name]["text"].replace("{x}", x) + ")"
 
 
+# The file being loaded, by its number: SQL of its hash bound as a parameter.
+FILE_NUMBER_PARAM = attendance_number("source_file_number", "?")
+
+
 def new_pupils_sql(inserted_only: bool) -> str:
     """The file's pupils (`attendance_keys`) not in PUPILS_TABLE yet, added inside its transaction. `inserted_only`:
     only those with a row loaded (the text path may quarantine every row of a pupil); one parameter then, the
     file's hash."""
     loaded = (
-        f" and k.pupil_number in (select pupil_number from {TABLE}"
-        f" where source_file_number = {attendance_number('source_file_number', '?')})"
+        f" and k.pupil_number in (select pupil_number from {TABLE} where source_file_number = {FILE_NUMBER_PARAM})"
         if inserted_only
         else ""
     )

@@ -20,7 +20,7 @@ import duckdb
 
 from sources.landing.attendance import rules
 from sources.landing.attendance.fileformat import FileFormat
-from sources.landing.attendance.schema import COLUMNS, SCHEMA, TABLE, attendance_number
+from sources.landing.attendance.schema import COLUMNS, FILE_NUMBER_PARAM, SCHEMA, TABLE, attendance_number
 from sources.landing.door import UNBALANCED_QUOTE
 from sources.landing.quarantine import MASK
 
@@ -171,7 +171,7 @@ def insert_sql(checked_sql: str) -> str:
         select k.pupil_number, {attendance_number("school_unit_number", "c.skolenhetskod")}, c.lesson_date,
                c.lesson_start, c.subject, c.scheduled_min, c.absent_min,
                try_cast(c.absence_type as {SCHEMA["absence_type"]}), c.reported,
-               {attendance_number("source_file_number", "?")}, c.line_no
+               {FILE_NUMBER_PARAM}, c.line_no
         from ({checked_sql}) c
         join attendance_keys k on c.personnummer = k.pnr
         where c.reason is null and k.pupil_key is not null
