@@ -376,11 +376,6 @@ class AttendanceDoor(Part):
         return findings, int(total)
 
 
-def _numbers_in(numbers: list[int | None]) -> str:
-    listed = ", ".join(str(int(n)) for n in numbers if n is not None)
-    return f"source_file_number in ({listed})" if listed else "false"
-
-
 @dataclass(frozen=True)
 class AttendanceUniqueKey(Part):
     """The new rows' keys (pupil, date, lesson start) occur once, compared within each new file's dates.
@@ -396,21 +391,18 @@ class AttendanceUniqueKey(Part):
 
     def evaluate(self, conn, scope):
         key_hash, key = franvaro.KEY_HASH, ", ".join(franvaro.KEY)
-        hashes = scope.hashes(franvaro.FOLDER)
         if scope.whole:
-            ranges = conn.execute(f"select null, min(lesson_date), max(lesson_date) from {franvaro.TABLE}").fetchall()
-        else:
-            ranges = conn.execute(
-                f"select source_file_number, min(lesson_date), max(lesson_date) from {franvaro.TABLE} "
-                f"where {file_in('attendance', hashes)} group by all"
-            ).fetchall()
+            files = [(None, "true")]
+        else:  # file by file, as the loader compares them: zone maps find a file's rows and its dates
+            files = [(digest, file_in("attendance", [digest])) for digest in scope.hashes(franvaro.FOLDER)]
         total, done = 0, []
-        for number, first, last in ranges:
+        for digest, mine in files:
+            dates = f"select min(lesson_date), max(lesson_date) from {franvaro.TABLE} where {mine}"
+            first, last = conn.execute(dates).fetchall()[0]
+            counted = f"not bool_or({file_in('attendance', done)})"  # not already counted with a file
+            done.append(digest)
             if first is None:
                 continue
-            mine = "true" if number is None else f"source_file_number = {int(number)}"
-            counted = f"not bool_or({_numbers_in(done)})"  # not already counted with a file
-            done.append(number)
             # As many distinct key hashes as rows: no key repeats in these dates (equal keys hash alike), and
             # counting distinct hashes costs ~60 % of grouping them with their files.
             distinct = conn.execute(

@@ -110,18 +110,19 @@ def in_files(column: str, hashes: list[str]) -> str:
     return f"{column} in ({', '.join(literal(h) for h in hashes)})"
 
 
+def _numbered(table: str) -> bool:
+    """Whether raw.<table> names a row's file by its number (raw.attendance: var attendance_numbers)."""
+    return f"raw.{table}" == franvaro.TABLE
+
+
 def file_column(table: str) -> str:
     """The column of raw.<table> naming a row's landing file: raw.attendance's file number, else the hash."""
-    return "source_file_number" if f"raw.{table}" == franvaro.TABLE else "source_file_hash"
+    return "source_file_number" if _numbered(table) else "source_file_hash"
 
 
 def file_of(table: str, hash_sql: str) -> str:
     """SQL of a file's hash (`hash_sql`: a literal or a ledger column) as file_column holds it."""
-    return (
-        franvaro.attendance_number("source_file_number", hash_sql)
-        if file_column(table) != "source_file_hash"
-        else hash_sql
-    )
+    return franvaro.attendance_number("source_file_number", hash_sql) if _numbered(table) else hash_sql
 
 
 def file_in(table: str, hashes: list[str]) -> str:
