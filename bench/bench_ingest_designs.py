@@ -171,7 +171,8 @@ class Load:
 
         def unpack(path: str):
             target = work / f"{_digest(path)}.csv"
-            return target, fast_path.unpack(Path(path), target, ";")
+            with target.open("wb") as file:
+                return target, fast_path.unpack(Path(path), file, ";")
 
         with ThreadPoolExecutor(1) as pool:
             ahead = pool.submit(unpack, paths[0])
@@ -220,7 +221,8 @@ class Load:
 
         digest = _digest(path)
         target = work / f"{digest}.csv"
-        scan = fast_path.unpack(Path(path), target, ";")
+        with target.open("wb") as file:
+            scan = fast_path.unpack(Path(path), file, ";")
         source = (
             f"(select row_number() over () as line, * from {self.csv(str(target), max(FILE_BUFFER, scan.size + 1))})"
         )

@@ -445,6 +445,46 @@ def test_a_clean_file_is_read_once_by_the_fast_path_with_exact_line_numbers(tmp_
     assert _loaded_lines(conn) == _expected_lines(lines)
 
 
+@pytest.mark.parametrize("copy", ["in memory", "on disk: over the bound", "on disk: a trailer that understates"])
+def test_a_packed_file_is_unpacked_in_memory_or_on_disk_and_read_alike(tmp_path, monkeypatch, copy):
+    """A gzip file is unpacked into memory (a memfd) when it fits under the bound, else into its scratch folder;
+    one of many members (as bgzip writes), whose trailer gives only its small last member's size, starts in memory
+    and goes on disk when it grows past the bound. Either way: the fast path, every line's number, nothing left."""
+    lines = [";".join(HEADER), *_clean_lines(3000)]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    folder = tmp_path / "franvaro"
+    folder.mkdir()
+    if copy == "on disk: a trailer that understates":
+        members = [data[i : i + 997] for i in range(0, len(data), 997)]
+        (folder / "a.csv.gz").write_bytes(b"".join(gzip.compress(m) for m in members))
+        assert fast_path.unpacked_size(folder / "a.csv.gz") < 1000 < len(data)
+    else:
+        (folder / "a.csv.gz").write_bytes(gzip.compress(data))
+    bound = len(data) + 1 if copy == "in memory" else 1000
+    read = []
+    unpack = fast_path.unpack
+    monkeypatch.setattr(fast_path, "unpack", lambda path, target, sep: read.append(target) or unpack(path, target, sep))
+    conn = duckdb.connect()
+    sync = sync_folder(conn, folder, AttendanceLoader(KEY, limits=loader_module.Limits(in_memory_copy=bound)))
+    assert not sync.warnings and sync.loaded[0][1].rows_loaded == 3000
+    assert _loaded_lines(conn) == _expected_lines(lines)
+    kinds = ["memory" if type(t).__name__ == "_Bounded" else "disk" for t in read]
+    assert kinds == {"in memory": ["memory"], "on disk: over the bound": ["disk"]}.get(copy, ["memory", "disk"])
+
+
+def test_unpack_counts_every_byte_of_pieces_larger_than_its_output_bound(tmp_path):
+    """Highly packed input: one MiB read unpacks to far more than one piece; every byte is counted and written."""
+    data = b"".join(b"%d;x;y\n" % (i % 10) for i in range(1_500_000))  # ~9 MB, packed to a few hundred kB
+    path = tmp_path / "a.csv.gz"
+    path.write_bytes(gzip.compress(data) + gzip.compress(data[:70]))
+    out = tmp_path / "a.csv"
+    with out.open("wb") as target:
+        scan = fast_path.unpack(path, target, ";")
+    assert out.read_bytes() == data + data[:70]
+    whole = data + data[:70]
+    assert (scan.size, scan.newlines, scan.separators) == (len(whole), whole.count(b"\n"), whole.count(b";"))
+
+
 @pytest.mark.parametrize(
     "change, fast",
     [

@@ -47,10 +47,11 @@ How a file is loaded (loader.AttendanceLoader, driven by folder.sync_folder and 
   file are deleted (counted per earlier file for the ledger); a key twice within the file keeps its first
   line, the rest are quarantined. Only the new file's dates are looked at, and nothing at all when no earlier
   row has those dates and the file's keys are proved distinct.
-- gzip and UTF-8 (with or without BOM) are read by DuckDB directly; cp1252 files are first transcoded to a
-  temporary UTF-8 file in 1 MiB blocks (fileformat.py; so is a file that turns out not to be UTF-8 after its
-  first MiB). A file without a required column is not loaded at all (a warning every run until it is
-  replaced).
+- gzip is unpacked by the fast path to a plain copy (in memory, a memfd, when it fits: fast_path.unpack_copy) and
+  read by DuckDB directly on the text path; UTF-8 (with or without BOM) is read by DuckDB directly; cp1252 files
+  are first transcoded to a temporary UTF-8 file in 1 MiB blocks (fileformat.py; so is a file that turns out not
+  to be UTF-8 after its first MiB). A file without a required column is not loaded at all (a warning every run
+  until it is replaced).
 - DuckDB runs with a memory limit (spilling to its temp directory beyond it) and two threads; a staged file
   takes ~100 bytes a row (docs/benchmarks.md gives the peak RSS).
 """

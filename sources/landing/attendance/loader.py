@@ -56,6 +56,9 @@ class Limits:
     # groups, the checkpoint's dearest part (docs/benchmarks.md) — in the middle of the load: one checkpoint
     # when the load's connection closes. The log still makes every committed file durable.
     checkpoint_threshold: str = "4GB"
+    # An unpacked gzip file up to this size is held in memory while it is staged (fast_path.unpack_copy), beside
+    # memory_limit: a storstad month is ~0.7 GB.
+    in_memory_copy: int = 1 << 30
 
 
 @dataclass
@@ -157,21 +160,21 @@ class AttendanceLoader:
         source, copy = path, None
         # The first file of a pass (no key known yet): its keys computed beside the unpacking and the stage.
         keys_beside = self._keys_beside(conn, path, fmt) if fmt.encoding == "utf-8" and self._pseudonyms.empty else None
-        try:
-            if fmt.encoding != "utf-8":  # Windows-1252 (as Excel saves a CSV): DuckDB reads a UTF-8 copy of it,
-                scan = fast_path.Scan(fmt.separator.encode())  # kept in the workdir for the quarantine's pass
-                source = copy = transcode_to_utf8(path, fmt.gzip, workdir, scan.add)
-            elif fmt.gzip:
-                source = workdir / "plain.csv"
-                scan = fast_path.unpack(path, source, fmt.separator)  # None: a broken gzip, named by the text path
-            else:
-                scan = fast_path.scan_plain(path, fmt.separator)
-            staged = fast_path.stage(conn, source, "none", fmt, scan, table) if scan is not None else None
-        finally:
-            if keys_beside is not None:
-                keys_beside.join()
-            if source not in (path, copy):
-                source.unlink(missing_ok=True)
+        with contextlib.ExitStack() as scratch:  # an unpacked copy is gone when the file is staged
+            try:
+                if fmt.encoding != "utf-8":  # Windows-1252 (as Excel saves a CSV): DuckDB reads a UTF-8 copy of it,
+                    scan = fast_path.Scan(fmt.separator.encode())  # kept in the workdir for the quarantine's pass
+                    source = copy = transcode_to_utf8(path, fmt.gzip, workdir, scan.add)
+                elif fmt.gzip:  # None: a broken gzip, named by the text path
+                    source, scan = fast_path.unpack_copy(
+                        scratch, path, workdir, fmt.separator, self._limits.in_memory_copy
+                    )
+                else:
+                    scan = fast_path.scan_plain(path, fmt.separator)
+                staged = fast_path.stage(conn, source, "none", fmt, scan, table) if scan is not None else None
+            finally:
+                if keys_beside is not None:
+                    keys_beside.join()
         if staged is None:
             return None
         if not staged.rows:  # the header alone
