@@ -57,8 +57,10 @@ class Limits:
     # when the load's connection closes. The log still makes every committed file durable.
     checkpoint_threshold: str = "4GB"
     # An unpacked gzip file up to this size is held in memory while it is staged (fast_path.unpack_copy), beside
-    # memory_limit: a storstad month is ~0.7 GB.
-    in_memory_copy: int = 1 << 30
+    # memory_limit: a kavlinge month (12–26 MB) and a night's file. A storstad month (~0.7 GB) is unpacked on disk:
+    # in memory it added its 0.64 GiB to the full build's 3.3 GiB peak, at the 4 GiB line, for no gain measurable
+    # in its load (docs/benchmarks.md, "Nineteenth session").
+    in_memory_copy: int = 256 << 20
 
 
 @dataclass
