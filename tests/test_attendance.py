@@ -8,6 +8,7 @@ hand in this file from the same lessons, not by the code under test.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -470,6 +471,12 @@ def test_a_packed_file_is_unpacked_in_memory_or_on_disk_and_read_alike(tmp_path,
     assert _loaded_lines(conn) == _expected_lines(lines)
     kinds = ["memory" if type(t).__name__ == "_Bounded" else "disk" for t in read]
     assert kinds == {"in memory": ["memory"], "on disk: over the bound": ["disk"]}.get(copy, ["memory", "disk"])
+    # The copy in memory is let go with the file: no descriptor of it is left open.
+    held = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the listing's own descriptor is closed by now
+            held.append(os.readlink(f"/proc/self/fd/{fd}"))
+    assert held and not [target for target in held if "skolanalys-franvaro" in target]
 
 
 def test_unpack_counts_every_byte_of_pieces_larger_than_its_output_bound(tmp_path):
