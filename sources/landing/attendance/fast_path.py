@@ -113,7 +113,7 @@ def unpack(path: Path, target: BinaryIO, separator: str) -> Scan | None:
     """Unpack a gzip file (every member) into `target`, counting as it goes; None when the gzip is broken
     (the text path then says so). It runs beside DuckDB's threads. Each piece is at most UNPACKED bytes: one buffer
     reused by the allocator, instead of a fresh ~12 MiB for every MiB read (the kernel's page faults: storstad's
-    5.5 GB, 2.1 s of system time against 4.0 s)."""
+    5.5 GB unpacked into memory, 2.2 s of system time against 4.0 s)."""
     scan = Scan(separator.encode())
     try:
         with path.open("rb") as src:
@@ -162,8 +162,9 @@ def unpack_copy(
 ) -> tuple[Path, Scan | None]:
     """Unpack a gzip file (`unpack`) to a copy that lives as long as `scratch`: the path DuckDB reads, and the scan
     (None: a broken gzip). In memory (a Linux memfd, read by DuckDB through /proc/self/fd) when it fits under
-    `in_memory_max` and half the memory available: no file system's bookkeeping (a storstad month: ~2 s less CPU,
-    docs/benchmarks.md), and nothing on a disk if the process is killed. Otherwise in the scratch folder."""
+    `in_memory_max` and half the memory available: no file system's bookkeeping (a 670 MB month unpacked and staged
+    alone: ~2 s less CPU; docs/benchmarks.md, "Nineteenth session"), and nothing on a disk if the process is killed.
+    Otherwise in the scratch folder."""
     budget = min(in_memory_max, available_memory() // 2)
     if hasattr(os, "memfd_create") and unpacked_size(path) <= budget:
         fd = os.memfd_create("skolanalys-franvaro", os.MFD_CLOEXEC)
