@@ -247,6 +247,14 @@ def _load_new_files(
                 # Reads j - 2 and j share a connection: j - 2's ended before file j - 2 was written.
                 reading[j] = pool.submit(_read, loader, readers[j % READS_AT_ONCE], *new[j])
 
+    def read_after_next(i: int) -> None:
+        """File i + 2 starts reading once file i is written (its read's connection then free): where file i + 1's
+        stage runs on past the write, its last part on one core, i + 2's unpacking takes the other
+        (docs/benchmarks.md, "Nineteenth session")."""
+        j = i + 2
+        if j < len(new) and j not in reading:
+            reading[j] = pool.submit(_read, loader, readers[j % READS_AT_ONCE], *new[j])
+
     read_ahead(-1)
     try:
         for i, (entry, digest) in enumerate(new):
@@ -264,6 +272,7 @@ def _load_new_files(
                 sync.settle(entry, "retry", CHANGED_WHILE_READ, digest)
                 continue
             _write(conn, ledger, loader, entry, digest, staged, sync)
+            read_after_next(i)
     finally:
         for pending in reading.values():  # a write failed: let the reads ahead finish and clean up after them
             with contextlib.suppress(Exception):
