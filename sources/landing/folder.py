@@ -233,27 +233,25 @@ def _load_new_files(
     """Each new file in its own transaction, in order. The next file is read on another connection while the
     current one is written, so the two overlap on two cores; where the loader reads the next two files on one core
     each (`reads_beside`: kavlinge's monthly exports), both are read at once (docs/benchmarks.md, "Fifteenth
-    session"). A file's read never waits for a write: the reads use connections of their own."""
+    session"); and once a file is written the file after next starts reading, beside the end of the next one's read
+    ("Nineteenth session"). A file's read never waits for a write: the reads use connections of their own."""
     if not new:
         return
     readers = [conn.cursor() for _ in range(READS_AT_ONCE)]
     pool = ThreadPoolExecutor(max_workers=READS_AT_ONCE, thread_name_prefix="landing-read")
     reading: dict[int, Future] = {}
 
-    def read_ahead(i: int) -> None:
-        """Keep file i + 1 reading, and i + 2 beside it where both are read on one core."""
-        for j in range(i + 1, min(i + 1 + READS_AT_ONCE, len(new))):
-            if j not in reading and (j == i + 1 or all(loader.reads_beside(e) for e, _ in new[i + 1 : j + 1])):
-                # Reads j - 2 and j share a connection: j - 2's ended before file j - 2 was written.
-                reading[j] = pool.submit(_read, loader, readers[j % READS_AT_ONCE], *new[j])
-
-    def read_after_next(i: int) -> None:
-        """File i + 2 starts reading once file i is written (its read's connection then free): where file i + 1's
-        stage runs on past the write, its last part on one core, i + 2's unpacking takes the other
-        (docs/benchmarks.md, "Nineteenth session")."""
-        j = i + 2
+    def start(j: int) -> None:
+        """File j's read, unless it is started. Reads j - 2 and j share a connection: start j only once file j - 2's
+        read has ended (its result taken)."""
         if j < len(new) and j not in reading:
             reading[j] = pool.submit(_read, loader, readers[j % READS_AT_ONCE], *new[j])
+
+    def read_ahead(i: int) -> None:
+        """Keep file i + 1 reading, and i + 2 beside it where both are read on one core."""
+        for j in range(i + 1, i + 1 + READS_AT_ONCE):
+            if j == i + 1 or all(loader.reads_beside(e) for e, _ in new[i + 1 : j + 1]):
+                start(j)
 
     read_ahead(-1)
     try:
@@ -272,7 +270,7 @@ def _load_new_files(
                 sync.settle(entry, "retry", CHANGED_WHILE_READ, digest)
                 continue
             _write(conn, ledger, loader, entry, digest, staged, sync)
-            read_after_next(i)
+            start(i + 2)  # its unpacking beside the end of file i + 1's stage, where that runs on one core
     finally:
         for pending in reading.values():  # a write failed: let the reads ahead finish and clean up after them
             with contextlib.suppress(Exception):
