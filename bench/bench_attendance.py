@@ -30,6 +30,8 @@ from pathlib import Path
 
 from docs_section import write_section  # bench/ is the script directory
 
+from skolanalys.meminfo import meminfo
+
 REPO = Path(__file__).resolve().parent.parent
 SECTION = "## Attendance load"
 
@@ -82,9 +84,7 @@ print(json.dumps({
 def machine() -> dict:
     import duckdb
 
-    mem_kib = next(
-        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:")
-    )
+    mem_kib = meminfo("MemTotal") // 1024
     cpu = next(
         (
             line.split(":", 1)[1].strip()

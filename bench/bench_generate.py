@@ -21,6 +21,8 @@ from pathlib import Path
 
 from docs_section import write_section  # bench/ is the script directory
 
+from skolanalys.meminfo import meminfo
+
 REPO = Path(__file__).resolve().parent.parent
 SECTION = "## Synthetic generation"
 TARGETS = {"storstad": (15 * 60, 4 * 1024)}  # seconds, MiB
@@ -36,9 +38,7 @@ summary = generate(preset, seed, out / "landing", out / "truth.json")
 
 
 def machine() -> dict:
-    mem_kib = next(
-        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:")
-    )
+    mem_kib = meminfo("MemTotal") // 1024
     import numpy
     import polars
 

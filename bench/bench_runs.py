@@ -29,9 +29,12 @@ from pathlib import Path
 
 from docs_section import write_section  # bench/ is the script directory
 
+from skolanalys.meminfo import meminfo
+
 REPO = Path(__file__).resolve().parent.parent
 SECTION = "## Whole runs: full, nothing new, one new day"
 CLI = Path(sys.executable).with_name("skolanalys")
+MIB = 1 << 20
 
 
 def hold_back_last_day(landing: Path, held: Path) -> tuple[str, int]:
@@ -76,25 +79,17 @@ def run_env(landing: Path, data: Path, dagster_home: Path) -> dict[str, str]:
     }
 
 
-def _shmem_mib() -> float:
-    """The machine's shared memory (/proc/meminfo Shmem), where the attendance load's unpacked copies live (a memfd
-    each: memory, but not in any process's RSS)."""
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("Shmem:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def _run(env: dict[str, str]) -> tuple[float, float, str, int, float]:
     """Wall time, peak RSS, load before, lines of output, and the peak of shared memory above its level at the
     start (sampled every 0.1 s): RSS + that is the run's memory, copies included."""
     load = os.getloadavg()[0]
     start = time.monotonic()
-    base, peak, done = _shmem_mib(), [0.0], threading.Event()
+    # The attendance load's unpacked copies live in shared memory (a memfd each): memory in no process's RSS.
+    base, peak, done = meminfo("Shmem") / MIB, [0.0], threading.Event()
 
     def sample() -> None:
         while not done.wait(0.1):
-            peak[0] = max(peak[0], _shmem_mib() - base)
+            peak[0] = max(peak[0], meminfo("Shmem") / MIB - base)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

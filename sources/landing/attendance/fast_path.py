@@ -42,6 +42,7 @@ from typing import BinaryIO
 import duckdb
 from isal import isal_zlib  # zlib's interface, inflating ~3× faster (storstad's 5 GB: 21 s → ~8 s)
 
+from skolanalys.meminfo import meminfo
 from sources.landing.attendance import rules
 from sources.landing.attendance.fileformat import FileFormat
 from sources.landing.attendance.schema import COLUMNS, FILE_NUMBER_PARAM, SCHEMA, TABLE, attendance_number
@@ -165,7 +166,7 @@ def unpack_copy(
     `in_memory_max` and half the memory available: no file system's bookkeeping (a 670 MB month unpacked and staged
     alone: ~2 s less CPU; docs/benchmarks.md, "Nineteenth session"), and nothing on a disk if the process is killed.
     Otherwise in the scratch folder."""
-    budget = min(in_memory_max, available_memory() // 2)
+    budget = min(in_memory_max, meminfo("MemAvailable") // 2)
     if hasattr(os, "memfd_create") and unpacked_size(path) <= budget:
         fd = os.memfd_create("skolanalys-franvaro", os.MFD_CLOEXEC)
         try:
@@ -183,15 +184,6 @@ def unpack_copy(
     scratch.callback(target.unlink, missing_ok=True)
     with target.open("wb") as file:
         return target, unpack(path, file, separator)
-
-
-def available_memory() -> int:
-    """The kernel's MemAvailable in bytes (0 where /proc/meminfo is not to be had)."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def unpacked_size(path: Path) -> int:
