@@ -469,7 +469,7 @@ def test_a_packed_file_is_unpacked_in_memory_or_on_disk_and_read_alike(tmp_path,
     sync = sync_folder(conn, folder, AttendanceLoader(KEY, limits=loader_module.Limits(in_memory_copy=bound)))
     assert not sync.warnings and sync.loaded[0][1].rows_loaded == 3000
     assert _loaded_lines(conn) == _expected_lines(lines)
-    kinds = ["memory" if type(t).__name__ == "_Bounded" else "disk" for t in read]
+    kinds = ["memory" if isinstance(t, fast_path._Bounded) else "disk" for t in read]
     assert kinds == {"in memory": ["memory"], "on disk: over the bound": ["disk"]}.get(copy, ["memory", "disk"])
     # The copy in memory is let go with the file: no descriptor of it is left open.
     held = []
