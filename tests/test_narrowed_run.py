@@ -94,21 +94,18 @@ def test_the_nights_snapshot_is_the_one_a_whole_publication_would_give(narrowed,
 
 
 # The per-pupil summary worked out from raw.attendance itself (not from the per-pupil sums it is built on): each
-# unit and period, each unit's whole school year, the municipality's periods and whole school year.
+# unit's periods and the municipality's.
 SUMMARY_FROM_RAW = f"""
     select pupil_key, school_year,
         case when grouping(school_unit_code) = 0 then 'skolenhet' else 'kommun' end as level,
-        coalesce(school_unit_code, ?) as unit_code, coalesce(period, 0) as period,
+        coalesce(school_unit_code, ?) as unit_code, period,
         count(*) as lessons, sum(scheduled_min) as scheduled_min, sum(absent_min) as absent_min
     from (
         select *, case when month(lesson_date) >= 7 then 1 when month(lesson_date) <= 3 then 2 else 3 end as period,
             {LESSON_SCHOOL_YEAR} as school_year
         from {ATTENDANCE_AS_TEXT}
     )
-    group by grouping sets (
-        (pupil_key, school_year, school_unit_code, period), (pupil_key, school_year, school_unit_code),
-        (pupil_key, school_year, period), (pupil_key, school_year)
-    )
+    group by grouping sets ((pupil_key, school_year, school_unit_code, period), (pupil_key, school_year, period))
 """
 SUMMARY = """
     select pupil_key, school_year, level, unit_code, period, lessons, scheduled_min, absent_min
@@ -117,11 +114,10 @@ SUMMARY = """
 
 
 def test_the_per_pupil_summary_after_the_night_is_the_one_raw_attendance_gives(narrowed):
-    """The night wrote the summary's periods whose sums changed, and their school year's whole, again
-    (incremental by school year and period; the unit test
-    attendance_summary_rewrites_only_the_periods_its_rows_no_longer_match keeps the others): every row agrees
-    with raw.attendance, the periods written again and those kept, but the pupil whose sums liten_next changed
-    by hand."""
+    """The night wrote the summary's periods whose sums changed again (incremental by school year and period;
+    the unit test attendance_summary_rewrites_only_the_periods_its_rows_no_longer_match keeps the others): every
+    row agrees with raw.attendance, the periods written again and those kept, but the pupil whose sums liten_next
+    changed by hand."""
     data, liten_next, *_ = narrowed
     conn = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     try:

@@ -3,8 +3,36 @@
 -- ogiltig; % of scheduled time), the share of pupils above 10 %, 15 % and 50 % absence, and the reporting
 -- rate (% of all their scheduled lessons where attendance was registered), shown beside every figure.
 
-with pupils as (
+with periods as (
     select * from {{ ref('int_attendance_pupils_summarised') }}
+),
+
+-- Each pupil's whole school year (period 0) at each unit and in the municipality: the minutes and lessons of their
+-- periods there added up, and the shares and thresholds of those sums (a pupil above 10 % over the year need not
+-- be in any one period). Summed here rather than stored with the periods, which a night writes again one at a time.
+school_years as (
+    select
+        pupil_key,
+        school_year,
+        year,
+        0 as period,
+        level,
+        unit_code,
+        any_value(gender) as gender,
+        sum(lessons) as lessons,
+        sum(reported_lessons) as reported_lessons,
+        sum(scheduled_min) as scheduled_min,
+        sum(absent_min) as absent_min,
+        sum(absent_valid_min) as absent_valid_min,
+        sum(absent_invalid_min) as absent_invalid_min
+    from periods
+    group by pupil_key, school_year, year, level, unit_code
+),
+
+pupils as (
+    select * from periods
+    union all by name
+    select y.*, {{ attendance_shares('y') }} from school_years as y
 ),
 
 -- Every pupil counts in the total (T) and in their own gender.

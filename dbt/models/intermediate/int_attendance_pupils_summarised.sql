@@ -1,15 +1,17 @@
--- One row per pupil, school year, period (1, 2, 3 of the annual wheel; 0 = the whole school year) and unit
--- — each school unit the pupil had lessons at, and the municipality over all of them — with the scheduled
--- and absent minutes (giltig / ogiltig), the absence shares of scheduled time, and the reporting rate
--- (share of the pupil's scheduled lessons where attendance was registered). Gender from the enrolment of
--- the same school year, else from the personnummer. Pupil level: stays in the warehouse, never served.
+-- One row per pupil, school year, period (1, 2, 3 of the annual wheel) and unit — each school unit the pupil had
+-- lessons at, and the municipality over all of them — with the scheduled and absent minutes (giltig / ogiltig),
+-- the absence shares of scheduled time, and the reporting rate (share of the pupil's scheduled lessons where
+-- attendance was registered). Gender from the enrolment of the same school year, else from the personnummer.
+-- Pupil level: stays in the warehouse, never served. The whole school year (period 0) is summed from these rows
+-- by int_attendance_cells_aggregated, not kept here: a night's new day writes again its own period only, not its
+-- school year's whole (docs/benchmarks.md, "Twentieth session").
 --
--- Incremental by school year and period: a build writes again the periods whose rows no longer agree with
--- their inputs — a period with lessons the rows do not count (a night's new day) — with their school year's
--- whole (period 0), and every period of a school year where a pupil's gender is now given otherwise by the
--- enrolments; it leaves the others, which a whole build would give as they are. A correction of earlier
--- lessons rebuilds the model whole (--full-refresh, as the per-pupil sums). The key is one string, not a list:
--- dbt-duckdb then deletes the periods by `in`, not by a join of every row of them with every new row.
+-- Incremental by school year and period: a build writes again the periods whose rows no longer agree with their
+-- inputs — a period with lessons the rows do not count (a night's new day) — and every period of a school year
+-- where a pupil's gender is now given otherwise by the enrolments; it leaves the others, which a whole build would
+-- give as they are. A correction of earlier lessons rebuilds the model whole (--full-refresh, as the per-pupil
+-- sums). The key is one string, not a list: dbt-duckdb then deletes the periods by `in`, not by a join of every
+-- row of them with every new row.
 {{
     config(
         materialized='incremental',
@@ -33,7 +35,7 @@ stale_periods as (
     from (select school_year, period, sum(lessons) as lessons from all_periods group by all) as summed
     full join (
         select school_year, period, sum(lessons) as lessons
-        from {{ this }} where level = 'kommun' and period > 0 group by all
+        from {{ this }} where level = 'kommun' group by all
     ) as built using (school_year, period)
     where summed.lessons is distinct from built.lessons
     union
@@ -47,22 +49,21 @@ stale_periods as (
             select pupil_key, school_year, any_value(pupil_gender) as pupil_gender from all_periods group by all
         ) as p using (pupil_key, school_year)
         left join enrolments as e using (pupil_key, school_year)
-        where b.level = 'kommun' and b.period = 0 and b.gender is distinct from coalesce(e.gender, p.pupil_gender)
+        where b.level = 'kommun' and b.gender is distinct from coalesce(e.gender, p.pupil_gender)
     )
 ),
 {% endif %}
 
 per_unit_and_period as (
-    select * from all_periods
+    select * from all_periods as a
     {% if is_incremental() %}
-    where school_year in (select school_year from stale_periods)  -- every period: the year's whole sums them
+    where exists (select 1 from stale_periods as s where s.school_year = a.school_year and s.period = a.period)
     {% endif %}
 ),
 
--- The whole school year (period 0) and the municipality (all the pupil's school units) add up the same
--- minutes: a pupil who changed school counts at each unit with its own lessons, once in the municipality. Each
--- unit's periods are the per-pupil sums' own rows (one per pupil, school year, unit and period: their test
--- unique_combination), taken as they are rather than grouped again.
+-- Each unit's periods are the per-pupil sums' own rows (one per pupil, school year, unit and period: their test
+-- unique_combination), taken as they are; the municipality's add up the pupil's units (a pupil who changed school
+-- counts at each unit with its own lessons, once in the municipality).
 rolled_up as (
     select
         pupil_key,
@@ -84,9 +85,9 @@ rolled_up as (
         pupil_key,
         school_year,
         year,
-        case when grouping(school_unit_code) = 0 then 'skolenhet' else 'kommun' end as level,
-        coalesce(school_unit_code, '{{ var("kommunkod") }}') as unit_code,
-        coalesce(period, 0) as period,
+        'kommun' as level,
+        '{{ var("kommunkod") }}' as unit_code,
+        period,
         any_value(pupil_gender) as pupil_gender,
         sum(lessons) as lessons,
         sum(reported_lessons) as reported_lessons,
@@ -95,11 +96,7 @@ rolled_up as (
         sum(absent_valid_min) as absent_valid_min,
         sum(absent_invalid_min) as absent_invalid_min
     from per_unit_and_period
-    group by grouping sets (
-        (pupil_key, school_year, year, school_unit_code),
-        (pupil_key, school_year, year, period),
-        (pupil_key, school_year, year)
-    )
+    group by pupil_key, school_year, year, period
 )
 
 select
@@ -116,18 +113,12 @@ select
     r.absent_min,
     r.absent_valid_min,
     r.absent_invalid_min,
-    r.absent_min / r.scheduled_min as absence_share,
-    r.absent_valid_min / r.scheduled_min as valid_absence_share,
-    r.absent_invalid_min / r.scheduled_min as invalid_absence_share,
-    -- "Above 10 %" is strict, compared in whole minutes so that exactly 10 % is not above.
-    r.absent_min * 10 > r.scheduled_min as above_10,
-    r.absent_min * 100 > r.scheduled_min * 15 as above_15,
-    r.absent_min * 2 > r.scheduled_min as above_50,
-    r.reported_lessons / r.lessons as reporting_rate
+    {{ attendance_shares('r') }}
 from rolled_up as r
 left join enrolments as e
     on e.pupil_key = r.pupil_key and e.school_year = r.school_year
-{% if is_incremental() %}
-where r.period = 0  -- the whole of a school year with a stale period (every year here has one)
-    or exists (select 1 from stale_periods as s where s.school_year = r.school_year and s.period = r.period)
+{% if not is_incremental() %}
+-- Stored by period: a night's delete of its period then frees whole row groups, and the warehouse's close has
+-- no row group to rewrite for it (0.3 s at storstad; docs/benchmarks.md, "Twentieth session").
+order by r.school_year, r.period
 {% endif %}

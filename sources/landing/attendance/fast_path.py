@@ -237,17 +237,19 @@ def _fields_sql(source: Path, compression: str, fmt: FileFormat, quoted: bool) -
 
 
 def _stage_sql(source: Path, compression: str, fmt: FileFormat, table: str, quoted: bool) -> str:
+    """Only the rows that break no rule and name a pupil are kept: a file with any other has fewer rows staged than
+    lines (`stage` sends it to the text path), without a flag stored and counted on every row."""
     return f"""
         create or replace table {STAGE_DB}.{table} as
         select personnummer as pnr, {attendance_number("school_unit_number", "skolenhetskod")} as school,
                lesson_date, lesson_start, {rules.SUBJECT} as subject, scheduled_min, absent_min,
-               try_cast(absence_type as {SCHEMA["absence_type"]}) as absence_type, {rules.REPORTED} as reported,
-               {rules.broken_sql()} as broken
+               try_cast(absence_type as {SCHEMA["absence_type"]}) as absence_type, {rules.REPORTED} as reported
         from (
             select *,
                 {rules.typed_sql()}
             from ({_fields_sql(source, compression, fmt, quoted)})
         )
+        where personnummer is not null and not {rules.broken_sql()}
     """
 
 
@@ -272,18 +274,18 @@ def stage(
         drop(conn, table)
         return None
     subjects = "list(distinct subject)" if scan.blanks else "[]::varchar[]"
-    rows, broken, named, first, last, pnrs, written = conn.execute(f"""
-        select count(*), count(*) filter (where broken), count(pnr), min(lesson_date), max(lesson_date),
-               list(distinct pnr), {subjects}
+    rows, first, last, pnrs, written = conn.execute(f"""
+        select count(*), min(lesson_date), max(lesson_date), list(distinct pnr), {subjects}
         from {STAGE_DB}.{table}
     """).fetchall()[0]
-    exact = rows == scan.lines - fmt.header_line  # every line after the header is one row
+    # Every line after the header is one row, none breaking a rule or without a personnummer (only those staged).
+    exact = rows == scan.lines - fmt.header_line
     # ... of the header's fields and no more: DuckDB reads past separators at a line's end, which the text path
     # counts as fields (and a separator inside quotes sends the file there too).
     exact = exact and scan.separators == (fmt.n_fields - 1) * scan.lines
     # Where the text path trims (a line with blanks), a subject must read the same trimmed.
     trimmed = all(s == s.strip(" \t") for s in written if s is not None)
-    if not exact or broken or named < rows or not trimmed:
+    if not exact or not trimmed:
         drop(conn, table)
         return None
     return FastStage(table, rows, first, last, pnrs or [])  # list() over no rows is NULL
