@@ -19,12 +19,7 @@ school_years as (
         level,
         unit_code,
         any_value(gender) as gender,
-        sum(lessons) as lessons,
-        sum(reported_lessons) as reported_lessons,
-        sum(scheduled_min) as scheduled_min,
-        sum(absent_min) as absent_min,
-        sum(absent_valid_min) as absent_valid_min,
-        sum(absent_invalid_min) as absent_invalid_min
+        {{ attendance_sums() }}
     from periods
     group by pupil_key, school_year, year, level, unit_code
 ),

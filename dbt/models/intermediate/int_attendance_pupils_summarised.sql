@@ -89,12 +89,7 @@ rolled_up as (
         '{{ var("kommunkod") }}' as unit_code,
         period,
         any_value(pupil_gender) as pupil_gender,
-        sum(lessons) as lessons,
-        sum(reported_lessons) as reported_lessons,
-        sum(scheduled_min) as scheduled_min,
-        sum(absent_min) as absent_min,
-        sum(absent_valid_min) as absent_valid_min,
-        sum(absent_invalid_min) as absent_invalid_min
+        {{ attendance_sums() }}
     from per_unit_and_period
     group by pupil_key, school_year, year, period
 )

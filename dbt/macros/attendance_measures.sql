@@ -11,3 +11,11 @@
     {{ r }}.absent_min * 2 > {{ r }}.scheduled_min as above_50,
     {{ r }}.reported_lessons / {{ r }}.lessons as reporting_rate
 {%- endmacro %}
+
+{#- A pupil's lessons and minutes, added up over the rows grouped (they add: a pupil's units make the municipality's
+    period, their periods the school year's whole). -#}
+{% macro attendance_sums() -%}
+    {%- for column in ['lessons', 'reported_lessons', 'scheduled_min', 'absent_min', 'absent_valid_min', 'absent_invalid_min'] %}
+    sum({{ column }}) as {{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
