@@ -90,5 +90,8 @@ left join {{ this }} as t
     and t.school_unit_code = n.school_unit_code
     and t.period = n.period
 {% else %}
+-- Stored by period, as the summary (int_attendance_pupils_summarised): a night's delete of its period's rows then
+-- frees whole row groups, and the commit's checkpoint has none to rewrite (docs/benchmarks.md, "Twentieth session").
 select * from labelled
+order by school_year, period
 {% endif %}

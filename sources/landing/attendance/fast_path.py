@@ -278,7 +278,8 @@ def stage(
         select count(*), min(lesson_date), max(lesson_date), list(distinct pnr), {subjects}
         from {STAGE_DB}.{table}
     """).fetchall()[0]
-    # Every line after the header is one row, none breaking a rule or without a personnummer (only those staged).
+    # Every line after the header is one row, none breaking a rule or without a personnummer (only those are staged;
+    # the parser never makes more rows than lines, so one left out cannot be made up for).
     exact = rows == scan.lines - fmt.header_line
     # ... of the header's fields and no more: DuckDB reads past separators at a line's end, which the text path
     # counts as fields (and a separator inside quotes sends the file there too).
