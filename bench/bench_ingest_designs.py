@@ -167,19 +167,12 @@ class Load:
         written by an update of the file's rows in its transaction."""
         from concurrent.futures import ThreadPoolExecutor
 
-        from sources.landing.attendance import fast_path
-
-        def unpack(path: str):
-            target = work / f"{_digest(path)}.csv"
-            with target.open("wb") as file:
-                return target, fast_path.unpack(Path(path), file, ";")
-
         with ThreadPoolExecutor(1) as pool:
-            ahead = pool.submit(unpack, paths[0])
+            ahead = pool.submit(_unpacked, paths[0], work)
             for i, path in enumerate(paths):
                 target, scan = ahead.result()
                 if i + 1 < len(paths):
-                    ahead = pool.submit(unpack, paths[i + 1])
+                    ahead = pool.submit(_unpacked, paths[i + 1], work)
                 self.write_one(conn, path, target, scan)
                 target.unlink()
 
@@ -217,12 +210,8 @@ class Load:
 
     def whole(self, conn, path: str, work: Path, udf: bool = False) -> int:
         """One gzip file as `direct` without a first read, with the rest of a file's load (the module's docstring)."""
-        from sources.landing.attendance import fast_path
-
         digest = _digest(path)
-        target = work / f"{digest}.csv"
-        with target.open("wb") as file:
-            scan = fast_path.unpack(Path(path), file, ";")
+        target, scan = _unpacked(path, work)
         source = (
             f"(select row_number() over () as line, * from {self.csv(str(target), max(FILE_BUFFER, scan.size + 1))})"
         )
@@ -283,6 +272,15 @@ def _read_back_and_record(conn, digest: str, inserted: int) -> None:
 def _digest(name: str) -> str:
     """A file's stand-in hash (hex digits, as raw.attendance numbers a file by them)."""
     return hashlib.sha256(str(name).encode()).hexdigest()
+
+
+def _unpacked(path: str, work: Path):
+    """A gzip file unpacked by the loader's own `fast_path.unpack` into `work`: the plain file and its scan."""
+    from sources.landing.attendance import fast_path
+
+    target = work / f"{_digest(path)}.csv"
+    with target.open("wb") as file:
+        return target, fast_path.unpack(Path(path), file, ";")
 
 
 def _size(path: str) -> int:
