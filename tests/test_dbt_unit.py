@@ -13,6 +13,9 @@ its target, logs and warehouse under tmp_path only.
 from __future__ import annotations
 
 import json
+import random
+from collections import defaultdict
+from fractions import Fraction
 from pathlib import Path
 
 import duckdb
@@ -168,6 +171,91 @@ def test_the_gate_stops_hidden_cells_that_follow_from_a_bound(empty_project):
 
     assert tested.returncode == 1, tested.stdout[-4000:]
     assert failures == {"attendance_by_period": ("fail", 1), "indicator_values": ("fail", 1)}, failures
+
+
+def _scored_answers(seed: int) -> list[dict]:
+    """Scored survey answers of 3,000 respondents in 3 schools: 1–6 answers each to questions of 4 options (scores of
+    whole thirds, 10/3, 20/3) and 5 (whole 2.5s), as int_survey_answers_scored gives them."""
+    rng = random.Random(seed)
+    rows = []
+    for respondent in range(3000):
+        who = {
+            "survey": "elevenkat_2025",
+            "survey_type": "elevenkat",
+            "school_year": "2024/25",
+            "year": 2025,
+            "school_unit_code": rng.choice(["11111111", "22222222", "33333333"]),
+            "grade_level": rng.choice(["5", "8", None]),
+            "gender": rng.choice(["K", "M", "X"]),
+            "respondent_id": f"r{respondent}",
+            "area": "trygghet",
+        }
+        for question in range(rng.randint(1, 6)):
+            scale = 4 if question % 2 else 5
+            answer = rng.randint(1, scale)
+            rows.append({**who, "question_id": f"q{question}", "scale_max": scale, "answer": answer})
+    return rows
+
+
+def _exact_survey_cells(rows: list[dict]) -> dict[tuple, tuple[Fraction, Fraction]]:
+    """(level, unit, grade cell, gender cell) → (share positive %, index) by Fractions, as domain.md defines them:
+    every respondent weighs the same (their mean score and positive share first, then the mean over respondents)."""
+    answers = defaultdict(list)
+    for r in rows:
+        score = Fraction(10 * (r["answer"] - 1), r["scale_max"] - 1)
+        answers[(r["school_unit_code"], r["grade_level"], r["gender"], r["respondent_id"])].append(
+            (score, r["answer"] >= r["scale_max"] - 1)
+        )
+    cells = defaultdict(list)
+    for (unit, grade, gender, _), scored in answers.items():
+        index = sum(s for s, _ in scored) / len(scored)
+        share = Fraction(100 * sum(p for _, p in scored), len(scored))
+        for level, code in (("skolenhet", unit), ("kommun", "1261")):
+            for gender_cell in {"T", gender} & {"T", "K", "M"}:
+                cells[(level, code, "alla", gender_cell)].append((share, index))
+            if grade is not None:
+                cells[(level, code, grade, "T")].append((share, index))
+    return {key: (sum(s for s, _ in v) / len(v), sum(i for _, i in v) / len(v)) for key, v in cells.items()}
+
+
+def test_survey_means_do_not_depend_on_the_order_the_answers_are_added_in(empty_project):
+    """Two builds of the same answers serve the same survey results: the means are summed exactly (macro
+    exact_mean), so the same answers in another order give the same values to the last bit. Summed as doubles they
+    differed in their last bits, which flipped values served at 6 decimals where the mean is a tie (storstad,
+    docs/benchmarks.md). On one thread DuckDB adds the rows in their order; the values are those of Fractions."""
+    work = empty_project
+    compiled = run_dbt(["compile", "--select", "int_survey_results_aggregated"], work / "warehouse.duckdb", work / "c")
+    assert compiled.returncode == 0, compiled.stdout[-4000:] + compiled.stderr[-2000:]
+    model = work / "c" / "target" / "compiled" / "skolanalys" / "models" / "intermediate"
+    query = (model / "int_survey_results_aggregated.sql").read_text()
+    rows = _scored_answers(seed=9)
+    shuffled = random.Random(3).sample(rows, len(rows))
+    conn = duckdb.connect(str(work / "warehouse.duckdb"))
+    results = []
+    try:
+        conn.execute("set threads = 1")
+        for ordered in (rows, shuffled):
+            conn.execute("delete from intermediate.int_survey_answers_scored")
+            conn.register("answers_frame", pl.DataFrame(ordered).to_arrow())
+            conn.execute(
+                "insert into intermediate.int_survey_answers_scored by name select *, answer as answer_adjusted,"
+                " 10.0 * (answer - 1) / (scale_max - 1) as score, answer >= scale_max - 1 as is_positive"
+                " from answers_frame"
+            )
+            conn.unregister("answers_frame")
+            cells = conn.execute(
+                f"select level, unit_code, grade_level, gender, share_positive, index_value from ({query})"
+            ).fetchall()
+            results.append({tuple(cell[:4]): cell[4:] for cell in cells})
+        conn.execute("delete from intermediate.int_survey_answers_scored")
+    finally:
+        conn.close()
+
+    assert results[0] == results[1]
+    exact = _exact_survey_cells(rows)
+    assert set(results[0]) == set(exact)
+    for key, (share, index) in results[0].items():
+        assert abs(share - exact[key][0]) < 1e-9 and abs(index - exact[key][1]) < 1e-9, key
 
 
 def assert_source_tables_as_the_writers_make_them(warehouse: Path) -> None:

@@ -2,8 +2,9 @@
     measures become indicator values. `measures` is a relation of one row per pupil and indicator with the
     columns indicator_id, year, school_year, school_unit_code, gender and x (the pupil's measure: a share
     as 100.0 or 0.0, or a number such as the meritvärde). Each row counts in its cells (unit_gender_cells:
-    T and its own gender, at its school unit and for the municipality); a cell's value is the mean of x, n
-    the pupils counted and min_n the disclosure threshold (var min_pupils) that indicator_values applies.
+    T and its own gender, at its school unit and for the municipality); a cell's value is the mean of x (summed
+    exactly: macro exact_mean), n the pupils counted and min_n the disclosure threshold (var min_pupils) that
+    indicator_values applies.
     `denominator`: a condition on the measures' columns for the rows that count (the value's denominator);
     a cell none of whose rows count is left out. Default: every row counts.
     The result has the columns indicator_id, level, unit_code, year, school_year, gender, value, n, min_n. -#}
@@ -16,7 +17,7 @@
         year,
         school_year,
         gender_cell as gender,
-        avg(x){{ counted }} as value,
+        {{ exact_mean('x') }}{{ counted }} as value,
         count(*){{ counted }} as n,
         {{ var('min_pupils') }} as min_n
     from ({{ unit_gender_cells(measures) }}) as units

@@ -21,7 +21,8 @@ from skolanalys.disclosure import thresholds
 
 # Decimals kept of every floating-point value served. Parallel sums add in a different order from run to
 # run and differ in the last bits, which is enough to flip a shown 81,25 between 81,2 and 81,3: rounded
-# here, two runs on the same data serve identical values.
+# here, two runs on the same data serve identical values — but for a value whose exact mean is a tie at the
+# 6th decimal, so the models' means are summed exactly (dbt macro exact_mean).
 SERVED_DECIMALS = 6
 # Text that a spreadsheet would run as a formula (CSV/Excel injection) is served with a leading apostrophe,
 # which Excel shows as text; numbers with a sign are left alone.

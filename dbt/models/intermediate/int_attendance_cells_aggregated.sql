@@ -1,7 +1,8 @@
 -- Attendance per school unit and municipality, school year, period (0 = whole school year) and gender
 -- (T, K, M), before disclosure control: n pupils, the mean of the pupils' absence shares (total, giltig,
 -- ogiltig; % of scheduled time), the share of pupils above 10 %, 15 % and 50 % absence, and the reporting
--- rate (% of all their scheduled lessons where attendance was registered), shown beside every figure.
+-- rate (% of all their scheduled lessons where attendance was registered), shown beside every figure. The means
+-- of the shares are summed exactly (macro exact_mean): two builds of the same lessons serve the same values.
 
 with periods as (
     select * from {{ ref('int_attendance_pupils_summarised') }}
@@ -46,9 +47,9 @@ select
     period,
     gender_cell as gender,
     count(*) as n,
-    100.0 * avg(absence_share) as absence_pct,
-    100.0 * avg(valid_absence_share) as valid_absence_pct,
-    100.0 * avg(invalid_absence_share) as invalid_absence_pct,
+    100.0 * {{ exact_mean('absence_share') }} as absence_pct,
+    100.0 * {{ exact_mean('valid_absence_share') }} as valid_absence_pct,
+    100.0 * {{ exact_mean('invalid_absence_share') }} as invalid_absence_pct,
     100.0 * avg(above_10::integer) as above_10_pct,
     100.0 * avg(above_15::integer) as above_15_pct,
     100.0 * avg(above_50::integer) as above_50_pct,

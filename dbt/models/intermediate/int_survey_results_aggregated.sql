@@ -6,11 +6,12 @@
 -- Cells: every gender (T, K, M) for all grades together ('alla'), and every grade for both genders
 -- together (T). A grade × gender cross is left out: it would need suppression in two directions at once.
 -- Respondents answering 'Annat' (X) or no gender count in T only; those without a grade in 'alla' only.
+-- Means are summed exactly (macro exact_mean): two builds of the same answers serve the same values.
 
 with respondent_areas as (
     select
         survey, survey_type, school_year, year, school_unit_code, grade_level, gender, respondent_id, area,
-        avg(score) as index_value,
+        {{ exact_mean('score') }} as index_value,
         100.0 * avg(case when is_positive then 1.0 else 0.0 end) as share_positive
     from {{ ref('int_survey_answers_scored') }}
     group by all
@@ -43,8 +44,8 @@ select
     unit_code,
     grade_cell as grade_level,
     gender_cell as gender,
-    avg(share_positive) as share_positive,
-    avg(index_value) as index_value,
+    {{ exact_mean('share_positive') }} as share_positive,
+    {{ exact_mean('index_value') }} as index_value,
     count(*) as n,
     {{ var('min_respondents') }} as min_n
 from units
