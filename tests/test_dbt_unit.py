@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import defaultdict
 from fractions import Fraction
 from pathlib import Path
@@ -224,10 +225,12 @@ def test_survey_means_do_not_depend_on_the_order_the_answers_are_added_in(empty_
     differed in their last bits, which flipped values served at 6 decimals where the mean is a tie (storstad,
     docs/benchmarks.md). On one thread DuckDB adds the rows in their order; the values are those of Fractions."""
     work = empty_project
-    compiled = run_dbt(["compile", "--select", "int_survey_results_aggregated"], work / "warehouse.duckdb", work / "c")
-    assert compiled.returncode == 0, compiled.stdout[-4000:] + compiled.stderr[-2000:]
-    model = work / "c" / "target" / "compiled" / "skolanalys" / "models" / "intermediate"
-    query = (model / "int_survey_results_aggregated.sql").read_text()
+    # The model as the fixture's `dbt build --empty` compiled it, each ref read whole again (dbt wraps a ref in
+    # "(select * from <relation> where false limit 0)" under --empty): no dbt run of its own. Should dbt write it
+    # otherwise, the query finds no rows and the comparison with the Fractions below fails.
+    model = work / "target" / "compiled" / "skolanalys" / "models" / "intermediate"
+    compiled = (model / "int_survey_results_aggregated.sql").read_text()
+    query = re.sub(r"\(select \* from (\S+) where false limit 0\)", r"\1", compiled)
     rows = _scored_answers(seed=9)
     shuffled = random.Random(3).sample(rows, len(rows))
     conn = duckdb.connect(str(work / "warehouse.duckdb"))
