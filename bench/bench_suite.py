@@ -2,7 +2,10 @@
 the workers' CPU logged, and the machine's CPU meter (/proc/stat) sampled every second beside it. Prints the
 wall time, the CPU by test module (a worker's own and that of the processes it waited for — a process still
 running when counted, a dashboard server or a browser, is counted late or not at all) and how busy both cores
-were, ten seconds at a time, with the module each worker ran.
+were, ten seconds at a time, with the module each worker ran. Beside it, every process's CPU is read from
+/proc/<pid>/stat four times a second and charged to the worker whose process tree it is in, and to the test that
+worker was running then: the browsers, servers and runs a test starts are counted as they run (a process that
+lives less than a quarter of a second is missed).
 
     .venv/bin/python bench/bench_suite.py --out /tmp/suite-bench [pytest arguments]
 
@@ -50,7 +53,8 @@ def pytest_collection_finish(session) -> None:
 
 def pytest_runtest_logreport(report) -> None:
     own, waited = _cpu()
-    _write({"id": report.nodeid, "stop": report.stop, "own": own, "waited": waited})
+    record = {"id": report.nodeid, "start": report.start, "stop": report.stop, "own": own, "waited": waited}
+    _write(record | {"pid": os.getpid()})
 
 
 # The runner -------------------------------------------------------------------------------------------------
@@ -70,6 +74,55 @@ def _busy(stop: threading.Event, samples: list[tuple[float, float]]) -> None:
         total, idle = now[0] - before[0], now[1] - before[1]
         samples.append((time.time(), 1 - idle / max(total, 1)))
         before = now
+
+
+def _tree_sampler(root: int, stop: threading.Event, samples: list[tuple[float, dict[int, float]]]) -> None:
+    """Every 0.25 s: the CPU each worker's process tree (the worker and every process below it) used since the
+    last sample, from /proc/<pid>/stat. The workers are the direct children of `root`, pytest's own process."""
+    tick = os.sysconf("SC_CLK_TCK")
+    seen: dict[int, float] = {}
+    while not stop.wait(0.25):
+        processes: dict[int, tuple[int, float]] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            processes[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+        workers = {pid for pid, (parent, _) in processes.items() if parent == root}
+        used: dict[int, float] = defaultdict(float)
+        for pid, (_, cpu) in processes.items():
+            worker, hops = pid, 0
+            while worker not in workers and worker in processes and hops < 64:
+                worker, hops = processes[worker][0], hops + 1
+            if worker in workers:
+                if pid in seen:  # a process first seen counts from then on: its earlier CPU is not this run's
+                    used[worker] += cpu - seen[pid]
+                seen[pid] = cpu
+        samples.append((time.time(), dict(used)))
+
+
+def _by_test(out: Path, samples: list[tuple[float, dict[int, float]]]) -> dict[str, float]:
+    """The process trees' CPU (_tree_sampler) charged to the test each worker was running at the sample's time
+    (a test's span: its set-up's start to its teardown's end); between tests, to '(between tests)'."""
+    spans: dict[int, list[tuple[float, float, str]]] = defaultdict(list)
+    for path in sorted(out.glob("gw*.jsonl")):
+        for record in (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()):
+            if "pid" in record and "start" in record:
+                rows = spans[record["pid"]]
+                if rows and rows[-1][2] == record["id"]:
+                    rows[-1] = (rows[-1][0], record["stop"], record["id"])
+                else:
+                    rows.append((record["start"], record["stop"], record["id"]))
+    cpu: dict[str, float] = defaultdict(float)
+    for at, used in samples:
+        for worker, seconds in used.items():
+            test = next((t for start, end, t in spans.get(worker, []) if start <= at <= end + 0.25), "(between tests)")
+            cpu[test] += seconds
+    return cpu
 
 
 def _modules(out: Path, started: float) -> tuple[dict[str, list[float]], dict[str, list[tuple[float, float, str]]]]:
@@ -115,15 +168,20 @@ def main() -> None:
     load = os.getloadavg()[0]
     started = time.time()
     meter.start()
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "bench_suite", *pytest_args], cwd=REPO, env=env)
+    pytest = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "bench_suite", *pytest_args], cwd=REPO, env=env)
+    trees: list[tuple[float, dict[int, float]]] = []
+    sampler = threading.Thread(target=_tree_sampler, args=(pytest.pid, stop, trees), daemon=True)
+    sampler.start()
+    returncode = pytest.wait()
     seconds = time.time() - started
     stop.set()
     meter.join()
+    sampler.join()
 
     cpu, spans = _modules(args.out, started)
     own, waited = sum(c[0] for c in cpu.values()), sum(c[1] for c in cpu.values())
     mean = sum(s for _, s in samples) / max(len(samples), 1)
-    print(f"\npytest: {seconds:.1f} s (exit {result.returncode}), load {load:.2f} before")
+    print(f"\npytest: {seconds:.1f} s (exit {returncode}), load {load:.2f} before")
     print(f"CPU counted per process: {own:.1f} s in the workers, {waited:.1f} s in what they waited for")
     print(f"both cores busy on average: {100 * mean:.0f} % (/proc/stat, {len(samples)} samples)\n")
     print("| module | CPU, workers | CPU, waited for |\n|---|---:|---:|")
@@ -136,7 +194,16 @@ def main() -> None:
         if window:
             running = " | ".join(_running(spans[w], start + WINDOW / 2) for w in workers)
             print(f"| {start}–{start + WINDOW} | {100 * sum(window) / len(window):.0f} % | {running} |")
-    sys.exit(result.returncode)
+    tests = _by_test(args.out, trees)
+    modules: dict[str, float] = defaultdict(float)
+    for test, used in tests.items():
+        modules[test.split("::")[0]] += used
+    print(f"\nThe workers' process trees (/proc, every 0.25 s): {sum(tests.values()):.1f} s of CPU in all")
+    for name, rows in (("module", modules), ("test", tests)):
+        print(f"\n| {name} | CPU, process tree |\n|---|---:|")
+        for key, used in sorted(rows.items(), key=lambda kv: -kv[1])[: args.top]:
+            print(f"| {key} | {used:.1f} s |")
+    sys.exit(returncode)
 
 
 if __name__ == "__main__":
