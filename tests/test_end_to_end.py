@@ -336,7 +336,8 @@ def _door_differences(warehouse: Path, other: Path) -> dict[str, tuple[list, int
                 for db in ("a", "b")
             }
             other_columns = sorted(set(described["a"]) ^ set(described["b"]))
-            columns = ", ".join(f'"{c}"' for c, t in described["a"] if (c, t) in described["b"])  # rows: the rest
+            # The rows compared on the columns both have.
+            columns = ", ".join(f'"{c}"' for c, t in described["a"] if (c, t) in described["b"])
             rows = {db: f"select {columns} from {db}.{name} where {where}" for db in ("a", "b")}
             counts = [con.execute(f"select count(*) from ({rows[db]})").fetchall()[0][0] for db in ("a", "b")]
             differ = con.execute(
