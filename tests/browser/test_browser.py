@@ -125,7 +125,8 @@ def _open(page, url: str, heading: str) -> None:
 
 def _follow_sidebar(page, title: str, path: str, heading: str) -> None:
     """The page reached as a user reaches it, by its link in the sidebar: Streamlit switches pages in the app
-    already loaded (half the browser's CPU of opening it by address, which test_demo_pages does for every page)."""
+    already loaded, for half the browser's CPU of opening it by its address (the rektor's, förvaltningen's and
+    nämnden's tests open theirs so)."""
     page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True).click()
     page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=TIMEOUT)
     page.wait_for_url(re.compile(rf"^[^?#]*/{re.escape(path)}(\?.*)?$"), timeout=TIMEOUT)
