@@ -53,8 +53,16 @@ def pytest_collection_finish(session) -> None:
 
 def pytest_runtest_logreport(report) -> None:
     own, waited = _cpu()
-    record = {"id": report.nodeid, "start": report.start, "stop": report.stop, "own": own, "waited": waited}
-    _write(record | {"pid": os.getpid()})
+    _write(
+        {
+            "id": report.nodeid,
+            "start": report.start,
+            "stop": report.stop,
+            "own": own,
+            "waited": waited,
+            "pid": os.getpid(),
+        }
+    )
 
 
 # The runner -------------------------------------------------------------------------------------------------
