@@ -662,6 +662,27 @@ def test_distinct_keys_in_any_order_need_no_search_for_duplicates(tmp_path, orde
         assert not fast_path.keys_may_repeat(conn, staged.fast)
 
 
+@pytest.mark.parametrize("pupil_hash", [fast_path.PUPIL_HASH, "hash(left({pnr}, 4))"])
+def test_staged_rows_find_their_pupils_by_a_hash_only_where_it_tells_the_files_pupils_apart(
+    tmp_path, monkeypatch, pupil_hash
+):
+    """The fast path compares and joins a row's personnummer by its hash when that tells the file's personnummer
+    apart. A hash that does not (here: of the birth year alone, the same for all ten pupils) is not used, and each
+    line still gets its own pupil's key."""
+    monkeypatch.setattr(fast_path, "PUPIL_HASH", pupil_hash)
+    lines = _ordered([";".join(HEADER), *_clean_lines(600)], "one run per pupil")
+    path = _write_lines(tmp_path, lines)
+    with _staged(path) as (conn, staged):
+        assert staged.fast is not None and staged.fast.distinct_pnrs == 10
+        assert staged.fast.hashed == (pupil_hash == "hash({pnr})")
+        assert not fast_path.keys_may_repeat(conn, staged.fast)
+    conn, sync = load(path.parent)
+    assert [(o.rows_in, o.rows_loaded) for _, o in sync.loaded] == [(600, 600)]
+    got = dict(conn.execute("select source_line, pupil_number from raw.attendance").fetchall())
+    expected = {n: int(pupil_key(line.split(";")[0]), 16) for n, line in enumerate(lines, start=1) if n > 1}
+    assert got == expected
+
+
 def test_a_file_is_read_beside_another_when_it_unpacks_into_one_read_buffer(tmp_path, monkeypatch):
     monkeypatch.setattr(fast_path, "READ_BUFFER", 1000)
     content = "\n".join([";".join(HEADER), *_clean_lines(20)]).encode()  # ~1,300 bytes

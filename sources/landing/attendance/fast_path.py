@@ -49,6 +49,12 @@ from sources.landing.attendance.schema import COLUMNS, FILE_NUMBER_PARAM, SCHEMA
 from sources.landing.attendance.text_path import literal
 from sources.landing.door import GZIP_MAGIC
 
+# A personnummer as DuckDB's 64-bit hash: one number to compare and join instead of a 13-byte text held apart from
+# its row (kavlinge's 34 files: ~0.3 s less CPU in the inserts, ~0.2 s in the run checks). Used only for a
+# file whose distinct personnummer it tells apart (`stage` checks them all): every staged one is among them, so
+# two rows' hashes are equal exactly when their personnummer are. Two of 4,000 pupils collide once in ~10^12
+# files; such a file is compared by the texts.
+PUPIL_HASH = "hash({pnr})"
 STAGE_DB = "attendance_stage"  # attached in-memory database, seen by every cursor of the connection
 BLOCK = 1 << 20
 UNPACKED = 1 << 20  # the most an unpacked piece holds (unpack)
@@ -214,9 +220,15 @@ class FastStage:
     first_date: date | None
     last_date: date | None
     pnrs: list[str] = field(repr=False)  # the distinct personnummer: held in memory, never written
+    hashed: bool = False  # PUPIL_HASH tells the file's personnummer apart: rows are matched by it (`pupil`)
 
     def __post_init__(self) -> None:
         self.distinct_pnrs = len(self.pnrs)
+
+    def pupil(self, alias: str = "") -> str:
+        """SQL of a staged row's personnummer for comparing and joining: its hash where that is exact."""
+        pnr = f"{alias}.pnr" if alias else "pnr"
+        return PUPIL_HASH.format(pnr=pnr) if self.hashed else pnr
 
 
 def _fields_sql(source: Path, compression: str, fmt: FileFormat, quoted: bool) -> str:
@@ -274,9 +286,13 @@ def stage(
         drop(conn, table)
         return None
     subjects = "list(distinct subject)" if scan.blanks else "[]::varchar[]"
-    rows, first, last, pnrs, written = conn.execute(f"""
-        select count(*), min(lesson_date), max(lesson_date), list(distinct pnr), {subjects}
-        from {STAGE_DB}.{table}
+    hashes = PUPIL_HASH.format(pnr="p")
+    rows, first, last, pnrs, written, distinct_hashes = conn.execute(f"""
+        select *, len(list_distinct(list_transform(pnrs, lambda p: {hashes})))
+        from (
+            select count(*), min(lesson_date), max(lesson_date), list(distinct pnr) as pnrs, {subjects}
+            from {STAGE_DB}.{table}
+        )
     """).fetchall()[0]
     # Every line after the header is one row, none breaking a rule or without a personnummer (only those are staged;
     # the parser never makes more rows than lines, so one left out cannot be made up for).
@@ -289,7 +305,8 @@ def stage(
     if not exact or not trimmed:
         drop(conn, table)
         return None
-    return FastStage(table, rows, first, last, pnrs or [])  # list() over no rows is NULL
+    pnrs = pnrs or []  # list() over no rows is NULL
+    return FastStage(table, rows, first, last, pnrs, hashed=distinct_hashes == len(pnrs))
 
 
 def keys_may_repeat(conn: duckdb.DuckDBPyConnection, staged: FastStage | None) -> bool:
@@ -300,13 +317,13 @@ def keys_may_repeat(conn: duckdb.DuckDBPyConnection, staged: FastStage | None) -
         return True
     table = f"{STAGE_DB}.{staged.table}"
     runs, unordered = conn.execute(f"""
-        select count(*) filter (where pnr is distinct from before_pnr),
-               count(*) filter (where pnr = before_pnr and not (lesson_date > before_date
+        select count(*) filter (where pupil is distinct from before_pupil),
+               count(*) filter (where pupil = before_pupil and not (lesson_date > before_date
                                     or (lesson_date = before_date and lesson_start > before_start)))
         from (
-            select pnr, lesson_date, lesson_start, lag(pnr) over () as before_pnr,
+            select pupil, lesson_date, lesson_start, lag(pupil) over () as before_pupil,
                    lag(lesson_date) over () as before_date, lag(lesson_start) over () as before_start
-            from {table}
+            from (select {staged.pupil()} as pupil, lesson_date, lesson_start from {table})
         )
     """).fetchall()[0]
     if runs == staged.distinct_pnrs and unordered == 0:
@@ -315,16 +332,16 @@ def keys_may_repeat(conn: duckdb.DuckDBPyConnection, staged: FastStage | None) -
     return keys.fetchall()[0][0] < staged.rows
 
 
-def insert_sql(table: str, header_line: int) -> str:
-    """The staged rows with their keys (`attendance_keys`), as raw.attendance's columns; one parameter:
-    the file's hash."""
+def insert_sql(staged: FastStage, header_line: int) -> str:
+    """The staged rows with their keys (`attendance_keys`: the file's distinct personnummer), as raw.attendance's
+    columns; one parameter: the file's hash."""
     return f"""
         insert into {TABLE}
         select k.pupil_number, c.school, c.lesson_date, c.lesson_start, c.subject,
                c.scheduled_min, c.absent_min, c.absence_type, c.reported,
                {FILE_NUMBER_PARAM}, c.rowid + {header_line + 1}
-        from {STAGE_DB}.{table} c
-        join attendance_keys k on c.pnr = k.pnr
+        from {STAGE_DB}.{staged.table} c
+        join (select *, {staged.pupil("k")} as pupil from attendance_keys k) k on {staged.pupil("c")} = k.pupil
         where k.pupil_key is not null
     """
 

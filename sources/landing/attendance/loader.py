@@ -265,7 +265,7 @@ class AttendanceLoader:
         # Keys can meet only among the file's dates: earlier rows there, or a key repeated within the file.
         needed = earlier or staged.repeated_keys or fast_path.keys_may_repeat(conn, staged.fast)
         if staged.fast is not None:
-            insert = fast_path.insert_sql(staged.fast.table, staged.fmt.header_line)
+            insert = fast_path.insert_sql(staged.fast, staged.fmt.header_line)
             inserted = conn.execute(insert, [digest]).fetchall()[0][0]
         else:
             with text_path.joins_as_written(conn):
