@@ -341,7 +341,7 @@ def insert_sql(staged: FastStage, header_line: int) -> str:
                c.scheduled_min, c.absent_min, c.absence_type, c.reported,
                {FILE_NUMBER_PARAM}, c.rowid + {header_line + 1}
         from {STAGE_DB}.{staged.table} c
-        join (select *, {staged.pupil("k")} as pupil from attendance_keys k) k on {staged.pupil("c")} = k.pupil
+        join attendance_keys k on {staged.pupil("c")} = {staged.pupil("k")}
         where k.pupil_key is not null
     """
 
