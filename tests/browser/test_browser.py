@@ -133,6 +133,14 @@ def _follow_sidebar(page, title: str, path: str, heading: str) -> None:
     wait_until_shown(page, TIMEOUT)
 
 
+def _reach(page, url: str, index: int, title: str, path: str, heading: str) -> None:
+    """The page-by-page tests' way through PAGES: the first page by its address, every other by its sidebar link."""
+    if index == 0:
+        _open(page, f"{url}/{path}", heading)
+    else:
+        _follow_sidebar(page, title, path, heading)
+
+
 def _text(page) -> str:
     """Everything the page shows, including the data grid's cells (drawn on canvas, mirrored for a11y)."""
     return page.inner_text("body") + "\n" + "\n".join(page.locator("[role='gridcell']").all_inner_texts())
@@ -160,10 +168,7 @@ def test_every_page_in_open_local_mode(browser, snapshot_dir, screenshots):
             # A long page is opened in a window as tall as the page (Streamlit scrolls inside its own container):
             # drawn once, whole, its checks see every row and chart, and one screenshot shows all of it.
             page.set_viewport_size({"width": 1400, "height": 7000 if path in LONG_PAGES else 1000})
-            if i == 0:  # the first by its address, every other by its link in the sidebar
-                _open(page, f"{server.url}/{path}", heading)
-            else:
-                _follow_sidebar(page, title, path, heading)
+            _reach(page, server.url, i, title, path, heading)
             text = _wait_for_text(page, OPEN_WARNING, *expected)
             nav = page.locator("[data-testid='stSidebarNav']").inner_text()
             assert title in nav

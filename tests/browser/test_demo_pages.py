@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.browser.conftest import CHART, SCRIPT_FINISHED, serve, wait_until_shown
-from tests.browser.test_browser import PAGES, _close, _follow_sidebar, _open, _text, _wait_for_text
+from tests.browser.test_browser import PAGES, _close, _reach, _text, _wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -161,10 +161,7 @@ def test_every_page_on_the_demo_municipality(browser, demo, screenshots):
             for i, (title, path, heading, _) in enumerate(PAGES):
                 name = path or "oversikt"
                 page.set_viewport_size({"width": 1400, "height": 1000})
-                if i == 0:  # the first by its address, every other by its link in the sidebar, as a user goes
-                    _open(page, f"{server.url}/{path}", heading)
-                else:
-                    _follow_sidebar(page, title, path, heading)
+                _reach(page, server.url, i, title, path, heading)
                 _wait_for_text(page, *DEMO_TEXT.get(path, []), timeout=60)
                 # The first page after the server started can show its text before its tables and tiles.
                 page.locator(DATA_ELEMENTS).first.wait_for(timeout=60_000)
