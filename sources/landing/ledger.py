@@ -24,6 +24,7 @@ crash leaves either all of them or none, and the next run picks the file up agai
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import duckdb
@@ -106,9 +107,16 @@ def ensure_ledger(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(_DDL)
 
 
-def ensure_raw_table(conn: duckdb.DuckDBPyConnection, table: str, empty_select: str, ledger: Ledger) -> list[str]:
+def ensure_raw_table(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    empty_select: str,
+    ledger: Ledger,
+    compression: Mapping[str, str] | None = None,
+) -> list[str]:
     """Create `table` (as `empty_select`, which returns no rows) unless it exists with exactly those columns and
-    types.
+    types. `compression`: the storage method of some columns (DuckDB's names), for a table made here; a table that
+    exists keeps its own.
 
     The raw table and the ledger must agree. A table of other columns (the code changed) or a table with
     rows but no ledger (a warehouse from before the ledger) is rebuilt empty, with the kind's ledger and
@@ -135,14 +143,32 @@ def ensure_raw_table(conn: duckdb.DuckDBPyConnection, table: str, empty_select: 
     elif existing:
         reason = "tabellens kolumner har ändrats"
     else:
-        conn.execute(f"create table {table} as {empty_select}")
+        conn.execute(_create_sql("create table", table, empty_select, expected, compression))
         ledger.forget()
         return []
-    conn.execute(f"create or replace table {table} as {empty_select}")
+    conn.execute(_create_sql("create or replace table", table, empty_select, expected, compression))
     ledger.forget()
     ensure_quarantine(conn)
     conn.execute(f"delete from {QUARANTINE_TABLE} where kind = ?", [ledger.kind])
     return [f"{table} byggs om från filerna i {ledger.kind}/ ({reason}); rader från borttagna filer går förlorade"]
+
+
+def _create_sql(
+    create: str, table: str, empty_select: str, columns: list[tuple[str, str]], compression: Mapping[str, str] | None
+) -> str:
+    if not compression:
+        return f"{create} {table} as {empty_select}"
+    unknown = set(compression) - {name for name, _ in columns}
+    if unknown:
+        raise ValueError(f"{table}: compression for columns it does not have: {sorted(unknown)}")
+    return (
+        f"{create} {table} ("
+        + ", ".join(
+            f"{name} {type_}" + (f" using compression {compression[name]}" if name in compression else "")
+            for name, type_ in columns
+        )
+        + ")"
+    )
 
 
 class Ledger:

@@ -25,6 +25,7 @@ from skolanalys.processes import remove_dead_spill, remove_left_behind, scratch_
 from sources.landing.attendance import corrections, fast_path, text_path
 from sources.landing.attendance.fileformat import FileFormat, sniff, transcode_to_utf8
 from sources.landing.attendance.schema import (
+    COMPRESSION,
     FILE_NUMBER_PARAM,
     FOLDER,
     PUPILS_TABLE,
@@ -107,7 +108,7 @@ class AttendanceLoader:
         fast_path.attach(conn)
         ensure_quarantine(conn)
         columns = ", ".join(f"null::{t} as {c}" for c, t in SCHEMA.items())
-        messages = ensure_raw_table(conn, TABLE, f"select {columns} limit 0", ledger)
+        messages = ensure_raw_table(conn, TABLE, f"select {columns} limit 0", ledger, COMPRESSION)
         conn.execute(create_sql(PUPILS_TABLE))
         if not ledger.entries():  # raw.attendance new or rebuilt empty: its pupils go with its rows
             conn.execute(f"delete from {PUPILS_TABLE}")

@@ -39,6 +39,25 @@ SCHEMA = {
     "source_file_number": "bigint",
     "source_line": "bigint",
 }
+# How raw.attendance stores each column (DuckDB's methods). Left to itself DuckDB tries every method on every
+# column of every row group it writes and keeps the smallest: on ~100 M rows a year that trial costs ~0.5 s of CPU
+# in kavlinge's 13 s load ("Attendance load", "Twenty-fourth session", docs/benchmarks.md). These are the
+# methods it keeps for files written pupil by pupil, lesson by lesson (as the school systems write them; the fast
+# path proves it, fast_path.keys_may_repeat), and the file's size is the same. In a file ordered otherwise the
+# run-length columns hold shorter runs: larger on disk, the values the same.
+COMPRESSION = {
+    "pupil_number": "rle",  # one run a pupil
+    "school_unit_number": "rle",
+    "lesson_date": "bitpacking",
+    "lesson_start": "bitpacking",
+    "subject": "dict_fsst",  # a few dozen codes
+    "scheduled_min": "bitpacking",
+    "absent_min": "rle",  # mostly 0
+    "absence_type": "rle",  # mostly empty
+    "reported": "roaring",
+    "source_file_number": "rle",  # one a file
+    "source_line": "bitpacking",  # rising by one
+}
 # Each pupil's gender from the personnummer, once a pupil rather than on every lesson (columns: its dbt source).
 PUPILS_TABLE = "raw.attendance_pupils"
 KEY = landing_key("attendance")  # a later file's row replaces an earlier one's (dbt_project.yml)
