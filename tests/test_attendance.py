@@ -12,6 +12,7 @@ import contextlib
 import gzip
 import json
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ import pytest
 from skolanalys.processes import scratch_folder
 from sources.landing.attendance import AttendanceLoader, Staged, fast_path, sniff
 from sources.landing.attendance import loader as loader_module
-from sources.landing.attendance.schema import COLUMNS, SCHEMA
+from sources.landing.attendance.schema import COLUMNS, COMPRESSION, SCHEMA
 from sources.landing.csvfile import LandingFileError
 from sources.landing.door import Entry
 from sources.landing.folder import sync_folder
@@ -423,6 +424,35 @@ def test_a_raw_table_of_other_types_is_rebuilt_from_the_files():
     assert len(messages) == 1 and "kolumner har ändrats" in messages[0]
     types = conn.execute("select data_type from information_schema.columns where column_name = 'pupil_number'")
     assert types.fetchall() == [("UHUGEINT",)]
+    assert _declared_compression(conn) == COMPRESSION  # rebuilt as a new one is made
+
+
+def test_raw_attendance_stores_each_column_as_declared(tmp_path):
+    """raw.attendance is made with each column's storage method (schema.COMPRESSION) rather than DuckDB's trial of
+    every method on every row group, and a loaded file is stored so (or as one constant value a segment)."""
+    folder = tmp_path / "franvaro"
+    write_landing_csv(
+        folder / "a.csv", HEADER, [lesson(pnr(i), f"2024-02-{1 + d:02d}") for i in range(40) for d in range(9)]
+    )
+    conn, sync = load(folder, duckdb.connect(str(tmp_path / "w.duckdb")))
+    assert sync.loaded[0][1].rows_loaded == 360
+    assert _declared_compression(conn) == COMPRESSION
+    conn.execute("checkpoint")
+    stored = conn.execute(
+        "select column_name, list(distinct lower(compression)) from pragma_storage_info('raw.attendance')"
+        " where segment_type <> 'VALIDITY' group by column_name"
+    ).fetchall()
+    assert {column: set(methods) - {"constant"} <= {COMPRESSION[column]} for column, methods in stored} == {
+        column: True for column in SCHEMA
+    }
+
+
+def _declared_compression(conn) -> dict[str, str]:
+    sql = conn.execute("select sql from duckdb_tables() where schema_name = 'raw' and table_name = 'attendance'")
+    return {
+        c: m.lower()
+        for c, m in re.findall(r"(\w+) (?:ENUM\([^)]*\)|[^,(]*?) USING COMPRESSION (\w+)", sql.fetchall()[0][0])
+    }
 
 
 @pytest.mark.parametrize("packed, eol", [("gzip", "\r\n"), ("gzip, two members", "\n"), ("", "\n"), ("", "\r\n")])
