@@ -44,7 +44,7 @@ SCHEMA = {
 # in kavlinge's 13 s load ("Attendance load", "Twenty-fourth session", docs/benchmarks.md). These are the
 # methods it keeps for files written pupil by pupil, lesson by lesson (as the school systems write them; the fast
 # path proves it, fast_path.keys_may_repeat), and the file's size is the same. In a file ordered otherwise the
-# run-length columns hold shorter runs: larger on disk, the values the same.
+# run-length columns hold shorter runs: larger on disk (rows shuffled: +13 %), the values the same.
 COMPRESSION = {
     "pupil_number": "rle",  # one run a pupil
     "school_unit_number": "rle",
