@@ -40,8 +40,8 @@ SCHEMA = {
     "source_line": "bigint",
 }
 # How raw.attendance stores each column (DuckDB's methods). Left to itself DuckDB tries every method on every
-# column of every row group it writes and keeps the smallest: on ~100 M rows a year that trial costs ~0.5 s of CPU
-# in kavlinge's 13 s load ("Attendance load", "Twenty-fourth session", docs/benchmarks.md). These are the
+# column of every row group it writes and keeps the smallest: that trial costs ~0.5 s of the ~14 s of CPU that
+# kavlinge's 12.4 M rows take to load ("Attendance load", "Twenty-fourth session", docs/benchmarks.md). These are the
 # methods it keeps for files written pupil by pupil, lesson by lesson (as the school systems write them; the fast
 # path proves it, fast_path.keys_may_repeat), and the file's size is the same. In a file ordered otherwise the
 # run-length columns hold shorter runs: larger on disk (rows shuffled: +13 %), the values the same.
