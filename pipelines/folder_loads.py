@@ -22,6 +22,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.warehouse import table_exists
 from skolanalys import ast_parse
+from sources.landing.outcomes import mark_read_earlier
 
 STATE_TABLE = "meta.folder_state"
 
@@ -106,10 +107,12 @@ def _source_files(readers: Iterable[ModuleType]) -> list[Path]:
 
 def unchanged(context, warehouse: DuckDBResource, folder: str, state: str, table: str, label: str = "") -> bool:
     """Whether `folder` was last loaded in `state` and its table is still there; says so in the run's log
-    (naming the files by `label`, else as the landing folder)."""
+    (naming the files by `label`, else as the landing folder), and a landing folder's files loaded then are
+    already_loaded in this pass's outcomes (raw.landing_files), not loaded again."""
     with warehouse.get_connection() as conn:
         if not is_current(conn, folder, state, table):
             return False
+        mark_read_earlier(conn, folder)
     context.log.info(f"{label or folder + '/'}: samma filer som vid förra inläsningen; läses inte om")
     return True
 

@@ -30,6 +30,7 @@ from sources.landing import attendance
 from sources.landing.contract import empty_rows
 from sources.landing.kinds import ENROLMENTS, GRADE_RECORDS, NATIONAL_TESTS, TEACHER_ASSESSMENTS
 from sources.landing.ledger import ensure_ledger
+from sources.landing.outcomes import ensure_landing_files
 from sources.landing.surveys import ANSWERS, QUESTIONS
 from tests.dbt_cli import run_dbt
 
@@ -48,6 +49,7 @@ def create_empty_raw_tables(warehouse: Path) -> None:
         columns = ", ".join(f"{name} {sql_type}" for name, sql_type in attendance.SCHEMA.items())
         conn.execute(f"create table {attendance.TABLE} ({columns})")
         ensure_ledger(conn)
+        ensure_landing_files(conn)
     finally:
         conn.close()
 

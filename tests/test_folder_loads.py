@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
+
+from dagster_duckdb import DuckDBResource
 
 from pipelines import folder_loads
+from sources.landing.outcomes import FileStatus, replace_folder, summary_lines
 
 
 def _module(path: Path) -> ModuleType:
@@ -92,3 +95,45 @@ def test_the_declared_columns_a_reader_builds_its_tables_from_are_part_of_its_st
     files = [str(f.relative_to(folder_loads.PROJECT)) for f in folder_loads._source_files([goals])]
     assert "skolanalys/dbt_sources.py" in files
     assert "dbt/models/staging/goals/_goals__sources.yml" in files
+
+
+def test_a_folder_read_whole_and_unchanged_shows_the_files_it_loaded_as_already_loaded(tmp_path):
+    """A pass that finds enkater/ as its last load left it does not read it again: the files that load read are
+    already_loaded in this pass's outcomes, with their rows and the time they were read (the data-quality mart's
+    loaded_at), so the run's summary does not say that they were loaded now. A rejected or ignored file keeps its
+    outcome and reason, another folder is left alone, and a folder that changed is read again, its outcomes as
+    they were until then."""
+    warehouse = DuckDBResource(database=str(tmp_path / "warehouse.duckdb"))
+    survey_files = [
+        FileStatus("enkater", "a.csv", "loaded", None, "h1", 100, 10, 10, 0),
+        FileStatus("enkater", "b.csv", "partly_quarantined", None, "h2", 100, 10, 8, 2),
+        FileStatus("enkater", "c.csv", "rejected", "kolumnen svar saknas", "h3", 50),
+        FileStatus("enkater", "d.txt", "ignored", "filtypen .txt tas inte emot", None, 5),
+    ]
+    query = "select file_name, outcome, reason, rows_loaded, rows_quarantined, checked_at from raw.landing_files"
+    with warehouse.get_connection() as conn:
+        replace_folder(conn, "enkater", survey_files)
+        replace_folder(conn, "betyg", [FileStatus("betyg", "e.csv", "loaded", None, "h4", 100, 3, 3, 0)])
+        conn.execute("create table raw.survey_table (x integer)")
+        folder_loads.record_loaded(conn, "enkater", "state-1")
+        before = conn.execute(f"{query} order by file_name").fetchall()
+    context = SimpleNamespace(log=SimpleNamespace(info=lambda message: None))
+
+    assert not folder_loads.unchanged(context, warehouse, "enkater", "state-2", "raw.survey_table")
+    with warehouse.get_connection() as conn:
+        assert conn.execute(f"{query} order by file_name").fetchall() == before
+
+    assert folder_loads.unchanged(context, warehouse, "enkater", "state-1", "raw.survey_table")
+    with warehouse.get_connection() as conn:
+        after = conn.execute(f"{query} order by file_name").fetchall()
+        lines = summary_lines(conn)
+    read_at = {row[0]: row[5] for row in before}
+    assert after == [
+        ("a.csv", "already_loaded", None, 10, 0, read_at["a.csv"]),
+        ("b.csv", "already_loaded", None, 8, 2, read_at["b.csv"]),
+        ("c.csv", "rejected", "kolumnen svar saknas", None, None, read_at["c.csv"]),
+        ("d.txt", "ignored", "filtypen .txt tas inte emot", None, None, read_at["d.txt"]),
+        ("e.csv", "loaded", None, 3, 0, read_at["e.csv"]),
+    ]
+    surveys = next(line for line in lines if line.startswith("enkater/"))
+    assert surveys == "enkater/: 4 filer — 2 redan inlästa, 1 avvisad, 1 ignorerad"

@@ -14,11 +14,11 @@ ledger as (
 stated as (
     select
         files.*,
-        -- Folders read whole at every run (enkater/, mal/) have no ledger: their files were loaded when the
-        -- run read them.
+        -- Folders read whole (enkater/, siris/, mal/) have no ledger: their files were loaded when a run read
+        -- them, the checked_at that a later pass finding nothing new in the folder keeps (already_loaded).
         coalesce(
             ledger.loaded_at,
-            case when files.outcome in ('loaded', 'partly_quarantined') then files.checked_at end
+            case when files.outcome in ('loaded', 'partly_quarantined', 'already_loaded') then files.checked_at end
         ) as loaded_at,
         case
             when files.outcome in ('loaded', 'already_loaded', 'partly_quarantined')
