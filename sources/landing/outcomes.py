@@ -101,21 +101,12 @@ def replace_folder(conn: duckdb.DuckDBPyConnection, folder: str, statuses: list[
         )
 
 
-def _landing_files_exist(conn: duckdb.DuckDBPyConnection) -> bool:
-    schema, table = LANDING_FILES_TABLE.split(".")
-    found = conn.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    )
-    return bool(found.fetchall()[0][0])
-
-
 def mark_read_earlier(conn: duckdb.DuckDBPyConnection, folder: str) -> None:
     """A pass that does not read `folder` again, nothing in it having changed since the pass that read it whole
     (pipelines/folder_loads.py): the files that pass loaded are now already_loaded, with their rows, as a ledger
     kind's are; the rest keep their outcome. checked_at stays the time they were read: such a folder has no ledger
     to say when its files were loaded, and the data-quality mart reads it (data_quality_files.sql)."""
-    if not _landing_files_exist(conn):  # not a landing folder's state, or no pass has written outcomes yet
-        return
+    ensure_landing_files(conn)
     conn.execute(
         f"update {LANDING_FILES_TABLE} set outcome = 'already_loaded' "
         "where folder = ? and outcome in ('loaded', 'partly_quarantined')",
@@ -141,7 +132,10 @@ def _number(n: int) -> str:
 def summary_lines(conn: duckdb.DuckDBPyConnection, folders: list[str] | None = None) -> list[str]:
     """Swedish one-line summaries of raw.landing_files for the command line: per folder (of `folders`, or every
     one) the counts and the rows read in this pass, then one line per file that was not loaded, with its reason."""
-    if not _landing_files_exist(conn):
+    exists = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'landing_files'"
+    ).fetchall()[0][0]
+    if not exists:
         return []
     rows = conn.execute(f"select {', '.join(f for f in LANDING_FILES_SCHEMA)} from {LANDING_FILES_TABLE}").fetchall()
     statuses = [FileStatus(**dict(zip(LANDING_FILES_SCHEMA, row[:-1], strict=False))) for row in rows]
