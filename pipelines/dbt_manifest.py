@@ -11,8 +11,10 @@ clone 30.2–31.8 s without, 26.0–26.3 s with (docs/benchmarks.md, "Sixteenth 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
+import os
 import subprocess
 from pathlib import Path
 
@@ -45,25 +47,43 @@ def project_fingerprint(project_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def run_environment() -> tuple[dict[str, str], str]:
+    """This environment with SKOLANALYS_KOMMUNKOD as a run exports it (skolanalys/settings.py), for the parse, and
+    that kommunkod.
+
+    dbt's parse keeps the value of each environment variable the project reads, and a later partial parse parses
+    again every file that uses one whose value differs, a default taken counting as different from the same value
+    set. dbt_project.yml's var kommunkod reads SKOLANALYS_KOMMUNKOD, which every run sets: a parse without it made
+    every dbt process of every run parse the 20 models using var('kommunkod') again (~2 s of CPU each;
+    docs/benchmarks.md, "Twenty-seventh session")."""
+    from skolanalys.settings import KOMMUNKOD_ENV, SettingsError, load_settings  # here: this module stays light
+
+    env = dict(os.environ)
+    with contextlib.suppress(SettingsError):  # a bad value: the run names it
+        env[KOMMUNKOD_ENV] = load_settings().kommunkod
+    return env, env.get(KOMMUNKOD_ENV, "")
+
+
 def ensure_manifest(
     manifest: Path = MANIFEST,
     project_dir: Path = DBT_PROJECT_DIR,
     profiles_dir: Path = DBT_PROJECT_DIR,
     announce: str | None = None,
 ) -> Path:
-    """Parse the project when the manifest is missing or was parsed from other files than these; `announce` is
-    printed before a parse.
+    """Parse the project when the manifest is missing or was parsed from other files, or for another kommunkod,
+    than these; `announce` is printed before a parse.
 
     `dagster dev` re-parses in every process; a plain run or test must not depend on a manual step either.
     The fingerprint is taken before parsing, so a file changed during the parse triggers the next one.
     """
     stamp = manifest.with_name(FINGERPRINT)
     manifest.parent.mkdir(parents=True, exist_ok=True)
+    env, kommunkod = run_environment()
     # One parse at a time per checkout (two processes starting together, e.g. a run and the Dagster UI, or the
     # test workers): the others wait for the lock and then find the manifest current.
     with manifest.with_name(".parse.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        fingerprint = project_fingerprint(project_dir)
+        fingerprint = f"{project_fingerprint(project_dir)} kommunkod {kommunkod}"
         if not manifest.exists() or not stamp.exists() or stamp.read_text() != fingerprint:
             if announce:
                 print(announce, flush=True)
@@ -80,6 +100,7 @@ def ensure_manifest(
                 ],
                 check=True,
                 cwd=project_dir,
+                env=env,
             )
             stamp.write_text(fingerprint)
     return manifest

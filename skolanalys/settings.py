@@ -36,6 +36,7 @@ class SettingsError(ValueError):
 
 
 ENV_PREFIX = "SKOLANALYS_"
+KOMMUNKOD_ENV = ENV_PREFIX + "KOMMUNKOD"  # the field kommunkod's; dbt_project.yml's var kommunkod reads it too
 
 
 def _four_digits(code: str) -> str:
@@ -109,7 +110,7 @@ class Settings(BaseSettings):
         os.environ["SKOLANALYS_LANDING_DIR"] = str(self.landing_dir)
         os.environ["SKOLANALYS_DATA_DIR"] = str(self.data_dir)
         os.environ[WAREHOUSE_PATH_ENV] = str(self.warehouse_path)
-        os.environ["SKOLANALYS_KOMMUNKOD"] = self.kommunkod
+        os.environ[KOMMUNKOD_ENV] = self.kommunkod
         os.environ["DAGSTER_HOME"] = str(self.dagster_home)
 
 
