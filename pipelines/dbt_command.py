@@ -61,7 +61,19 @@ def _end_with_parent() -> None:
         sys.exit(1)
 
 
+def _without_the_scripts_folder() -> None:
+    """Python puts a script's folder first on sys.path: for this command the environment's bin/, where daff (which
+    dbt's test task imports) installs a 419 KB copy of itself as daff.py. Imported from there it is compiled from
+    source in every dbt process, bytecode not being written there: ~0.2 s of CPU each, in a night after the warm
+    process has its command (docs/benchmarks.md, "Twenty-seventh session"). Nothing is meant to be imported from
+    bin/: without it, daff comes from its package, compiled at install."""
+    script = Path(sys.argv[0]).resolve()
+    if script.name == "skolanalys-dbt" and sys.path and sys.path[0] and Path(sys.path[0]).resolve() == script.parent:
+        del sys.path[0]
+
+
 def main() -> None:
+    _without_the_scripts_folder()
     _end_with_parent()
     quick = quick_exit.arm()  # before dbt registers its exit handlers (dbt-duckdb's closes the warehouse)
     if os.environ.get(WAREHOUSE_PATH_ENV):

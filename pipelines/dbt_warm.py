@@ -45,6 +45,7 @@ WARM_FLAG = "--skolanalys-warm"  # `skolanalys-dbt --skolanalys-warm <socket fd>
 PYTHON_MODELS_FLAG = "--python-models"  # the warm process imports the Python models' libraries after the parse
 # dbt-duckdb's materialisation of a Python model's arrow table imports pyarrow.dataset (its py_write_table macro)
 PYTHON_MODEL_RUNTIME = ("pyarrow.dataset",)
+BUILD_TASK = "dbt.task.build"  # `dbt build`'s task, with the test task and daff: imported only by the command
 READY = b"R"
 # dagster-dbt sets it for the dbt commands of its steps: only those are handed over (not, say, the project's
 # parse that pipelines/dbt_manifest.py `ensure_manifest` runs when the project changed).
@@ -189,6 +190,7 @@ def serve(listening: str, target: str, *options: str) -> None:
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     folders = ["--target-path", target, "--log-path", target]
     parsed = dbtRunner().invoke(["parse", "--quiet", *RUN_FLAGS, *folders, *project])
+    importlib.import_module(BUILD_TASK)  # dbt imports it when the command comes: then, it would delay the run
     if parsed.success and PYTHON_MODELS_FLAG in options:
         _import_quietly(python_model_imports(parsed.result))
     start_gc.settle()  # dbt's modules and the parsed project live as long as the process
