@@ -190,7 +190,8 @@ def serve(listening: str, target: str, *options: str) -> None:
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     folders = ["--target-path", target, "--log-path", target]
     parsed = dbtRunner().invoke(["parse", "--quiet", *RUN_FLAGS, *folders, *project])
-    importlib.import_module(BUILD_TASK)  # dbt imports it when the command comes: then, it would delay the run
+    if parsed.success:  # dbt imports its build task when the command comes: then, it would delay the run
+        _import_quietly([BUILD_TASK])
     if parsed.success and PYTHON_MODELS_FLAG in options:
         _import_quietly(python_model_imports(parsed.result))
     start_gc.settle()  # dbt's modules and the parsed project live as long as the process
