@@ -132,8 +132,9 @@ def _number(n: int) -> str:
 def summary_lines(conn: duckdb.DuckDBPyConnection, folders: list[str] | None = None) -> list[str]:
     """Swedish one-line summaries of raw.landing_files for the command line: per folder (of `folders`, or every
     one) the counts and the rows read in this pass, then one line per file that was not loaded, with its reason."""
+    schema, table = LANDING_FILES_TABLE.split(".")
     exists = conn.execute(
-        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'landing_files'"
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
     ).fetchall()[0][0]
     if not exists:
         return []
